@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` (the bot, or the console chat without a token)
+# and `make test`. Everything else here is for translators and maintainers.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+LANGUAGES := $(notdir $(wildcard locales/*))
+LANGUAGES := $(filter-out messages.pot,$(LANGUAGES))
+
+.PHONY: run test lint catalogs extract update compile check-catalogs new-language
+
+$(BIN)/msobot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/msobot
+	$(BIN)/msobot
+
+test: $(BIN)/msobot
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(BIN)/msobot
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Catalogs: extract every string (Python and the questionnaire YAML) into messages.pot,
+# merge it into each locales/<lang>/LC_MESSAGES/messages.po, compile the .mo files.
+catalogs: extract update compile
+
+extract: $(BIN)/msobot
+	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --project=msobot \
+	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" . >/dev/null
+
+update: $(BIN)/msobot
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+
+compile: $(BIN)/msobot
+	$(BIN)/pybabel compile -d locales -D messages --statistics
+
+# make new-language LANG_CODE=ro
+new-language: $(BIN)/msobot
+	$(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $(LANG_CODE) --no-wrap

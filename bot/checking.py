@@ -1,0 +1,50 @@
+"""`msobot check`: the questionnaire file and every catalog, with messages that say where."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.i18n import SOURCE_LANGUAGE, Catalogs
+from bot.questionnaire import Problem, Questionnaire, QuestionnaireError, default_path, load
+from bot.settings import Settings
+
+
+def translation_problems(questionnaire: Questionnaire, catalogs: Catalogs, file: str) -> list[Problem]:
+    """A questionnaire text with no translation in a language the bot offers."""
+    found = []
+    for code in catalogs.languages:
+        if code == SOURCE_LANGUAGE:
+            continue
+        translator = catalogs.translator(code)
+        for place, text in questionnaire.texts():
+            if not translator.has(text):
+                head = place.split(".")[0]
+                question = head if head in _question_ids(questionnaire) else None
+                found.append(Problem(file, question, f"missing {code} translation of {text!r} ({place})"))
+    return found
+
+
+def _question_ids(questionnaire: Questionnaire) -> set[str]:
+    return {q.id for _s, q in questionnaire.questions()}
+
+
+def run_check(settings: Settings, file: Path | None) -> int:
+    path = file or settings.questionnaire or default_path()
+    try:
+        questionnaire = load(path)
+    except QuestionnaireError as exc:
+        print(exc, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    catalogs = Catalogs(settings.locales_dir, default=settings.default_language)
+    problems = translation_problems(questionnaire, catalogs, str(path))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    count = sum(1 for _ in questionnaire.questions())
+    print(f"OK: {path}: questionnaire '{questionnaire.id}' version {questionnaire.version}, "
+          f"{count} questions; languages: {', '.join(catalogs.languages)}")
+    return 0

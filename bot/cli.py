@@ -1,0 +1,97 @@
+"""The `msobot` command: run, chat, check, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.questionnaire import QuestionnaireError
+from bot.settings import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="msobot", description="MSO Assistant: the needs survey for migrant self-organisations. "
+        "Without a subcommand: the Telegram bot if MSOBOT_TELEGRAM_TOKEN is set, else the console chat.")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run the Telegram bot (long polling)")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook instead")
+    chat = commands.add_parser("chat", help="the same conversation in this terminal")
+    chat.add_argument("--user-id", type=int, default=1, help="whose answers (default: 1)")
+    chat.add_argument("--language", help="language tag to offer first, e.g. tr (default: from $LANG)")
+    check = commands.add_parser("check", help="validate the questionnaire and the catalogs")
+    check.add_argument("file", nargs="?", type=Path, help="questionnaire YAML (default: the shipped one)")
+    export = commands.add_parser("export", help="write all submissions to a file")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", type=Path, required=True, help="file to write, - for stdout")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        command = args.command or ("run" if settings.token() else "chat")
+        logging.basicConfig(
+            level=settings.log_level if command == "run" else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines would show the token
+        if command == "check":
+            from bot.checking import run_check
+            return run_check(settings, args.file)
+        if command == "export":
+            return asyncio.run(_export(settings, args.output))
+        if command == "chat":
+            if args.command is None:
+                print("No MSOBOT_TELEGRAM_TOKEN set: starting the console chat.", file=sys.stderr)
+            language = getattr(args, "language", None) or _language_from_env()
+            return asyncio.run(_chat(settings, getattr(args, "user_id", 1), language))
+        from conversations.app import run_bot
+        return run_bot(settings, webhook=getattr(args, "webhook", False))
+    except ConfigError as exc:
+        print(f"msobot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except QuestionnaireError as exc:
+        print(f"msobot: the questionnaire has problems:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _language_from_env() -> str | None:
+    value = os.environ.get("LANG", "").split(".")[0]
+    return value if value and value not in ("C", "POSIX") else None
+
+
+async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
+    from bot.console import ConsoleChat
+    from bot.services import open_services
+    services = await open_services(settings)
+    try:
+        await ConsoleChat(services.survey, user_id=user_id, language_code=language).run()
+    finally:
+        await services.close()
+    return 0
+
+
+async def _export(settings: Settings, output: Path) -> int:
+    from bot.export import table, write_csv
+    from bot.services import open_services
+    services = await open_services(settings)
+    try:
+        rows = await table(services.store, services.engine,
+                           services.catalogs.translator(settings.default_language), settings.tz)
+    finally:
+        await services.close()
+    if str(output) == "-":
+        write_csv(rows, sys.stdout)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8-sig", newline="") as out:
+            write_csv(rows, out)
+        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
+    return 0

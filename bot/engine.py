@@ -1,0 +1,141 @@
+"""The questionnaire's rules over a set of answers: what is shown, what comes next, what is valid.
+
+Pure functions of the questionnaire and the answers, so every path can be unit-tested and the
+same rules serve Telegram, the console and the export.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.questionnaire.model import Condition, Option, Question, Questionnaire, QuestionType, Section
+
+Answers = dict[str, Any]  # question id -> value; None means skipped
+
+
+@dataclass(frozen=True)
+class InputError:
+    """Why an answer was refused; rendered in the user's language by the screens."""
+
+    code: str
+    params: dict[str, int] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questionnaire = questionnaire
+        self._order: list[tuple[Section, Question]] = list(questionnaire.questions())
+        self._by_id = {q.id: (s, q) for s, q in self._order}
+        self._choices = {q.id: questionnaire.choices(q) for _s, q in self._order}
+
+    # -- structure -------------------------------------------------------------------------
+
+    def question(self, question_id: str) -> Question | None:
+        found = self._by_id.get(question_id)
+        return found[1] if found else None
+
+    def section_of(self, question: Question) -> Section:
+        return self._by_id[question.id][0]
+
+    def choices(self, question: Question) -> list[Option]:
+        return self._choices[question.id]
+
+    def option(self, question: Question, option_id: str) -> Option | None:
+        return next((o for o in self._choices[question.id] if o.id == option_id), None)
+
+    # -- flow ------------------------------------------------------------------------------
+
+    def visible(self, answers: Answers) -> list[Question]:
+        shown: list[Question] = []
+        shown_ids: set[str] = set()
+        for _section, question in self._order:
+            if all(self._holds(c, answers, shown_ids) for c in question.conditions()):
+                shown.append(question)
+                shown_ids.add(question.id)
+        return shown
+
+    @staticmethod
+    def _holds(condition: Condition, answers: Answers, shown: set[str]) -> bool:
+        if condition.question not in shown:
+            return False
+        value = answers.get(condition.question)
+        if condition.includes is not None:
+            return isinstance(value, list) and condition.includes in value
+        return value in condition.values()
+
+    def is_visible(self, question: Question, answers: Answers) -> bool:
+        return any(q.id == question.id for q in self.visible(answers))
+
+    def next_open(self, answers: Answers) -> Question | None:
+        return next((q for q in self.visible(answers) if q.id not in answers), None)
+
+    def previous(self, question: Question, answers: Answers) -> Question | None:
+        shown = self.visible(answers)
+        ids = [q.id for q in shown]
+        if question.id not in ids:
+            return None
+        index = ids.index(question.id)
+        return shown[index - 1] if index > 0 else None
+
+    def is_first(self, question: Question) -> bool:
+        return bool(self._order) and self._order[0][1].id == question.id
+
+    def progress(self, question: Question, answers: Answers) -> tuple[int, int]:
+        """(position, total) among the questions this user will see, as far as known now."""
+        ids = [q.id for q in self.visible(answers)]
+        position = ids.index(question.id) + 1 if question.id in ids else len(ids)
+        return position, len(ids)
+
+    # -- validation ------------------------------------------------------------------------
+
+    def parse_text(self, question: Question, text: str) -> Any | InputError:
+        """Turn typed text into an answer value for a text or number question."""
+        text = text.strip()
+        if question.type is QuestionType.NUMBER:
+            return self._parse_number(question, text)
+        if not text:
+            return InputError("empty")
+        low, high = question.min_length, question.max_length
+        if low is not None and len(text) < low:
+            return InputError("too_short", {"min": low})
+        if high is not None and len(text) > high:
+            return InputError("too_long", {"max": high, "length": len(text)})
+        return text
+
+    @staticmethod
+    def _parse_number(question: Question, text: str) -> int | InputError:
+        digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+        digits = digits.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+        if not digits.lstrip("-").isdigit():
+            return InputError("not_number")
+        number = int(digits)
+        if question.min_value is not None and number < question.min_value:
+            return InputError("too_small", {"min": question.min_value})
+        if question.max_value is not None and number > question.max_value:
+            return InputError("too_large", {"max": question.max_value})
+        return number
+
+    def check_selection(self, question: Question, selected: list[str]) -> InputError | None:
+        known = {o.id for o in self._choices[question.id]}
+        if any(s not in known for s in selected):
+            return InputError("unknown_option")
+        low = question.min_choices if question.min_choices is not None else (1 if question.required else 0)
+        if len(selected) < low:
+            return InputError("too_few", {"min": low})
+        if question.max_choices is not None and len(selected) > question.max_choices:
+            return InputError("too_many", {"max": question.max_choices})
+        return None
+
+    def is_answer_valid(self, question: Question, value: Any) -> bool:
+        """Whether a stored value still fits the question (the file may have changed)."""
+        if value is None:
+            return not question.required
+        if question.type is QuestionType.MULTI:
+            return isinstance(value, list) and self.check_selection(question, value) is None
+        if question.type in (QuestionType.SINGLE, QuestionType.SCALE, QuestionType.YESNO):
+            return self.option(question, str(value)) is not None
+        if question.type is QuestionType.NUMBER:
+            return isinstance(value, int)
+        return isinstance(value, str)

@@ -1,0 +1,158 @@
+"""Catalogs and per-user translators.
+
+No global gettext: every message is rendered with the Translator of the user it goes to
+(staff texts with the staff language), so concurrent users never see each other's language.
+Source strings (msgids) are English; German is the default language and the fallback.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import logging
+from datetime import date, datetime, tzinfo
+from functools import cached_property
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+# Languages most Wuppertal MSOs are likely to choose come first in the picker.
+LIKELY_ORDER = ("de", "tr", "ar", "ru", "uk", "pl", "fa", "ku", "en", "ro", "bg", "el", "it", "sq")
+
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def default_locales_dir() -> Path:
+    """Catalogs bundled in the wheel, or the source tree's `locales/` in a checkout."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "_locales"
+    return bundled if bundled.is_dir() else package.parent / "locales"
+
+
+class Translator:
+    """One user's language: messages, plurals, numbers, dates and text direction."""
+
+    def __init__(self, code: str, translations: _gettext.NullTranslations,
+                 fallback: _gettext.NullTranslations | None, catalogs: Catalogs) -> None:
+        self.code = code
+        self._translations = translations
+        self._fallback = fallback
+        self._catalogs = catalogs
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(self.code)
+
+    @property
+    def rtl(self) -> bool:
+        return self.locale.character_order == "right-to-left"
+
+    def gettext(self, message: str) -> str:
+        if not message:
+            return message
+        if self._has(message) or self.code == SOURCE_LANGUAGE:
+            return self._translations.gettext(message)
+        self._catalogs.report_missing(self.code, message)
+        return self._fallback.gettext(message) if self._fallback else message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self._has(singular) or self.code == SOURCE_LANGUAGE:
+            return self._translations.ngettext(singular, plural, n)
+        self._catalogs.report_missing(self.code, singular)
+        source = self._fallback or self._translations
+        return source.ngettext(singular, plural, n)
+
+    def has(self, message: str) -> bool:
+        """Whether this language's own catalog translates the message."""
+        return self._has(message)
+
+    def _has(self, message: str) -> bool:
+        catalog = getattr(self._translations, "_catalog", None)
+        return bool(catalog) and (message in catalog or (message, 0) in catalog)  # type: ignore[operator]
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="medium", locale=self.locale)
+
+    def datetime(self, value: datetime, tz: tzinfo) -> str:
+        return format_datetime(value.astimezone(tz), format="medium", locale=self.locale)
+
+    def isolate(self, text: str) -> str:
+        """Keep left-to-right names, numbers and addresses in order inside right-to-left text."""
+        return f"{FSI}{text}{PDI}" if self.rtl else text
+
+
+class Catalogs:
+    """The compiled catalogs in a locales directory; a language is there when its .mo is."""
+
+    def __init__(self, directory: Path | None = None, default: str = "de") -> None:
+        self.directory = directory or default_locales_dir()
+        self.default = default
+        self._translators: dict[str, Translator] = {}
+        self._reported: set[tuple[str, str]] = set()
+
+    @cached_property
+    def languages(self) -> list[str]:
+        found = {SOURCE_LANGUAGE, self.default}
+        if self.directory.is_dir():
+            for mo in self.directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
+                found.add(mo.parent.parent.name)
+        known = [code for code in found if _is_locale(code)]
+        rank = {code: i for i, code in enumerate(LIKELY_ORDER)}
+        return sorted(known, key=lambda c: (rank.get(c, len(rank)), c))
+
+    def display_name(self, code: str) -> str:
+        name = Locale.parse(code).get_display_name(code) or code
+        return name[:1].upper() + name[1:]
+
+    def negotiate(self, language_code: str | None) -> str | None:
+        """Match Telegram's IETF `language_code` (e.g. `pt-br`, `ar`) to a catalog."""
+        if not language_code:
+            return None
+        try:
+            wanted = Locale.parse(language_code.replace("_", "-"), sep="-").language
+        except (ValueError, UnknownLocaleError):
+            return None
+        return wanted if wanted in self.languages else None
+
+    def translator(self, code: str | None) -> Translator:
+        code = code if code in self.languages else self.default
+        assert code is not None
+        if code not in self._translators:
+            translations = self._load(code)
+            fallback = None
+            if code != self.default:
+                fallback = self._load(self.default)
+                if self.default != SOURCE_LANGUAGE:
+                    fallback.add_fallback(_gettext.NullTranslations())
+            self._translators[code] = Translator(code, translations, fallback, self)
+        return self._translators[code]
+
+    def _load(self, code: str) -> _gettext.NullTranslations:
+        return Translations.load(str(self.directory), [code], DOMAIN)
+
+    def report_missing(self, code: str, message: str) -> None:
+        if (code, message) not in self._reported:
+            self._reported.add((code, message))
+            log.warning("missing %s translation, falling back: %r", code, message[:60])
+
+
+def _is_locale(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""Cross-reference checks that pydantic's per-field validation cannot see."""
+
+from __future__ import annotations
+
+from bot.questionnaire.model import CHOICE_TYPES, Question, Questionnaire, QuestionType
+
+# action letter + ":" + submission number (9 digits) + ":" + question id + ":" + option id
+_CALLBACK_OVERHEAD = len("T:") + 9 + 2
+CALLBACK_LIMIT = 64
+
+
+def problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
+    """Return (question id or None, problem) for every inconsistency found."""
+    found: list[tuple[str | None, str]] = []
+    seen: dict[str, str] = {}
+    for section in questionnaire.sections:
+        if section.id in seen:
+            found.append((None, f"duplicate section id '{section.id}'"))
+        seen[section.id] = "section"
+    seen_questions: set[str] = set()
+    for _section, question in questionnaire.questions():
+        if question.id in seen_questions:
+            found.append((question.id, "duplicate question id"))
+        for condition in question.conditions():
+            found.extend(_condition_problems(questionnaire, question, condition.question,
+                                             condition.values(), seen_questions))
+        seen_questions.add(question.id)
+        found.extend((question.id, p) for p in _question_problems(questionnaire, question))
+    name_question = questionnaire.organisation_name
+    if name_question is not None:
+        target = next((q for _s, q in questionnaire.questions() if q.id == name_question), None)
+        if target is None or target.type is not QuestionType.TEXT:
+            found.append((None, f"organisation_name '{name_question}' is not a text question"))
+    return found
+
+
+def _condition_problems(questionnaire: Questionnaire, question: Question, target_id: str,
+                        values: list[str], earlier: set[str]) -> list[tuple[str, str]]:
+    target = next((q for _s, q in questionnaire.questions() if q.id == target_id), None)
+    if target is None:
+        return [(question.id, f"show_if refers to unknown question '{target_id}'")]
+    if target_id not in earlier:
+        return [(question.id, f"show_if refers to '{target_id}', which is not asked before it")]
+    if target.type not in CHOICE_TYPES:
+        return [(question.id, f"show_if refers to '{target_id}', which has no options to compare")]
+    known = {o.id for o in questionnaire.choices(target)}
+    return [(question.id, f"show_if value '{v}' is not an option of '{target_id}'")
+            for v in values if v not in known]
+
+
+def _question_problems(questionnaire: Questionnaire, question: Question) -> list[str]:
+    found: list[str] = []
+    kind = question.type
+    if kind is QuestionType.SCALE:
+        if not question.scale:
+            found.append("a scale question needs 'scale:' naming one of the scales")
+        elif question.scale not in questionnaire.scales:
+            found.append(f"unknown scale '{question.scale}'")
+    elif question.scale:
+        found.append("'scale:' is only for scale questions")
+    if kind in (QuestionType.SINGLE, QuestionType.MULTI):
+        if question.options is None:
+            found.append("a choice question needs 'options:'")
+        elif isinstance(question.options, str) and question.options not in questionnaire.option_sets:
+            found.append(f"unknown option set '{question.options}'")
+    elif question.options is not None:
+        found.append(f"'options:' is not used by {kind.value} questions")
+    options = questionnaire.choices(question)
+    ids = [o.id for o in options]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        found.append(f"duplicate option id '{dup}'")
+    if kind in CHOICE_TYPES and not found and len(options) < 2:
+        found.append("a choice question needs at least two options")
+    for option in options:
+        size = _CALLBACK_OVERHEAD + len(question.id.encode()) + len(option.id.encode())
+        if size > CALLBACK_LIMIT:
+            found.append(f"ids of option '{option.id}' too long for Telegram buttons")
+    found.extend(_limit_problems(question, len(options)))
+    return found
+
+
+def _limit_problems(question: Question, option_count: int) -> list[str]:
+    found: list[str] = []
+    kind = question.type
+    pairs = {
+        QuestionType.MULTI: ("min_choices", "max_choices"),
+        QuestionType.TEXT: ("min_length", "max_length"),
+        QuestionType.NUMBER: ("min_value", "max_value"),
+    }
+    for other_kind, names in pairs.items():
+        if kind is other_kind:
+            low, high = (getattr(question, n) for n in names)
+            if low is not None and high is not None and low > high:
+                found.append(f"{names[0]} ({low}) is larger than {names[1]} ({high})")
+            continue
+        for name in names:
+            if getattr(question, name) is not None:
+                found.append(f"'{name}' is not used by {kind.value} questions")
+    if kind is QuestionType.MULTI and question.min_choices and question.min_choices > option_count:
+        found.append(f"min_choices ({question.min_choices}) is more than the {option_count} options")
+    return found

@@ -1,0 +1,153 @@
+"""The questionnaire's shape, as staff write it in YAML.
+
+Shape is checked here by pydantic; references between questions (conditions, option sets,
+scales) are checked in `bot.questionnaire.checks`, so that one run reports every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from bot.i18n import N_
+
+# Ids travel in Telegram's callback_data (64 bytes, together with an action and the
+# submission number), so they are short and plain.
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
+OptionIdent = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=16)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class QuestionType(StrEnum):
+    SINGLE = "single"
+    MULTI = "multi"
+    SCALE = "scale"
+    TEXT = "text"
+    NUMBER = "number"
+    YESNO = "yesno"
+
+
+CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTI, QuestionType.SCALE, QuestionType.YESNO}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    id: OptionIdent
+    label: Text
+
+
+YES_NO: tuple[Option, ...] = (
+    Option(id="yes", label=N_("Yes")),
+    Option(id="no", label=N_("No")),
+)
+
+
+class Condition(_Strict):
+    """Show a question only when an earlier answer matches.
+
+    Exactly one of `equals`, `in` (one of several values) or `includes` (a multiple-choice
+    answer contains the value) is given.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    question: Ident
+    equals: str | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+    includes: str | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        given = [v for v in (self.equals, self.in_, self.includes) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a condition needs exactly one of 'equals', 'in' or 'includes'")
+        return self
+
+    def values(self) -> list[str]:
+        if self.in_ is not None:
+            return list(self.in_)
+        return [v for v in (self.equals, self.includes) if v is not None]
+
+
+class Question(_Strict):
+    id: Ident
+    type: QuestionType
+    text: Text
+    hint: Text | None = None
+    required: bool = True
+    # Choice questions: a list of options, or the name of an `option_sets` entry.
+    options: list[Option] | Ident | None = None
+    scale: Ident | None = None
+    min_choices: int | None = Field(default=None, ge=0)
+    max_choices: int | None = Field(default=None, ge=1)
+    min_length: int | None = Field(default=None, ge=1)
+    max_length: int | None = Field(default=None, ge=1, le=3500)
+    min_value: int | None = None
+    max_value: int | None = None
+    show_if: Condition | list[Condition] | None = None
+
+    def conditions(self) -> list[Condition]:
+        if self.show_if is None:
+            return []
+        return self.show_if if isinstance(self.show_if, list) else [self.show_if]
+
+
+class Section(_Strict):
+    id: Ident
+    title: Text
+    questions: list[Question] = Field(min_length=1)
+
+
+class Questionnaire(_Strict):
+    id: Ident | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    title: Text
+    # The free-text question whose answer names the organisation (kept on the organisation row).
+    organisation_name: Ident | None = None
+    scales: dict[Ident, list[Option]] = Field(default_factory=dict)
+    option_sets: dict[Ident, list[Option]] = Field(default_factory=dict)
+    sections: list[Section] = Field(min_length=1)
+
+    def questions(self) -> Iterator[tuple[Section, Question]]:
+        for section in self.sections:
+            for question in section.questions:
+                yield section, question
+
+    def choices(self, question: Question) -> list[Option]:
+        """The options a question offers, with option sets and scales resolved."""
+        if question.type is QuestionType.YESNO:
+            return list(YES_NO)
+        if question.type is QuestionType.SCALE:
+            return list(self.scales.get(question.scale or "", []))
+        if isinstance(question.options, str):
+            return list(self.option_sets.get(question.options, []))
+        return list(question.options or [])
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every translatable text with the place it comes from, for extraction and checks."""
+        yield "title", self.title
+        for name, scale in self.scales.items():
+            for option in scale:
+                yield f"scales.{name}.{option.id}", option.label
+        for name, options in self.option_sets.items():
+            for option in options:
+                yield f"option_sets.{name}.{option.id}", option.label
+        for section in self.sections:
+            yield f"{section.id}", section.title
+            for question in section.questions:
+                yield question.id, question.text
+                if question.hint:
+                    yield f"{question.id}.hint", question.hint
+                if isinstance(question.options, list):
+                    for option in question.options:
+                        yield f"{question.id}.{option.id}", option.label
+
+
+def parse(data: Any) -> Questionnaire:
+    return Questionnaire.model_validate(data)

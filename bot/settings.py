@@ -1,0 +1,95 @@
+"""Configuration from the environment (prefix MSOBOT_) and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "MSOBOT_"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    database: Path = Path("data/msobot.sqlite3")
+    staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_language: str = "de"
+    timezone: str = "Europe/Berlin"
+    questionnaire: Path | None = None
+    locales_dir: Path | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected comma-separated Telegram user ids, e.g. 12345,67890")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        if not value.isalpha() or not 2 <= len(value) <= 3:
+            raise ValueError("expected a language code like de, tr or ar")
+        return value.lower()
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected a URL like https://api.telegram.org/bot")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("use 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def token(self) -> str | None:
+        return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+
+def load_settings() -> Settings:
+    """Build the settings once, turning validation errors into one line per variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {message}")
+        raise ConfigError("; ".join(lines)) from None

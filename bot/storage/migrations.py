@@ -1,0 +1,84 @@
+"""Versioned schema migrations: append a function, never edit one that has shipped.
+
+Each runs in its own transaction together with the `PRAGMA user_version` bump, so a crash
+leaves the database at the old or the new version, never between.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def execute_script(db: aiosqlite.Connection, script: str) -> None:
+    """Run statements one by one: `executescript` would commit the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            await db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+
+
+async def _v1_initial(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,              -- Telegram user id
+            language TEXT NOT NULL,
+            consent_at TEXT,                     -- NULL until the privacy notice is accepted
+            created_at TEXT NOT NULL,
+            prompt_ref TEXT                      -- the message whose buttons are live
+        );
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            questionnaire_id TEXT NOT NULL,
+            questionnaire_version TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            completed_at TEXT,
+            cursor TEXT                          -- question the user is looking at
+        );
+        CREATE INDEX submissions_user ON submissions(user_id);
+        CREATE TABLE answers (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            value TEXT NOT NULL,                 -- JSON; null means skipped
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (submission_id, question_id)
+        );
+        CREATE TABLE drafts (                    -- multiple-choice ticks before "Done"
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (submission_id, question_id)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            submission_id INTEGER REFERENCES submissions(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE TABLE processed_updates (
+            update_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL
+        );
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial]

@@ -1,0 +1,89 @@
+"""`build_application(settings)`: the python-telegram-bot Application, wired in one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ContextTypes
+
+from bot.i18n import N_
+from bot.services import load_domain, open_services
+from bot.settings import ConfigError, Settings
+from conversations.context import BotApplication, BotContext
+from conversations.handlers import register
+
+log = logging.getLogger(__name__)
+
+_COMMANDS = [
+    ("start", N_("Start or continue the questionnaire")),
+    ("answers", N_("See and change your answers")),
+    ("language", N_("Change the language")),
+    ("help", N_("Help")),
+    ("delete", N_("Delete your data")),
+]
+
+
+def file_url(api_url: str) -> str:
+    """python-telegram-bot's base_file_url for a base_url like https://host/bot."""
+    return re.sub(r"/bot$", "/file/bot", api_url.rstrip("/"))
+
+
+def build_application(settings: Settings) -> BotApplication:
+    token = settings.token()
+    if not token:
+        raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)")
+    load_domain(settings)  # fail before connecting if the questionnaire is broken
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services = await open_services(settings)
+        application.bot_data["services"] = services
+        await _set_commands(application, services.catalogs)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services = application.bot_data.pop("services", None)
+        if services is not None:
+            await services.close()
+
+    application: BotApplication = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register(application)
+    return application
+
+
+async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], catalogs: Any) -> None:
+    """The command menu in each language the bot speaks."""
+    for code in catalogs.languages:
+        t = catalogs.translator(code)
+        commands = [BotCommand(name, t.gettext(text)) for name, text in _COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=code)
+    default = catalogs.translator(catalogs.default)
+    await application.bot.set_my_commands([BotCommand(n, default.gettext(t)) for n, t in _COMMANDS])
+
+
+def run_bot(settings: Settings, webhook: bool = False) -> int:
+    application = build_application(settings)
+    if not webhook:
+        log.info("starting long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        return 0
+    if not settings.webhook_url:
+        raise ConfigError("MSOBOT_WEBHOOK_URL: missing (the public https URL Telegram should call)")
+    if not settings.webhook_secret:
+        raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (1-256 characters of A-Z, a-z, 0-9, _ and -)")
+    log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+    application.run_webhook(
+        listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

@@ -1,0 +1,274 @@
+"""A local HTTP server that plays the Telegram Bot API for python-telegram-bot.
+
+It keeps the chat state a phone would show (messages, their texts and keyboards), hands out
+updates through real long polling with Telegram's offset rule (an update is delivered again
+until a later getUpdates confirms it), and records every call for assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 999000111
+_STRING_PARAMS = {"text", "callback_query_id", "parse_mode", "url", "secret_token", "caption",
+                  "language_code", "inline_message_id", "ip_address"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class StoredMessage:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    from_bot: bool
+
+    def buttons(self) -> list[dict[str, str]]:
+        if not self.reply_markup:
+            return []
+        return [b for row in self.reply_markup.get("inline_keyboard", []) for b in row]
+
+    def as_json(self, user: dict[str, Any] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": self.message_id, "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private", "first_name": "Test"},
+            "text": self.text,
+        }
+        data["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "MSO Assistant",
+                        "username": "msobot_test_bot"} if self.from_bot else user
+        if self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        return data
+
+
+class StubBotAPI:
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], StoredMessage] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed_offset = 0
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.faults: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+
+    # -- server ----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base_url python-telegram-bot takes (it appends the token)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        await self.wake()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wake(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
+                                     status=401)
+        method = request.match_info["method"]
+        params = self._decode(dict(await request.post()))
+        self.calls.append(Call(method, params))
+        async with self._changed:
+            self._changed.notify_all()
+        fault = self.faults.get(method)
+        if fault:
+            status, body = fault.pop(0)
+            return web.json_response(body, status=status)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
+                                     status=404)
+        try:
+            result = await handler(params)
+        except _ApiError as exc:
+            return web.json_response({"ok": False, "error_code": 400, "description": exc.args[0]},
+                                     status=400)
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _decode(form: dict[str, Any]) -> dict[str, Any]:
+        decoded = {}
+        for key, value in form.items():
+            if key in _STRING_PARAMS or not isinstance(value, str):
+                decoded[key] = value
+                continue
+            try:
+                decoded[key] = json.loads(value)
+            except ValueError:
+                decoded[key] = value
+        return decoded
+
+    # -- Bot API methods -------------------------------------------------------------------
+
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "MSO Assistant",
+                "username": "msobot_test_bot", "can_join_groups": False,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.confirmed_offset = max(self.confirmed_offset, offset)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+                left = deadline - time.monotonic()
+                if pending or left <= 0 or self._runner is None:
+                    return pending[: int(params.get("limit") or 100)]
+                try:
+                    await asyncio.wait_for(self._changed.wait(), left)
+                except TimeoutError:
+                    pass
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = str(params["text"])
+        if not text or len(text) > 4096:
+            raise _ApiError("Bad Request: message text is empty or too long")
+        self._check_markup(params.get("reply_markup"))
+        chat_id = int(params["chat_id"])
+        message = StoredMessage(chat_id, next(self._message_ids), text, params.get("reply_markup"), True)
+        self.messages[(chat_id, message.message_id)] = message
+        return message.as_json()
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params)
+        text = str(params["text"])
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        if len(text) > 4096:
+            raise _ApiError("Bad Request: MESSAGE_TOO_LONG")
+        if text == message.text and markup == message.reply_markup:
+            raise _ApiError("Bad Request: message is not modified")
+        message.text, message.reply_markup = text, markup
+        return message.as_json()
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params)
+        markup = params.get("reply_markup")
+        if markup == message.reply_markup or (not markup and not message.reply_markup):
+            raise _ApiError("Bad Request: message is not modified")
+        message.reply_markup = markup
+        return message.as_json()
+
+    def _find(self, params: dict[str, Any]) -> StoredMessage:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise _ApiError("Bad Request: message to edit not found")
+        return self.messages[key]
+
+    @staticmethod
+    def _check_markup(markup: dict[str, Any] | None) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data", "")
+                if not 1 <= len(data.encode()) <= 64:
+                    raise _ApiError("Bad Request: BUTTON_DATA_INVALID")
+
+    # -- the user's side -------------------------------------------------------------------
+
+    def user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        if language_code:
+            data["language_code"] = language_code
+        return data
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        self.updates.append(update)
+        async with self._changed:
+            self._changed.notify_all()
+        return update_id
+
+    async def send_message(self, user: dict[str, Any], text: str | None = None,
+                           **content: Any) -> int:
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                                   "chat": {"id": user["id"], "type": "private",
+                                            "first_name": user["first_name"]},
+                                   "from": user, **content}
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.push({"message": message})
+
+    async def tap(self, user: dict[str, Any], message: StoredMessage, data: str) -> int:
+        return await self.push({"callback_query": {
+            "id": f"cq{len(self.updates)}", "from": user, "chat_instance": "1",
+            "message": message.as_json(user), "data": data}})
+
+    # -- waiting for the bot -----------------------------------------------------------------
+
+    async def wait_for(self, predicate: Any, since: int = 0, timeout: float = 10.0) -> Call:
+        """The first call at index >= since that satisfies predicate."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                for call in self.calls[since:]:
+                    if predicate(call):
+                        return call
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    recent = [(c.method, str(c.params.get("text", ""))[:60]) for c in self.calls[since:]]
+                    raise TimeoutError(f"the bot did not make the expected call; it made {recent}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), left)
+                except TimeoutError:
+                    pass
+
+    def chat(self, chat_id: int) -> list[StoredMessage]:
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+
+class _ApiError(Exception):
+    pass
