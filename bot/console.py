@@ -76,18 +76,18 @@ class ConsoleChat:
             self._screen(outcome.source)
         for screen in outcome.messages:
             self._screen(screen)
+        expects_text = self.live is None or self.live.expects_text
+        self._print("> (type your answer)" if expects_text else "> ")
 
     def _screen(self, screen: Screen) -> None:
         self._print()
         self._print(screen.text)
         buttons = [b for row in screen.buttons for b in row]
-        if not buttons:
-            return
-        self.live = screen
+        if buttons or screen.prompt:
+            self.live = screen
         if screen.expects_text:
             for button in buttons:
                 self._print(f"  {_NAV_COMMANDS.get(button.role, '')}  {button.label}")
         else:
             for number, button in enumerate(buttons, start=1):
                 self._print(f"  {number}) {button.label}")
-        self._print("> " if not screen.expects_text else "> (type your answer)")

@@ -71,19 +71,26 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
     await application.bot.set_my_commands([BotCommand(n, default.gettext(t)) for n, t in _COMMANDS])
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Where to listen and what to tell Telegram; the secret token is checked on every request."""
+    if not settings.webhook_url:
+        raise ConfigError("MSOBOT_WEBHOOK_URL: missing (the public https URL Telegram should call)")
+    if not settings.webhook_secret:
+        raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (1-256 characters of A-Z, a-z, 0-9, _ and -)")
+    return {
+        "listen": settings.webhook_listen, "port": settings.webhook_port, "url_path": "telegram",
+        "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False,
+    }
+
+
 def run_bot(settings: Settings, webhook: bool = False) -> int:
     application = build_application(settings)
     if not webhook:
         log.info("starting long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
         return 0
-    if not settings.webhook_url:
-        raise ConfigError("MSOBOT_WEBHOOK_URL: missing (the public https URL Telegram should call)")
-    if not settings.webhook_secret:
-        raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (1-256 characters of A-Z, a-z, 0-9, _ and -)")
+    options = webhook_options(settings)
     log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-    application.run_webhook(
-        listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
-        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    application.run_webhook(**options)
     return 0

@@ -101,6 +101,10 @@ class Store:
         await self.db.execute("UPDATE users SET consent_at = ? WHERE id = ?", (self._now(), user_id))
 
     async def delete_user(self, user_id: int) -> None:
+        """The user, their submissions, answers and the organisations they entered."""
+        await self.db.execute(
+            "DELETE FROM organisations WHERE created_by = ? OR id IN "
+            "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))
         await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
     async def set_prompt_ref(self, user_id: int, ref: str | None) -> None:

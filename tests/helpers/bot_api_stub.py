@@ -67,6 +67,7 @@ class StubBotAPI:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.faults: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.polls_released = False
 
     # -- server ----------------------------------------------------------------------------
 
@@ -94,6 +95,11 @@ class StubBotAPI:
     async def wake(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    async def release_polls(self, released: bool = True) -> None:
+        """Answer long polls at once (so a bot under test stops quickly)."""
+        self.polls_released = released
+        await self.wake()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -161,7 +167,7 @@ class StubBotAPI:
             while True:
                 pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
                 left = deadline - time.monotonic()
-                if pending or left <= 0 or self._runner is None:
+                if pending or left <= 0 or self.polls_released:
                     return pending[: int(params.get("limit") or 100)]
                 try:
                     await asyncio.wait_for(self._changed.wait(), left)

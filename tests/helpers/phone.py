@@ -1,0 +1,108 @@
+"""One user's phone against the stub Bot API: send, tap, and wait for the bot's answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.helpers.bot_api_stub import Call, StoredMessage, StubBotAPI
+from tests.helpers.running import Processed
+
+Expect = Callable[[Call], bool]
+
+
+class Phone:
+    def __init__(self, api: StubBotAPI, user_id: int, language_code: str | None = None,
+                 processed: Processed | None = None) -> None:
+        """With `processed`, each action waits until the bot has handled it completely;
+        without (a bot in another process), until the expected call arrives."""
+        self.api = api
+        self.processed = processed
+        self.user = api.user(user_id, language_code)
+        self.user_id = user_id
+
+    # -- what the chat shows -----------------------------------------------------------------
+
+    def bot_messages(self) -> list[StoredMessage]:
+        return [m for m in self.api.chat(self.user_id) if m.from_bot]
+
+    def last(self) -> StoredMessage:
+        return self.bot_messages()[-1]
+
+    def prompt(self) -> StoredMessage:
+        """The newest message with buttons: the one a user would tap."""
+        with_buttons = [m for m in self.bot_messages() if m.reply_markup]
+        assert with_buttons, "the bot has sent no buttons"
+        return with_buttons[-1]
+
+    # -- what the bot is expected to do ---------------------------------------------------------
+
+    def sends_prompt(self) -> Expect:
+        return lambda c: (c.method == "sendMessage" and int(c.params["chat_id"]) == self.user_id
+                          and bool(c.params.get("reply_markup")))
+
+    def sends_message(self) -> Expect:
+        return lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == self.user_id
+
+    def says(self, fragment: str, with_buttons: bool = False) -> Expect:
+        return lambda c: (c.method == "sendMessage" and int(c.params["chat_id"]) == self.user_id
+                          and fragment in str(c.params["text"])
+                          and (not with_buttons or bool(c.params.get("reply_markup"))))
+
+    def edits(self, message: StoredMessage) -> Expect:
+        return lambda c: (c.method.startswith("editMessage")
+                          and int(c.params["message_id"]) == message.message_id)
+
+    def answers_callback(self) -> Expect:
+        return lambda c: c.method == "answerCallbackQuery"
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    async def send(self, text: str, expect: Expect | None = None) -> list[StoredMessage]:
+        return await self._do(lambda: self.api.send_message(self.user, text), expect)
+
+    async def send_content(self, expect: Expect | None = None, **content: Any) -> list[StoredMessage]:
+        return await self._do(lambda: self.api.send_message(self.user, None, **content), expect)
+
+    async def press(self, data: str, message: StoredMessage | None = None,
+                    expect: Expect | None = None) -> list[StoredMessage]:
+        message = message or self.prompt()
+        return await self._do(lambda: self.api.tap(self.user, message, data), expect)
+
+    async def tap(self, match: Callable[[str], bool], message: StoredMessage | None = None,
+                  expect: Expect | None = None) -> list[StoredMessage]:
+        """Tap the first button of the message whose callback data matches."""
+        message = message or self.prompt()
+        data = self.button_data(message, match)
+        return await self.press(data, message, expect)
+
+    @staticmethod
+    def button_data(message: StoredMessage, match: Callable[[str], bool]) -> str:
+        for button in message.buttons():
+            if match(button["callback_data"]):
+                return str(button["callback_data"])
+        raise AssertionError(f"no such button in {[b['callback_data'] for b in message.buttons()]}")
+
+    def button_label(self, message: StoredMessage, match: Callable[[str], bool]) -> str:
+        for button in message.buttons():
+            if match(button["callback_data"]):
+                return str(button["text"])
+        raise AssertionError("no such button")
+
+    async def _do(self, act: Callable[[], Any], expect: Expect | None) -> list[StoredMessage]:
+        since = len(self.api.calls)
+        known = {m.message_id for m in self.bot_messages()}
+        update_id = await act()
+        if self.processed is not None:
+            await self.processed.wait(update_id)
+        if expect is not None or self.processed is None:
+            await self.api.wait_for(expect or self.sends_message(), since=since)
+        return [m for m in self.bot_messages() if m.message_id not in known]
+
+
+def option(question: str, option_id: str) -> Callable[[str], bool]:
+    return lambda data: data.split(":")[0] in ("A", "T") and data.endswith(f":{question}:{option_id}")
+
+
+def role(kind: str, question: str | None = None) -> Callable[[str], bool]:
+    return lambda data: data.startswith(f"{kind}:") and (question is None or data.endswith(f":{question}"))

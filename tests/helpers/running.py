@@ -1,0 +1,65 @@
+"""Run the real Application against the stub Bot API, inside the test's event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncio
+
+from pydantic import SecretStr
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.settings import Settings
+from conversations.app import build_application
+from conversations.context import BotApplication
+from tests.helpers.bot_api_stub import StubBotAPI
+
+
+def bot_settings(settings: Settings, api: StubBotAPI) -> Settings:
+    return settings.model_copy(update={"telegram_api_url": api.url,
+                                       "telegram_token": SecretStr(api.token)})
+
+
+class Processed:
+    """Which updates the Application has finished with: an observer in the last handler group."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self._changed = asyncio.Condition()
+
+    async def mark(self, update: object, _context: object) -> None:
+        if isinstance(update, Update):
+            async with self._changed:
+                self.ids.add(update.update_id)
+                self._changed.notify_all()
+
+    async def wait(self, update_id: int, timeout: float = 10.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: update_id in self.ids), timeout)
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, api: StubBotAPI,
+                      processed: Processed | None = None) -> AsyncIterator[BotApplication]:
+    """Long polling over HTTP, as `msobot run` does, until the block ends."""
+    application = build_application(bot_settings(settings, api))
+    if processed is not None:
+        application.add_handler(TypeHandler(Update, processed.mark), group=1_000_000)
+    await application.initialize()
+    assert application.post_init is not None and application.post_shutdown is not None
+    await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1,
+                                            allowed_updates=Update.ALL_TYPES)
+    try:
+        yield application
+    finally:
+        await api.release_polls()
+        await application.updater.stop()
+        await application.stop()
+        await application.post_shutdown(application)
+        await application.shutdown()
+        await api.release_polls(False)

@@ -1,0 +1,144 @@
+"""Every catalog is complete, consistent with its source and compiled from its current .po."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from bot.i18n import FSI, PDI, Catalogs, default_locales_dir
+
+LOCALES = default_locales_dir()
+LANGUAGES = sorted(p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def test_the_languages_of_the_first_release_are_there() -> None:
+    assert {"de", "en", "tr", "ar"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_is_complete_and_consistent(language: str) -> None:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    with (LOCALES / "messages.pot").open("rb") as handle:
+        template = read_po(handle)
+    assert {m.id for m in catalog if m.id} == {m.id for m in template if m.id}, "run `make catalogs`"
+    expected_forms = Locale.parse(language).plural_form and catalog.num_plurals
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(f"untranslated or fuzzy: {ids[0]!r}")
+        if isinstance(message.id, tuple) and len(strings) != expected_forms:
+            problems.append(f"{len(strings)} plural forms, {language} has {expected_forms}: {ids[0]!r}")
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            if set(PLACEHOLDER.findall(string)) != wanted:
+                problems.append(f"placeholders differ: {ids[0]!r} -> {string!r}")
+        problems += [f"{ids[0]!r}: {error}" for _m, error in [(message, e) for e in message.check(catalog)]]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalog_matches_its_po(language: str) -> None:
+    folder = LOCALES / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    expected = BytesIO()
+    write_mo(expected, catalog)
+    expected.seek(0)
+    with (folder / "messages.mo").open("rb") as handle:
+        compiled = read_mo(handle)
+    fresh = read_mo(expected)
+    assert _entries(compiled) == _entries(fresh), "stale .mo: run `make compile`"
+
+
+def _entries(catalog: object) -> dict[object, object]:
+    def key(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+    return {key(m.id): key(m.string) for m in catalog if m.id}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plurals_follow_the_locale_rule(language: str) -> None:
+    t = Catalogs().translator(language)
+    one = t.ngettext("You have answered {count} question so far.",
+                     "You have answered {count} questions so far.", 1)
+    many = t.ngettext("You have answered {count} question so far.",
+                      "You have answered {count} questions so far.", 7)
+    assert "{count}" in one and "{count}" in many
+    if language == "en":
+        assert (one, many) == ("You have answered {count} question so far.",
+                               "You have answered {count} questions so far.")
+
+
+def test_arabic_uses_distinct_plural_forms() -> None:
+    t = Catalogs().translator("ar")
+    forms = {t.ngettext("Please choose at least {count} answer.",
+                        "Please choose at least {count} answers.", n) for n in (1, 2, 3, 11, 100)}
+    assert len(forms) >= 3
+
+
+def test_right_to_left_texts_isolate_left_to_right_values() -> None:
+    catalogs = Catalogs()
+    assert catalogs.translator("ar").isolate("Verein e.V.") == f"{FSI}Verein e.V.{PDI}"
+    assert catalogs.translator("de").isolate("Verein e.V.") == "Verein e.V."
+
+
+def test_language_codes_from_telegram_are_matched() -> None:
+    catalogs = Catalogs()
+    assert catalogs.negotiate("tr") == "tr"
+    assert catalogs.negotiate("ar-EG") == "ar"
+    assert catalogs.negotiate("de_AT") == "de"
+    assert catalogs.negotiate("pt-br") is None
+    assert catalogs.negotiate("") is None
+    assert catalogs.negotiate("!!") is None
+
+
+def test_picker_names_are_in_their_own_script_with_likely_languages_first() -> None:
+    catalogs = Catalogs()
+    names = [catalogs.display_name(code) for code in catalogs.languages]
+    assert names[:3] == ["Deutsch", "Türkçe", "العربية"]
+    assert "English" in names
+
+
+def test_a_missing_translation_falls_back_to_german_and_is_logged_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+    for language in ("de", "tr"):
+        shutil.copytree(LOCALES / language, tmp_path / language)
+    with (LOCALES / "tr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="tr")
+    del catalog["Privacy notice"]
+    with (tmp_path / "tr" / "LC_MESSAGES" / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    t = Catalogs(tmp_path).translator("tr")
+    german = Catalogs(tmp_path).translator("de").gettext("Privacy notice")
+    assert t.gettext("Privacy notice") == german != "Privacy notice"
+    t.gettext("Privacy notice")
+    assert len([r for r in caplog.records if "missing tr translation" in r.getMessage()]) == 1
+
+
+def test_a_new_language_is_picked_up_without_code_changes(tmp_path: Path) -> None:
+    import shutil
+    shutil.copytree(LOCALES, tmp_path, dirs_exist_ok=True)
+    folder = tmp_path / "it" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (LOCALES / "messages.pot").open("rb") as handle:
+        template = read_po(handle, locale="it")
+    template["Privacy notice"].string = "Informativa sulla privacy"
+    with (folder / "messages.mo").open("wb") as handle:
+        write_mo(handle, template)
+    catalogs = Catalogs(tmp_path)
+    assert "it" in catalogs.languages
+    assert catalogs.display_name("it") == "Italiano"
+    assert catalogs.translator("it").gettext("Privacy notice") == "Informativa sulla privacy"

@@ -1,0 +1,71 @@
+"""The `msobot` command: configuration errors in one line, and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.actions import Kind
+from bot.i18n import Catalogs
+from bot.survey import Visitor
+from tests.helpers.services import answer_until_summary, button, make_service, onboard
+
+
+def msobot(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          env={**clean, **env}, timeout=60, check=False, stdin=subprocess.DEVNULL)
+
+
+def test_run_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    result = msobot("run", MSOBOT_DATABASE=str(tmp_path / "db.sqlite3"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "msobot: configuration error: MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)"]
+
+
+def test_a_malformed_value_is_one_line_naming_the_variable() -> None:
+    result = msobot("check", MSOBOT_STAFF_IDS="12,abc")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "MSOBOT_STAFF_IDS" in lines[0] and "Traceback" not in result.stderr
+    result = msobot("check", MSOBOT_TIMEZONE="Europe/Wupperthal")
+    assert result.returncode == 2 and "MSOBOT_TIMEZONE: unknown time zone" in result.stderr
+
+
+def test_webhook_mode_needs_its_secret(tmp_path: Path) -> None:
+    result = msobot("run", "--webhook", MSOBOT_TELEGRAM_TOKEN="1:x", MSOBOT_WEBHOOK_URL="https://x.example/t",
+                    MSOBOT_DATABASE=str(tmp_path / "db.sqlite3"))
+    assert result.returncode == 2 and "MSOBOT_WEBHOOK_SECRET: missing" in result.stderr
+
+
+async def test_export_writes_one_row_per_submission_with_readable_values(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    service = await make_service(database)
+    for user_id in (1, 2):
+        visitor = Visitor(user_id, "en")
+        summary = await answer_until_summary(service, visitor, await onboard(service, visitor))
+        if user_id == 1:
+            await service.press(visitor, button(summary, Kind.CONFIRM).action)
+    await service.store.close()
+
+    output = tmp_path / "out" / "export.csv"
+    result = msobot("export", "--format", "csv", "--output", str(output), MSOBOT_DATABASE=str(database))
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    de = Catalogs().translator("de")
+    header = rows[0]
+    assert header[:2] == [de.gettext("Submission"), de.gettext("Questionnaire version")]
+    assert de.gettext("What is the name of your association?") in header
+    assert len(rows) == 3
+    by_column = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    assert by_column[0][de.gettext("Completed")] != "" and by_column[1][de.gettext("Completed")] == ""
+    assert by_column[0][de.gettext("Organisation")] == "Verein"
+    district = de.gettext("In which city district is your association based?")
+    assert by_column[0][district] == "Elberfeld"
+    communities = de.gettext("Which communities and languages does your association serve?")
+    assert by_column[0][communities] == de.gettext("Turkish")

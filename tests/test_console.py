@@ -1,0 +1,121 @@
+"""`msobot chat` completes the questionnaire in Turkish, driven through its standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+from bot.engine import Engine
+from bot.i18n import Catalogs
+from bot.questionnaire import load
+from bot.questionnaire.model import Question, QuestionType
+
+CHOICE = re.compile(r"^\s+(\d+)\) (.*)$")
+
+
+class Terminal:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def screen(self) -> list[str]:
+        """Everything printed up to the next input prompt ("> ...")."""
+        assert self.process.stdout is not None
+        lines: list[str] = []
+        while True:
+            raw = await asyncio.wait_for(self.process.stdout.readline(), 20)
+            if not raw:
+                return lines
+            line = raw.decode().rstrip("\n")
+            if line.startswith(">"):
+                lines.append(line)
+                return lines
+            lines.append(line)
+
+    async def type(self, text: str) -> list[str]:
+        assert self.process.stdin is not None
+        self.process.stdin.write((text + "\n").encode())
+        await self.process.stdin.drain()
+        return await self.screen()
+
+
+def choices(lines: list[str]) -> dict[str, str]:
+    """label -> number of the last printed list of choices."""
+    found: dict[str, str] = {}
+    for line in lines:
+        match = CHOICE.match(line)
+        if match:
+            found[match.group(2)] = match.group(1)
+    return found
+
+
+def question_on(lines: list[str], engine: Engine, t_gettext: object) -> Question | None:
+    text = "\n".join(lines)
+    matches = [q for _s, q in engine.questionnaire.questions() if t_gettext(q.text) in text]  # type: ignore[operator]
+    return max(matches, key=lambda q: len(q.text)) if matches else None
+
+
+async def test_console_chat_in_turkish(tmp_path: Path) -> None:
+    database = tmp_path / "msobot.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
+    env.update(MSOBOT_DATABASE=str(database))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "chat", "--language", "tr", env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    terminal = Terminal(process)
+    t = Catalogs().translator("tr")
+    _ = t.gettext
+    engine = Engine(load())
+
+    lines = await terminal.screen()
+    options = choices(lines)
+    assert options["Türkçe"] == "1"  # the terminal's language first
+    lines = await terminal.type("1")
+    assert _("Privacy notice") in "\n".join(lines)
+    lines = await terminal.type(choices(lines)[_("Yes, I agree")])
+
+    answered: list[str] = []
+    for _step in range(100):
+        question = question_on(lines, engine, _)
+        if question is None or _("Your answers") in "\n".join(lines):
+            break
+        answered.append(question.id)
+        if question.type is QuestionType.NUMBER:
+            lines = await terminal.type("abc")
+            assert "⚠️" in "\n".join(lines)
+            lines = await terminal.type("2005")
+        elif question.type is QuestionType.TEXT:
+            lines = await terminal.type("/skip" if not question.required else "Yılmaz Veliler Derneği")
+        elif question.type is QuestionType.MULTI:
+            first = next(n for label, n in choices(lines).items() if label.startswith("☐"))
+            lines = await terminal.type(first)
+            done = next(n for label, n in choices(lines).items() if label.startswith("✔"))
+            lines = await terminal.type(done)
+        else:
+            lines = await terminal.type("1")
+    summary = "\n".join(lines)
+    assert _("Your answers") in summary and "Yılmaz Veliler Derneği" in summary
+    confirm = next(n for label, n in choices(lines).items() if label.startswith("✅"))
+    assert process.stdin is not None
+    process.stdin.write(f"{confirm}\n/quit\n".encode())
+    await process.stdin.drain()
+    rest, errors = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, errors.decode()
+    assert _("Thank you! Your answers have been sent to the integration office of the City of "
+             "Wuppertal. We will use them to plan support for migrant self-organisations, together "
+             "with the welfare associations, the adult education centre and the municipal "
+             "integration centre, and to put associations in touch with each other.") in rest.decode()
+
+    with sqlite3.connect(database) as db:
+        stored = {q: json.loads(v) for q, v in db.execute("SELECT question_id, value FROM answers")}
+        language, completed = db.execute(
+            "SELECT u.language, s.completed_at FROM users u JOIN submissions s ON s.user_id = u.id").fetchone()
+    assert language == "tr" and completed is not None
+    assert set(stored) == set(answered)
+    assert stored["org_name"] == "Yılmaz Veliler Derneği"
+    assert stored["district"] == "elberfeld" and stored["comments"] is None
+    assert stored["founded"] == 2005

@@ -1,0 +1,99 @@
+"""Storage: schema migrations, settings of the connection, and what a write keeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.storage import Store, connect
+from bot.storage.database import migrate, schema_version
+from bot.storage.migrations import MIGRATIONS
+
+
+async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    db = await connect(tmp_path / "sub" / "x.sqlite3")
+    try:
+        assert await schema_version(db) == len(MIGRATIONS)
+        async with db.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
+        async with db.execute("PRAGMA foreign_keys") as cursor:
+            assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
+        await migrate(db)  # running again changes nothing
+        assert await schema_version(db) == len(MIGRATIONS)
+    finally:
+        await db.close()
+
+
+async def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
+    db = await connect(tmp_path / "x.sqlite3")
+    await db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="newer"):
+        await migrate(db)
+    await db.close()
+
+
+async def test_a_failing_migration_leaves_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(db: aiosqlite.Connection) -> None:
+        await db.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("bot.storage.database.MIGRATIONS", [*MIGRATIONS, broken])
+    db = await aiosqlite.connect(str(tmp_path / "x.sqlite3"), isolation_level=None)
+    with pytest.raises(RuntimeError, match="boom"):
+        await migrate(db)
+    assert await schema_version(db) == len(MIGRATIONS)
+    async with db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'") as cursor:
+        assert await cursor.fetchone() is None
+    await db.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> Store:
+    return Store(await connect(tmp_path / "x.sqlite3"))
+
+
+async def test_answers_round_trip_and_overwrite(store: Store) -> None:
+    async with store.transaction():
+        await store.set_language(7, "tr")
+        submission = await store.create_submission(7, "mso-needs", "1")
+        await store.save_answer(submission.id, "communities", ["turkish"])
+        await store.save_answer(submission.id, "strengths", None)
+        await store.save_answer(submission.id, "communities", ["kurdish", "other"])
+    assert await store.answers(submission.id) == {"communities": ["kurdish", "other"], "strengths": None}
+    await store.close()
+
+
+async def test_a_rolled_back_transaction_keeps_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction():
+            await store.set_language(7, "tr")
+            raise RuntimeError("crash")
+    assert await store.user(7) is None
+    await store.close()
+
+
+async def test_update_ids_are_claimed_once(store: Store) -> None:
+    async with store.transaction():
+        assert await store.claim_update(10)
+        assert not await store.claim_update(10)
+        assert await store.claim_update(11)
+    await store.close()
+
+
+async def test_deleting_a_user_deletes_their_answers(store: Store) -> None:
+    async with store.transaction():
+        await store.set_language(7, "de")
+        submission = await store.create_submission(7, "mso-needs", "1")
+        await store.save_answer(submission.id, "org_name", "Verein")
+        await store.set_organisation_name(submission.id, "Verein")
+        await store.save_draft(submission.id, "communities", ["turkish"])
+        await store.log_event("answer", 7, submission.id)
+        await store.delete_user(7)
+    for table in ("users", "organisations", "submissions", "answers", "drafts"):
+        async with store.db.execute(f"SELECT count(*) FROM {table}") as cursor:
+            assert (await cursor.fetchone())[0] == 0, table  # type: ignore[index]
+    async with store.db.execute("SELECT user_id, submission_id FROM events") as cursor:
+        assert list(map(tuple, await cursor.fetchall())) == [(None, None)]
+    await store.close()

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from bot.text import split_text
+
+
+def test_short_text_is_one_piece() -> None:
+    assert split_text("hello", 4096) == ["hello"]
+
+
+def test_long_text_splits_on_lines_within_the_limit() -> None:
+    lines = [f"{i}. " + "Wort " * 30 for i in range(200)]
+    text = "\n".join(lines)
+    pieces = split_text(text, 4096)
+    assert len(pieces) > 1
+    assert all(len(p) <= 4096 for p in pieces)
+    assert "\n".join(pieces).replace("\n", "") == text.replace("\n", "")
+    assert all(p.split("\n")[0][0].isdigit() for p in pieces)  # every piece starts at a line
+
+
+def test_a_single_overlong_line_is_cut_at_spaces() -> None:
+    text = "abc " * 3000
+    pieces = split_text(text, 4096)
+    assert all(len(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
