@@ -317,6 +317,11 @@ class SurveyService:
         if question.type not in single or self.engine.option(question, value or "") is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
+        await self._answer_and_go_on(turn, submission, question, answers, value)
+
+    async def _answer_and_go_on(self, turn: _Turn, submission: Submission, question: Question,
+                                answers: Answers, value: Any) -> None:
+        """Store a tapped answer, show it in the tapped message, move to the next open question."""
         await self._save(turn, submission, question, value)
         answers[question.id] = value
         turn.outcome.source = turn.screens.answered(question, value)
@@ -351,10 +356,7 @@ class SurveyService:
         if error is not None:
             turn.outcome.toast = turn.screens.input_error(error)
             return
-        await self._save(turn, submission, question, ticked)
-        answers[question.id] = ticked
-        turn.outcome.source = turn.screens.answered(question, ticked)
-        await self._advance(turn, submission, answers)
+        await self._answer_and_go_on(turn, submission, question, answers, ticked)
 
     async def _back(self, turn: _Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
@@ -371,10 +373,7 @@ class SurveyService:
         if question.required:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
-        await self._save(turn, submission, question, None)
-        answers[question.id] = None
-        turn.outcome.source = turn.screens.answered(question, None)
-        await self._advance(turn, submission, answers)
+        await self._answer_and_go_on(turn, submission, question, answers, None)
 
     async def _keep(self, turn: _Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:

@@ -22,7 +22,7 @@ NEEDS_WITHOUT_DETAILS = ["need_projects", "need_organising", "need_funding", "ne
                          "need_volunteers", "need_digital", "need_rooms"]
 
 
-@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("language", ["de", "ar"])
 async def test_questionnaire_from_start_to_thank_you(language: str, settings: Settings,
                                                      bot_api: StubBotAPI) -> None:
     t = Catalogs().translator(language)
@@ -37,7 +37,7 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         picker = phone.prompt()
         assert picker.buttons()[0]["callback_data"] == f"L:{language}"
         assert picker.buttons()[0]["text"] == {"de": "Deutsch", "ar": "العربية", "en": "English"}[language]
-        pass  # TEMP assert {"Deutsch", "Türkçe", "العربية", "English"} <= {b["text"] for b in picker.buttons()}
+        assert {"Deutsch", "Türkçe", "العربية", "English"} <= {b["text"] for b in picker.buttons()}
 
         # 2. Consent in the chosen language.
         await phone.tap(role("L"))
@@ -148,7 +148,7 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         "role": "treasurer", "need_pr": "urgent", "need_pr_details": ["social"],
         "need_projects": "none", "need_bookkeeping": "big",
         "need_bookkeeping_details": ["cashbook", "receipts"],
-        **{q: "some" for q in NEEDS_WITHOUT_DETAILS[1:]},
+        **dict.fromkeys(NEEDS_WITHOUT_DETAILS[1:], "some"),
         "contact_professionals": "yes", "professional_orgs": ["welfare"],
         "professional_topics": ["bookkeeping"], "network_msos": "no", "strengths": None,
         "formats": ["workshop"], "times": ["weekends"], "workshop_languages": ["de", "tr"],
@@ -160,3 +160,29 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
     assert db.execute("SELECT language, consent_at IS NOT NULL FROM users").fetchone() == (language, 1)
     assert db.execute("SELECT name FROM organisations").fetchone() == ("Elternverein Oberbarmen e.V.",)
     assert db.execute("SELECT count(*) FROM drafts").fetchone() == (0,)
+
+
+async def test_unknown_language_gets_the_german_picker_and_odd_messages_a_polite_answer(
+        settings: Settings, bot_api: StubBotAPI) -> None:
+    de = Catalogs().translator("de").gettext
+    processed = Processed()
+    phone = Phone(bot_api, user_id=777, language_code="pt-br", processed=processed)
+    async with running_bot(settings, bot_api, processed):
+        await phone.send("/start")
+        picker = phone.prompt()
+        assert de("Please choose your language.") in picker.text
+        assert picker.buttons()[0]["text"] == "Deutsch"
+        new = await phone.send_content(voice={"file_id": "v", "file_unique_id": "v", "duration": 3})
+        assert new[0].text.startswith(de("Sorry, I can only read text messages and button taps."))
+        assert new[0].reply_markup  # the picker again, with the notice on top
+        await phone.send("/unknown")
+        assert de("this help") in phone.last().text
+        group_update = await bot_api.push({"message": {
+            "message_id": 900, "date": 0, "chat": {"id": -100, "type": "group", "title": "MSO"},
+            "from": phone.user, "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+        await processed.wait(group_update)
+        forged = await phone.press("A:1:district:" + "x" * 40)
+        assert forged == []
+        assert [c for c in bot_api.calls if c.method == "answerCallbackQuery"]
+    assert not [c for c in bot_api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == -100]

@@ -8,6 +8,7 @@ until a later getUpdates confirms it), and records every call for assertions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -169,10 +170,8 @@ class StubBotAPI:
                 left = deadline - time.monotonic()
                 if pending or left <= 0 or self.polls_released:
                     return pending[: int(params.get("limit") or 100)]
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    pass
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = str(params["text"])
@@ -267,10 +266,8 @@ class StubBotAPI:
                 if left <= 0:
                     recent = [(c.method, str(c.params.get("text", ""))[:60]) for c in self.calls[since:]]
                     raise TimeoutError(f"the bot did not make the expected call; it made {recent}")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    pass
 
     def chat(self, chat_id: int) -> list[StoredMessage]:
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import asyncio
 
 from pydantic import SecretStr
 from telegram import Update
