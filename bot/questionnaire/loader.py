@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ _Yaml12Loader.yaml_implicit_resolvers = {
 }
 _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 
@@ -69,11 +69,6 @@ def load(path: Path | None = None) -> Questionnaire:
     if found:
         raise QuestionnaireError(found)
     return questionnaire
-
-
-@lru_cache(maxsize=4)
-def load_cached(path: Path | None = None) -> Questionnaire:
-    return load(path)
 
 
 def _explain(name: str, raw: Any, error: ValidationError) -> list[Problem]:
