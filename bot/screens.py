@@ -196,14 +196,15 @@ class Screens:
     def _navigation(self, submission: Submission, question: Question,
                     answers: Answers) -> list[list[Button]]:
         row = []
+        back_arrow, forward_arrow = ("▶", "◀") if self.t.rtl else ("◀", "▶")  # mirrored for RTL
         if not self.engine.is_first(question):
-            row.append(Button(label="◀ " + self._("Back"),
+            row.append(Button(label=f"{back_arrow} " + self._("Back"),
                               action=Action(Kind.BACK, submission.id, question.id).encode(), role=Kind.BACK))
         if not question.required:
             row.append(Button(label=self._("Skip") + " ⏭",
                               action=Action(Kind.SKIP, submission.id, question.id).encode(), role=Kind.SKIP))
         if question.id in answers and question.type is not QuestionType.MULTI:
-            row.append(Button(label=self._("Keep answer") + " ▶",
+            row.append(Button(label=self._("Keep answer") + f" {forward_arrow}",
                               action=Action(Kind.KEEP, submission.id, question.id).encode(), role=Kind.KEEP))
         return [row] if row else []
 
@@ -290,7 +291,7 @@ class Screens:
                            action=Action(Kind.CONFIRM, submission.id).encode(), role=Kind.CONFIRM)
         else:
             lines.append(_("Some questions are still open. To change an answer, tap its number."))
-            final = Button(label="▶ " + _("Continue"),
+            final = Button(label=("◀ " if self.t.rtl else "▶ ") + _("Continue"),
                            action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text="\n".join(lines), buttons=[*_rows(edit_buttons, 5), [final]], prompt=True)
 

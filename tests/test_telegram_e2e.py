@@ -44,7 +44,8 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         assert _("Privacy notice") in phone.prompt().text
         assert language == "en" or _("Privacy notice") != "Privacy notice"  # really translated
         new = await phone.tap(lambda d: d == "C:y")
-        assert any(_("Every answer is saved straight away.").split()[0] in m.text for m in new)
+        saved = _("You can stop at any time and continue later with /start. Every answer is saved straight away.")
+        assert any(saved in m.text for m in new)
 
         # 3. Organisation profile: free text, with a polite re-ask for a sticker.
         first = phone.last()
