@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.actions import Kind
@@ -27,14 +28,21 @@ class ConsoleChat:
         self.stdin = stdin
         self.stdout = stdout
         self.live: Screen | None = None
+        self._typing_hint = ""
 
     def _print(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
+    async def _gettext(self) -> Callable[[str], str]:
+        language = await self.service.language_of(self.visitor)
+        return self.service.catalogs.translator(language).gettext
+
     async def run(self) -> None:
-        self._print("MSO Assistant — console chat. Type a number to choose, /help for commands, "
-                    "/quit to leave.")
+        _ = await self._gettext()
+        self._print(_("MSO Assistant – console chat. Type a number to choose, /help for commands, "
+                      "/quit to leave."))
+        self._typing_hint = _("(type your answer)")
         self._show(await self.service.start(self.visitor))
         while True:
             line = await asyncio.to_thread(self.stdin.readline)
@@ -44,8 +52,11 @@ class ConsoleChat:
             if line in ("/quit", "/exit"):
                 break
             if line:
-                self._show(await self._handle(line))
-        self._print("Bye. Your answers are saved; run `msobot chat` again to continue.")
+                outcome = await self._handle(line)
+                self._typing_hint = (await self._gettext())("(type your answer)")
+                self._show(outcome)
+        _ = await self._gettext()
+        self._print(_("Goodbye. Your answers are saved; run `msobot chat` again to continue."))
 
     async def _handle(self, line: str) -> Outcome:
         service, visitor = self.service, self.visitor
@@ -77,7 +88,7 @@ class ConsoleChat:
         for screen in outcome.messages:
             self._screen(screen)
         expects_text = self.live is None or self.live.expects_text
-        self._print("> (type your answer)" if expects_text else "> ")
+        self._print(f"> {self._typing_hint}" if expects_text else "> ")
 
     def _screen(self, screen: Screen) -> None:
         self._print()

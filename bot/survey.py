@@ -86,6 +86,13 @@ class SurveyService:
         async with self.store.transaction():
             await self.store.set_prompt_ref(user_id, ref)
 
+    async def language_of(self, visitor: Visitor) -> str:
+        """The user's chosen language, else the best match for their client, else the default."""
+        user = await self.store.user(visitor.user_id)
+        if user is not None:
+            return user.language
+        return self.catalogs.negotiate(visitor.language_code) or self.catalogs.default
+
     def screens_for(self, language: str | None) -> Screens:
         return Screens(self.catalogs.translator(language), self.engine, self.catalogs)
 
@@ -98,9 +105,7 @@ class SurveyService:
                 log.info("update %s seen before; ignored", visitor.event_id)
                 return Outcome()
             user = await self.store.user(visitor.user_id)
-            language = user.language if user else (
-                self.catalogs.negotiate(visitor.language_code) or self.catalogs.default)
-            turn = _Turn(visitor, user, self.screens_for(language), source_ref)
+            turn = _Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref)
             await step(turn)
         for hook in turn.after:
             try:
