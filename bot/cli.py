@@ -84,7 +84,7 @@ async def _export(settings: Settings, output: Path) -> int:
     services = await open_services(settings)
     try:
         rows = await table(services.store, services.engine,
-                           services.catalogs.translator(settings.default_language), settings.tz)
+                           services.catalogs.translator(settings.staff_language), settings.tz)
     finally:
         await services.close()
     if str(output) == "-":

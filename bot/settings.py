@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     database: Path = Path("data/msobot.sqlite3")
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "de"
+    staff_language: str = "de"
     timezone: str = "Europe/Berlin"
     questionnaire: Path | None = None
     locales_dir: Path | None = None
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)") from exc
         return value
 
-    @field_validator("default_language")
+    @field_validator("default_language", "staff_language")
     @classmethod
     def _language_code(cls, value: str) -> str:
         if not value.isalpha() or not 2 <= len(value) <= 3:

@@ -142,3 +142,27 @@ def test_a_new_language_is_picked_up_without_code_changes(tmp_path: Path) -> Non
     assert "it" in catalogs.languages
     assert catalogs.display_name("it") == "Italiano"
     assert catalogs.translator("it").gettext("Privacy notice") == "Informativa sulla privacy"
+
+
+def test_dates_are_local_to_the_user_and_the_office_time_zone() -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    from bot.engine import Engine
+    from bot.questionnaire import load
+    from bot.screens import Screens
+    from bot.storage import Submission
+
+    catalogs = Catalogs()
+    late_evening = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)  # already 3 November in Wuppertal
+    submission = Submission(id=1, user_id=1, organisation_id=1, questionnaire_id="q", questionnaire_version="1",
+                            started_at=late_evening, completed_at=None, cursor=None)
+    for language in ("tr", "ar", "de"):
+        t = catalogs.translator(language)
+        text = Screens(t, Engine(load()), catalogs).welcome_back(submission, 3, ZoneInfo("Europe/Berlin")).text
+        expected = format_date(date(2026, 11, 3), format="medium", locale=language)
+        assert t.isolate(expected) in text
+        assert t.number(3) in text
+    assert "Kas" in Catalogs().translator("tr").date(date(2026, 11, 3))
