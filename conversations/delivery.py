@@ -30,7 +30,10 @@ def message_ref(message: Message) -> str:
 async def deliver(bot: ExtBot[None], chat_id: int, user_id: int, outcome: Outcome,
                   survey: SurveyService, query: CallbackQuery | None = None) -> None:
     if query is not None:
-        await query.answer(text=outcome.toast)
+        try:
+            await query.answer(text=outcome.toast)
+        except BadRequest as exc:  # e.g. "query is too old" after downtime: the rest still matters
+            log.info("could not answer a callback query: %s", exc.message)
         source = query.message if isinstance(query.message, Message) else None
         if source is not None and outcome.source is not None:
             await _edit(bot, source.chat_id, source.message_id, outcome.source)

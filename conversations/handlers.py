@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.screens import Outcome
@@ -55,11 +55,11 @@ def _command(method: Command) -> Callable[[Update, BotContext], Coroutine[Any, A
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    message = query.message if isinstance(query.message, Message) else None
+    message = query.message  # may be an InaccessibleMessage (too old): the tap still counts
     if message is None or message.chat.type != "private":
         await query.answer()
         return
-    ref = f"{message.chat_id}:{message.message_id}"
+    ref = f"{message.chat.id}:{message.message_id}"
     await _show(update, context, await context.survey.press(visitor(update), query.data, ref))
 
 

@@ -188,3 +188,17 @@ async def test_unknown_language_gets_the_german_picker_and_odd_messages_a_polite
         assert forged == []
         assert [c for c in bot_api.calls if c.method == "answerCallbackQuery"]
     assert not [c for c in bot_api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == -100]
+
+
+async def test_a_tap_still_counts_when_telegram_refuses_the_late_callback_answer(
+        settings: Settings, bot_api: StubBotAPI) -> None:
+    processed = Processed()
+    phone = Phone(bot_api, user_id=31, language_code="tr", processed=processed)
+    async with running_bot(settings, bot_api, processed):
+        await phone.send("/start")
+        bot_api.faults["answerCallbackQuery"] = [(400, {
+            "ok": False, "error_code": 400,
+            "description": "Bad Request: query is too old and response timeout expired or query id is invalid"})]
+        new = await phone.tap(role("L"))
+        assert new and new[-1].buttons()[0]["callback_data"] == "C:y"  # the consent arrived all the same
+    assert not bot_api.faults["answerCallbackQuery"]
