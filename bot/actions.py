@@ -24,6 +24,9 @@ class Kind(StrEnum):
     CONFIRM = "F"
     CONTINUE = "N"
     DELETE = "X"
+    SUGGESTION = "G"  # number: suggestion id; value: i (interested) or n (not for us)
+    INTRO = "I"  # number: introduction id; value: a (accept) or d (decline)
+    PUSHES = "P"  # value: on or off
 
 
 MAX_BYTES = 64
@@ -70,6 +73,9 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.CONFIRM: (True, False, False),
     Kind.CONTINUE: (True, False, False),
     Kind.DELETE: (False, False, True),
+    Kind.SUGGESTION: (True, False, True),
+    Kind.INTRO: (True, False, True),
+    Kind.PUSHES: (False, False, True),
 }
 
 

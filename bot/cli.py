@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write all submissions to a file")
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", type=Path, required=True, help="file to write, - for stdout")
+    catalog = commands.add_parser("catalog", help="workshops and partner organisations")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    load = catalog_commands.add_parser(
+        "import", help="add or update entries from a YAML or CSV file (same ids update, never duplicate)")
+    source = load.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", type=Path, help="catalog file (.yaml, .yml or .csv)")
+    source.add_argument("--sample", action="store_true", help="the shipped Wuppertal sample data")
+    catalog_commands.add_parser("list", help="show what the catalog holds")
     return parser
 
 
@@ -45,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(settings, args.file)
         if command == "export":
             return asyncio.run(_export(settings, args.output))
+        if command == "catalog":
+            from bot.catalog.commands import import_command, list_command
+            if args.catalog_command == "list":
+                return asyncio.run(list_command(settings))
+            return asyncio.run(import_command(settings, args.file, args.sample))
         if command == "chat":
             if args.command is None:
                 print("No MSOBOT_TELEGRAM_TOKEN set: starting the console chat.", file=sys.stderr)
@@ -72,7 +85,7 @@ async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
     from bot.services import open_services
     services = await open_services(settings)
     try:
-        await ConsoleChat(services.survey, user_id=user_id, language_code=language).run()
+        await ConsoleChat(services, user_id=user_id, language_code=language).run()
     finally:
         await services.close()
     return 0

@@ -8,27 +8,54 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.actions import Kind
+from bot.outbox import OutboxWorker, Parcel
 from bot.screens import Button, Outcome, Screen
-from bot.survey import SurveyService, Visitor
+from bot.services import Services
+from bot.survey import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
-_COMMANDS = ("/start", "/help", "/answers", "/language", "/delete")
+_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/delete")
 
 
 class ConsoleChat:
-    def __init__(self, service: SurveyService, user_id: int = CONSOLE_USER_ID,
+    """Buttons of everything shown since the last input are numbered together, so a choice
+    among several suggestion cards is one number."""
+
+    def __init__(self, services: Services, user_id: int = CONSOLE_USER_ID,
                  language_code: str | None = None, stdin: TextIO = sys.stdin,
-                 stdout: TextIO = sys.stdout) -> None:
-        self.service = service
+                 stdout: TextIO = sys.stdout, files: Path | None = None) -> None:
+        self.services = services
+        self.service = services.survey
         self.visitor = Visitor(user_id=user_id, language_code=language_code)
         self.stdin = stdin
         self.stdout = stdout
-        self.live: Screen | None = None
+        self.files = files or services.settings.database.parent / "files"
+        self.live: list[tuple[Button, bool]] = []  # (button, reached by number)
+        self.live_expects_text = True
+        self._batch: list[tuple[Button, bool]] = []
+        self._batch_started = False
+        self._batch_expects_text = True
         self._typing_hint = ""
+        self.outbox = OutboxWorker(services.store, self, services.suggestions.compose, chat_interval=0.0,
+                                   rate=1000.0)
+
+    async def send(self, chat_id: int, parcel: Parcel) -> None:
+        """The outbox's transport: messages for this user are printed, files saved."""
+        if chat_id != self.visitor.user_id:
+            return  # another association's message (e.g. an introduction): not this terminal's
+        if parcel.screen is not None:
+            self._screen(parcel.screen)
+        elif parcel.document is not None:
+            self.files.mkdir(parents=True, exist_ok=True)
+            target = self.files / parcel.document.filename
+            target.write_bytes(parcel.document.content)
+            self._print()
+            self._print(f"📎 {parcel.document.caption or ''} → {target}")
 
     def _print(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -43,7 +70,7 @@ class ConsoleChat:
         self._print(_("MSO Assistant – console chat. Type a number to choose, /help for commands, "
                       "/quit to leave."))
         self._typing_hint = _("(type your answer)")
-        self._show(await self.service.start(self.visitor))
+        await self._show(await self.service.start(self.visitor))
         while True:
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
@@ -54,7 +81,7 @@ class ConsoleChat:
             if line:
                 outcome = await self._handle(line)
                 self._typing_hint = (await self._gettext())("(type your answer)")
-                self._show(outcome)
+                await self._show(outcome)
         _ = await self._gettext()
         self._print(_("Goodbye. Your answers are saved; run `msobot chat` again to continue."))
 
@@ -62,7 +89,9 @@ class ConsoleChat:
         service, visitor = self.service, self.visitor
         command = line.split()[0].lower()
         if command in _COMMANDS:
+            suggestions = self.services.suggestions
             handlers = {"/start": service.start, "/help": service.help, "/answers": service.show_answers,
+                        "/suggestions": suggestions.show, "/settings": suggestions.settings,
                         "/language": service.choose_language, "/delete": service.ask_delete}
             return await handlers[command](visitor)
         button = self._button_for(line)
@@ -71,34 +100,40 @@ class ConsoleChat:
         return await service.text(visitor, line)
 
     def _button_for(self, line: str) -> Button | None:
-        if self.live is None:
-            return None
-        buttons = [b for row in self.live.buttons for b in row]
-        if self.live.expects_text:
-            return next((b for b in buttons if _NAV_COMMANDS.get(b.role) == line.lower()), None)
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
-            return buttons[int(line) - 1]
+        command = next((b for b, numbered in self.live if not numbered
+                        and _NAV_COMMANDS.get(b.role) == line.lower()), None)
+        if command is not None:
+            return command
+        numbered = [b for b, is_numbered in self.live if is_numbered]
+        if line.isdigit() and 1 <= int(line) <= len(numbered):
+            return numbered[int(line) - 1]
         return None
 
-    def _show(self, outcome: Outcome) -> None:
+    async def _show(self, outcome: Outcome) -> None:
+        self._batch, self._batch_started = [], False
         if outcome.toast:
             self._print(f"({outcome.toast})")
-        if outcome.source is not None and outcome.source.buttons:
-            self._screen(outcome.source)
+        if outcome.source is not None and (outcome.source.buttons or not outcome.messages):
+            self._screen(outcome.source)  # Telegram edits the message; here it is printed again
         for screen in outcome.messages:
             self._screen(screen)
-        expects_text = self.live is None or self.live.expects_text
-        self._print(f"> {self._typing_hint}" if expects_text else "> ")
+        await self.outbox.drain()
+        if self._batch_started:
+            self.live, self.live_expects_text = self._batch, self._batch_expects_text
+        self._print(f"> {self._typing_hint}" if self.live_expects_text else "> ")
 
     def _screen(self, screen: Screen) -> None:
+        """Print a screen; its buttons join this input's numbered choices."""
         self._print()
         self._print(screen.text)
         buttons = [b for row in screen.buttons for b in row]
-        if buttons or screen.prompt:
-            self.live = screen
-        if screen.expects_text:
-            for button in buttons:
-                self._print(f"  {_NAV_COMMANDS.get(button.role, '')}  {button.label}")
-        else:
-            for number, button in enumerate(buttons, start=1):
-                self._print(f"  {number}) {button.label}")
+        if screen.prompt or buttons:
+            self._batch_started = True
+            self._batch_expects_text = screen.expects_text
+        for button in buttons:
+            if screen.expects_text and button.role in _NAV_COMMANDS:
+                self._batch.append((button, False))
+                self._print(f"  {_NAV_COMMANDS[button.role]}  {button.label}")
+            else:
+                self._batch.append((button, True))
+                self._print(f"  {sum(1 for _b, n in self._batch if n)}) {button.label}")

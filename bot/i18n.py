@@ -110,7 +110,7 @@ class Catalogs:
         if self.directory.is_dir():
             for mo in self.directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
                 found.add(mo.parent.parent.name)
-        known = [code for code in found if _is_locale(code)]
+        known = [code for code in found if is_locale(code)]
         rank = {code: i for i, code in enumerate(LIKELY_ORDER)}
         return sorted(known, key=lambda c: (rank.get(c, len(rank)), c))
 
@@ -150,7 +150,7 @@ class Catalogs:
             log.warning("missing %s translation, falling back: %r", code, message[:60])
 
 
-def _is_locale(code: str) -> bool:
+def is_locale(code: str) -> bool:
     try:
         Locale.parse(code)
     except (ValueError, UnknownLocaleError):

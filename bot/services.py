@@ -9,6 +9,7 @@ from bot.i18n import Catalogs
 from bot.questionnaire import Questionnaire, load
 from bot.settings import Settings
 from bot.storage import Store, open_store
+from bot.suggestions import SuggestionService
 from bot.survey import SurveyService
 
 
@@ -20,6 +21,7 @@ class Services:
     engine: Engine
     catalogs: Catalogs
     survey: SurveyService
+    suggestions: SuggestionService
 
     async def close(self) -> None:
         await self.store.close()
@@ -38,4 +40,6 @@ async def open_services(settings: Settings) -> Services:
     async with store.transaction():
         await store.forget_old_updates()
     survey = SurveyService(store, engine, catalogs, settings.tz)
-    return Services(settings, store, questionnaire, engine, catalogs, survey)
+    suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
+    suggestions.attach(survey)
+    return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions)

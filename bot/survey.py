@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, Kind, parse
 from bot.engine import Answers, Engine, InputError
@@ -26,6 +26,19 @@ log = logging.getLogger(__name__)
 CompletionHook = Callable[[Submission, Answers], Awaitable[None]]
 
 
+class Companion(Protocol):
+    """A service that shares the survey's turns: its own buttons, typed input it asked for,
+    and work to do in the transaction that completes a questionnaire."""
+
+    kinds: frozenset[Kind]
+
+    async def press(self, turn: Turn, action: Action) -> None: ...
+
+    async def typed(self, turn: Turn, text: str) -> bool: ...
+
+    async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None: ...
+
+
 @dataclass(frozen=True)
 class Visitor:
     """Who acts: the user id, the client's language tag, and the update id (for repeats)."""
@@ -36,7 +49,7 @@ class Visitor:
 
 
 @dataclass
-class _Turn:
+class Turn:
     visitor: Visitor
     user: User | None
     screens: Screens
@@ -54,6 +67,7 @@ class SurveyService:
         self.catalogs = catalogs
         self.tz = tz
         self.on_completed: list[CompletionHook] = list(on_completed or [])
+        self.companions: list[Companion] = []
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -98,25 +112,36 @@ class SurveyService:
 
     # -- the unit of work ------------------------------------------------------------------
 
+    async def run(self, visitor: Visitor, source_ref: str | None,
+                  step: Callable[[Turn], Awaitable[None]]) -> Outcome:
+        """One user action as one transaction; companions use it for their commands too."""
+        return await self._run(visitor, source_ref, step)
+
     async def _run(self, visitor: Visitor, source_ref: str | None,
-                   step: Callable[[_Turn], Awaitable[None]]) -> Outcome:
+                   step: Callable[[Turn], Awaitable[None]]) -> Outcome:
         async with self.store.transaction():
             if visitor.event_id is not None and not await self.store.claim_update(visitor.event_id):
                 log.info("update %s seen before; ignored", visitor.event_id)
                 return Outcome()
             user = await self.store.user(visitor.user_id)
-            turn = _Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref)
+            if user is not None and user.blocked_at is not None:
+                await self.store.set_blocked(user.id, False)  # they are writing again
+            turn = Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref)
             await step(turn)
         for hook in turn.after:
             try:
                 await hook()
             except Exception:
-                log.exception("completion hook failed")
+                log.exception("after-commit hook failed")
         return turn.outcome
+
+    async def run_start(self, turn: Turn) -> None:
+        """What /start does, for companions whose commands need the user on board first."""
+        await self._start(turn)
 
     # -- commands --------------------------------------------------------------------------
 
-    async def _start(self, turn: _Turn) -> None:
+    async def _start(self, turn: Turn) -> None:
         user = turn.user
         if user is None:
             turn.outcome.messages.append(
@@ -134,10 +159,10 @@ class SurveyService:
             turn.outcome.messages.append(turn.screens.welcome_back(submission, len(answers), self.tz))
         await self._advance(turn, submission, answers)
 
-    async def _help(self, turn: _Turn) -> None:
+    async def _help(self, turn: Turn) -> None:
         turn.outcome.messages.append(turn.screens.help())
 
-    async def _show_answers(self, turn: _Turn) -> None:
+    async def _show_answers(self, turn: Turn) -> None:
         user = turn.user
         if user is None or user.consent_at is None:
             await self._start(turn)
@@ -148,11 +173,11 @@ class SurveyService:
         complete = self.engine.next_open(answers) is None
         await self._prompt(turn, turn.screens.summary(submission, answers, complete))
 
-    async def _choose_language(self, turn: _Turn) -> None:
+    async def _choose_language(self, turn: Turn) -> None:
         preferred = turn.user.language if turn.user else self.catalogs.negotiate(turn.visitor.language_code)
         turn.outcome.messages.append(turn.screens.language_picker(preferred))
 
-    async def _ask_delete(self, turn: _Turn) -> None:
+    async def _ask_delete(self, turn: Turn) -> None:
         if turn.user is None:
             turn.outcome.messages.append(turn.screens.nothing_stored())
         else:
@@ -160,7 +185,7 @@ class SurveyService:
 
     # -- typed input -----------------------------------------------------------------------
 
-    async def _text(self, turn: _Turn, text: str) -> None:
+    async def _text(self, turn: Turn, text: str) -> None:
         user = turn.user
         if user is None:
             turn.outcome.messages.append(turn.screens.language_picker(
@@ -170,6 +195,10 @@ class SurveyService:
             turn.outcome.messages.append(Screen(text=turn.screens.consent_first()))
             turn.outcome.messages.append(turn.screens.consent())
             return
+        if user.awaiting:
+            for companion in self.companions:
+                if await companion.typed(turn, text):
+                    return
         submission = await self._submission(user)
         answers = await self.store.answers(submission.id)
         question = self.engine.question(submission.cursor or "")
@@ -194,7 +223,7 @@ class SurveyService:
             turn.closed_refs.add(user.prompt_ref)
         await self._advance(turn, submission, answers)
 
-    async def _reask(self, turn: _Turn, note: str) -> None:
+    async def _reask(self, turn: Turn, note: str) -> None:
         """Polite notice, then the current step again with fresh buttons at the bottom."""
         user = turn.user
         if user is None:
@@ -215,7 +244,7 @@ class SurveyService:
 
     # -- buttons ---------------------------------------------------------------------------
 
-    async def _press(self, turn: _Turn, data: str | None) -> None:
+    async def _press(self, turn: Turn, data: str | None) -> None:
         action = parse(data)
         if action is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
@@ -226,10 +255,12 @@ class SurveyService:
             await self._consent(turn, action.value == "y")
         elif action.kind is Kind.DELETE:
             await self._delete(turn, action.value == "y")
+        elif companion := next((c for c in self.companions if action.kind in c.kinds), None):
+            await companion.press(turn, action)
         else:
             await self._survey_action(turn, action)
 
-    async def _pick_language(self, turn: _Turn, code: str) -> None:
+    async def _pick_language(self, turn: Turn, code: str) -> None:
         if code not in self.catalogs.languages:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
@@ -250,7 +281,7 @@ class SurveyService:
             return
         await self._show_cursor(turn, submission, answers)
 
-    async def _consent(self, turn: _Turn, accept: bool) -> None:
+    async def _consent(self, turn: Turn, accept: bool) -> None:
         user = turn.user
         if user is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
@@ -275,7 +306,7 @@ class SurveyService:
         turn.outcome.messages.append(turn.screens.intro(len(self.engine.visible({}))))
         await self._advance(turn, submission, {})
 
-    async def _delete(self, turn: _Turn, confirmed: bool) -> None:
+    async def _delete(self, turn: Turn, confirmed: bool) -> None:
         turn.outcome.source_closed = True
         if not confirmed:
             turn.outcome.messages.append(turn.screens.kept())
@@ -285,7 +316,7 @@ class SurveyService:
             await self.store.log_event("user_deleted")
         turn.outcome.messages.append(turn.screens.deleted())
 
-    async def _survey_action(self, turn: _Turn, action: Action) -> None:
+    async def _survey_action(self, turn: Turn, action: Action) -> None:
         user = turn.user
         stale = turn.screens.no_longer_applies()
         if user is None or user.consent_at is None:
@@ -316,7 +347,7 @@ class SurveyService:
         }
         await handlers[action.kind](turn, submission, question, answers, action.value)
 
-    async def _answer(self, turn: _Turn, submission: Submission, question: Question,
+    async def _answer(self, turn: Turn, submission: Submission, question: Question,
                       answers: Answers, value: str | None) -> None:
         single = (QuestionType.SINGLE, QuestionType.SCALE, QuestionType.YESNO)
         if question.type not in single or self.engine.option(question, value or "") is None:
@@ -324,7 +355,7 @@ class SurveyService:
             return
         await self._answer_and_go_on(turn, submission, question, answers, value)
 
-    async def _answer_and_go_on(self, turn: _Turn, submission: Submission, question: Question,
+    async def _answer_and_go_on(self, turn: Turn, submission: Submission, question: Question,
                                 answers: Answers, value: Any) -> None:
         """Store a tapped answer, show it in the tapped message, move to the next open question."""
         await self._save(turn, submission, question, value)
@@ -332,7 +363,7 @@ class SurveyService:
         turn.outcome.source = turn.screens.answered(question, value)
         await self._advance(turn, submission, answers)
 
-    async def _toggle(self, turn: _Turn, submission: Submission, question: Question,
+    async def _toggle(self, turn: Turn, submission: Submission, question: Question,
                       answers: Answers, value: str | None) -> None:
         if question.type is not QuestionType.MULTI or self.engine.option(question, value or "") is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
@@ -351,7 +382,7 @@ class SurveyService:
             return draft
         return list(answers.get(question.id) or [])
 
-    async def _done(self, turn: _Turn, submission: Submission, question: Question,
+    async def _done(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
         if question.type is not QuestionType.MULTI:
             turn.outcome.toast = turn.screens.no_longer_applies()
@@ -363,7 +394,7 @@ class SurveyService:
             return
         await self._answer_and_go_on(turn, submission, question, answers, ticked)
 
-    async def _back(self, turn: _Turn, submission: Submission, question: Question,
+    async def _back(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
         previous = self.engine.previous(question, answers)
         if previous is None:
@@ -373,14 +404,14 @@ class SurveyService:
             else turn.screens.answered(question, answers[question.id])
         await self._show_question(turn, submission, previous, answers)
 
-    async def _skip(self, turn: _Turn, submission: Submission, question: Question,
+    async def _skip(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
         if question.required:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
         await self._answer_and_go_on(turn, submission, question, answers, None)
 
-    async def _keep(self, turn: _Turn, submission: Submission, question: Question,
+    async def _keep(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
         if question.id not in answers:
             turn.outcome.toast = turn.screens.no_longer_applies()
@@ -389,12 +420,12 @@ class SurveyService:
         turn.outcome.source = turn.screens.answered(question, answers[question.id])
         await self._advance(turn, submission, answers)
 
-    async def _edit(self, turn: _Turn, submission: Submission, question: Question,
+    async def _edit(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
         turn.outcome.source_closed = True
         await self._show_question(turn, submission, question, answers)
 
-    async def _confirm(self, turn: _Turn, submission: Submission, answers: Answers) -> None:
+    async def _confirm(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         turn.outcome.source_closed = True
         if self.engine.next_open(answers) is not None:
             await self._advance(turn, submission, answers)
@@ -408,6 +439,8 @@ class SurveyService:
         await self.store.log_event("submission_completed", submission.user_id, submission.id)
         turn.outcome.messages.append(turn.screens.thanks())
         done = await self.store.current_submission(submission.user_id) or submission
+        for companion in self.companions:
+            await companion.completed(turn, done, dict(answers))
         for hook in self.on_completed:
             turn.after.append(functools.partial(hook, done, dict(answers)))
 
@@ -421,13 +454,13 @@ class SurveyService:
             await self.store.log_event("submission_started", user.id, submission.id)
         return submission
 
-    async def _save(self, turn: _Turn, submission: Submission, question: Question, value: Any) -> None:
+    async def _save(self, turn: Turn, submission: Submission, question: Question, value: Any) -> None:
         await self.store.save_answer(submission.id, question.id, value)
         await self.store.log_event("answer", submission.user_id, submission.id, question=question.id)
         if question.id == self.engine.questionnaire.organisation_name and isinstance(value, str):
             await self.store.set_organisation_name(submission.id, value)
 
-    async def _advance(self, turn: _Turn, submission: Submission, answers: Answers) -> None:
+    async def _advance(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         """Go to the next open question, or to the summary when none is left."""
         question = self.engine.next_open(answers)
         if question is None:
@@ -436,7 +469,7 @@ class SurveyService:
         else:
             await self._show_question(turn, submission, question, answers)
 
-    async def _show_cursor(self, turn: _Turn, submission: Submission, answers: Answers) -> None:
+    async def _show_cursor(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         question = self.engine.question(submission.cursor or "")
         if question is not None and self.engine.is_visible(question, answers):
             await self._show_question(turn, submission, question, answers)
@@ -445,14 +478,14 @@ class SurveyService:
         else:
             await self._advance(turn, submission, answers)
 
-    async def _show_question(self, turn: _Turn, submission: Submission, question: Question,
+    async def _show_question(self, turn: Turn, submission: Submission, question: Question,
                              answers: Answers) -> None:
         await self.store.set_cursor(submission.id, question.id)
         draft = await self.store.draft(submission.id, question.id) \
             if question.type is QuestionType.MULTI else None
         await self._prompt(turn, turn.screens.question(submission, question, answers, draft))
 
-    async def _prompt(self, turn: _Turn, screen: Screen) -> None:
+    async def _prompt(self, turn: Turn, screen: Screen) -> None:
         """Send a screen with live buttons; the previous live buttons are taken away."""
         ref = turn.user.prompt_ref if turn.user else None
         if ref and ref != turn.source_ref and ref not in turn.closed_refs:

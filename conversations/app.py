@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -10,16 +11,20 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes
 
 from bot.i18n import N_
+from bot.outbox import OutboxWorker
 from bot.services import load_domain, open_services
 from bot.settings import ConfigError, Settings
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
+from conversations.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 
 _COMMANDS = [
     ("start", N_("Start or continue the questionnaire")),
     ("answers", N_("See and change your answers")),
+    ("suggestions", N_("Workshops, partners and associations that fit")),
+    ("settings", N_("Messages about new offers")),
     ("language", N_("Change the language")),
     ("help", N_("Help")),
     ("delete", N_("Delete your data")),
@@ -41,8 +46,20 @@ def build_application(settings: Settings) -> BotApplication:
         services = await open_services(settings)
         application.bot_data["services"] = services
         await _set_commands(application, services.catalogs)
+        worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose)
+        services.suggestions.wake = worker.wake
+        application.bot_data["outbox"] = worker
+        application.bot_data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
+
+    async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        worker = application.bot_data.pop("outbox", None)
+        task = application.bot_data.pop("outbox_task", None)
+        if worker is not None and task is not None:
+            await worker.stop()
+            await task
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await post_stop(application)
         services = application.bot_data.pop("services", None)
         if services is not None:
             await services.close()
@@ -54,6 +71,7 @@ def build_application(settings: Settings) -> BotApplication:
         .base_file_url(file_url(settings.telegram_api_url))
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

@@ -15,7 +15,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.screens import Outcome
-from bot.survey import SurveyService, Visitor
+from bot.services import Services
+from bot.survey import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import deliver
 
@@ -23,13 +24,15 @@ log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
-Command = Callable[[SurveyService, Visitor], Awaitable[Outcome]]
+Command = Callable[[Services, Visitor], Awaitable[Outcome]]
 COMMANDS: dict[str, Command] = {
-    "start": SurveyService.start,
-    "help": SurveyService.help,
-    "answers": SurveyService.show_answers,
-    "language": SurveyService.choose_language,
-    "delete": SurveyService.ask_delete,
+    "start": lambda s, v: s.survey.start(v),
+    "help": lambda s, v: s.survey.help(v),
+    "answers": lambda s, v: s.survey.show_answers(v),
+    "suggestions": lambda s, v: s.suggestions.show(v),
+    "settings": lambda s, v: s.suggestions.settings(v),
+    "language": lambda s, v: s.survey.choose_language(v),
+    "delete": lambda s, v: s.survey.ask_delete(v),
 }
 
 
@@ -48,7 +51,7 @@ async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
 
 def _command(method: Command) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: BotContext) -> None:
-        await _show(update, context, await method(context.survey, visitor(update)))
+        await _show(update, context, await method(context.services, visitor(update)))
     return handle
 
 

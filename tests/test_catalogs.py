@@ -131,17 +131,17 @@ def test_a_missing_translation_falls_back_to_german_and_is_logged_once(
 def test_a_new_language_is_picked_up_without_code_changes(tmp_path: Path) -> None:
     import shutil
     shutil.copytree(LOCALES, tmp_path, dirs_exist_ok=True)
-    folder = tmp_path / "it" / "LC_MESSAGES"
+    folder = tmp_path / "es" / "LC_MESSAGES"  # a fifteenth language
     folder.mkdir(parents=True)
     with (LOCALES / "messages.pot").open("rb") as handle:
-        template = read_po(handle, locale="it")
-    template["Privacy notice"].string = "Informativa sulla privacy"
+        template = read_po(handle, locale="es")
+    template["Privacy notice"].string = "Aviso de privacidad"
     with (folder / "messages.mo").open("wb") as handle:
         write_mo(handle, template)
     catalogs = Catalogs(tmp_path)
-    assert "it" in catalogs.languages
-    assert catalogs.display_name("it") == "Italiano"
-    assert catalogs.translator("it").gettext("Privacy notice") == "Informativa sulla privacy"
+    assert "es" in catalogs.languages
+    assert catalogs.display_name("es") == "Español"
+    assert catalogs.translator("es").gettext("Privacy notice") == "Aviso de privacidad"
 
 
 def test_dates_are_local_to_the_user_and_the_office_time_zone() -> None:

@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.engine import Engine
@@ -15,6 +16,20 @@ from bot.i18n import Catalogs
 from bot.questionnaire import load
 from bot.questionnaire.model import Question, QuestionType
 
+CATALOG = """\
+partners:
+  - {{id: vhs, name: Bergische VHS, kind: vhs, topics: [pr], languages: [de], contact: {{email: vhs@example.org}}}}
+workshops:
+  - id: pr-online
+    title: {{de: Online-Pressearbeit}}
+    topics: [pr]
+    languages: [de, tr]
+    start: {start}
+    end: {end}
+    online: true
+    provider: vhs
+    registration: {{link: "https://example.org/pr"}}
+"""
 CHOICE = re.compile(r"^\s+(\d+)\) (.*)$")
 
 
@@ -63,6 +78,12 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     database = tmp_path / "msobot.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
     env.update(MSOBOT_DATABASE=str(database))
+    catalog = tmp_path / "catalog.yaml"
+    start = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d 18:00")
+    catalog.write_text(CATALOG.format(start=start, end=start.replace("18:00", "20:00")), encoding="utf-8")
+    imported = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "catalog", "import", str(catalog),
+                                                    env=env, stderr=asyncio.subprocess.PIPE)
+    assert await imported.wait() == 0
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "chat", "--language", "tr", env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -90,6 +111,8 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
             lines = await terminal.type("2005")
         elif question.type is QuestionType.TEXT:
             lines = await terminal.type("/skip" if not question.required else "Yılmaz Veliler Derneği")
+        elif question.id == "need_pr":
+            lines = await terminal.type(choices(lines)[_("Urgent")])
         elif question.type is QuestionType.MULTI:
             first = next(n for label, n in choices(lines).items() if label.startswith("☐"))
             lines = await terminal.type(first)
@@ -100,15 +123,25 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     summary = "\n".join(lines)
     assert _("Your answers") in summary and "Yılmaz Veliler Derneği" in summary
     confirm = next(n for label, n in choices(lines).items() if label.startswith("✅"))
+    # The thank-you, then the suggestion that fits; "Interested" saves the calendar file.
+    lines = await terminal.type(confirm)
+    thanked = "\n".join(lines)
+    assert "Online-Pressearbeit" in thanked
+    interested = [m.group(1) for line in lines if (m := CHOICE.match(line)) and m.group(2).endswith(_("Interested"))]
+    assert len(interested) == 2  # the workshop first, then the partner organisation
+    lines = await terminal.type(interested[0])
+    ics = tmp_path / "files" / "pr-online.ics"
+    assert f"→ {ics}" in "\n".join(lines) and "BEGIN:VCALENDAR" in ics.read_text(encoding="utf-8")
     assert process.stdin is not None
-    process.stdin.write(f"{confirm}\n/quit\n".encode())
+    process.stdin.write(b"/quit\n")
     await process.stdin.drain()
     rest, errors = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, errors.decode()
+    assert _("Goodbye. Your answers are saved; run `msobot chat` again to continue.") in rest.decode()
     assert _("Thank you! Your answers have been sent to the integration office of the City of "
              "Wuppertal. We will use them to plan support for migrant self-organisations, together "
              "with the welfare associations, the adult education centre and the municipal "
-             "integration centre, and to put associations in touch with each other.") in rest.decode()
+             "integration centre, and to put associations in touch with each other.") in thanked
 
     with sqlite3.connect(database) as db:
         stored = {q: json.loads(v) for q, v in db.execute("SELECT question_id, value FROM answers")}

@@ -132,7 +132,7 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         summary = phone.prompt()
         assert _("Oberbarmen") in summary.text
         new = await phone.tap(role("F"))
-        assert new[-1].text.startswith(_("Thank you! Your answers have been sent to the integration office "
+        assert new[0].text.startswith(_("Thank you! Your answers have been sent to the integration office "
                                          "of the City of Wuppertal. We will use them to plan support for "
                                          "migrant self-organisations, together with the welfare associations, "
                                          "the adult education centre and the municipal integration centre, "

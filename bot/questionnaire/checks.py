@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.questionnaire.model import CHOICE_TYPES, Question, Questionnaire, QuestionType
+from bot.questionnaire.model import (
+    CHOICE_TYPES,
+    FORMATS,
+    TIMES,
+    Matching,
+    Question,
+    Questionnaire,
+    QuestionType,
+)
 
 # action letter + ":" + submission number (9 digits) + ":" + question id + ":" + option id
 _CALLBACK_OVERHEAD = len("T:") + 9 + 2
@@ -31,6 +39,67 @@ def problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
         target = next((q for _s, q in questionnaire.questions() if q.id == name_question), None)
         if target is None or target.type is not QuestionType.TEXT:
             found.append((None, f"organisation_name '{name_question}' is not a text question"))
+    if questionnaire.matching is not None:
+        found.extend((None, f"matching: {p}") for p in _matching_problems(questionnaire, questionnaire.matching))
+    return found
+
+
+def _matching_problems(questionnaire: Questionnaire, matching: Matching) -> list[str]:
+    """The matching block names questions of the right type, over the right options."""
+    by_id = {q.id: q for _s, q in questionnaire.questions()}
+    found: list[str] = []
+
+    def question(field: str, name: str | None, *types: QuestionType) -> Question | None:
+        if name is None:
+            return None
+        target = by_id.get(name)
+        if target is None:
+            found.append(f"{field} refers to unknown question '{name}'")
+        elif target.type not in types:
+            wanted = " or ".join(t.value for t in types)
+            found.append(f"{field} '{name}' is a {target.type.value} question, expected {wanted}")
+        else:
+            return target
+        return None
+
+    topics = questionnaire.option_sets.get(matching.topics)
+    if topics is None:
+        found.append(f"topics: unknown option set '{matching.topics}'")
+        return found
+    topic_ids = {o.id for o in topics}
+    for topic, name in matching.needs.items():
+        if topic not in topic_ids:
+            found.append(f"needs: '{topic}' is not a topic of '{matching.topics}'")
+        target = question(f"needs.{topic}", name, QuestionType.SCALE)
+        if target is not None:
+            missing = {o.id for o in questionnaire.choices(target)} - set(matching.intensity)
+            if missing:
+                found.append(f"intensity: no value for {', '.join(sorted(missing))} (scale of '{name}')")
+    for topic, name in matching.details.items():
+        if topic not in matching.needs:
+            found.append(f"details: '{topic}' has no entry under needs")
+        question(f"details.{topic}", name, QuestionType.MULTI)
+    for field in ("strengths", "advice_topics"):
+        target = question(field, getattr(matching, field), QuestionType.MULTI)
+        if target is not None and not {o.id for o in questionnaire.choices(target)} <= topic_ids:
+            found.append(f"{field} '{target.id}' must offer the topics of '{matching.topics}'")
+    for field, allowed in (("formats", FORMATS), ("times", TIMES)):
+        target = question(field, getattr(matching, field), QuestionType.MULTI)
+        if target is not None:
+            unknown = {o.id for o in questionnaire.choices(target)} - set(allowed)
+            if unknown:
+                found.append(f"{field} '{target.id}': options {', '.join(sorted(unknown))} "
+                             f"are not among {', '.join(allowed)}")
+    question("languages", matching.languages, QuestionType.MULTI)
+    question("partner_kinds", matching.partner_kinds, QuestionType.MULTI)
+    question("networking", matching.networking, QuestionType.YESNO)
+    question("professionals", matching.professionals, QuestionType.YESNO)
+    question("contact", matching.contact, QuestionType.TEXT)
+    district = question("district", matching.district, QuestionType.SINGLE)
+    if district is not None:
+        ids = {o.id for o in questionnaire.choices(district)}
+        if matching.places and set(matching.places) != ids:
+            found.append(f"places must give coordinates for exactly the options of '{district.id}'")
     return found
 
 

@@ -32,15 +32,15 @@ class QuestionnaireError(Exception):
         self.problems = problems
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+class YamlLoader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false, so an option id `no` or `yes` stays a string."""
 
 
-_Yaml12Loader.yaml_implicit_resolvers = {
+YamlLoader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Yaml12Loader.add_implicit_resolver(
+YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
@@ -56,7 +56,7 @@ def load(path: Path | None = None) -> Questionnaire:
     path = path or default_path()
     name = str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Yaml12Loader)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader)
     except OSError as exc:
         raise QuestionnaireError([Problem(name, None, f"cannot read the file: {exc.strerror}")]) from exc
     except yaml.YAMLError as exc:

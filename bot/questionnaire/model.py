@@ -104,6 +104,35 @@ class Section(_Strict):
     questions: list[Question] = Field(min_length=1)
 
 
+FORMATS = ("workshop", "online", "coaching", "guide")
+TIMES = ("evenings", "weekends", "daytime")
+
+
+class Matching(_Strict):
+    """Which answers describe an association's needs, for suggestions; the survey ignores it.
+
+    Values name questions of this file. Option ids of the referenced questions are the shared
+    vocabulary with the catalog: topic ids, language codes, district ids, partner kinds, and
+    the fixed format ids (FORMATS) and time ids (TIMES).
+    """
+
+    topics: Ident  # the option set holding topic ids and labels
+    needs: dict[OptionIdent, Ident]  # topic id -> scale question rating the need
+    intensity: dict[OptionIdent, Annotated[int, Field(ge=0, le=3)]]  # scale option -> 0..3
+    details: dict[OptionIdent, Ident] = Field(default_factory=dict)  # topic -> multi question
+    languages: Ident | None = None  # multi question; option ids are language codes
+    formats: Ident | None = None
+    times: Ident | None = None
+    district: Ident | None = None  # single question; option ids are the catalog's districts
+    places: dict[OptionIdent, tuple[float, float]] = Field(default_factory=dict)  # (lat, lon)
+    strengths: Ident | None = None  # multi over topics: experience to share with peers
+    networking: Ident | None = None  # yes/no: may be suggested to other associations
+    contact: Ident | None = None  # text: shared only on an accepted introduction
+    professionals: Ident | None = None  # yes/no: wants contact with professional organisations
+    partner_kinds: Ident | None = None  # multi; option ids are partner kinds
+    advice_topics: Ident | None = None  # multi over topics
+
+
 class Questionnaire(_Strict):
     id: Ident | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
@@ -113,6 +142,7 @@ class Questionnaire(_Strict):
     scales: dict[Ident, list[Option]] = Field(default_factory=dict)
     option_sets: dict[Ident, list[Option]] = Field(default_factory=dict)
     sections: list[Section] = Field(min_length=1)
+    matching: Matching | None = None
 
     def questions(self) -> Iterator[tuple[Section, Question]]:
         for section in self.sections:

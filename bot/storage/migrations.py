@@ -81,4 +81,67 @@ async def _v1_initial(db: aiosqlite.Connection) -> None:
         """)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial]
+async def _v2_suggestions(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        ALTER TABLE users ADD COLUMN pushes INTEGER NOT NULL DEFAULT 1;  -- 0: no unsolicited messages
+        ALTER TABLE users ADD COLUMN blocked_at TEXT;                    -- Telegram said: bot blocked
+        ALTER TABLE users ADD COLUMN awaiting TEXT;                      -- JSON: typed input expected
+        CREATE TABLE partners (
+            id TEXT PRIMARY KEY,
+            data TEXT NOT NULL,                  -- JSON of the validated catalog entry
+            sample INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE workshops (
+            id TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            starts_at TEXT NOT NULL,             -- UTC ISO, for "upcoming" queries
+            sample INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX workshops_start ON workshops(starts_at);
+        CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,                  -- workshop, partner, peer
+            ref TEXT NOT NULL,                   -- workshop id, partner id, peer's user id
+            score REAL NOT NULL,
+            reasons TEXT NOT NULL,               -- JSON list, rendered in the reader's language
+            state TEXT NOT NULL DEFAULT 'shown', -- shown, interested, dismissed
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (user_id, kind, ref)
+        );
+        CREATE INDEX suggestions_ref ON suggestions(kind, ref, state);
+        CREATE TABLE introductions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            from_user INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            to_user INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            topic TEXT,
+            state TEXT NOT NULL DEFAULT 'requested',  -- requested, accepted, declined
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            UNIQUE (from_user, to_user)
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,               -- reply, push, reminder, introduction
+            payload TEXT NOT NULL,               -- JSON: what to send (see bot.outbox)
+            dedupe_key TEXT UNIQUE,              -- one reminder per user and workshop, ...
+            not_before TEXT NOT NULL,            -- UTC ISO
+            state TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, dropped, failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(state, not_before);
+        CREATE INDEX outbox_user ON outbox(user_id, purpose, created_at);
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions]

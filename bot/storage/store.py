@@ -25,6 +25,9 @@ class User(BaseModel):
     consent_at: datetime | None
     created_at: datetime
     prompt_ref: str | None
+    pushes: bool = True
+    blocked_at: datetime | None = None
+    awaiting: str | None = None
 
 
 class Submission(BaseModel):
@@ -63,6 +66,9 @@ class Store:
     async def close(self) -> None:
         await self.db.close()
 
+    def now(self) -> datetime:
+        return self.clock()
+
     async def _one(self, sql: str, *params: Any) -> aiosqlite.Row | None:
         async with self.db.execute(sql, params) as cursor:
             return await cursor.fetchone()
@@ -70,6 +76,9 @@ class Store:
     async def _all(self, sql: str, *params: Any) -> list[aiosqlite.Row]:
         async with self.db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+    fetch_one = _one
+    fetch_all = _all
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -109,6 +118,33 @@ class Store:
 
     async def set_prompt_ref(self, user_id: int, ref: str | None) -> None:
         await self.db.execute("UPDATE users SET prompt_ref = ? WHERE id = ?", (ref, user_id))
+
+    async def set_pushes(self, user_id: int, on: bool) -> None:
+        await self.db.execute("UPDATE users SET pushes = ? WHERE id = ?", (int(on), user_id))
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Telegram refused a message (bot blocked) or the user wrote again (unblocked)."""
+        await self.db.execute("UPDATE users SET blocked_at = ? WHERE id = ?",
+                              (self._now() if blocked else None, user_id))
+
+    async def set_awaiting(self, user_id: int, awaiting: dict[str, Any] | None) -> None:
+        value = json.dumps(awaiting) if awaiting is not None else None
+        await self.db.execute("UPDATE users SET awaiting = ? WHERE id = ?", (value, user_id))
+
+    async def latest_completed(self, user_id: int) -> tuple[Submission, dict[str, Any]] | None:
+        row = await self._one(
+            "SELECT * FROM submissions WHERE user_id = ? AND completed_at IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", user_id)
+        if row is None:
+            return None
+        submission = Submission.model_validate(dict(row))
+        return submission, await self.answers(submission.id)
+
+    async def organisation_name(self, user_id: int) -> str | None:
+        row = await self._one(
+            "SELECT o.name FROM submissions s JOIN organisations o ON o.id = s.organisation_id "
+            "WHERE s.user_id = ? ORDER BY s.id DESC LIMIT 1", user_id)
+        return row["name"] if row else None
 
     # -- submissions -----------------------------------------------------------------------
 

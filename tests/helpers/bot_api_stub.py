@@ -69,6 +69,13 @@ class StubBotAPI:
         self.port = 0
         self.faults: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.polls_released = False
+        self.documents: list[tuple[int, str, bytes, str | None]] = []  # chat, filename, content, caption
+        self.drop_connections: set[int] = set()  # numbers of send calls whose connection is cut
+        self.enforce_limits = False  # answer 429 like Telegram when sends come too fast
+        self.too_fast = 0
+        self._sends = 0
+        self._recent: list[float] = []
+        self._chat_last: dict[int, float] = {}
 
     # -- server ----------------------------------------------------------------------------
 
@@ -108,6 +115,17 @@ class StubBotAPI:
                                      status=401)
         method = request.match_info["method"]
         params = self._decode(dict(await request.post()))
+        if method in ("sendMessage", "sendDocument"):
+            self._sends += 1
+            if self._sends in self.drop_connections:
+                assert request.transport is not None
+                request.transport.close()  # before processing: the message is not delivered
+                return web.Response(status=500)
+            if self.enforce_limits and (wait := self._over_limit(int(params["chat_id"]))):
+                self.too_fast += 1
+                return web.json_response({"ok": False, "error_code": 429, "description":
+                                          f"Too Many Requests: retry after {wait}",
+                                          "parameters": {"retry_after": wait}}, status=429)
         self.calls.append(Call(method, params))
         async with self._changed:
             self._changed.notify_all()
@@ -125,6 +143,16 @@ class StubBotAPI:
             return web.json_response({"ok": False, "error_code": 400, "description": exc.args[0]},
                                      status=400)
         return web.json_response({"ok": True, "result": result})
+
+    def _over_limit(self, chat_id: int) -> int:
+        """Telegram's limits: 30 messages a second overall, one a second per chat (with 5% slack)."""
+        now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t < 1.0]
+        if len(self._recent) >= 30 or now - self._chat_last.get(chat_id, -10.0) < 0.95:
+            return 1
+        self._recent.append(now)
+        self._chat_last[chat_id] = now
+        return 0
 
     @staticmethod
     def _decode(form: dict[str, Any]) -> dict[str, Any]:
@@ -182,6 +210,19 @@ class StubBotAPI:
         message = StoredMessage(chat_id, next(self._message_ids), text, params.get("reply_markup"), True)
         self.messages[(chat_id, message.message_id)] = message
         return message.as_json()
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params["document"]
+        content = upload.file.read() if hasattr(upload, "file") else str(upload).encode()
+        chat_id = int(params["chat_id"])
+        caption = params.get("caption")
+        self.documents.append((chat_id, getattr(upload, "filename", "file"), content, caption))
+        message = StoredMessage(chat_id, next(self._message_ids), caption or "", None, True)
+        self.messages[(chat_id, message.message_id)] = message
+        data = message.as_json()
+        data["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": f"u{message.message_id}",
+                            "file_name": getattr(upload, "filename", "file")}
+        return data
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)

@@ -106,3 +106,36 @@ def option(question: str, option_id: str) -> Callable[[str], bool]:
 
 def role(kind: str, question: str | None = None) -> Callable[[str], bool]:
     return lambda data: data.startswith(f"{kind}:") and (question is None or data.endswith(f":{question}"))
+
+
+Plan = dict[str, str | list[str] | None]
+
+
+async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
+    """From the first question to the summary: the plan's answers (None skips), "none" for
+    unplanned needs, the first option (or skip) for anything else. Returns the summary."""
+    await phone.send(first_answer)
+    for _ in range(100):
+        prompt = phone.prompt()
+        datas = [b["callback_data"] for b in prompt.buttons()]
+        if any(d.startswith("F:") for d in datas):
+            return prompt
+        question = next(d.split(":")[2] for d in datas if d[0] in "ATBSD" and d.count(":") >= 2)
+        wanted = plan.get(question, "none" if question.startswith("need_") and "_details" not in question
+                          else ...)
+        skip = [d for d in datas if d.startswith("S:")]
+        if wanted is None or (wanted is ... and skip):
+            assert skip, f"{question} cannot be skipped"
+            await phone.press(skip[0])
+        elif any(d.startswith("A:") for d in datas):
+            value = wanted if isinstance(wanted, str) else next(d.split(":")[3] for d in datas if d[0] == "A")
+            await phone.tap(option(question, value))
+        elif any(d.startswith("T:") for d in datas):
+            values = wanted if isinstance(wanted, list) else [next(d.split(":")[3] for d in datas if d[0] == "T")]
+            for value in values:
+                await phone.tap(option(question, value))
+            await phone.tap(role("D", question))
+        else:
+            assert isinstance(wanted, str), f"the plan has no text for {question}"
+            await phone.send(wanted)
+    raise AssertionError("the questionnaire did not end")

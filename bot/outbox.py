@@ -1,0 +1,244 @@
+"""Deliver the outbox within Telegram's limits, and survive anything on the way.
+
+Limits (see shared/telegram-facts.md): about 30 messages a second overall and one a second
+per chat. A 429 pauses all sending for `retry_after`; network errors retry with backoff; a
+user who blocked the bot is marked and gets nothing more. A row stays pending until the
+transport confirms it, so a crash resends at most the message that was in flight when the
+process died, and drops nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+from bot.screens import Screen
+from bot.storage import Store
+from bot.storage.outbox import OutboxRow, OutboxStore
+
+log = logging.getLogger(__name__)
+
+RATE = 30.0  # messages per second, all chats together
+CHAT_INTERVAL = 1.0  # seconds between two messages to the same chat
+MAX_ATTEMPTS = 30
+MAX_BACKOFF = 300.0
+
+
+class Document(BaseModel):
+    filename: str
+    content: bytes
+    caption: str | None = None
+    mime_type: str = "application/octet-stream"
+
+    def payload(self) -> dict[str, object]:
+        return {"type": "document", "filename": self.filename, "caption": self.caption,
+                "mime_type": self.mime_type, "content": base64.b64encode(self.content).decode()}
+
+
+def screen_payload(screen: Screen) -> dict[str, object]:
+    return {"type": "screen", "screen": screen.model_dump(mode="json")}
+
+
+class Parcel(BaseModel):
+    """What one outbox row becomes when it is due: a screen or a file."""
+
+    kind: Literal["screen", "document"]
+    screen: Screen | None = None
+    document: Document | None = None
+
+
+def parcel_from_payload(payload: dict[str, object]) -> Parcel | None:
+    """Rows that carry finished content; other types are composed by the owner of the row."""
+    if payload.get("type") == "screen":
+        return Parcel(kind="screen", screen=Screen.model_validate(payload["screen"]))
+    if payload.get("type") == "document":
+        data = dict(payload)
+        data["content"] = base64.b64decode(str(data["content"]))
+        return Parcel(kind="document", document=Document.model_validate(data))
+    return None
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Unreachable(Exception):
+    """The user blocked the bot or deleted the account: stop writing to them."""
+
+
+class Transient(Exception):
+    """Network trouble or a server error: the same message may be tried again."""
+
+
+class Rejected(Exception):
+    """Telegram refused this message for good (a bug on our side); retrying will not help."""
+
+
+class Transport(Protocol):
+    async def send(self, chat_id: int, parcel: Parcel) -> None: ...
+
+
+Compose = Callable[[OutboxRow], Awaitable[Parcel | None]]
+
+
+class OutboxWorker:
+    def __init__(self, store: Store, transport: Transport, compose: Compose, *, rate: float = RATE,
+                 chat_interval: float = CHAT_INTERVAL, poll_seconds: float = 2.0,
+                 max_in_flight: int = 16) -> None:
+        self.store = store
+        self.outbox = OutboxStore(store)
+        self.transport = transport
+        self.compose = compose
+        self.interval = 1.0 / rate
+        self.chat_interval = chat_interval
+        self.poll_seconds = poll_seconds
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._next_slot = 0.0
+        self._chat_free: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._stopping = False
+        self.sent = 0
+        self.retry_afters = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until `stop()`; failures of one round are logged and the next round goes on."""
+        while not self._stopping:
+            try:
+                waited = await self._round()
+            except Exception:
+                log.exception("outbox round failed")
+                waited = False
+            if not waited:
+                await self._sleep(self.poll_seconds)
+        await self._finish_in_flight()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, limit_seconds: float = 30.0, horizon: float = 0.0) -> None:
+        """Send everything due now, or within `horizon` seconds (retries waiting for their
+        backoff); for tests and the console."""
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() < deadline:
+            started = await self._round()
+            await self._finish_in_flight()
+            if not await self.outbox.due(limit=1, within=horizon):
+                return
+            if not started:
+                await asyncio.sleep(0.05)
+        raise TimeoutError("outbox not drained")
+
+    async def _round(self) -> bool:
+        """Start sending what is due; True when it already waited (so the loop need not poll)."""
+        due = await self.outbox.due(exclude=self._in_flight)
+        if not due:
+            return False
+        started = 0
+        waiting_for_chat: list[float] = []
+        for row in due:
+            if self._stopping:
+                break
+            now = time.monotonic()
+            if self._paused_until > now:
+                await asyncio.sleep(self._paused_until - now)
+                now = time.monotonic()
+            free_at = self._chat_free.get(row.chat_id, 0.0)
+            if free_at > now:
+                waiting_for_chat.append(free_at)
+                continue
+            self._next_slot = max(self._next_slot + self.interval, now)
+            if self._next_slot > now:
+                await asyncio.sleep(self._next_slot - now)
+            self._chat_free[row.chat_id] = time.monotonic() + self.chat_interval
+            await self._slots.acquire()
+            self._in_flight.add(row.id)
+            task = asyncio.create_task(self._deliver(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        if started == 0 and waiting_for_chat:
+            await self._sleep(max(0.0, min(waiting_for_chat) - time.monotonic()))
+            return True
+        return started > 0
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _finish_in_flight(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            parcel = await self.compose(row)
+            if parcel is None:
+                async with self.store.transaction():
+                    await self.outbox.finish(row.id, "dropped", "no longer relevant")
+                return
+            try:
+                await self.transport.send(row.chat_id, parcel)
+            except RetryLater as exc:
+                self.retry_afters += 1
+                pause = time.monotonic() + exc.seconds
+                self._paused_until = max(self._paused_until, pause)
+                self._chat_free[row.chat_id] = max(self._chat_free.get(row.chat_id, 0.0), pause)
+                log.warning("Telegram asks to wait %s s", exc.seconds)
+                return  # stays pending and due: sent again after the pause
+            except Unreachable as exc:
+                await self._unreachable(row, str(exc))
+                return
+            except Transient as exc:
+                await self._backoff(row, str(exc))
+                return
+            except Rejected as exc:
+                log.error("outbox message %s refused: %s", row.id, exc)
+                async with self.store.transaction():
+                    await self.outbox.finish(row.id, "failed", str(exc)[:300])
+                return
+            async with self.store.transaction():
+                await self.outbox.mark_sent(row.id)
+            self.sent += 1
+        except Exception:
+            log.exception("outbox message %s: unexpected error", row.id)
+            await self._backoff(row, "unexpected error")
+        finally:
+            self._in_flight.discard(row.id)
+            self._slots.release()
+
+    async def _backoff(self, row: OutboxRow, error: str) -> None:
+        attempts = row.attempts + 1
+        async with self.store.transaction():
+            if attempts >= MAX_ATTEMPTS:
+                log.error("outbox message %s given up after %d attempts: %s", row.id, attempts, error)
+                await self.outbox.finish(row.id, "failed", error[:300])
+                return
+            delay = min(MAX_BACKOFF, 2.0 ** attempts) * random.uniform(0.5, 1.0)
+            await self.outbox.retry_later(row.id, self.store.now() + timedelta(seconds=delay), error)
+
+    async def _unreachable(self, row: OutboxRow, error: str) -> None:
+        log.info("chat %s unreachable (%s); its messages are dropped", row.chat_id, error)
+        async with self.store.transaction():
+            await self.outbox.finish(row.id, "dropped", error[:300])
+            if row.user_id is not None:
+                await self.store.set_blocked(row.user_id, True)
+                await self.outbox.drop_pending(row.user_id, "user unreachable")

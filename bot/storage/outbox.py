@@ -1,0 +1,100 @@
+"""The durable outbox: messages the bot owes users, kept until Telegram has taken them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.storage.store import Store
+
+
+class OutboxRow(BaseModel):
+    id: int
+    chat_id: int
+    user_id: int | None
+    purpose: str
+    payload: dict[str, Any]
+    not_before: datetime
+    attempts: int
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+class OutboxStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def enqueue(self, chat_id: int, user_id: int | None, purpose: str, payload: dict[str, Any],
+                      not_before: datetime | None = None, dedupe_key: str | None = None) -> int | None:
+        """Add a message; None when one with the same dedupe_key is already there."""
+        now = self.store.now()
+        cursor = await self.store.db.execute(
+            "INSERT OR IGNORE INTO outbox (chat_id, user_id, purpose, payload, dedupe_key, not_before, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), dedupe_key,
+             _iso(not_before or now), _iso(now)))
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def due(self, limit: int = 200, exclude: set[int] | None = None,
+                  within: float = 0.0) -> list[OutboxRow]:
+        rows = await self.store.fetch_all(
+            "SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
+            "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            _iso(self.store.now() + timedelta(seconds=within)), limit + len(exclude or ()))
+        found = [OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
+        return [r for r in found if r.id not in (exclude or set())][:limit]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self.store.fetch_one("SELECT MIN(not_before) AS at FROM outbox WHERE state = 'pending'")
+        return datetime.fromisoformat(row["at"]) if row and row["at"] else None
+
+    async def mark_sent(self, row_id: int) -> None:
+        await self.store.db.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (_iso(self.store.now()), row_id))
+
+    async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> None:
+        await self.store.db.execute(
+            "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
+            (_iso(at), error[:300], int(count_attempt), row_id))
+
+    async def finish(self, row_id: int, state: str, error: str | None = None) -> None:
+        """`dropped` (no longer wanted, or the user blocked the bot) or `failed` (refused)."""
+        await self.store.db.execute("UPDATE outbox SET state = ?, last_error = ? WHERE id = ?",
+                                    (state, error, row_id))
+
+    async def drop_pending(self, user_id: int, reason: str, purpose: str | None = None,
+                           dedupe_key: str | None = None) -> None:
+        sql = "UPDATE outbox SET state = 'dropped', last_error = ? WHERE state = 'pending' AND user_id = ?"
+        params: list[Any] = [reason, user_id]
+        if purpose is not None:
+            sql += " AND purpose = ?"
+            params.append(purpose)
+        if dedupe_key is not None:
+            sql += " AND dedupe_key = ?"
+            params.append(dedupe_key)
+        await self.store.db.execute(sql, params)
+
+    async def reschedule(self, dedupe_key: str, at: datetime) -> None:
+        await self.store.db.execute(
+            "UPDATE outbox SET not_before = ? WHERE dedupe_key = ? AND state = 'pending'", (_iso(at), dedupe_key))
+
+    async def revive(self, dedupe_key: str, at: datetime) -> None:
+        await self.store.db.execute(
+            "UPDATE outbox SET state = 'pending', not_before = ? WHERE dedupe_key = ? AND state = 'dropped'",
+            (_iso(at), dedupe_key))
+
+    async def count_since(self, user_id: int, purpose: str, since: datetime) -> int:
+        row = await self.store.fetch_one(
+            "SELECT COUNT(*) AS n FROM outbox WHERE user_id = ? AND purpose = ? AND created_at >= ? "
+            "AND state != 'dropped'", user_id, purpose, _iso(since))
+        return int(row["n"]) if row else 0
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.store.fetch_all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        return {r["state"]: int(r["n"]) for r in rows}

@@ -1,0 +1,138 @@
+"""Suggestions shown to associations, their answers to them, and peer introductions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.storage.store import Store, Submission
+
+
+class SuggestionRow(BaseModel):
+    id: int
+    user_id: int
+    kind: str
+    ref: str
+    score: float
+    reasons: list[dict[str, Any]]
+    state: str
+
+
+class Introduction(BaseModel):
+    id: int
+    from_user: int
+    to_user: int
+    topic: str | None
+    state: str
+
+
+class SuggestionStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def upsert(self, user_id: int, kind: str, ref: str, score: float,
+                     reasons: list[dict[str, Any]]) -> SuggestionRow:
+        """The row for this offer and user; a repeat keeps its state (interested, dismissed)."""
+        now = self.store.now().isoformat()
+        await self.store.db.execute(
+            "INSERT INTO suggestions (user_id, kind, ref, score, reasons, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, kind, ref) DO UPDATE SET "
+            "score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at",
+            (user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now))
+        row = await self.store.fetch_one(
+            "SELECT * FROM suggestions WHERE user_id = ? AND kind = ? AND ref = ?", user_id, kind, ref)
+        assert row is not None
+        return _suggestion(row)
+
+    async def get(self, suggestion_id: int) -> SuggestionRow | None:
+        row = await self.store.fetch_one("SELECT * FROM suggestions WHERE id = ?", suggestion_id)
+        return _suggestion(row) if row else None
+
+    async def find(self, user_id: int, kind: str, ref: str) -> SuggestionRow | None:
+        row = await self.store.fetch_one(
+            "SELECT * FROM suggestions WHERE user_id = ? AND kind = ? AND ref = ?", user_id, kind, ref)
+        return _suggestion(row) if row else None
+
+    async def set_state(self, suggestion_id: int, state: str) -> None:
+        await self.store.db.execute("UPDATE suggestions SET state = ?, updated_at = ? WHERE id = ?",
+                                    (state, self.store.now().isoformat(), suggestion_id))
+
+    async def states(self, user_id: int) -> dict[tuple[str, str], str]:
+        rows = await self.store.fetch_all("SELECT kind, ref, state FROM suggestions WHERE user_id = ?", user_id)
+        return {(r["kind"], r["ref"]): r["state"] for r in rows}
+
+    async def interest_counts(self, kind: str) -> dict[str, int]:
+        rows = await self.store.fetch_all(
+            "SELECT ref, COUNT(*) AS n FROM suggestions WHERE kind = ? AND state = 'interested' GROUP BY ref",
+            kind)
+        return {r["ref"]: int(r["n"]) for r in rows}
+
+    async def interested_users(self, kind: str, ref: str) -> list[int]:
+        rows = await self.store.fetch_all(
+            "SELECT user_id FROM suggestions WHERE kind = ? AND ref = ? AND state = 'interested'", kind, ref)
+        return [int(r["user_id"]) for r in rows]
+
+    # -- associations to match against ------------------------------------------------------
+
+    async def completed_profiles(self, only_question: str | None = None,
+                                 only_value: Any = None) -> list[tuple[Submission, dict[str, Any]]]:
+        """Each user's latest completed submission with its answers (optionally filtered by one answer)."""
+        sql = ("SELECT s.* FROM submissions s JOIN users u ON u.id = s.user_id "
+               "WHERE s.completed_at IS NOT NULL AND u.blocked_at IS NULL AND s.id = "
+               "(SELECT MAX(id) FROM submissions t WHERE t.user_id = s.user_id AND t.completed_at IS NOT NULL)")
+        params: list[Any] = []
+        if only_question is not None:
+            sql += " AND EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id AND a.question_id = ? " \
+                   "AND a.value = ?)"
+            params += [only_question, json.dumps(only_value)]
+        rows = await self.store.fetch_all(sql, *params)
+        submissions = [Submission.model_validate(dict(r)) for r in rows]
+        if not submissions:
+            return []
+        marks = ",".join("?" * len(submissions))
+        answers: dict[int, dict[str, Any]] = {s.id: {} for s in submissions}
+        for row in await self.store.fetch_all(
+                f"SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks})",
+                *[s.id for s in submissions]):
+            answers[row["submission_id"]][row["question_id"]] = json.loads(row["value"])
+        return [(s, answers[s.id]) for s in submissions]
+
+    async def push_recipients(self) -> set[int]:
+        rows = await self.store.fetch_all("SELECT id FROM users WHERE pushes = 1 AND blocked_at IS NULL")
+        return {int(r["id"]) for r in rows}
+
+    # -- introductions ---------------------------------------------------------------------
+
+    async def introduction_between(self, a: int, b: int) -> Introduction | None:
+        row = await self.store.fetch_one(
+            "SELECT * FROM introductions WHERE (from_user = ? AND to_user = ?) OR (from_user = ? AND to_user = ?)",
+            a, b, b, a)
+        return Introduction.model_validate(dict(row)) if row else None
+
+    async def introduced_with(self, user_id: int) -> set[int]:
+        rows = await self.store.fetch_all(
+            "SELECT from_user, to_user FROM introductions WHERE from_user = ? OR to_user = ?", user_id, user_id)
+        return {int(r["to_user"]) if r["from_user"] == user_id else int(r["from_user"]) for r in rows}
+
+    async def request_introduction(self, from_user: int, to_user: int, topic: str | None) -> Introduction:
+        cursor = await self.store.db.execute(
+            "INSERT INTO introductions (from_user, to_user, topic, created_at) VALUES (?, ?, ?, ?)",
+            (from_user, to_user, topic, self.store.now().isoformat()))
+        introduction = await self.introduction(int(cursor.lastrowid or 0))
+        assert introduction is not None
+        return introduction
+
+    async def introduction(self, introduction_id: int) -> Introduction | None:
+        row = await self.store.fetch_one("SELECT * FROM introductions WHERE id = ?", introduction_id)
+        return Introduction.model_validate(dict(row)) if row else None
+
+    async def decide(self, introduction_id: int, accepted: bool) -> None:
+        await self.store.db.execute(
+            "UPDATE introductions SET state = ?, decided_at = ? WHERE id = ? AND state = 'requested'",
+            ("accepted" if accepted else "declined", self.store.now().isoformat(), introduction_id))
+
+
+def _suggestion(row: Any) -> SuggestionRow:
+    return SuggestionRow.model_validate({**dict(row), "reasons": json.loads(row["reasons"])})

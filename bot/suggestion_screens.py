@@ -1,0 +1,291 @@
+"""Suggestion cards, reasons and notices, in the reader's language.
+
+Catalog texts (titles, descriptions) come in the reader's language where staff wrote one,
+else in German; labels of topics and districts come from the questionnaire's catalogs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+
+from bot.actions import Action, Kind
+from bot.catalog.model import Partner, PartnerKind, Workshop
+from bot.engine import Engine
+from bot.i18n import N_, Translator
+from bot.matching.scoring import Reason
+from bot.screens import Button, Screen
+
+DESCRIPTION_LIMIT = 400
+
+_TIMES = {"weekends": N_("on a weekend"), "evenings": N_("on a weekday evening"),
+          "daytime": N_("during the day")}
+_KINDS = {
+    PartnerKind.WELFARE: N_("Welfare association"),
+    PartnerKind.VHS: N_("Adult education centre"),
+    PartnerKind.KIZ: N_("Municipal integration centre"),
+    PartnerKind.VOLUNTEERING: N_("Volunteer agency"),
+    PartnerKind.FOUNDATION: N_("Foundation"),
+    PartnerKind.UMBRELLA: N_("Network of migrant organisations"),
+    PartnerKind.OTHER: N_("Organisation"),
+}
+
+
+class SuggestionScreens:
+    def __init__(self, t: Translator, engine: Engine, tz: tzinfo) -> None:
+        self.t = t
+        self.engine = engine
+        self.tz = tz
+        self._ = t.gettext
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def topic(self, topic_id: str | None) -> str:
+        matching = self.engine.questionnaire.matching
+        if matching is not None:
+            for option in self.engine.questionnaire.option_sets.get(matching.topics, []):
+                if option.id == topic_id:
+                    return self._(option.label)
+        return topic_id or ""
+
+    def district(self, district_id: str | None) -> str:
+        matching = self.engine.questionnaire.matching
+        question = self.engine.question(matching.district or "") if matching else None
+        option = self.engine.option(question, district_id or "") if question else None
+        return self._(option.label) if option else (district_id or "")
+
+    def level(self, level_id: str | None) -> str:
+        for options in self.engine.questionnaire.scales.values():
+            for option in options:
+                if option.id == level_id:
+                    return self._(option.label)
+        return level_id or ""
+
+    def language(self, code: str) -> str:
+        return Locale.parse(code).get_display_name(self.t.locale) or code
+
+    def when(self, start: datetime, end: datetime) -> str:
+        local_start, local_end = start.astimezone(self.tz), end.astimezone(self.tz)
+        day = format_date(local_start.date(), format="full", locale=self.t.locale)
+        hours = "{}–{}".format(format_time(local_start, format="short", locale=self.t.locale),
+                               format_time(local_end, format="short", locale=self.t.locale))
+        return self.t.isolate(f"{day}, {hours}")
+
+    def cost(self, amount: Decimal | None) -> str | None:
+        if amount is None:
+            return None
+        if amount == 0:
+            return self._("free of charge")
+        return self.t.isolate(format_currency(amount, "EUR", locale=self.t.locale))
+
+    def reasons(self, reasons: list[Reason]) -> str:
+        parts = [p for p in (self.reason(r) for r in reasons) if p]
+        return self._("Why it fits: {reasons}").format(reasons="; ".join(parts))
+
+    def reason(self, reason: Reason) -> str:
+        _ = self._
+        topic = self.topic(reason.topic)
+        if reason.kind == "need":
+            if reason.level:
+                return _("you rated “{topic}” as “{level}”").format(topic=topic, level=self.level(reason.level))
+            return _("you need support with “{topic}”").format(topic=topic)
+        if reason.kind == "advice":
+            return _("you asked for advice on “{topic}”").format(topic=topic)
+        if reason.kind == "strength":
+            return _("they have experience with “{topic}”").format(topic=topic)
+        if reason.kind == "language":
+            return _("language: {language}").format(language=self.language(reason.value or ""))
+        if reason.kind == "online":
+            return _("online")
+        if reason.kind == "district":
+            return _("in your district ({district})").format(district=self.district(reason.value))
+        if reason.kind == "place":
+            return _("place: {district}").format(district=self.district(reason.value))
+        if reason.kind == "time":
+            return _(_TIMES.get(reason.value or "", "")) if reason.value in _TIMES else ""
+        if reason.kind == "kind":
+            return _("the kind of organisation you asked for")
+        return ""
+
+    # -- cards -----------------------------------------------------------------------------
+
+    def _buttons(self, suggestion_id: int, yes: str) -> list[list[Button]]:
+        return [[
+            Button(label=yes, action=Action(Kind.SUGGESTION, suggestion_id, value="i").encode(),
+                   role=Kind.SUGGESTION),
+            Button(label="✖ " + self._("Not for us"),
+                   action=Action(Kind.SUGGESTION, suggestion_id, value="n").encode(), role=Kind.SUGGESTION),
+        ]]
+
+    def workshop_text(self, workshop: Workshop, provider: Partner | None) -> str:
+        _ = self._
+        code = self.t.code
+        lines = ["📅 " + (workshop.text("title", code) or ""), self.when(workshop.start, workshop.end)]
+        if workshop.online:
+            lines.append("💻 " + _("online"))
+        else:
+            lines.append("📍 " + self.t.isolate(f"{workshop.address}") + f" ({self.district(workshop.district)})")
+        lines.append("🗣 " + ", ".join(self.language(c) for c in workshop.languages))
+        if provider is not None:
+            lines.append("🏛 " + self.t.isolate(provider.name))
+        cost = self.cost(workshop.cost)
+        if cost:
+            lines.append("💶 " + cost)
+        description = workshop.text("description", code)
+        if description:
+            if len(description) > DESCRIPTION_LIMIT:
+                description = description[:DESCRIPTION_LIMIT - 1].rstrip() + "…"
+            lines += ["", description]
+        return "\n".join(lines)
+
+    def workshop_card(self, suggestion_id: int, workshop: Workshop, provider: Partner | None,
+                      reasons: list[Reason], heading: str | None = None) -> Screen:
+        text = self.workshop_text(workshop, provider) + "\n\n" + self.reasons(reasons)
+        if heading:
+            text = heading + "\n\n" + text
+        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("Interested")))
+
+    def partner_text(self, partner: Partner) -> str:
+        _ = self._
+        lines = ["🤝 " + self.t.isolate(partner.name), _(_KINDS[partner.kind])]
+        lines.append(_("Advice on: {topics}").format(topics=", ".join(self.topic(t) for t in partner.topics)))
+        lines.append("🗣 " + ", ".join(self.language(c) for c in partner.languages))
+        if partner.district:
+            lines.append("📍 " + self.district(partner.district))
+        description = partner.description.get(self.t.code) or partner.description["de"] \
+            if partner.description else None
+        if description:
+            lines += ["", description[:DESCRIPTION_LIMIT]]
+        return "\n".join(lines)
+
+    def partner_card(self, suggestion_id: int, partner: Partner, reasons: list[Reason]) -> Screen:
+        text = self.partner_text(partner) + "\n\n" + self.reasons(reasons)
+        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("Interested")))
+
+    def peer_text(self, topic: str | None, district: str | None) -> str:
+        if district:
+            return "🫱 " + self._("An association from {district} with experience in “{topic}”").format(
+                district=self.district(district), topic=self.topic(topic))
+        return "🫱 " + self._("An association with experience in “{topic}”").format(topic=self.topic(topic))
+
+    def peer_card(self, suggestion_id: int, topic: str | None, district: str | None,
+                  reasons: list[Reason]) -> Screen:
+        text = "\n\n".join([
+            self.peer_text(topic, district),
+            self.reasons(reasons),
+            self._("If you would like to get in touch, we ask them first. Only if they agree do "
+                   "both associations receive each other's contact details."),
+        ])
+        return Screen(text=text, buttons=self._buttons(suggestion_id, "🤝 " + self._("Get in touch")))
+
+    # -- headings and notices ------------------------------------------------------------
+
+    def intro(self, count: int) -> Screen:
+        return Screen(text=self.t.ngettext(
+            "Based on your answers, here is {count} suggestion for your association. Tap “Interested” "
+            "or “Not for us” below each one.",
+            "Based on your answers, here are {count} suggestions for your association. Tap “Interested” "
+            "or “Not for us” below each one.", count).format(count=self.t.number(count)))
+
+    def nothing_yet(self) -> Screen:
+        return Screen(text=self._("Right now we have no offer that fits your answers. We will let you "
+                                  "know when something suitable comes up."))
+
+    def complete_first(self) -> Screen:
+        return Screen(text=self._("Suggestions are based on your answers. Please complete the "
+                                  "questionnaire first: /start"))
+
+    def new_offer_heading(self) -> str:
+        return "🆕 " + self._("A new offer that fits your association:")
+
+    def workshop_noted(self, workshop: Workshop, provider: Partner | None, reminder: bool) -> Screen:
+        _ = self._
+        lines = [self.workshop_text(workshop, provider), "", "✅ " + _("Noted. The calendar file follows.")]
+        lines.append(self.registration(workshop))
+        if reminder:
+            lines.append(_("We will remind you the day before."))
+        return Screen(text="\n".join(lines))
+
+    def registration(self, workshop: Workshop) -> str:
+        how = [v for v in (workshop.registration.link, workshop.registration.phone,
+                           workshop.registration.email) if v]
+        return self._("To register: {contact}").format(contact=self.t.isolate(", ".join(how)))
+
+    def partner_contact(self, partner: Partner) -> Screen:
+        contact = partner.contact
+        how = [v for v in (contact.phone, contact.email, contact.website, contact.address) if v]
+        return Screen(text=self.partner_text(partner) + "\n\n✅ " + self._(
+            "You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+
+    def dismissed(self, text: str) -> Screen:
+        return Screen(text=text + "\n\n✖ " + self._("Hidden. We will not suggest this again."))
+
+    def calendar_caption(self) -> str:
+        return self._("Open this file to add the workshop to your calendar.")
+
+    def reminder(self, workshop: Workshop) -> Screen:
+        return Screen(text="⏰ " + self._("Reminder: your workshop is tomorrow.") + "\n\n"
+                      + self.workshop_text(workshop, None) + "\n\n" + self.registration(workshop))
+
+    # -- introductions ---------------------------------------------------------------------
+
+    def ask_contact(self) -> Screen:
+        return Screen(text=self._("So that the other association can reach you, please type a phone "
+                                  "number, an e-mail address or a Telegram username."), expects_text=True)
+
+    def contact_invalid(self) -> str:
+        return self._("Please type a phone number, an e-mail address or a Telegram username "
+                      "(3 to 200 characters).")
+
+    def request_sent(self, text: str) -> Screen:
+        return Screen(text=text + "\n\n✅ " + self._(
+            "We have asked the association. If they agree, you will both receive each other's "
+            "contact details."))
+
+    def introduction_request(self, introduction_id: int, name: str | None, district: str | None,
+                             topic: str | None) -> Screen:
+        text = "🤝 " + self._("The association “{name}” would like to exchange experience with your "
+                             "association on “{topic}”.").format(
+            name=self.t.isolate(name or "?"), topic=self.topic(topic))
+        if district:
+            text += " " + self._("It is based in {district}.").format(district=self.district(district))
+        text += "\n\n" + self._("If you agree, both associations receive each other's contact details. "
+                               "Nothing is passed on otherwise.")
+        return Screen(text=text, buttons=[[
+            Button(label="✅ " + self._("Yes, connect us"),
+                   action=Action(Kind.INTRO, introduction_id, value="a").encode(), role=Kind.INTRO),
+            Button(label="✖ " + self._("No, thanks"),
+                   action=Action(Kind.INTRO, introduction_id, value="d").encode(), role=Kind.INTRO),
+        ]])
+
+    def introduced(self, name: str | None, contact: str | None) -> Screen:
+        return Screen(text="🤝 " + self._("You are now in touch with “{name}”. Their contact: {contact}").format(
+            name=self.t.isolate(name or "?"), contact=self.t.isolate(contact or "—")))
+
+    def introduction_declined(self) -> Screen:
+        return Screen(text=self._("The association you asked about cannot take up contact at the moment. "
+                                  "Nothing was passed on. Use /suggestions to see other associations."))
+
+    def declined_by_you(self) -> Screen:
+        return Screen(text=self._("All right. Nothing was passed on."))
+
+    # -- settings --------------------------------------------------------------------------
+
+    def settings(self, pushes: bool) -> Screen:
+        _ = self._
+        text = (_("Messages about new offers that fit your association are switched on.") if pushes
+                else _("Messages about new offers that fit your association are switched off."))
+        text += "\n" + _("Reminders for workshops you marked as interesting are always sent.")
+        label = _("Turn off") if pushes else _("Turn on")
+        return Screen(text=text, buttons=[[Button(
+            label=label, action=Action(Kind.PUSHES, value="off" if pushes else "on").encode(),
+            role=Kind.PUSHES)]])
+
+
+def as_reasons(data: list[dict[str, Any]]) -> list[Reason]:
+    return [Reason.model_validate(item) for item in data]

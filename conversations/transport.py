@@ -1,0 +1,54 @@
+"""The outbox's way into Telegram: Parcels become API calls; Telegram's errors become the
+outbox's four kinds (wait, unreachable, transient, refused)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InputFile
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from bot.outbox import Parcel, Rejected, RetryLater, Transient, Unreachable
+from bot.text import split_text
+from conversations.delivery import MESSAGE_LIMIT, keyboard
+
+_GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not found",
+         "bot can't initiate conversation")
+
+
+class TelegramTransport:
+    def __init__(self, bot: ExtBot[None]) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, parcel: Parcel) -> None:
+        try:
+            await self._send(chat_id, parcel)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            raise RetryLater(wait.total_seconds() if isinstance(wait, timedelta) else float(wait)) from exc
+        except Forbidden as exc:
+            raise Unreachable(exc.message) from exc
+        except BadRequest as exc:
+            if any(text in exc.message.lower() for text in _GONE):
+                raise Unreachable(exc.message) from exc
+            raise Rejected(exc.message) from exc
+        except ChatMigrated as exc:
+            raise Rejected(exc.message) from exc
+        except NetworkError as exc:  # includes TimedOut, and 5xx answers
+            raise Transient(exc.message) from exc
+        except TelegramError as exc:
+            raise Transient(exc.message) from exc
+
+    async def _send(self, chat_id: int, parcel: Parcel) -> None:
+        if parcel.document is not None:
+            document = parcel.document
+            await self.bot.send_document(
+                chat_id, InputFile(document.content, filename=document.filename),
+                caption=document.caption)
+            return
+        assert parcel.screen is not None
+        chunks = split_text(parcel.screen.text, MESSAGE_LIMIT)
+        for chunk in chunks[:-1]:
+            await self.bot.send_message(chat_id, chunk)
+        await self.bot.send_message(chat_id, chunks[-1], reply_markup=keyboard(parcel.screen))
