@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 LANGUAGES := $(notdir $(wildcard locales/*))
-LANGUAGES := $(filter-out messages.pot,$(LANGUAGES))
+LANGUAGES := $(filter-out messages.pot staff.pot,$(LANGUAGES))
+# The staff side (digest, staff commands) speaks the office's languages only.
+STAFF_LANGUAGES := $(patsubst locales/%/LC_MESSAGES/staff.po,%,$(wildcard locales/*/LC_MESSAGES/staff.po))
 
 .PHONY: run test lint catalogs extract update compile check-catalogs new-language
 
@@ -33,12 +35,17 @@ catalogs: extract update compile
 extract: $(BIN)/msobot
 	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --project=msobot \
 	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" . >/dev/null
+	$(BIN)/pybabel extract -o locales/staff.pot --project=msobot --add-comments=TRANSLATORS: \
+	  --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" bot/digest bot/staff >/dev/null
 
 update: $(BIN)/msobot
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+	for lang in $(STAFF_LANGUAGES); do $(BIN)/pybabel update -i locales/staff.pot -d locales -D staff \
+	  -l $$lang --no-wrap --ignore-obsolete; done
 
 compile: $(BIN)/msobot
 	$(BIN)/pybabel compile -d locales -D messages --statistics
+	$(BIN)/pybabel compile -d locales -D staff --statistics
 
 # make new-language LANG_CODE=ro
 new-language: $(BIN)/msobot

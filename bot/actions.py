@@ -27,6 +27,7 @@ class Kind(StrEnum):
     SUGGESTION = "G"  # number: suggestion id; value: i (interested) or n (not for us)
     INTRO = "I"  # number: introduction id; value: a (accept) or d (decline)
     PUSHES = "P"  # value: on or off
+    STAFF = "Z"  # question: the staff flow's step; value: the choice
 
 
 MAX_BYTES = 64
@@ -76,6 +77,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.SUGGESTION: (True, False, True),
     Kind.INTRO: (True, False, True),
     Kind.PUSHES: (False, False, True),
+    Kind.STAFF: (False, True, True),
 }
 
 

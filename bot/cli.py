@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.questionnaire import QuestionnaireError
 from bot.settings import ConfigError, Settings, load_settings
@@ -26,8 +27,14 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the questionnaire and the catalogs")
     check.add_argument("file", nargs="?", type=Path, help="questionnaire YAML (default: the shipped one)")
     export = commands.add_parser("export", help="write all submissions to a file")
-    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     export.add_argument("--output", type=Path, required=True, help="file to write, - for stdout")
+    digest = commands.add_parser("digest", help="the staff's digest of the last seven days")
+    what = digest.add_mutually_exclusive_group(required=True)
+    what.add_argument("--print", action="store_true", help="show it in this terminal")
+    what.add_argument("--send", action="store_true",
+                      help="send it now to MSOBOT_STAFF_IDS and MSOBOT_STAFF_CHAT_ID (needs the token)")
+    digest.add_argument("--chart", type=Path, help="with --print: also write the chart PNG to this file")
     catalog = commands.add_parser("catalog", help="workshops and partner organisations")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     load = catalog_commands.add_parser(
@@ -52,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.checking import run_check
             return run_check(settings, args.file)
         if command == "export":
-            return asyncio.run(_export(settings, args.output))
+            return asyncio.run(_export(settings, args.output, args.format))
+        if command == "digest":
+            return asyncio.run(_digest(settings, args.send, args.chart))
         if command == "catalog":
             from bot.catalog.commands import import_command, list_command
             if args.catalog_command == "list":
@@ -91,8 +100,53 @@ async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
     return 0
 
 
-async def _export(settings: Settings, output: Path) -> int:
-    from bot.export import table, write_csv
+async def _digest(settings: Settings, send: bool, chart: Path | None) -> int:
+    from bot.services import open_services
+    services = await open_services(settings)
+    try:
+        if not send:
+            digest = await services.digest.build()
+            print("\n\n".join(digest.texts))
+            if chart is not None:
+                await asyncio.to_thread(chart.write_bytes, digest.chart)
+                print(f"chart written to {chart}", file=sys.stderr)
+            return 0
+        if not settings.token():
+            raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (needed to send the digest)")
+        if not services.digest.recipients:
+            raise ConfigError("MSOBOT_STAFF_IDS: nobody to send the digest to")
+        digest = await services.digest.build()
+        async with services.store.transaction():
+            for chat_id in services.digest.recipients:
+                await services.digest.queue(chat_id, digest, None)
+        return await _deliver_outbox(services)
+    finally:
+        await services.close()
+
+
+async def _deliver_outbox(services: Any) -> int:
+    """Send what is queued now through Telegram, then stop (the running bot would do it too)."""
+    from telegram import Bot
+
+    from bot.outbox import OutboxWorker
+    from conversations.app import file_url
+    from conversations.transport import TelegramTransport
+    settings = services.settings
+    bot = Bot(settings.token(), base_url=settings.telegram_api_url, base_file_url=file_url(settings.telegram_api_url))
+    async with bot:
+        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose)  # type: ignore[arg-type]
+        await worker.drain(limit_seconds=120)
+    print(f"digest sent to {len(services.digest.recipients)} chat(s)", file=sys.stderr)
+    return 0
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+async def _export(settings: Settings, output: Path, format_: str) -> int:
+    from bot.export import table, write_csv, xlsx_bytes
     from bot.services import open_services
     services = await open_services(settings)
     try:
@@ -100,7 +154,13 @@ async def _export(settings: Settings, output: Path) -> int:
                            services.catalogs.translator(settings.staff_language), settings.tz)
     finally:
         await services.close()
-    if str(output) == "-":
+    if format_ == "xlsx":
+        if str(output) == "-":
+            raise ConfigError("--output: an .xlsx file needs a file name, not -")
+        content = xlsx_bytes(rows, services.staff.sheet_title())
+        await asyncio.to_thread(_write_bytes, output, content)
+        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
+    elif str(output) == "-":
         write_csv(rows, sys.stdout)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)

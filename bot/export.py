@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
+from datetime import tzinfo
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from bot.engine import Engine
 from bot.i18n import Translator
@@ -28,7 +29,7 @@ def _label(t: Translator, engine: Engine, question: Question, option_id: str) ->
     return t.gettext(option.label) if option else option_id
 
 
-async def table(store: Store, engine: Engine, t: Translator, tz: ZoneInfo) -> list[list[str]]:
+async def table(store: Store, engine: Engine, t: Translator, tz: tzinfo) -> list[list[str]]:
     _ = t.gettext
     questions = [q for _s, q in engine.questionnaire.questions()]
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),
@@ -48,3 +49,34 @@ async def table(store: Store, engine: Engine, t: Translator, tz: ZoneInfo) -> li
 
 def write_csv(rows: list[list[str]], out: TextIO) -> None:
     csv.writer(out).writerows(rows)
+
+
+def xlsx_bytes(rows: list[list[str]], sheet_title: str) -> bytes:
+    """The same table as a spreadsheet: bold frozen header, filters, readable column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]
+    for row in rows:
+        sheet.append(row)
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # free text that starts with "=": text, never a formula
+                cell.data_type = "s"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    if rows and rows[0]:
+        sheet.auto_filter.ref = sheet.dimensions
+    for index, column in enumerate(zip(*rows, strict=False), start=1):
+        width = min(60, max(8, *(len(str(v)) for v in column[:200])))
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+

@@ -21,6 +21,7 @@ from babel.support import Translations
 log = logging.getLogger(__name__)
 
 DOMAIN = "messages"
+STAFF_DOMAIN = "staff"  # the office's texts (digest, staff commands): German and English only
 SOURCE_LANGUAGE = "en"
 # Languages most Wuppertal MSOs are likely to choose come first in the picker.
 LIKELY_ORDER = ("de", "tr", "ar", "ru", "uk", "pl", "fa", "ku", "en", "ro", "bg", "el", "it", "sq")
@@ -98,9 +99,10 @@ class Translator:
 class Catalogs:
     """The compiled catalogs in a locales directory; a language is there when its .mo is."""
 
-    def __init__(self, directory: Path | None = None, default: str = "de") -> None:
+    def __init__(self, directory: Path | None = None, default: str = "de", domain: str = DOMAIN) -> None:
         self.directory = directory or default_locales_dir()
         self.default = default
+        self.domain = domain
         self._translators: dict[str, Translator] = {}
         self._reported: set[tuple[str, str]] = set()
 
@@ -108,7 +110,7 @@ class Catalogs:
     def languages(self) -> list[str]:
         found = {SOURCE_LANGUAGE, self.default}
         if self.directory.is_dir():
-            for mo in self.directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
+            for mo in self.directory.glob(f"*/LC_MESSAGES/{self.domain}.mo"):
                 found.add(mo.parent.parent.name)
         known = [code for code in found if is_locale(code)]
         rank = {code: i for i, code in enumerate(LIKELY_ORDER)}
@@ -142,7 +144,7 @@ class Catalogs:
         return self._translators[code]
 
     def _load(self, code: str) -> _gettext.NullTranslations:
-        return Translations.load(str(self.directory), [code], DOMAIN)
+        return Translations.load(str(self.directory), [code], self.domain)
 
     def report_missing(self, code: str, message: str) -> None:
         if (code, message) not in self._reported:

@@ -118,12 +118,16 @@ class Screens:
         return Screen(text=text)
 
     def welcome_back(self, submission: Submission, answered: int, tz: Any) -> Screen:
-        started = self.t.isolate(self.t.date(submission.started_at.astimezone(tz).date()))
+        started = self._started(submission, tz)
         text = self._("Welcome back! You started on {date}.").format(date=started)
-        text += " " + self.t.ngettext("You have answered {count} question so far.",
-                                      "You have answered {count} questions so far.",
-                                      answered).format(count=self.t.number(answered))
-        return Screen(text=text)
+        return Screen(text=text + " " + self._answered(answered))
+
+    def _started(self, submission: Submission, tz: Any) -> str:
+        return self.t.isolate(self.t.date(submission.started_at.astimezone(tz).date()))
+
+    def _answered(self, count: int) -> str:
+        return self.t.ngettext("You have answered {count} question so far.",
+                               "You have answered {count} questions so far.", count).format(count=self.t.number(count))
 
     # -- questions -------------------------------------------------------------------------
 
@@ -294,6 +298,22 @@ class Screens:
             final = Button(label=("◀ " if self.t.rtl else "▶ ") + _("Continue"),
                            action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text="\n".join(lines), buttons=[*_rows(edit_buttons, 5), [final]], prompt=True)
+
+    def staff_only(self) -> str:
+        return self._("Sorry, this command is only for the staff of the integration office.")
+
+    def broadcast_heading(self) -> str:
+        return "📣 " + self._("A message from the integration office of the City of Wuppertal:")
+
+    def unfinished_reminder(self, submission: Submission, answered: int, tz: Any) -> Screen:
+        """The one reminder for a questionnaire left unfinished."""
+        text = self._("Hello! You started the needs questionnaire on {date}.").format(
+            date=self._started(submission, tz))
+        text += " " + self._answered(answered)
+        text += "\n\n" + self._("Your answers are saved. Would you like to continue where you left off?")
+        button = Button(label=("◀ " if self.t.rtl else "▶ ") + self._("Continue"),
+                        action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
+        return Screen(text=text, buttons=[[button]])
 
     def thanks(self) -> Screen:
         return Screen(text=self._(

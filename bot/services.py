@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.digest.figures import FigureSource
+from bot.digest.render import StaffVoice
+from bot.digest.service import DigestService
 from bot.engine import Engine
-from bot.i18n import Catalogs
+from bot.i18n import STAFF_DOMAIN, Catalogs
 from bot.questionnaire import Questionnaire, load
+from bot.reminders import UnfinishedReminders
 from bot.settings import Settings
+from bot.staff.service import StaffService
 from bot.storage import Store, open_store
 from bot.suggestions import SuggestionService
 from bot.survey import SurveyService
@@ -22,6 +28,14 @@ class Services:
     catalogs: Catalogs
     survey: SurveyService
     suggestions: SuggestionService
+    digest: DigestService
+    staff: StaffService
+    reminders: UnfinishedReminders
+
+    def set_wake(self, wake: Callable[[], None]) -> None:
+        """The outbox worker's doorbell, rung after anything is queued."""
+        self.suggestions.wake = wake
+        self.digest.wake = wake
 
     async def close(self) -> None:
         await self.store.close()
@@ -42,4 +56,14 @@ async def open_services(settings: Settings) -> Services:
     survey = SurveyService(store, engine, catalogs, settings.tz)
     suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
     suggestions.attach(survey)
-    return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions)
+    staff_catalogs = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
+    voice = StaffVoice(staff_catalogs.translator(settings.staff_language),
+                       catalogs.translator(settings.staff_language), engine, settings.tz)
+    figures = FigureSource(store, engine, settings.uncovered_min)
+    recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
+    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule())
+    staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions)
+    reminders = UnfinishedReminders(store, engine, survey, settings.tz, settings.reminder_days,
+                                    settings.quiet_window())
+    suggestions.composers["nudge"] = reminders.compose
+    return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders)

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     database: Path = Path("data/msobot.sqlite3")
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_chat_id: int | None = None  # a group that receives the digest as well
     default_language: str = "de"
     staff_language: str = "de"
     timezone: str = "Europe/Berlin"
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # No unsolicited messages (new offers, introductions) in these local hours; "" for none.
     quiet_hours: str = "21:00-08:00"
+    # When the weekly digest goes to staff (local time): weekday and HH:MM.
+    digest_time: str = "mon 08:00"
+    # A topic is an "uncovered need" in the digest from this many associations on.
+    uncovered_min: int = Field(default=2, ge=1)
+    # One friendly reminder this many days after an unfinished questionnaire was last touched.
+    reminder_days: int = Field(default=3, ge=1, le=365)
 
     @field_validator("staff_ids", mode="before")
     @classmethod
@@ -85,6 +92,16 @@ class Settings(BaseSettings):
             raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-08:00, or empty for none")
         return value.strip()
 
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        parse_digest_time(value)
+        return value.strip().lower()
+
+    def digest_schedule(self) -> tuple[int, time]:
+        """(weekday, local time), Monday = 0."""
+        return parse_digest_time(self.digest_time)
+
     def quiet_window(self) -> tuple[time, time] | None:
         if not self.quiet_hours:
             return None
@@ -97,6 +114,17 @@ class Settings(BaseSettings):
 
     def token(self) -> str | None:
         return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_digest_time(value: str) -> tuple[int, time]:
+    match = re.fullmatch(r"\s*([a-z]{3,9})\s+([01]?\d|2[0-3]):([0-5]\d)\s*", value.lower())
+    days = [i for i, name in enumerate(WEEKDAYS) if match and name.startswith(match.group(1))]
+    if match is None or len(days) != 1:
+        raise ValueError("expected a weekday and a time, e.g. 'mon 08:00' or 'friday 14:30'")
+    return days[0], time(int(match.group(2)), int(match.group(3)))
 
 
 def load_settings() -> Settings:

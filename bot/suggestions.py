@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -76,6 +76,7 @@ class SuggestionService:
         self.catalog = CatalogStore(store)
         self.suggestions = SuggestionStore(store)
         self.outbox = OutboxStore(store)
+        self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
 
     def _later(self) -> datetime:
         """When an unsolicited message may go out: now, or after the quiet hours."""
@@ -460,6 +461,9 @@ class SuggestionService:
         parcel = parcel_from_payload(row.payload)
         if parcel is not None:
             return parcel
+        other = self.composers.get(str(row.payload.get("type")))
+        if other is not None:
+            return await other(row)
         if row.payload.get("type") == "reminder" and row.user_id is not None:
             workshop = await self.catalog.workshop(str(row.payload.get("workshop")))
             user = await self.store.user(row.user_id)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import time
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.ext import Application, ContextTypes
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.i18n import N_
 from bot.outbox import OutboxWorker
-from bot.services import load_domain, open_services
+from bot.services import Services, load_domain, open_services
 from bot.settings import ConfigError, Settings
+from bot.staff.service import STAFF_MENU
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
 from conversations.transport import TelegramTransport
@@ -29,6 +32,7 @@ _COMMANDS = [
     ("help", N_("Help")),
     ("delete", N_("Delete your data")),
 ]
+REMINDER_CHECK_SECONDS = 3600
 
 
 def file_url(api_url: str) -> str:
@@ -46,10 +50,12 @@ def build_application(settings: Settings) -> BotApplication:
         services = await open_services(settings)
         application.bot_data["services"] = services
         await _set_commands(application, services.catalogs)
+        await _set_staff_commands(application, services)
         worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose)
-        services.suggestions.wake = worker.wake
+        services.set_wake(worker.wake)
         application.bot_data["outbox"] = worker
         application.bot_data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
+        _schedule(application, services)
 
     async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         worker = application.bot_data.pop("outbox", None)
@@ -87,6 +93,45 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
         await application.bot.set_my_commands(commands, language_code=code)
     default = catalogs.translator(catalogs.default)
     await application.bot.set_my_commands([BotCommand(n, default.gettext(t)) for n, t in _COMMANDS])
+
+
+def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """The weekly digest at its time, a catch-up at start (a bot that was down sends the missed
+    one), and the hourly look for unfinished questionnaires to remind."""
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise ConfigError("the job queue is missing: install python-telegram-bot[job-queue]")
+    weekday, at = services.settings.digest_schedule()
+
+    async def digest(_context: Any) -> None:
+        try:
+            await services.digest.send_due()
+        except Exception:
+            log.exception("weekly digest failed; the next check tries again")
+
+    async def reminders(_context: Any) -> None:
+        try:
+            await services.reminders.queue_due()
+        except Exception:
+            log.exception("reminders for unfinished questionnaires failed")
+
+    ptb_day = (weekday + 1) % 7  # python-telegram-bot counts days from Sunday = 0
+    queue.run_daily(digest, time=time(at.hour, at.minute, tzinfo=services.settings.tz), days=(ptb_day,),
+                    name="weekly-digest")
+    queue.run_once(digest, when=1, name="digest-catch-up")
+    queue.run_repeating(reminders, interval=REMINDER_CHECK_SECONDS, first=30, name="unfinished-reminders")
+
+
+async def _set_staff_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Staff see their commands in the menu of their own chats; nobody else does."""
+    t = services.staff.v.t
+    user = [BotCommand(n, services.catalogs.translator(t.code).gettext(d)) for n, d in _COMMANDS]
+    staff = [BotCommand(n, t.gettext(d)) for n, d in STAFF_MENU]
+    for chat_id in services.digest.recipients:
+        try:
+            await application.bot.set_my_commands([*staff, *user], scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:  # e.g. a staff member who never wrote to the bot yet
+            log.info("could not set the staff commands for chat %s: %s", chat_id, exc.message)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:

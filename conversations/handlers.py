@@ -14,8 +14,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.actions import Kind
 from bot.screens import Outcome
 from bot.services import Services
+from bot.staff.service import STAFF_COMMANDS
 from bot.survey import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import deliver
@@ -55,11 +57,32 @@ def _command(method: Command) -> Callable[[Update, BotContext], Coroutine[Any, A
     return handle
 
 
+def _staff_chat(update: Update, context: BotContext) -> bool:
+    """Staff work in a private chat with the bot or in the configured staff group."""
+    chat = update.effective_chat
+    return chat is not None and (chat.type == "private" or chat.id == context.services.settings.staff_chat_id)
+
+
+def _staff_command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    async def handle(update: Update, context: BotContext) -> None:
+        chat = update.effective_chat
+        if chat is None or not _staff_chat(update, context):
+            return
+        await _show(update, context, await context.services.staff.command(visitor(update), chat.id, name))
+    return handle
+
+
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     message = query.message  # may be an InaccessibleMessage (too old): the tap still counts
-    if message is None or message.chat.type != "private":
+    if message is None or not _staff_chat(update, context):
+        await query.answer()
+        return
+    if (query.data or "").startswith(Kind.STAFF.value + ":"):
+        await _show(update, context, await context.services.staff.press(visitor(update), message.chat.id, query.data))
+        return
+    if message.chat.type != "private":
         await query.answer()
         return
     ref = f"{message.chat.id}:{message.message_id}"
@@ -68,7 +91,20 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def on_text(update: Update, context: BotContext) -> None:
     assert update.message is not None and update.message.text is not None
+    staff = context.services.staff
+    if await staff.has_flow(visitor(update).user_id):
+        await _show(update, context, await staff.text(visitor(update), update.message.chat_id, update.message.text))
+        return
     await _show(update, context, await context.survey.text(visitor(update), update.message.text))
+
+
+async def on_staff_group_text(update: Update, context: BotContext) -> None:
+    """In the staff group, only typed answers to a staff member's guided conversation count."""
+    message = update.message
+    if message is None or message.text is None or not _staff_chat(update, context):
+        return
+    if await context.services.staff.has_flow(visitor(update).user_id):
+        await _show(update, context, await context.services.staff.text(visitor(update), message.chat_id, message.text))
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -102,8 +138,12 @@ async def on_error(update: object, context: BotContext) -> None:
 def register(application: BotApplication) -> None:
     for name, method in COMMANDS.items():
         application.add_handler(CommandHandler(name, _command(method), filters=PRIVATE))
+    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    for name in STAFF_COMMANDS:
+        application.add_handler(CommandHandler(name, _staff_command(name), filters=PRIVATE | groups))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     application.add_handler(MessageHandler(PRIVATE, on_other))
+    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, on_staff_group_text))
     application.add_error_handler(on_error)

@@ -43,6 +43,10 @@ class TelegramTransport:
     async def _send(self, chat_id: int, parcel: Parcel) -> None:
         if parcel.document is not None:
             document = parcel.document
+            if document.mime_type.startswith("image/"):
+                await self.bot.send_photo(chat_id, InputFile(document.content, filename=document.filename),
+                                          caption=document.caption)
+                return
             await self.bot.send_document(
                 chat_id, InputFile(document.content, filename=document.filename),
                 caption=document.caption)

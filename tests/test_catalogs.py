@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel import Locale
+from babel.messages.catalog import Message
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
@@ -36,14 +37,9 @@ def test_catalog_is_complete_and_consistent(language: str) -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy or not all(strings):
-            problems.append(f"untranslated or fuzzy: {ids[0]!r}")
+        problems += _translation_problems(message)
         if isinstance(message.id, tuple) and len(strings) != expected_forms:
             problems.append(f"{len(strings)} plural forms, {language} has {expected_forms}: {ids[0]!r}")
-        wanted = set(PLACEHOLDER.findall(ids[-1]))
-        for string in strings:
-            if set(PLACEHOLDER.findall(string)) != wanted:
-                problems.append(f"placeholders differ: {ids[0]!r} -> {string!r}")
         problems += [f"{ids[0]!r}: {error}" for _m, error in [(message, e) for e in message.check(catalog)]]
     assert not problems, "\n".join(problems)
 
@@ -60,6 +56,17 @@ def test_compiled_catalog_matches_its_po(language: str) -> None:
         compiled = read_mo(handle)
     fresh = read_mo(expected)
     assert _entries(compiled) == _entries(fresh), "stale .mo: run `make compile`"
+
+
+def _translation_problems(message: Message) -> list[str]:
+    """Untranslated, fuzzy, or with placeholders other than the source's."""
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    problems = [f"untranslated or fuzzy: {ids[0]!r}"] if message.fuzzy or not all(strings) else []
+    wanted = set(PLACEHOLDER.findall(ids[-1]))
+    problems += [f"placeholders differ: {ids[0]!r} -> {string!r}" for string in strings
+                 if set(PLACEHOLDER.findall(string)) != wanted]
+    return problems
 
 
 def _entries(catalog: object) -> dict[object, object]:
@@ -166,3 +173,31 @@ def test_dates_are_local_to_the_user_and_the_office_time_zone() -> None:
         assert t.isolate(expected) in text
         assert t.number(3) in text
     assert "Kas" in Catalogs().translator("tr").date(date(2026, 11, 3))
+
+
+STAFF_LANGUAGES = sorted(p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES" / "staff.po").exists())
+
+
+@pytest.mark.parametrize("language", STAFF_LANGUAGES)
+def test_staff_catalog_is_complete_and_compiled(language: str) -> None:
+    """The staff side (digest, staff commands) speaks German and English, from its own domain."""
+    folder = LOCALES / language / "LC_MESSAGES"
+    with (folder / "staff.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    with (LOCALES / "staff.pot").open("rb") as handle:
+        template = read_po(handle)
+    assert {m.id for m in catalog if m.id} == {m.id for m in template if m.id}, "run `make catalogs`"
+    problems = [p for message in catalog if message.id for p in _translation_problems(message)]
+    assert not problems, "\n".join(problems)
+    expected = BytesIO()
+    write_mo(expected, catalog)
+    expected.seek(0)
+    with (folder / "staff.mo").open("rb") as handle:
+        assert _entries(read_mo(handle)) == _entries(read_mo(expected)), "stale .mo: run `make compile`"
+
+
+def test_the_staff_side_is_german_unless_configured() -> None:
+    assert set(STAFF_LANGUAGES) >= {"de", "en"}
+    staff = Catalogs(domain="staff")
+    assert staff.translator("de").gettext("This week") == "Diese Woche"
+    assert staff.translator("tr").gettext("This week") == "Diese Woche"  # no Turkish staff catalog: German

@@ -69,3 +69,32 @@ async def test_export_writes_one_row_per_submission_with_readable_values(tmp_pat
     assert by_column[0][district] == "Elberfeld"
     communities = de.gettext("Which communities and languages does your association serve?")
     assert by_column[0][communities] == de.gettext("Turkish")
+
+
+async def test_digest_print_and_xlsx_export(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    service = await make_service(database)
+    visitor = Visitor(1, "en")
+    summary = await answer_until_summary(service, visitor, await onboard(service, visitor))
+    await service.press(visitor, button(summary, Kind.CONFIRM).action)
+    await service.store.close()
+    printed = msobot("digest", "--print", "--chart", str(tmp_path / "chart.png"), MSOBOT_DATABASE=str(database))
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("📊 Wochenbericht von MSO Assistant")
+    assert "Abgeschlossene Fragebögen: 1" in printed.stdout
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    english = msobot("digest", "--print", MSOBOT_DATABASE=str(database), MSOBOT_STAFF_LANGUAGE="en")
+    assert "Questionnaires completed: 1" in english.stdout
+    sending = msobot("digest", "--send", MSOBOT_DATABASE=str(database))
+    assert sending.returncode == 2 and "MSOBOT_TELEGRAM_TOKEN" in sending.stderr
+    exported = msobot("export", "--format", "xlsx", "--output", str(tmp_path / "out.xlsx"),
+                      MSOBOT_DATABASE=str(database))
+    assert exported.returncode == 0 and "1 submissions written" in exported.stderr
+    from openpyxl import load_workbook
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    assert sheet is not None and sheet.max_row == 2 and sheet["A1"].value == "Einsendung"
+
+
+def test_the_digest_time_is_checked_and_named(tmp_path: Path) -> None:
+    result = msobot("digest", "--print", MSOBOT_DIGEST_TIME="montag 8", MSOBOT_DATABASE=str(tmp_path / "d.sqlite3"))
+    assert result.returncode == 2 and "MSOBOT_DIGEST_TIME: expected a weekday and a time" in result.stderr

@@ -144,4 +144,30 @@ async def _v2_suggestions(db: aiosqlite.Connection) -> None:
         """)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions]
+async def _v3_staff(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        CREATE TABLE digests (
+            period_end TEXT PRIMARY KEY,         -- UTC ISO of the scheduled time it covers up to
+            claimed_at TEXT NOT NULL,            -- inserted in the transaction that queues it
+            recipients INTEGER NOT NULL
+        );
+        CREATE TABLE staff_flows (               -- a staff member's guided conversation
+            user_id INTEGER PRIMARY KEY,         -- (not in users: staff need not answer the survey)
+            flow TEXT NOT NULL,                  -- workshop, broadcast
+            step TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            staff_id INTEGER NOT NULL,
+            topic TEXT,                          -- NULL: everyone; else MSOs rating it big or urgent
+            text TEXT NOT NULL,
+            recipients INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE workshops ADD COLUMN source TEXT NOT NULL DEFAULT 'import';  -- import, chat
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff]

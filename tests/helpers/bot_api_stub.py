@@ -70,6 +70,7 @@ class StubBotAPI:
         self.faults: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.polls_released = False
         self.documents: list[tuple[int, str, bytes, str | None]] = []  # chat, filename, content, caption
+        self.photos: list[tuple[int, str, bytes]] = []  # chat, filename, content
         self.drop_connections: set[int] = set()  # numbers of send calls whose connection is cut
         self.enforce_limits = False  # answer 429 like Telegram when sends come too fast
         self.too_fast = 0
@@ -115,7 +116,7 @@ class StubBotAPI:
                                      status=401)
         method = request.match_info["method"]
         params = self._decode(dict(await request.post()))
-        if method in ("sendMessage", "sendDocument"):
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
             self._sends += 1
             if self._sends in self.drop_connections:
                 assert request.transport is not None
@@ -222,6 +223,18 @@ class StubBotAPI:
         data = message.as_json()
         data["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": f"u{message.message_id}",
                             "file_name": getattr(upload, "filename", "file")}
+        return data
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params["photo"]
+        content = upload.file.read() if hasattr(upload, "file") else str(upload).encode()
+        chat_id = int(params["chat_id"])
+        self.photos.append((chat_id, getattr(upload, "filename", "photo"), content))
+        message = StoredMessage(chat_id, next(self._message_ids), params.get("caption") or "", None, True)
+        self.messages[(chat_id, message.message_id)] = message
+        data = message.as_json()
+        data["photo"] = [{"file_id": f"photo{message.message_id}", "file_unique_id": f"p{message.message_id}",
+                          "width": 960, "height": 600}]
         return data
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,211 @@
+"""The numbers behind the weekly digest, computed from the database for one period.
+
+Plain data, no wording: the same figures feed the digest text, the chart, `/stats` and the
+tests. Everything is counted "as of" the end of the period, so a digest for a past week can
+be recomputed and gives the same counts (except for answers changed after the fact).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.catalog.model import Workshop
+from bot.engine import Engine
+from bot.matching import build_profile
+from bot.questionnaire.model import Matching, QuestionType
+from bot.storage import Store
+from bot.storage.catalog import CatalogStore
+from bot.storage.suggestions import SuggestionStore
+
+WEEK = timedelta(days=7)
+ABANDONED_AFTER = timedelta(days=7)  # an unfinished questionnaire untouched this long
+COVERAGE_WINDOW = timedelta(weeks=8)  # a need is covered by a workshop starting this soon
+BIG = 2  # intensity: big or urgent
+FREE_TEXTS = 5
+FREE_TEXT_LENGTH = 160
+
+
+class TopicNeed(BaseModel):
+    topic: str  # option id of the topic set
+    now: int  # MSOs rating it big or urgent at the end of the period
+    before: int  # ... at its start
+
+    @property
+    def change(self) -> int:
+        return self.now - self.before
+
+
+class WorkshopInterest(BaseModel):
+    id: str
+    title: str  # German title: the staff's language for catalog texts
+    start: datetime
+    interested: int
+    capacity: int | None
+
+
+class FreeText(BaseModel):
+    question: str
+    text: str
+    at: datetime
+
+
+class DigestFigures(BaseModel):
+    period_start: datetime
+    period_end: datetime
+    new_msos: int = 0
+    started: int = 0
+    completed: int = 0
+    abandoned: int = 0
+    total_msos: int = 0
+    total_completed: int = 0
+    total_in_progress: int = 0
+    total_abandoned: int = 0
+    needs: list[TopicNeed] = Field(default_factory=list)  # most MSOs first
+    uncovered: list[TopicNeed] = Field(default_factory=list)
+    workshops: list[WorkshopInterest] = Field(default_factory=list)  # upcoming, soonest first
+    introductions_requested: int = 0
+    introductions_accepted: int = 0
+    languages: dict[str, int] = Field(default_factory=dict)  # MSOs per chosen language, most first
+    free_texts: list[FreeText] = Field(default_factory=list)  # newest first
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def shorten(text: str, limit: int = FREE_TEXT_LENGTH) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit - 1)
+    return flat[:cut if cut > limit // 2 else limit - 1].rstrip(" ,.;:") + "…"
+
+
+class FigureSource:
+    """Reads what the digest needs; one instance per computation."""
+
+    def __init__(self, store: Store, engine: Engine, uncovered_min: int = 2) -> None:
+        matching = engine.questionnaire.matching
+        if matching is None:
+            raise ValueError("the questionnaire has no 'matching:' block")
+        self.store = store
+        self.engine = engine
+        self.matching: Matching = matching
+        self.uncovered_min = uncovered_min
+
+    async def compute(self, end: datetime, start: datetime | None = None) -> DigestFigures:
+        start = start or end - WEEK
+        figures = DigestFigures(period_start=start, period_end=end)
+        await self._submissions(figures, start, end)
+        needs_now = await self.needs_as_of(end)
+        needs_before = await self.needs_as_of(start)
+        topics = [o.id for o in self.engine.questionnaire.option_sets.get(self.matching.topics, [])]
+        order = {t: i for i, t in enumerate(topics)}
+        figures.needs = sorted(
+            (TopicNeed(topic=t, now=needs_now.get(t, 0), before=needs_before.get(t, 0)) for t in topics),
+            key=lambda n: (-n.now, -n.change, order[n.topic]))
+        upcoming = await CatalogStore(self.store).workshops(upcoming_after=end)
+        covered = {t for w in upcoming if w.start <= end + COVERAGE_WINDOW for t in w.topics}
+        figures.uncovered = [n for n in figures.needs if n.now >= self.uncovered_min and n.topic not in covered]
+        figures.workshops = await self._interest(upcoming)
+        await self._introductions(figures, start, end)
+        figures.languages = await self._languages(end)
+        figures.free_texts = await self._free_texts(start, end)
+        return figures
+
+    async def _submissions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
+        rows = await self.store.fetch_all(
+            "SELECT s.id, s.user_id, s.started_at, s.completed_at, "
+            "MAX(CASE WHEN a.answered_at < ? THEN a.answered_at END) AS last_answer "
+            "FROM submissions s LEFT JOIN answers a ON a.submission_id = s.id "
+            "WHERE s.started_at < ? GROUP BY s.id", _utc(end), _utc(end))
+        first_start: dict[int, datetime] = {}
+        for row in rows:
+            started = datetime.fromisoformat(row["started_at"])
+            completed = _time(row["completed_at"])
+            if completed is not None and completed >= end:
+                completed = None  # not yet, as of the end of the period
+            last = max(started, _time(row["last_answer"]) or started)
+            user = int(row["user_id"])
+            first_start[user] = min(first_start.get(user, started), started)
+            if start <= started:
+                f.started += 1
+            if completed is not None:
+                f.total_completed += 1
+                f.completed += completed >= start
+            elif last + ABANDONED_AFTER <= end:
+                f.total_abandoned += 1
+                f.abandoned += last + ABANDONED_AFTER > start
+            else:
+                f.total_in_progress += 1
+        f.total_msos = len(first_start)
+        f.new_msos = sum(1 for at in first_start.values() if at >= start)
+
+    async def needs_as_of(self, cutoff: datetime) -> dict[str, int]:
+        """Topic -> MSOs whose latest questionnaire completed before `cutoff` rates it big or urgent."""
+        questions = list(self.matching.needs.values())
+        if not questions:
+            return {}
+        marks = ",".join("?" * len(questions))
+        rows = await self.store.fetch_all(
+            "SELECT s.user_id, a.question_id, a.value FROM submissions s "
+            "JOIN answers a ON a.submission_id = s.id "
+            f"WHERE a.question_id IN ({marks}) AND s.id = (SELECT MAX(t.id) FROM submissions t "
+            "WHERE t.user_id = s.user_id AND t.completed_at IS NOT NULL AND t.completed_at < ?)",
+            *questions, _utc(cutoff))
+        answers: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            answers.setdefault(int(row["user_id"]), {})[row["question_id"]] = json.loads(row["value"])
+        counts: Counter[str] = Counter()
+        for user_id, values in answers.items():
+            profile = build_profile(user_id, values, self.matching)
+            counts.update(t for t, level in profile.needs.items() if level >= BIG)
+        return dict(counts)
+
+    async def _interest(self, upcoming: list[Workshop]) -> list[WorkshopInterest]:
+        counts = await SuggestionStore(self.store).interest_counts("workshop")
+        return [WorkshopInterest(id=w.id, title=w.text("title", "de") or w.id, start=w.start,
+                                 interested=counts.get(w.id, 0), capacity=w.capacity) for w in upcoming]
+
+    async def _introductions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
+        row = await self.store.fetch_one(
+            "SELECT SUM(created_at >= ? AND created_at < ?) AS requested, "
+            "SUM(state = 'accepted' AND decided_at >= ? AND decided_at < ?) AS accepted FROM introductions",
+            _utc(start), _utc(end), _utc(start), _utc(end))
+        f.introductions_requested = int(row["requested"] or 0) if row else 0
+        f.introductions_accepted = int(row["accepted"] or 0) if row else 0
+
+    async def _languages(self, end: datetime) -> dict[str, int]:
+        rows = await self.store.fetch_all(
+            "SELECT u.language, COUNT(DISTINCT u.id) AS n FROM users u JOIN submissions s ON s.user_id = u.id "
+            "WHERE s.started_at < ? GROUP BY u.language ORDER BY n DESC, u.language", _utc(end))
+        return {r["language"]: int(r["n"]) for r in rows}
+
+    async def _free_texts(self, start: datetime, end: datetime) -> list[FreeText]:
+        """Free-text answers of the period, without the ones that identify an association."""
+        private = {self.engine.questionnaire.organisation_name, self.matching.contact}
+        questions = [q.id for _s, q in self.engine.questionnaire.questions()
+                     if q.type is QuestionType.TEXT and q.id not in private]
+        if not questions:
+            return []
+        marks = ",".join("?" * len(questions))
+        rows = await self.store.fetch_all(
+            f"SELECT question_id, value, answered_at FROM answers WHERE question_id IN ({marks}) "
+            "AND answered_at >= ? AND answered_at < ? AND value != 'null' ORDER BY answered_at DESC LIMIT ?",
+            *questions, _utc(start), _utc(end), FREE_TEXTS)
+        texts = []
+        for row in rows:
+            value = json.loads(row["value"])
+            if isinstance(value, str) and value.strip():
+                texts.append(FreeText(question=row["question_id"], text=shorten(value),
+                                      at=datetime.fromisoformat(row["answered_at"])))
+        return texts

@@ -1,0 +1,132 @@
+"""The digest as messages for the office: sections that each fit in one Telegram message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from babel.dates import format_date, format_datetime
+
+from bot.digest.figures import DigestFigures, TopicNeed
+from bot.engine import Engine
+from bot.i18n import Translator
+from bot.text import split_text
+
+MESSAGE_LIMIT = 4096
+TOP_WORKSHOPS = 10
+
+
+@dataclass(frozen=True)
+class StaffVoice:
+    """The staff language twice: `t` for the office's own texts (staff catalog), `q` for the
+    questionnaire's labels (the main catalog), plus the office's time zone."""
+
+    t: Translator
+    q: Translator
+    engine: Engine
+    tz: tzinfo
+
+    def topic(self, topic: str) -> str:
+        matching = self.engine.questionnaire.matching
+        options = self.engine.questionnaire.option_sets.get(matching.topics if matching else "", [])
+        label = next((o.label for o in options if o.id == topic), topic)
+        return self.q.gettext(label)
+
+    def question(self, question_id: str) -> str:
+        question = self.engine.question(question_id)
+        return self.q.gettext(question.text) if question else question_id
+
+    def language(self, code: str) -> str:
+        try:
+            name = self.t.locale.languages.get(code) or code
+        except AttributeError:
+            name = code
+        return name
+
+    def n(self, value: int) -> str:
+        return self.t.number(value)
+
+    def signed(self, value: int) -> str:
+        if value == 0:
+            return "±0"
+        return ("+" if value > 0 else "−") + self.t.number(abs(value))
+
+
+def period_line(v: StaffVoice, figures: DigestFigures) -> str:
+    locale = v.t.locale
+    start = format_date(figures.period_start.astimezone(v.tz), "medium", locale=locale)
+    end = format_date(figures.period_end.astimezone(v.tz), "medium", locale=locale)
+    return f"{start} – {end}"
+
+
+def _need_line(v: StaffVoice, need: TopicNeed) -> str:
+    return v.t.gettext("{topic}: {count} ({change} vs. previous week)").format(
+        topic=v.topic(need.topic), count=v.n(need.now), change=v.signed(need.change))
+
+
+def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) -> list[str]:
+    """The digest's sections, in reading order; each is one block of lines."""
+    _, ngettext = v.t.gettext, v.t.ngettext
+    head = ["📊 " + (title or _("Weekly digest of MSO Assistant")), period_line(v, figures)]
+    week = [
+        _("This week"),
+        "• " + _("New associations: {count}").format(count=v.n(figures.new_msos)),
+        "• " + _("Questionnaires started: {count}").format(count=v.n(figures.started)),
+        "• " + _("Questionnaires completed: {count}").format(count=v.n(figures.completed)),
+        "• " + _("Questionnaires abandoned (untouched for 7 days): {count}").format(count=v.n(figures.abandoned)),
+        "",
+        _("In total"),
+        "• " + _("Associations: {count}").format(count=v.n(figures.total_msos)),
+        "• " + _("Completed: {completed} · in progress: {open} · abandoned: {abandoned}").format(
+            completed=v.n(figures.total_completed), open=v.n(figures.total_in_progress),
+            abandoned=v.n(figures.total_abandoned)),
+    ]
+    needs = [_("Needs by topic (associations rating the need big or urgent)")]
+    ranked = [n for n in figures.needs if n.now or n.before]
+    needs += [f"{i}. {_need_line(v, n)}" for i, n in enumerate(ranked, 1)] or ["• " + _("No needs reported yet.")]
+    uncovered = [_("Uncovered needs: no workshop in the next eight weeks")]
+    uncovered += ["• " + ngettext("{topic}: {count} association", "{topic}: {count} associations", n.now).format(
+        topic=v.topic(n.topic), count=v.n(n.now)) for n in figures.uncovered] \
+        or ["• " + _("Every frequent need has an upcoming workshop.")]
+    workshops = [_("Interest in upcoming workshops")]
+    for w in figures.workshops[:TOP_WORKSHOPS]:
+        when = format_datetime(w.start.astimezone(v.tz), "short", locale=v.t.locale)
+        interest = ngettext("{count} interested", "{count} interested", w.interested).format(
+            count=v.n(w.interested))
+        if w.capacity:
+            interest += " " + ngettext("of {count} place", "of {count} places", w.capacity).format(
+                count=v.n(w.capacity))
+        workshops.append(f"• {when} {w.title}: {interest}")
+    if len(figures.workshops) > TOP_WORKSHOPS:
+        rest = len(figures.workshops) - TOP_WORKSHOPS
+        workshops.append("• " + ngettext("… and {count} more", "… and {count} more", rest).format(count=v.n(rest)))
+    if not figures.workshops:
+        workshops.append("• " + _("No upcoming workshops in the catalog."))
+    network = [
+        _("Networking and languages"),
+        "• " + _("Introductions between associations: {requested} requested, {accepted} accepted").format(
+            requested=v.n(figures.introductions_requested), accepted=v.n(figures.introductions_accepted)),
+        "• " + _("Languages: {languages}").format(languages=", ".join(
+            f"{v.language(code)} {v.n(count)}" for code, count in figures.languages.items()) or "–"),
+    ]
+    texts = [_("Latest free-text answers")]
+    texts += [f"• {v.question(f.question)}: „{f.text}“" for f in figures.free_texts] \
+        or ["• " + _("No free-text answers this week.")]
+    return ["\n".join(block) for block in (head, week, needs, uncovered, workshops, network, texts)]
+
+
+def messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join sections into as few messages as fit; a section is only cut when it alone is too long."""
+    result: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in split_text(block, limit):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                result.append(current)
+                current = piece
+    if current:
+        result.append(current)
+    return result

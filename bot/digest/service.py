@@ -1,0 +1,97 @@
+"""The weekly digest: when it is due, what it says, and getting it to staff exactly once.
+
+A digest is claimed in the `digests` table in the same transaction that queues its messages
+in the outbox, so a restart can neither send it twice nor lose it, and a bot that was down
+at the scheduled time sends the missed one when it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from bot.digest.chart import needs_chart
+from bot.digest.figures import DigestFigures, FigureSource
+from bot.digest.render import StaffVoice, messages, sections
+from bot.outbox import Document, screen_payload
+from bot.screens import Screen
+from bot.storage import Store
+from bot.storage.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+def last_occurrence(now: datetime, tz: tzinfo, weekday: int, at: time) -> datetime:
+    """The latest scheduled moment (weekday, local time) at or before `now`, in UTC."""
+    local = now.astimezone(tz)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    moment = datetime.combine(day, at, tzinfo=tz)
+    if moment > local:
+        moment = datetime.combine(day - timedelta(days=7), at, tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Digest:
+    figures: DigestFigures
+    texts: list[str]
+    chart: bytes
+
+    def chart_document(self) -> Document:
+        end = self.figures.period_end.date().isoformat()
+        return Document(filename=f"bedarfe-{end}.png", content=self.chart, mime_type="image/png")
+
+
+class DigestService:
+    def __init__(self, store: Store, figures: FigureSource, voice: StaffVoice, recipients: list[int],
+                 schedule: tuple[int, time], wake: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.figures = figures
+        self.voice = voice
+        self.recipients = list(dict.fromkeys(recipients))
+        self.weekday, self.at = schedule
+        self.outbox = OutboxStore(store)
+        self.wake = wake
+
+    async def build(self, end: datetime | None = None, title: str | None = None) -> Digest:
+        """The digest for the seven days before `end` (default: now)."""
+        figures = await self.figures.compute(end or self.store.now())
+        return Digest(figures, messages(sections(self.voice, figures, title)), needs_chart(self.voice, figures))
+
+    def due_period_end(self) -> datetime:
+        return last_occurrence(self.store.now(), self.voice.tz, self.weekday, self.at)
+
+    async def send_due(self) -> bool:
+        """Queue the digest of the latest scheduled time unless it was queued before."""
+        if not self.recipients:
+            return False
+        end = self.due_period_end()
+        if await self._claimed(end):
+            return False
+        digest = await self.build(end)  # outside the transaction: drawing takes a moment
+        async with self.store.transaction():
+            cursor = await self.store.db.execute(
+                "INSERT OR IGNORE INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, ?)",
+                (end.isoformat(), self.store.now().isoformat(), len(self.recipients)))
+            if cursor.rowcount != 1:
+                return False
+            for chat_id in self.recipients:
+                await self.queue(chat_id, digest, f"digest:{end.isoformat()}:{chat_id}")
+            await self.store.log_event("digest_queued", period_end=end.isoformat(), recipients=len(self.recipients))
+        log.info("weekly digest up to %s queued for %d recipients", end.isoformat(), len(self.recipients))
+        self.wake()
+        return True
+
+    async def _claimed(self, end: datetime) -> bool:
+        row = await self.store.fetch_one("SELECT 1 FROM digests WHERE period_end = ?", end.isoformat())
+        return row is not None
+
+    async def queue(self, chat_id: int, digest: Digest, key: str | None) -> None:
+        """Text messages in order, then the chart; inside the caller's transaction."""
+        for i, text in enumerate(digest.texts):
+            await self.outbox.enqueue(chat_id, None, "digest", screen_payload(Screen(text=text)),
+                                      dedupe_key=f"{key}:{i}" if key else None)
+        await self.outbox.enqueue(chat_id, None, "digest", digest.chart_document().payload(),
+                                  dedupe_key=f"{key}:chart" if key else None)

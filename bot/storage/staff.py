@@ -1,0 +1,91 @@
+"""Staff-side state: guided conversations in progress, broadcasts, and the lists staff read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.storage.store import Store
+
+
+class Flow(BaseModel):
+    user_id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+
+
+class MsoRow(BaseModel):
+    user_id: int
+    submission_id: int
+    name: str | None
+    language: str
+    started_at: str
+    completed_at: str | None
+    answered: int
+    last_activity: str
+
+
+class StaffStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def flow(self, user_id: int) -> Flow | None:
+        row = await self.store.fetch_one("SELECT * FROM staff_flows WHERE user_id = ?", user_id)
+        return Flow.model_validate({**dict(row), "data": json.loads(row["data"])}) if row else None
+
+    async def save_flow(self, flow: Flow) -> None:
+        await self.store.db.execute(
+            "INSERT INTO staff_flows (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
+            "data = excluded.data, updated_at = excluded.updated_at",
+            (flow.user_id, flow.flow, flow.step, json.dumps(flow.data, ensure_ascii=False),
+             self.store.now().isoformat()))
+
+    async def end_flow(self, user_id: int) -> None:
+        await self.store.db.execute("DELETE FROM staff_flows WHERE user_id = ?", (user_id,))
+
+    async def add_broadcast(self, staff_id: int, topic: str | None, text: str, recipients: int) -> int:
+        cursor = await self.store.db.execute(
+            "INSERT INTO broadcasts (staff_id, topic, text, recipients, created_at) VALUES (?, ?, ?, ?, ?)",
+            (staff_id, topic, text, recipients, self.store.now().isoformat()))
+        return int(cursor.lastrowid or 0)
+
+    async def msos(self) -> list[MsoRow]:
+        """Each user's latest submission with its organisation name and progress, newest first."""
+        rows = await self.store.fetch_all(
+            "SELECT s.user_id, s.id AS submission_id, o.name, u.language, s.started_at, s.completed_at, "
+            "COUNT(a.question_id) AS answered, COALESCE(MAX(a.answered_at), s.started_at) AS last_activity "
+            "FROM submissions s JOIN users u ON u.id = s.user_id "
+            "LEFT JOIN organisations o ON o.id = s.organisation_id "
+            "LEFT JOIN answers a ON a.submission_id = s.id "
+            "WHERE s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id) "
+            "GROUP BY s.id ORDER BY last_activity DESC")
+        return [MsoRow.model_validate(dict(r)) for r in rows]
+
+    async def audience(self, topic_question: str | None, levels: list[str]) -> list[int]:
+        """Users who may receive a broadcast: consented, pushes on, not blocked; with a topic,
+        only those whose latest completed questionnaire rates it at one of `levels`."""
+        sql = ("SELECT u.id FROM users u WHERE u.consent_at IS NOT NULL AND u.pushes = 1 "
+               "AND u.blocked_at IS NULL")
+        params: list[Any] = []
+        if topic_question is not None:
+            marks = ",".join("?" * len(levels))
+            sql += (" AND EXISTS (SELECT 1 FROM answers a WHERE a.question_id = ? "
+                    f"AND a.value IN ({marks}) AND a.submission_id = (SELECT MAX(t.id) FROM submissions t "
+                    "WHERE t.user_id = u.id AND t.completed_at IS NOT NULL))")
+            params += [topic_question, *[json.dumps(level) for level in levels]]
+        rows = await self.store.fetch_all(sql + " ORDER BY u.id", *params)
+        return [int(r["id"]) for r in rows]
+
+    async def unfinished_for_reminder(self, before: str) -> list[tuple[int, int]]:
+        """(user, submission) pairs: open questionnaires untouched since `before`, not yet reminded."""
+        rows = await self.store.fetch_all(
+            "SELECT s.user_id, s.id FROM submissions s JOIN users u ON u.id = s.user_id "
+            "WHERE s.completed_at IS NULL AND u.consent_at IS NOT NULL AND u.pushes = 1 AND u.blocked_at IS NULL "
+            "AND s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id) "
+            "AND COALESCE((SELECT MAX(a.answered_at) FROM answers a WHERE a.submission_id = s.id), s.started_at) < ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'nudge:' || s.id)", before)
+        return [(int(r["user_id"]), int(r["id"])) for r in rows]
