@@ -4,7 +4,7 @@ WORKDIR /src
 RUN pip install --no-cache-dir "babel>=2.16" "hatchling>=1.25"
 COPY . .
 # Catalogs are compiled here, from the .po files, and packed into the wheel.
-RUN pybabel compile -d locales -D messages \
+RUN pybabel compile -d locales -D messages && pybabel compile -d locales -D staff \
  && pip wheel --no-deps --no-build-isolation --wheel-dir /dist .
 
 FROM python:3.11-slim
