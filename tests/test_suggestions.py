@@ -14,7 +14,7 @@ from bot.catalog.model import Partner, Workshop
 from bot.engine import Engine
 from bot.i18n import Catalogs
 from bot.matching import build_profile
-from bot.outbox import OutboxWorker, Parcel, screen_payload
+from bot.outbox import OutboxWorker, screen_payload
 from bot.questionnaire import load
 from bot.screens import Screen
 from bot.storage import Store, connect
@@ -22,6 +22,7 @@ from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxStore
 from bot.suggestions import SuggestionService
 from bot.survey import SurveyService, Visitor
+from tests.helpers.fakes import Clock, Recorder
 
 TZ = ZoneInfo("Europe/Berlin")
 QUESTIONNAIRE = load()
@@ -36,26 +37,6 @@ NEEDS_BOOKKEEPING: dict[str, Any] = {
 }
 NEEDS_NOTHING: dict[str, Any] = {**NEEDS_BOOKKEEPING, "need_bookkeeping": "none"}
 
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-class Phone:
-    """A transport that keeps what it was asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, Parcel]] = []
-
-    async def send(self, chat_id: int, parcel: Parcel) -> None:
-        self.sent.append((chat_id, parcel))
-
-    def texts(self, chat_id: int) -> list[str]:
-        return [p.screen.text for c, p in self.sent if c == chat_id and p.screen is not None]
 
 
 async def open_service(path: Path, clock: Clock) -> tuple[Store, SurveyService, SuggestionService]:
@@ -112,9 +93,9 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
         await store.set_pushes(2, False)
         await store.set_blocked(3, True)
         for user_id, days_ago in ((5, 2), (5, 6), (6, 8), (6, 8)):
-            clock.at -= timedelta(days=days_ago)
+            clock.now -= timedelta(days=days_ago)
             await outbox.enqueue(user_id, user_id, "push", screen_payload(Screen(text="earlier")))
-            clock.at += timedelta(days=days_ago)
+            clock.now += timedelta(days=days_ago)
     saturday = datetime(2026, 12, 12, 10, 0, tzinfo=TZ)
     await add(store, course("kasse", saturday), course("kasse-2", saturday + timedelta(days=7)),
               course("kasse-3", saturday + timedelta(days=14)))
@@ -124,7 +105,7 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
     # At most two a week: user 1 gets the two best (the earliest scores the same, so by id).
     assert pushed == {1: ["kasse", "kasse-2"], 6: ["kasse", "kasse-2"]}
     rows = await store.fetch_all("SELECT chat_id, not_before, payload FROM outbox WHERE purpose = 'push' "
-                                 "AND created_at >= ?", clock.at.astimezone(UTC).isoformat())
+                                 "AND created_at >= ?", clock.now.astimezone(UTC).isoformat())
     assert {r["chat_id"] for r in rows} == {1, 6}
     # Not at night: they wait until 08:00 the next morning.
     assert {datetime.fromisoformat(r["not_before"]) for r in rows} == {datetime(2026, 12, 2, 8, 0, tzinfo=TZ)}
@@ -162,9 +143,9 @@ async def test_a_reminder_survives_a_restart_follows_a_moved_workshop_and_goes_w
     await store.close()
 
     # The bot restarts; the evening before, the new process sends the reminder from the database.
-    clock.at = datetime(2026, 12, 18, 18, 0, 30, tzinfo=TZ)
+    clock.now = datetime(2026, 12, 18, 18, 0, 30, tzinfo=TZ)
     store, survey, service = await open_service(path, clock)
-    phone = Phone()
+    phone = Recorder()
     worker = OutboxWorker(store, phone, service.compose, rate=1000, chat_interval=0)
     await worker.drain(limit_seconds=5)
     reminders = [t for t in phone.texts(1) if EN("Reminder: your workshop is tomorrow.") in t]
@@ -174,7 +155,7 @@ async def test_a_reminder_survives_a_restart_follows_a_moved_workshop_and_goes_w
 
     # Interested in a second one, then "Not for us" after all: no reminder for it.
     await add(store, course("kasse-2", saturday + timedelta(days=14)))
-    clock.at = datetime(2026, 12, 19, 9, 0, tzinfo=TZ)
+    clock.now = datetime(2026, 12, 19, 9, 0, tzinfo=TZ)
     await service.show(visitor)
     second = await store.fetch_one("SELECT id FROM suggestions WHERE ref = 'kasse-2'")
     assert second is not None

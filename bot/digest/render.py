@@ -37,11 +37,8 @@ class StaffVoice:
         return self.q.gettext(question.text) if question else question_id
 
     def language(self, code: str) -> str:
-        try:
-            name = self.t.locale.languages.get(code) or code
-        except AttributeError:
-            name = code
-        return name
+        """A language code as staff read it, e.g. tr -> Türkisch."""
+        return str(self.t.locale.languages.get(code) or code)
 
     def n(self, value: int) -> str:
         return self.t.number(value)

@@ -286,17 +286,15 @@ class StaffService:
 
     async def _workshop_button(self, turn: StaffTurn, flow: Flow, step: str, value: str, stale: str) -> None:
         data = flow.data
-        if step == "topic" and flow.step == "topics" and value in dict(self.flow.topics):
-            chosen = data.setdefault("topics", [])
-            chosen.remove(value) if value in chosen else chosen.append(value)
+        choices = {"topic": ("topics", self.flow.topics), "language": ("languages", self.flow.languages)}
+        if step in choices and flow.step == choices[step][0] and value in dict(choices[step][1]):
+            chosen: list[str] = data.setdefault(flow.step, [])
+            if value in chosen:
+                chosen.remove(value)
+            else:
+                chosen.append(value)
             await self.data.save_flow(flow)
-            turn.outcome.source = await self._workshop_prompt(flow)
-            return
-        if step == "language" and flow.step == "languages" and value in dict(self.flow.languages):
-            chosen = data.setdefault("languages", [])
-            chosen.remove(value) if value in chosen else chosen.append(value)
-            await self.data.save_flow(flow)
-            turn.outcome.source = await self._workshop_prompt(flow)
+            turn.outcome.source = await self._workshop_prompt(flow)  # the same message, ticks updated
             return
         if step in ("topics", "languages") and flow.step == step and value == "done":
             if not data.get(step):

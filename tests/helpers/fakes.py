@@ -23,3 +23,6 @@ class Recorder:
 
     async def send(self, chat_id: int, parcel: Parcel) -> None:
         self.sent.append((chat_id, parcel))
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [p.screen.text for c, p in self.sent if c == chat_id and p.screen is not None]
