@@ -59,6 +59,16 @@ class Turn:
     closed_refs: set[str] = field(default_factory=set)
 
 
+async def run_after_commit(hooks: list[Callable[[], Awaitable[None]]]) -> None:
+    """Work that must only happen once the transaction is committed (waking the outbox,
+    pushes); a failure is logged and never undoes what was saved."""
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:
+            log.exception("after-commit step failed")
+
+
 class SurveyService:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
                  on_completed: list[CompletionHook] | None = None) -> None:
@@ -119,21 +129,20 @@ class SurveyService:
 
     async def _run(self, visitor: Visitor, source_ref: str | None,
                    step: Callable[[Turn], Awaitable[None]]) -> Outcome:
-        async with self.store.transaction():
-            if visitor.event_id is not None and not await self.store.claim_update(visitor.event_id):
-                log.info("update %s seen before; ignored", visitor.event_id)
-                return Outcome()
+        turns: list[Turn] = []
+
+        async def work() -> None:
             user = await self.store.user(visitor.user_id)
             if user is not None and user.blocked_at is not None:
                 await self.store.set_blocked(user.id, False)  # they are writing again
-            turn = Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref)
-            await step(turn)
-        for hook in turn.after:
-            try:
-                await hook()
-            except Exception:
-                log.exception("after-commit hook failed")
-        return turn.outcome
+            turns.append(Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref))
+            await step(turns[0])
+
+        if not await self.store.once(visitor.event_id, work):
+            log.info("update %s seen before; ignored", visitor.event_id)
+            return Outcome()
+        await run_after_commit(turns[0].after)
+        return turns[0].outcome
 
     async def run_start(self, turn: Turn) -> None:
         """What /start does, for companions whose commands need the user on board first."""

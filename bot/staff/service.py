@@ -34,7 +34,7 @@ from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.staff import Flow, StaffStore
 from bot.suggestions import SuggestionService, quiet_hours_end
-from bot.survey import SurveyService, Visitor
+from bot.survey import SurveyService, Visitor, run_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +133,11 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._typed(turn, text))
 
     async def refuse(self, visitor: Visitor, what: str) -> Outcome:
-        async with self.store.transaction():
-            if visitor.event_id is not None and not await self.store.claim_update(visitor.event_id):
-                return Outcome()
+        async def record() -> None:
             await self.store.log_event("staff_refused", None, telegram_user=visitor.user_id, command=what[:32])
+
+        if not await self.store.once(visitor.event_id, record):
+            return Outcome()
         log.warning("user %s tried the staff command %s", visitor.user_id, what[:32])
         language = await self.survey.language_of(visitor)
         text = self.survey.screens_for(language).staff_only()
@@ -144,15 +145,9 @@ class StaffService:
 
     async def _run(self, visitor: Visitor, chat_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
         turn = StaffTurn(visitor, chat_id)
-        async with self.store.transaction():
-            if visitor.event_id is not None and not await self.store.claim_update(visitor.event_id):
-                return Outcome()
-            await step(turn)
-        for hook in turn.after:
-            try:
-                await hook()
-            except Exception:
-                log.exception("staff after-commit step failed")
+        if not await self.store.once(visitor.event_id, lambda: step(turn)):
+            return Outcome()
+        await run_after_commit(turn.after)
         return turn.outcome
 
     def _say(self, turn: StaffTurn, text: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +62,15 @@ class Store:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+
+    async def once(self, event_id: int | None, step: Callable[[], Awaitable[None]]) -> bool:
+        """One Telegram update as one transaction; False (and nothing done) when the update
+        was handled before, as Telegram re-delivers after a crash."""
+        async with self.transaction():
+            if event_id is not None and not await self.claim_update(event_id):
+                return False
+            await step()
+        return True
 
     async def close(self) -> None:
         await self.db.close()
