@@ -1,4 +1,4 @@
-"""The `msobot` command: run, chat, check, export."""
+"""The `msobot` command: run, chat, check, export, digest, purge, catalog."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.logs import setup_logging
 from bot.questionnaire import QuestionnaireError
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -35,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--send", action="store_true",
                       help="send it now to MSOBOT_STAFF_IDS and MSOBOT_STAFF_CHAT_ID (needs the token)")
     digest.add_argument("--chart", type=Path, help="with --print: also write the chart PNG to this file")
+    commands.add_parser("purge", help="delete unfinished questionnaires older than MSOBOT_RETENTION_DAYS now "
+                        "(the running bot does it daily)")
     catalog = commands.add_parser("catalog", help="workshops and partner organisations")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     load = catalog_commands.add_parser(
@@ -51,13 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         command = args.command or ("run" if settings.token() else "chat")
-        logging.basicConfig(
-            level=settings.log_level if command == "run" else logging.WARNING,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines would show the token
+        secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
+        setup_logging(settings.log_level if command == "run" else logging.WARNING, secrets)
         if command == "check":
             from bot.checking import run_check
             return run_check(settings, args.file)
+        if command == "purge":
+            return asyncio.run(_purge(settings))
         if command == "export":
             return asyncio.run(_export(settings, args.output, args.format))
         if command == "digest":
@@ -97,6 +100,18 @@ async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
         await ConsoleChat(services, user_id=user_id, language_code=language).run()
     finally:
         await services.close()
+    return 0
+
+
+async def _purge(settings: Settings) -> int:
+    from bot.services import open_services
+    services = await open_services(settings)
+    try:
+        purged = await services.privacy.purge()
+    finally:
+        await services.close()
+    print(f"{purged.submissions} unfinished questionnaire(s) older than {settings.retention_days} days deleted; "
+          f"{purged.messages} delivered message(s) emptied", file=sys.stderr)
     return 0
 
 

@@ -13,13 +13,13 @@ from typing import TextIO
 
 from bot.actions import Kind
 from bot.outbox import OutboxWorker, Parcel
-from bot.screens import Button, Outcome, Screen
+from bot.screens import Button, Document, Outcome, Screen
 from bot.services import Services
 from bot.survey import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
-_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/delete")
+_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/mydata", "/delete")
 
 
 class ConsoleChat:
@@ -51,11 +51,15 @@ class ConsoleChat:
         if parcel.screen is not None:
             self._screen(parcel.screen)
         elif parcel.document is not None:
-            self.files.mkdir(parents=True, exist_ok=True)
-            target = self.files / parcel.document.filename
-            target.write_bytes(parcel.document.content)
-            self._print()
-            self._print(f"📎 {parcel.document.caption or ''} → {target}")
+            self._save(parcel.document)
+
+    def _save(self, document: Document) -> None:
+        """Files the bot sends land next to the database."""
+        self.files.mkdir(parents=True, exist_ok=True)
+        target = self.files / document.filename
+        target.write_bytes(document.content)
+        self._print()
+        self._print(f"📎 {document.caption or ''} → {target}")
 
     def _print(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -92,7 +96,8 @@ class ConsoleChat:
             suggestions = self.services.suggestions
             handlers = {"/start": service.start, "/help": service.help, "/answers": service.show_answers,
                         "/suggestions": suggestions.show, "/settings": suggestions.settings,
-                        "/language": service.choose_language, "/delete": service.ask_delete}
+                        "/language": service.choose_language, "/delete": service.ask_delete,
+                        "/mydata": self.services.privacy.my_data}
             return await handlers[command](visitor)
         button = self._button_for(line)
         if button is not None:
@@ -117,6 +122,8 @@ class ConsoleChat:
             self._screen(outcome.source)  # Telegram edits the message; here it is printed again
         for screen in outcome.messages:
             self._screen(screen)
+        for document in outcome.documents:
+            self._save(document)
         await self.outbox.drain()
         if self._batch_started:
             self.live, self.live_expects_text = self._batch, self._batch_expects_text

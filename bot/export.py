@@ -13,7 +13,7 @@ from bot.questionnaire.model import Question, QuestionType
 from bot.storage import Store
 
 
-def _cell(t: Translator, engine: Engine, question: Question, value: Any) -> str:
+def readable_value(t: Translator, engine: Engine, question: Question, value: Any) -> str:
     """Readable in a spreadsheet: option labels in the staff language, lists joined by '; '."""
     if value is None:
         return ""
@@ -42,7 +42,7 @@ async def table(store: Store, engine: Engine, t: Translator, tz: tzinfo) -> list
             str(submission.id), submission.questionnaire_version, user.language,
             submission.started_at.astimezone(tz).isoformat(timespec="minutes"), completed,
             organisation or "",
-            *(_cell(t, engine, q, answers.get(q.id)) for q in questions),
+            *(readable_value(t, engine, q, answers.get(q.id)) for q in questions),
         ])
     return rows
 

@@ -5,6 +5,7 @@ Adapters (Telegram, console) only lay these out; they never compose texts themse
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -33,6 +34,19 @@ class Screen(BaseModel):
     expects_text: bool = False
 
 
+class Document(BaseModel):
+    """A file for the user: a calendar entry, their data, a staff export."""
+
+    filename: str
+    content: bytes
+    caption: str | None = None
+    mime_type: str = "application/octet-stream"
+
+    def payload(self) -> dict[str, object]:
+        return {"type": "document", "filename": self.filename, "caption": self.caption,
+                "mime_type": self.mime_type, "content": base64.b64encode(self.content).decode()}
+
+
 class Edit(BaseModel):
     """Replace an earlier message; with no screen, only take its buttons away."""
 
@@ -46,6 +60,7 @@ class Outcome(BaseModel):
     source_closed: bool = False  # the tapped message keeps its text but loses its buttons
     edits: list[Edit] = Field(default_factory=list)
     messages: list[Screen] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)  # sent after the messages
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
@@ -92,6 +107,7 @@ class Screens:
                    "published or passed on to others."),
             self._("You can see your answers at any time with /answers and delete everything "
                    "with /delete."),
+            self._("With /mydata you receive everything stored about you as a file."),
             self._("Do you agree?"),
         ])
 
@@ -339,6 +355,7 @@ class Screens:
             "/start — " + _("start or continue the questionnaire"),
             "/answers — " + _("see and change your answers"),
             "/language — " + _("change the language"),
+            "/mydata — " + _("everything stored about you, as a file"),
             "/delete — " + _("delete everything stored about you"),
             "/help — " + _("this help"),
             "",
@@ -355,6 +372,10 @@ class Screens:
 
     def only_text(self) -> str:
         return self._("Sorry, I can only read text messages and button taps.")
+
+    def edits_not_read(self) -> str:
+        return self._("I do not read edited messages, so your change was not saved. "
+                      "To change an answer, send /answers.")
 
     def language_changed(self, code: str) -> Screen:
         return Screen(text=self._("The language is now {language}. Your answers are kept.").format(
@@ -379,6 +400,13 @@ class Screens:
 
     def nothing_stored(self) -> Screen:
         return Screen(text=self._("Nothing is stored about you."))
+
+    def my_data_caption(self) -> str:
+        return self._("Everything MSO Assistant stores about you and your association (JSON file).")
+
+    def slow_down(self) -> str:
+        return self._("You are sending a lot of messages at once. Please wait a moment; "
+                      "after that I will read your messages again.")
 
     def kept(self) -> Screen:
         return Screen(text=self._("Nothing was deleted."))

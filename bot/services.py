@@ -10,6 +10,7 @@ from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.engine import Engine
 from bot.i18n import STAFF_DOMAIN, Catalogs
+from bot.privacy import PrivacyService
 from bot.questionnaire import Questionnaire, load
 from bot.reminders import UnfinishedReminders
 from bot.settings import Settings
@@ -31,6 +32,7 @@ class Services:
     digest: DigestService
     staff: StaffService
     reminders: UnfinishedReminders
+    privacy: PrivacyService
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """The outbox worker's doorbell, rung after anything is queued."""
@@ -66,4 +68,6 @@ async def open_services(settings: Settings) -> Services:
     reminders = UnfinishedReminders(store, engine, survey, settings.tz, settings.reminder_days,
                                     settings.quiet_window())
     suggestions.composers["nudge"] = reminders.compose
-    return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders)
+    privacy = PrivacyService(survey, settings.retention_days)
+    return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
+                    privacy)

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     uncovered_min: int = Field(default=2, ge=1)
     # One friendly reminder this many days after an unfinished questionnaire was last touched.
     reminder_days: int = Field(default=3, ge=1, le=365)
+    # Unfinished questionnaires untouched this many days are deleted (data minimisation).
+    retention_days: int = Field(default=365, ge=1, le=3650)
+    # Flood protection per user: this many updates at once, then this many per second.
+    throttle_burst: int = Field(default=10, ge=1)
+    throttle_rate: float = Field(default=1.0, gt=0)
 
     @field_validator("staff_ids", mode="before")
     @classmethod

@@ -11,17 +11,18 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.actions import Action, Kind
 from bot.calendar_file import workshop_ics
-from bot.catalog.model import Workshop
+from bot.catalog.model import Partner, Workshop
 from bot.engine import Answers, Engine
-from bot.i18n import Catalogs
-from bot.matching import Match, NeedProfile, Scorer, build_profile, pick
-from bot.outbox import Document, Parcel, parcel_from_payload, screen_payload
-from bot.screens import Outcome, Screen
+from bot.i18n import Catalogs, Translator
+from bot.matching import Match, NeedProfile, Reason, Scorer, build_profile, pick, profile_questions
+from bot.outbox import Parcel, parcel_from_payload, screen_payload
+from bot.screens import Document, Outcome, Screen
 from bot.storage import Store, Submission
 from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxRow, OutboxStore
@@ -55,6 +56,14 @@ def quiet_hours_end(now: datetime, tz: tzinfo, quiet: tuple[time, time] | None =
 def reminder_time(start: datetime, tz: tzinfo) -> datetime:
     day_before = start.astimezone(tz).date() - timedelta(days=1)
     return datetime.combine(day_before, REMINDER_AT, tzinfo=tz)
+
+
+@dataclass
+class Known:
+    """Catalog entries read already, by id."""
+
+    workshops: dict[str, Workshop] = field(default_factory=dict)
+    partners: dict[str, Partner] = field(default_factory=dict)
 
 
 class SuggestionService:
@@ -170,17 +179,21 @@ class SuggestionService:
     async def _offer(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         user_id = submission.user_id
         profile = build_profile(user_id, answers, self.matching)
-        matches = await self.best(profile)
+        known = Known()
+        matches = await self.best(profile, known)
         user = await self.store.user(user_id)
         screens = self.screens(user.language if user else None)
         if not matches:
             turn.outcome.messages.append(screens.nothing_yet())
             return
-        await self.outbox.enqueue(user_id, user_id, "reply", screen_payload(screens.intro(len(matches))))
-        for match in matches:
-            card = await self._card(screens, user_id, match)
+        rows = await self.suggestions.upsert_for(
+            user_id, [(m.kind, m.ref, m.score, [r.model_dump() for r in m.reasons]) for m in matches])
+        cards = [screens.intro(len(matches))]
+        for match, row in zip(matches, rows, strict=True):
+            card = await self._card(screens, match, row, known=known)
             if card is not None:
-                await self.outbox.enqueue(user_id, user_id, "reply", screen_payload(card))
+                cards.append(card)
+        await self.outbox.enqueue_many("reply", [(user_id, user_id, screen_payload(c), None) for c in cards])
         await self.store.log_event("suggestions_shown", user_id, submission.id,
                                    refs=[f"{m.kind}:{m.ref}" for m in matches])
         turn.after.append(self._wake)
@@ -188,7 +201,9 @@ class SuggestionService:
     async def _wake(self) -> None:
         self.wake()
 
-    async def best(self, profile: NeedProfile) -> list[Match]:
+    async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
+        """The offers to show, best first; `known` gets the catalog entries read on the way."""
+        known = known if known is not None else Known()
         now = self.store.now()
         states = await self.suggestions.states(profile.user_id)
         taken = await self.suggestions.interest_counts("workshop")
@@ -196,15 +211,17 @@ class SuggestionService:
         def open_(kind: str, ref: str) -> bool:
             return states.get((kind, ref)) not in ("interested", "dismissed")
 
-        workshops = [m for w in await self.catalog.workshops(upcoming_after=now)
+        known.workshops.update((w.id, w) for w in await self.catalog.workshops(upcoming_after=now))
+        known.partners.update((p.id, p) for p in await self.catalog.partners())
+        workshops = [m for w in known.workshops.values()
                      if open_("workshop", w.id) and not _full(w, taken)
                      and (m := self.scorer.workshop(profile, w, now)) is not None]
-        partners = [m for p in await self.catalog.partners()
+        partners = [m for p in known.partners.values()
                     if open_("partner", p.id) and (m := self.scorer.partner(profile, p)) is not None]
-        known = await self.suggestions.introduced_with(profile.user_id)
+        introduced = await self.suggestions.introduced_with(profile.user_id)
         peers = []
         for submission, answers in await self._networking_profiles():
-            if submission.user_id in known or not open_("peer", str(submission.user_id)):
+            if submission.user_id in introduced or not open_("peer", str(submission.user_id)):
                 continue
             match = self.scorer.peer(profile, build_profile(submission.user_id, answers, self.matching))
             if match is not None:
@@ -214,21 +231,23 @@ class SuggestionService:
     async def _networking_profiles(self) -> list[tuple[Submission, Answers]]:
         if self.matching.networking is None:
             return []
-        return await self.suggestions.completed_profiles(self.matching.networking, "yes")
+        return await self.suggestions.completed_profiles(
+            self.matching.networking, "yes", questions=profile_questions(self.matching, Scorer.PEER_FIELDS))
 
-    async def _card(self, screens: SuggestionScreens, user_id: int, match: Match,
-                    heading: str | None = None) -> Screen | None:
-        row = await self.suggestions.upsert(user_id, match.kind, match.ref, match.score,
-                                            [r.model_dump() for r in match.reasons])
+    async def _card(self, screens: SuggestionScreens, match: Match, row: SuggestionRow,
+                    heading: str | None = None, known: Known | None = None) -> Screen | None:
+        """The card for a match whose suggestion row is saved; `known`: catalog entries read
+        already (a completion shows several cards at once)."""
+        known = known or Known()
         reasons = as_reasons(row.reasons)
         if match.kind == "workshop":
-            workshop = await self.catalog.workshop(match.ref)
+            workshop = known.workshops.get(match.ref) or await self.catalog.workshop(match.ref)
             if workshop is None:
                 return None
-            provider = await self.catalog.partner(workshop.provider)
+            provider = known.partners.get(workshop.provider) or await self.catalog.partner(workshop.provider)
             return screens.workshop_card(row.id, workshop, provider, reasons, heading)
         if match.kind == "partner":
-            partner = await self.catalog.partner(match.ref)
+            partner = known.partners.get(match.ref) or await self.catalog.partner(match.ref)
             return screens.partner_card(row.id, partner, reasons) if partner else None
         district = await self._district_of(int(match.ref))
         return screens.peer_card(row.id, match.topic, district, reasons)
@@ -362,7 +381,7 @@ class SuggestionService:
         request = peer_screens.introduction_request(
             introduction.id, await self.store.organisation_name(user.id), await self._district_of(user.id), topic)
         await self.outbox.enqueue(peer_id, peer_id, "introduction", screen_payload(request),
-                                  not_before=self._later())
+                                  not_before=self._later(), about_user=user.id)
         done = screens.request_sent(text or screens.peer_text(topic, await self._district_of(peer_id)))
         if text is None:
             turn.outcome.messages.append(done)
@@ -401,7 +420,8 @@ class SuggestionService:
             theirs = await self.store.organisation_name(requester.id), await self._contact(requester.id)
             turn.outcome.messages.append(screens.introduced(*theirs))
             await self.outbox.enqueue(requester.id, requester.id, "introduction",
-                                      screen_payload(requester_screens.introduced(*mine)), not_before=later)
+                                      screen_payload(requester_screens.introduced(*mine)), not_before=later,
+                                      about_user=user.id)
         turn.after.append(self._wake)
 
     # -- new offers ------------------------------------------------------------------------
@@ -418,31 +438,49 @@ class SuggestionService:
             recipients = await self.suggestions.push_recipients()
             taken = await self.suggestions.interest_counts("workshop")
             send_at = self._later()
-            for submission, answers in await self.suggestions.completed_profiles():
+            # Everything read in a few queries for all associations at once, not per association:
+            # with thousands of them, the trips to the database would add up to seconds.
+            recent = await self.outbox.counts_since("push", now - timedelta(days=7))
+            offered = await self.suggestions.offered("workshop", [w.id for w in workshops])
+            planned: list[tuple[int, Match]] = []
+            for submission, answers in await self.suggestions.completed_profiles(
+                    questions=profile_questions(self.matching)):
                 user_id = submission.user_id
                 if user_id not in recipients:
                     continue
-                room = PUSHES_PER_WEEK - await self.outbox.count_since(user_id, "push", now - timedelta(days=7))
+                room = PUSHES_PER_WEEK - recent.get(user_id, 0)
                 if room <= 0:
                     continue
                 profile = build_profile(user_id, answers, self.matching)
-                states = await self.suggestions.states(user_id)
-                matches = [m for w in workshops if states.get(("workshop", w.id)) is None and not _full(w, taken)
+                matches = [m for w in workshops if (user_id, w.id) not in offered and not _full(w, taken)
                            and (m := self.scorer.workshop(profile, w, now)) is not None]
-                if not matches:
-                    continue
-                user = await self.store.user(user_id)
-                screens = self.screens(user.language if user else None)
-                for match in sorted(matches, key=lambda m: (-m.score, m.ref))[:room]:
-                    card = await self._card(screens, user_id, match, heading=screens.new_offer_heading())
-                    if card is not None and await self.outbox.enqueue(
-                            user_id, user_id, "push", screen_payload(card), not_before=send_at,
-                            dedupe_key=f"push:{user_id}:{match.ref}") is not None:
-                        pushed.setdefault(user_id, []).append(match.ref)
+                planned += [(user_id, m) for m in sorted(matches, key=lambda m: (-m.score, m.ref))[:room]]
+            for user_id, ref in await self._push_cards(planned, workshops, recipients, send_at):
+                pushed.setdefault(user_id, []).append(ref)
             await self.store.log_event("offers_pushed", None, workshops=[w.id for w in workshops],
                                        recipients=len(pushed))
         self.wake()
         return pushed
+
+    async def _push_cards(self, planned: list[tuple[int, Match]], workshops: list[Workshop],
+                          languages: dict[int, str], send_at: datetime) -> list[tuple[int, str]]:
+        """The new-offer cards of `offers_added`, written in bulk (the suggestion rows, then the
+        pushes); the (user, workshop) pairs whose push was queued now, not before."""
+        ids = await self.suggestions.upsert_many(
+            "workshop", [(user_id, m.ref, m.score, [r.model_dump() for r in m.reasons]) for user_id, m in planned])
+        offers = {w.id: (w, await self.catalog.partner(w.provider)) for w in workshops}
+        screens: dict[str, _OfferCards] = {}
+        messages: list[tuple[int, int | None, dict[str, Any], str | None]] = []
+        for (user_id, match), suggestion_id in zip(planned, ids, strict=True):
+            language = languages[user_id]
+            if language not in screens:
+                screens[language] = _OfferCards(self.catalogs.translator(language), self.engine, self.tz)
+            cards = screens[language]
+            workshop, provider = offers[match.ref]
+            card = cards.workshop_card(suggestion_id, workshop, provider, match.reasons, cards.new_offer_heading())
+            messages.append((user_id, user_id, screen_payload(card), f"push:{user_id}:{match.ref}"))
+        added = await self.outbox.enqueue_many("push", messages, not_before=send_at)
+        return [(user_id, match.ref) for (user_id, match), new in zip(planned, added, strict=True) if new]
 
     async def workshops_changed(self, workshop_ids: list[str]) -> None:
         """A re-import moved a workshop: move its pending reminders with it."""
@@ -475,6 +513,28 @@ class SuggestionService:
             return Parcel(kind="screen", screen=self.screens(user.language).reminder(workshop))
         log.warning("outbox row %s has an unknown payload type", row.id)
         return None
+
+
+class _OfferCards(SuggestionScreens):
+    """Cards of the same new offers for many readers of one language: each workshop's text and
+    each set of reasons is rendered once (an instance lives for one `offers_added`)."""
+
+    def __init__(self, t: Translator, engine: Engine, tz: tzinfo) -> None:
+        super().__init__(t, engine, tz)
+        self._texts: dict[tuple[str, str | None], str] = {}
+        self._reasons: dict[tuple[tuple[tuple[str, Any], ...], ...], str] = {}
+
+    def workshop_text(self, workshop: Workshop, provider: Partner | None) -> str:
+        key = (workshop.id, provider.id if provider else None)
+        if key not in self._texts:
+            self._texts[key] = super().workshop_text(workshop, provider)
+        return self._texts[key]
+
+    def reasons(self, reasons: list[Reason]) -> str:
+        key = tuple(tuple(r.__dict__.items()) for r in reasons)
+        if key not in self._reasons:
+            self._reasons[key] = super().reasons(reasons)
+        return self._reasons[key]
 
 
 def _full(workshop: Workshop, taken: dict[str, int]) -> bool:

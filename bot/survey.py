@@ -105,9 +105,14 @@ class SurveyService:
     async def unsupported(self, visitor: Visitor) -> Outcome:
         return await self._run(visitor, None, lambda turn: self._reask(turn, turn.screens.only_text()))
 
+    async def edited(self, visitor: Visitor) -> Outcome:
+        """An edited message is not read again (its first version may already be an answer):
+        a short note says so and how to change an answer."""
+        return await self._run(visitor, None, self._edited)
+
     async def remember_prompt(self, user_id: int, ref: str) -> None:
         """The adapter tells where the message with the live buttons went."""
-        async with self.store.transaction():
+        async with self.store.single_statement():
             await self.store.set_prompt_ref(user_id, ref)
 
     async def language_of(self, visitor: Visitor) -> str:
@@ -129,20 +134,19 @@ class SurveyService:
 
     async def _run(self, visitor: Visitor, source_ref: str | None,
                    step: Callable[[Turn], Awaitable[None]]) -> Outcome:
-        turns: list[Turn] = []
-
-        async def work() -> None:
-            user = await self.store.user(visitor.user_id)
+        async with self.store.transaction():
+            claimed, user = await self.store.claim_and_read(visitor.event_id, visitor.user_id)
+            if not claimed:
+                log.info("update %s seen before; ignored", visitor.event_id)
+                return Outcome()
             if user is not None and user.blocked_at is not None:
                 await self.store.set_blocked(user.id, False)  # they are writing again
-            turns.append(Turn(visitor, user, self.screens_for(await self.language_of(visitor)), source_ref))
-            await step(turns[0])
-
-        if not await self.store.once(visitor.event_id, work):
-            log.info("update %s seen before; ignored", visitor.event_id)
-            return Outcome()
-        await run_after_commit(turns[0].after)
-        return turns[0].outcome
+            language = user.language if user is not None else \
+                self.catalogs.negotiate(visitor.language_code) or self.catalogs.default
+            turn = Turn(visitor, user, self.screens_for(language), source_ref)
+            await step(turn)
+        await run_after_commit(turn.after)
+        return turn.outcome
 
     async def run_start(self, turn: Turn) -> None:
         """What /start does, for companions whose commands need the user on board first."""
@@ -170,6 +174,9 @@ class SurveyService:
 
     async def _help(self, turn: Turn) -> None:
         turn.outcome.messages.append(turn.screens.help())
+
+    async def _edited(self, turn: Turn) -> None:
+        turn.outcome.messages.append(Screen(text=turn.screens.edits_not_read()))
 
     async def _show_answers(self, turn: Turn) -> None:
         user = turn.user
@@ -208,8 +215,7 @@ class SurveyService:
             for companion in self.companions:
                 if await companion.typed(turn, text):
                     return
-        submission = await self._submission(user)
-        answers = await self.store.answers(submission.id)
+        submission, answers = await self._submission_with_answers(user)
         question = self.engine.question(submission.cursor or "")
         if question is None or not self.engine.is_visible(question, answers):
             if submission.completed_at is not None and self.engine.next_open(answers) is None:
@@ -323,6 +329,7 @@ class SurveyService:
         if turn.user is not None:
             await self.store.delete_user(turn.user.id)
             await self.store.log_event("user_deleted")
+            turn.after.append(self.store.checkpoint)  # erased rows leave the log file too
         turn.outcome.messages.append(turn.screens.deleted())
 
     async def _survey_action(self, turn: Turn, action: Action) -> None:
@@ -332,12 +339,11 @@ class SurveyService:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return
-        submission = await self.store.current_submission(user.id)
+        submission, answers = await self.store.current_with_answers(user.id)
         if submission is None or submission.id != action.submission:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return
-        answers = await self.store.answers(submission.id)
         if action.kind is Kind.CONFIRM:
             await self._confirm(turn, submission, answers)
             return
@@ -455,6 +461,12 @@ class SurveyService:
 
     # -- shared steps ----------------------------------------------------------------------
 
+    async def _submission_with_answers(self, user: User) -> tuple[Submission, Answers]:
+        submission, answers = await self.store.current_with_answers(user.id)
+        if submission is None:
+            return await self._submission(user), {}
+        return submission, answers
+
     async def _submission(self, user: User) -> Submission:
         submission = await self.store.current_submission(user.id)
         if submission is None:
@@ -500,4 +512,9 @@ class SurveyService:
         if ref and ref != turn.source_ref and ref not in turn.closed_refs:
             turn.outcome.edits.append(Edit(ref=ref))
             turn.closed_refs.add(ref)
+        if turn.user is not None and ref:
+            # Forgotten in this turn's transaction: if the bot dies after sending the new screen
+            # but before it learns the message's id, no later turn may take the old message for
+            # this one (a typed answer would overwrite it with the wrong question).
+            await self.store.set_prompt_ref(turn.user.id, None)
         turn.outcome.messages.append(screen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from datetime import time
@@ -10,15 +11,18 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, JobQueue
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, JobQueue
+from telegram.request import BaseRequest
 
 from bot.i18n import N_
 from bot.outbox import OutboxWorker
 from bot.services import Services, load_domain, open_services
 from bot.settings import ConfigError, Settings
 from bot.staff.service import STAFF_MENU
+from bot.survey import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
+from conversations.throttle import Throttle, UserOrderedProcessor
 from conversations.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -30,9 +34,11 @@ _COMMANDS = [
     ("settings", N_("Messages about new offers")),
     ("language", N_("Change the language")),
     ("help", N_("Help")),
+    ("mydata", N_("Download your data")),
     ("delete", N_("Delete your data")),
 ]
 REMINDER_CHECK_SECONDS = 3600
+PURGE_AT = time(3, 30)  # local time of the daily retention job
 
 
 def file_url(api_url: str) -> str:
@@ -40,7 +46,8 @@ def file_url(api_url: str) -> str:
     return re.sub(r"/bot$", "/file/bot", api_url.rstrip("/"))
 
 
-def build_application(settings: Settings) -> BotApplication:
+def build_application(settings: Settings, *, request: BaseRequest | None = None) -> BotApplication:
+    """`request`: another way to the Bot API than HTTP (the benchmark's in-memory stub)."""
     token = settings.token()
     if not token:
         raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)")
@@ -70,9 +77,11 @@ def build_application(settings: Settings) -> BotApplication:
         if services is not None:
             await services.close()
 
+    processor = UserOrderedProcessor(Throttle(settings.throttle_burst, settings.throttle_rate))
     application: BotApplication = (
-        Application.builder()
+        _with_request(Application.builder(), request)
         .token(token)
+        .concurrent_updates(processor)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
         .context_types(ContextTypes(context=BotContext))
@@ -82,7 +91,27 @@ def build_application(settings: Settings) -> BotApplication:
         .build()
     )
     register(application)
+    processor.on_throttled = functools.partial(_slow_down, application)
     return application
+
+
+async def _slow_down(application: BotApplication, update: Update) -> None:
+    """The one notice a flooding user gets, in their language: as a toast for a tap."""
+    services: Services | None = application.bot_data.get("services")
+    user, chat = update.effective_user, update.effective_chat
+    if services is None or user is None:
+        return
+    language = await services.survey.language_of(Visitor(user.id, user.language_code))
+    text = services.survey.screens_for(language).slow_down()
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+    elif chat is not None and chat.type == "private":
+        await application.bot.send_message(chat.id, text)
+
+
+def _with_request(builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any],
+                  request: BaseRequest | None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    return builder if request is None else builder.request(request).get_updates_request(request)
 
 
 async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], catalogs: Any) -> None:
@@ -97,7 +126,8 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
 
 def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """The weekly digest at its time, a catch-up at start (a bot that was down sends the missed
-    one), and the hourly look for unfinished questionnaires to remind."""
+    one), the hourly look for unfinished questionnaires to remind, and the daily retention purge
+    (also a minute after start, so a bot restarted every night still purges)."""
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:
         raise ConfigError("the job queue is missing: install python-telegram-bot[job-queue]")
@@ -120,6 +150,15 @@ def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: 
                     name="weekly-digest")
     queue.run_once(digest, when=1, name="digest-catch-up")
     queue.run_repeating(reminders, interval=REMINDER_CHECK_SECONDS, first=30, name="unfinished-reminders")
+
+    async def purge(_context: Any) -> None:
+        try:
+            await services.privacy.purge()
+        except Exception:
+            log.exception("retention purge failed; tomorrow's run tries again")
+
+    queue.run_daily(purge, time=PURGE_AT.replace(tzinfo=services.settings.tz), name="retention-purge")
+    queue.run_once(purge, when=60, name="retention-purge-at-start")
 
 
 async def _set_staff_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:

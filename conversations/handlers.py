@@ -2,7 +2,8 @@
 
 Registration order matters: commands, then button taps, then typed text, then everything
 else a user can send in a private chat (stickers, photos, voice notes ...), which gets a
-polite re-ask. Groups and channels are ignored: the survey is one person's, in private.
+polite re-ask. An edited message gets a short note that edits are not read. Groups and
+channels are ignored: the survey is one person's, in private.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.actions import Kind
@@ -20,11 +22,12 @@ from bot.services import Services
 from bot.staff.service import STAFF_COMMANDS
 from bot.survey import Visitor
 from conversations.context import BotApplication, BotContext
-from conversations.delivery import deliver
+from conversations.delivery import answer_tap, deliver
 
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 Command = Callable[[Services, Visitor], Awaitable[Outcome]]
 COMMANDS: dict[str, Command] = {
@@ -35,6 +38,7 @@ COMMANDS: dict[str, Command] = {
     "settings": lambda s, v: s.suggestions.settings(v),
     "language": lambda s, v: s.survey.choose_language(v),
     "delete": lambda s, v: s.survey.ask_delete(v),
+    "mydata": lambda s, v: s.privacy.my_data(v),
 }
 
 
@@ -77,13 +81,16 @@ async def on_button(update: Update, context: BotContext) -> None:
     assert query is not None
     message = query.message  # may be an InaccessibleMessage (too old): the tap still counts
     if message is None or not _staff_chat(update, context):
-        await query.answer()
+        await answer_tap(query)
         return
     if (query.data or "").startswith(Kind.STAFF.value + ":"):
         await _show(update, context, await context.services.staff.press(visitor(update), message.chat.id, query.data))
         return
     if message.chat.type != "private":
-        await query.answer()
+        await answer_tap(query)
+        return
+    if message.chat.id != query.from_user.id:  # a private chat is its user's; this tap is forged
+        await _show(update, context, await context.survey.press(visitor(update), None))  # a toast only
         return
     ref = f"{message.chat.id}:{message.message_id}"
     await _show(update, context, await context.survey.press(visitor(update), query.data, ref))
@@ -115,22 +122,71 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     await _show(update, context, await context.survey.help(visitor(update)))
 
 
+async def on_edited(update: Update, context: BotContext) -> None:
+    await _show(update, context, await context.survey.edited(visitor(update)))
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log it; tell the user their answers are safe; never leave a button spinning."""
-    log.error("error while handling an update", exc_info=context.error)
+    """Log it; tell the user their answers are safe; never leave a button spinning.
+
+    When Telegram itself failed, the answer is saved all the same and no apology is tried where
+    it cannot help: a user who blocked the bot is marked and gets nothing more; after a 429 (too
+    long to wait) or a timeout (the reply most likely arrived) the user's next message or /start
+    shows the question again."""
+    error = context.error
     if not isinstance(update, Update) or update.effective_user is None:
+        log.error("error while handling an update", exc_info=error)
+        return
+    user, chat = update.effective_user, update.effective_chat
+    if isinstance(error, Forbidden):
+        log.info("user %s cannot be written to: %s", user.id, error.message)
+        if chat is not None and chat.id == user.id:  # their private chat, not a group that removed the bot
+            await _mark_blocked(context, user.id)
+        return
+    if isinstance(error, RetryAfter | TimedOut):
+        log.warning("reply to user %s not confirmed: %s", user.id, error)
+        return
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):  # 5xx, connection lost
+        log.warning("reply to user %s failed: %s", user.id, error.message)
+    else:
+        log.error("error while handling an update", exc_info=error)
+    await _apologise(update, context)
+
+
+async def _mark_blocked(context: BotContext, user_id: int) -> None:
+    services: Services | None = context.application.bot_data.get("services")
+    if services is None:
         return
     try:
-        if update.callback_query is not None:
+        async with services.store.transaction():
+            await services.store.set_blocked(user_id, True)
+    except Exception:
+        log.exception("could not mark user %s as blocked", user_id)
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
+    """The button stops spinning; the user hears their answers are safe, in their language,
+    unless they blocked the bot."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None
+    if update.callback_query is not None:
+        try:
             await update.callback_query.answer()
-        services = context.application.bot_data.get("services")
-        if services is not None and update.effective_chat is not None:
-            user = await services.store.user(update.effective_user.id)
-            language = user.language if user else services.catalogs.negotiate(
-                update.effective_user.language_code)
-            t = services.catalogs.translator(language)
-            await context.bot.send_message(update.effective_chat.id, t.gettext(
-                "Sorry, something went wrong. Your answers are safe; please try again."))
+        except TelegramError as exc:  # answered already before the error
+            log.debug("could not answer the button tap: %s", exc.message)
+    services: Services | None = context.application.bot_data.get("services")
+    if services is None or chat is None:
+        return
+    try:
+        stored = await services.store.user(user.id)
+        if stored is not None and stored.blocked_at is not None:
+            return
+        language = stored.language if stored else services.catalogs.negotiate(user.language_code)
+        t = services.catalogs.translator(language)
+        await context.bot.send_message(chat.id, t.gettext(
+            "Sorry, something went wrong. Your answers are safe; please try again."))
+    except TelegramError as exc:
+        log.warning("could not tell user %s about the error: %s", user.id, exc.message)
     except Exception:  # the error report itself must never raise
         log.exception("could not tell the user about the error")
 
@@ -145,5 +201,6 @@ def register(application: BotApplication) -> None:
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     application.add_handler(MessageHandler(PRIVATE, on_other))
+    application.add_handler(MessageHandler(EDITED, on_edited))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, on_staff_group_text))
     application.add_error_handler(on_error)

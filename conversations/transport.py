@@ -1,17 +1,16 @@
 """The outbox's way into Telegram: Parcels become API calls; Telegram's errors become the
-outbox's four kinds (wait, unreachable, transient, refused)."""
+outbox's five kinds (wait, unreachable, transient, refused, unconfirmed)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+import httpx
 from telegram import InputFile
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.outbox import Parcel, Rejected, RetryLater, Transient, Unreachable
+from bot.outbox import Parcel, Rejected, RetryLater, Transient, Unconfirmed, Unreachable
 from bot.text import split_text
-from conversations.delivery import MESSAGE_LIMIT, keyboard
+from conversations.delivery import MESSAGE_LIMIT, keyboard, retry_after_seconds
 
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not found",
          "bot can't initiate conversation")
@@ -25,8 +24,7 @@ class TelegramTransport:
         try:
             await self._send(chat_id, parcel)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            raise RetryLater(wait.total_seconds() if isinstance(wait, timedelta) else float(wait)) from exc
+            raise RetryLater(retry_after_seconds(exc)) from exc
         except Forbidden as exc:
             raise Unreachable(exc.message) from exc
         except BadRequest as exc:
@@ -35,7 +33,11 @@ class TelegramTransport:
             raise Rejected(exc.message) from exc
         except ChatMigrated as exc:
             raise Rejected(exc.message) from exc
-        except NetworkError as exc:  # includes TimedOut, and 5xx answers
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, httpx.ReadTimeout):  # sent, but no answer: most likely delivered
+                raise Unconfirmed(exc.message) from exc
+            raise Transient(exc.message) from exc  # not sent at all (no connection, pool full)
+        except NetworkError as exc:  # 5xx answers, connections cut before an answer
             raise Transient(exc.message) from exc
         except TelegramError as exc:
             raise Transient(exc.message) from exc

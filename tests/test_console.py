@@ -132,6 +132,11 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     lines = await terminal.type(interested[0])
     ics = tmp_path / "files" / "pr-online.ics"
     assert f"→ {ics}" in "\n".join(lines) and "BEGIN:VCALENDAR" in ics.read_text(encoding="utf-8")
+    lines = await terminal.type("/mydata")  # the user's data, saved next to the database too
+    saved = next(tmp_path.joinpath("files").glob("mso-assistant-*.json"))
+    assert f"→ {saved}" in "\n".join(lines)
+    assert json.loads(saved.read_text(encoding="utf-8"))["submissions"][0]["organisation"]["name"] \
+        == "Yılmaz Veliler Derneği"
     assert process.stdin is not None
     process.stdin.write(b"/quit\n")
     await process.stdin.drain()

@@ -175,7 +175,7 @@ async def test_a_restart_around_the_scheduled_time_sends_one_digest(store: Store
     store.clock = clock
     await store.db.execute("INSERT INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, 2)",
                            ((END - timedelta(days=7)).isoformat(), START.isoformat()))  # last week's went out
-    await store.db.commit()
+    await store.db.raw.commit()
     first = DigestService(store, FigureSource(store, ENGINE), voice(), STAFF, MONDAY_8)
     assert not await first.send_due()  # 07:59: not yet
     clock.now = END + timedelta(seconds=20)

@@ -92,8 +92,7 @@ async def test_deleting_a_user_deletes_their_answers(store: Store) -> None:
         await store.log_event("answer", 7, submission.id)
         await store.delete_user(7)
     for table in ("users", "organisations", "submissions", "answers", "drafts"):
-        async with store.db.execute(f"SELECT count(*) FROM {table}") as cursor:
-            assert (await cursor.fetchone())[0] == 0, table  # type: ignore[index]
-    async with store.db.execute("SELECT user_id, submission_id FROM events") as cursor:
-        assert list(map(tuple, await cursor.fetchall())) == [(None, None)]
+        assert (await store.fetch_all(f"SELECT count(*) FROM {table}"))[0][0] == 0, table
+    rows = await store.fetch_all("SELECT user_id, submission_id FROM events")
+    assert list(map(tuple, rows)) == [(None, None)]
     await store.close()

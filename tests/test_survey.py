@@ -20,8 +20,8 @@ async def test_declining_consent_stores_nothing_personal(tmp_path: Path) -> None
     assert "Nothing about you has been stored" in outcome.messages[0].text
     store = service.store
     assert await store.user(ALICE.user_id) is None
-    async with store.db.execute("SELECT user_id, kind FROM events WHERE kind = 'consent_declined'") as c:
-        assert [tuple(r) for r in await c.fetchall()] == [(None, "consent_declined")]
+    rows = await store.fetch_all("SELECT user_id, kind FROM events WHERE kind = 'consent_declined'")
+    assert [tuple(r) for r in rows] == [(None, "consent_declined")]
     again = await service.start(ALICE)
     assert again.messages[0].buttons[0][0].action.startswith("L:")  # asked for the language again
     await store.close()
@@ -203,8 +203,7 @@ async def test_delete_removes_everything_after_confirmation(tmp_path: Path) -> N
     gone = await service.press(ALICE, question.buttons[0][0].action)
     assert gone.messages[0].text.startswith("Everything stored about you has been deleted.")
     assert await service.store.user(ALICE.user_id) is None
-    async with service.store.db.execute("SELECT count(*) FROM answers") as cursor:
-        assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
+    assert (await service.store.fetch_all("SELECT count(*) FROM answers"))[0][0] == 0
     await service.store.close()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,6 +31,9 @@ class NeedProfile(BaseModel):
         return self.needs.get(topic, 0)
 
 
+_QUESTION_OF = {"wants_professionals": "professionals"}  # NeedProfile field -> Matching entry, where they differ
+
+
 def _set(answers: dict[str, Any], question: str | None) -> set[str]:
     value = answers.get(question or "")
     return {str(v) for v in value} if isinstance(value, list) else set()
@@ -38,6 +42,21 @@ def _set(answers: dict[str, Any], question: str | None) -> set[str]:
 def _one(answers: dict[str, Any], question: str | None) -> str | None:
     value = answers.get(question or "")
     return str(value) if isinstance(value, str) and value else None
+
+
+def profile_questions(matching: Matching, fields: Collection[str] | None = None) -> frozenset[str]:
+    """The questions `build_profile` reads for these NeedProfile fields (all by default):
+    loading only their answers gives a profile with the same values in those fields."""
+    wanted = set(NeedProfile.model_fields) - {"user_id"} if fields is None else set(fields)
+    questions: list[str | None] = []
+    for name in wanted:
+        if name in ("needs", "levels"):
+            questions += matching.needs.values()
+        elif name == "details":
+            questions += matching.details.values()
+        else:
+            questions.append(getattr(matching, _QUESTION_OF.get(name, name)))
+    return frozenset(q for q in questions if q)
 
 
 def build_profile(user_id: int, answers: dict[str, Any], matching: Matching) -> NeedProfile:
@@ -53,7 +72,7 @@ def build_profile(user_id: int, answers: dict[str, Any], matching: Matching) -> 
         user_id=user_id,
         needs=needs,
         levels=levels,
-        details={t: sorted(_set(answers, q)) for t, q in matching.details.items() if _set(answers, q)},
+        details={t: sorted(chosen) for t, q in matching.details.items() if (chosen := _set(answers, q))},
         languages=_set(answers, matching.languages) - {"other"},
         formats=_set(answers, matching.formats),
         times=_set(answers, matching.times),

@@ -149,6 +149,10 @@ class Scorer:
             reasons.append(Reason(kind="district" if same else "place", value=partner.district))
         return Match(kind="partner", ref=partner.id, topic=topic, score=round(score, 2), reasons=reasons)
 
+    # What `peer` reads of the other association's profile: loading only these answers for the
+    # hundreds of possible peers keeps a completed questionnaire quick (see profile_questions).
+    PEER_FIELDS = ("networking", "strengths", "district", "languages")
+
     def peer(self, profile: NeedProfile, other: NeedProfile) -> Match | None:
         """Another association with experience in a topic this one needs, that agreed to network."""
         if other.user_id == profile.user_id or not other.networking:
@@ -177,7 +181,9 @@ def pick(matches: list[Match], count: int) -> list[Match]:
     while left and len(chosen) < count:
         def effective(m: Match) -> float:
             return m.score * VARIETY ** sum(1 for c in chosen if c.topic == m.topic)
-        best = max(left, key=lambda m: (effective(m), -left.index(m)))
+        # Ties go to the earlier one; the position comes with each match (looking it up with
+        # `left.index` made this quadratic: a second per completed questionnaire at 800 peers).
+        position, best = max(enumerate(left), key=lambda item: (effective(item[1]), -item[0]))
         chosen.append(best)
-        left.remove(best)
+        del left[position]
     return chosen

@@ -26,8 +26,8 @@ from bot.digest.service import DigestService
 from bot.engine import Engine
 from bot.export import table, write_csv, xlsx_bytes
 from bot.i18n import N_
-from bot.outbox import Document, screen_payload
-from bot.screens import Outcome, Screen
+from bot.outbox import screen_payload
+from bot.screens import Document, Outcome, Screen
 from bot.staff.workshop_flow import WorkshopFlow, button, rows
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore

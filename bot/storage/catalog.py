@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from bot.catalog.model import Partner, Workshop
 from bot.storage.store import Store
@@ -14,6 +15,19 @@ class ImportCounts:
     added: list[str]
     updated: list[str]
     unchanged: list[str]
+
+
+@lru_cache(maxsize=8192)
+def _partner(data: str) -> Partner:
+    """Parsing a catalog entry (its e-mail and web addresses checked) costs more than reading
+    it; entries are frozen, so the same stored text gives the same object. The database stays
+    the source of truth: changed text is parsed anew."""
+    return Partner.model_validate_json(data)
+
+
+@lru_cache(maxsize=8192)
+def _workshop(data: str) -> Workshop:
+    return Workshop.model_validate_json(data)
 
 
 class CatalogStore:
@@ -57,11 +71,11 @@ class CatalogStore:
 
     async def partners(self) -> list[Partner]:
         rows = await self.store.fetch_all("SELECT data FROM partners ORDER BY id")
-        return [Partner.model_validate_json(row["data"]) for row in rows]
+        return [_partner(row["data"]) for row in rows]
 
     async def partner(self, partner_id: str) -> Partner | None:
         row = await self.store.fetch_one("SELECT data FROM partners WHERE id = ?", partner_id)
-        return Partner.model_validate_json(row["data"]) if row else None
+        return _partner(row["data"]) if row else None
 
     async def workshops(self, upcoming_after: datetime | None = None) -> list[Workshop]:
         if upcoming_after is None:
@@ -69,11 +83,11 @@ class CatalogStore:
         else:
             rows = await self.store.fetch_all(
                 "SELECT data FROM workshops WHERE starts_at > ? ORDER BY starts_at, id", _utc(upcoming_after))
-        return [Workshop.model_validate_json(row["data"]) for row in rows]
+        return [_workshop(row["data"]) for row in rows]
 
     async def workshop(self, workshop_id: str) -> Workshop | None:
         row = await self.store.fetch_one("SELECT data FROM workshops WHERE id = ?", workshop_id)
-        return Workshop.model_validate_json(row["data"]) if row else None
+        return _workshop(row["data"]) if row else None
 
     async def sample_flags(self) -> dict[tuple[str, str], bool]:
         flags: dict[tuple[str, str], bool] = {}

@@ -18,8 +18,9 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = await aiosqlite.connect(str(path), isolation_level=None)
     db.row_factory = aiosqlite.Row
+    # secure_delete: deleted rows are overwritten, so erased data is gone from the file itself.
     for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL",
-                   "busy_timeout = 5000"):
+                   "busy_timeout = 5000", "secure_delete = ON"):
         await db.execute(f"PRAGMA {pragma}")
     await migrate(db)
     return db

@@ -170,4 +170,14 @@ async def _v3_staff(db: aiosqlite.Connection) -> None:
         """)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff]
+async def _v4_privacy(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- A queued message that shows another user's data (an introduction names the other
+        -- association) goes when that user deletes their data.
+        ALTER TABLE outbox ADD COLUMN about_user INTEGER REFERENCES users(id) ON DELETE CASCADE;
+        CREATE INDEX outbox_about ON outbox(about_user);
+        CREATE INDEX answers_answered_at ON answers(answered_at);  -- retention: last activity
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy]

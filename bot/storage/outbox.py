@@ -30,14 +30,16 @@ class OutboxStore:
         self.store = store
 
     async def enqueue(self, chat_id: int, user_id: int | None, purpose: str, payload: dict[str, Any],
-                      not_before: datetime | None = None, dedupe_key: str | None = None) -> int | None:
-        """Add a message; None when one with the same dedupe_key is already there."""
+                      not_before: datetime | None = None, dedupe_key: str | None = None,
+                      about_user: int | None = None) -> int | None:
+        """Add a message; None when one with the same dedupe_key is already there. `about_user`:
+        whose data it shows besides the recipient's, so deleting that user withdraws it."""
         now = self.store.now()
-        cursor = await self.store.db.execute(
+        cursor = await self.store.db.modify(
             "INSERT OR IGNORE INTO outbox (chat_id, user_id, purpose, payload, dedupe_key, not_before, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "created_at, about_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), dedupe_key,
-             _iso(not_before or now), _iso(now)))
+             _iso(not_before or now), _iso(now), about_user))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     async def due(self, limit: int = 200, exclude: set[int] | None = None,
@@ -94,6 +96,34 @@ class OutboxStore:
             "SELECT COUNT(*) AS n FROM outbox WHERE user_id = ? AND purpose = ? AND created_at >= ? "
             "AND state != 'dropped'", user_id, purpose, _iso(since))
         return int(row["n"]) if row else 0
+
+    async def counts_since(self, purpose: str, since: datetime) -> dict[int, int]:
+        """`count_since` for every user at once (users with none are left out)."""
+        rows = await self.store.fetch_all(
+            "SELECT user_id, COUNT(*) AS n FROM outbox WHERE user_id IS NOT NULL AND purpose = ? "
+            "AND created_at >= ? AND state != 'dropped' GROUP BY user_id", purpose, _iso(since))
+        return {int(r["user_id"]): int(r["n"]) for r in rows}
+
+    async def enqueue_many(self, purpose: str, messages: list[tuple[int, int | None, dict[str, Any], str | None]],
+                           not_before: datetime | None = None) -> list[bool]:
+        """`enqueue` for many (chat, user, payload, dedupe_key) of one purpose, in order, with one
+        trip to the database for the lot; for each, whether it was added (False: a message with
+        its dedupe_key was already there)."""
+        now = self.store.now()
+        keys = [key for *_message, key in messages if key is not None]
+        taken = {r["dedupe_key"] for r in await self.store.fetch_in(
+            "SELECT dedupe_key FROM outbox WHERE dedupe_key IN ({marks})", keys)}
+        added = []
+        for *_message, key in messages:
+            added.append(key is None or key not in taken)
+            if key is not None:
+                taken.add(key)
+        await self.store.db.executemany(
+            "INSERT OR IGNORE INTO outbox (chat_id, user_id, purpose, payload, dedupe_key, not_before, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), key, _iso(not_before or now),
+              _iso(now)) for chat_id, user_id, payload, key in messages])
+        return added
 
     async def counts(self) -> dict[str, int]:
         rows = await self.store.fetch_all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")

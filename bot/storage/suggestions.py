@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,16 +37,44 @@ class SuggestionStore:
     async def upsert(self, user_id: int, kind: str, ref: str, score: float,
                      reasons: list[dict[str, Any]]) -> SuggestionRow:
         """The row for this offer and user; a repeat keeps its state (interested, dismissed)."""
+        return (await self.upsert_for(user_id, [(kind, ref, score, reasons)]))[0]
+
+    async def upsert_for(self, user_id: int, offers: list[tuple[str, str, float, list[dict[str, Any]]]]
+                         ) -> list[SuggestionRow]:
+        """`upsert` for several (kind, ref, score, reasons) of one user, in one trip."""
         now = self.store.now().isoformat()
-        await self.store.db.execute(
+
+        def write(conn: sqlite3.Connection) -> list[Any]:
+            return [conn.execute(
+                "INSERT INTO suggestions (user_id, kind, ref, score, reasons, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, kind, ref) DO UPDATE SET "
+                "score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at "
+                "RETURNING *", (user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now),
+            ).fetchone() for kind, ref, score, reasons in offers]
+
+        return [_suggestion(row) for row in await self.store.db.run(write)]
+
+    async def upsert_many(self, kind: str, rows: list[tuple[int, str, float, list[dict[str, Any]]]]) -> list[int]:
+        """`upsert` for many (user, ref, score, reasons) of one kind in one go; their ids, in order."""
+        now = self.store.now().isoformat()
+        await self.store.db.executemany(
             "INSERT INTO suggestions (user_id, kind, ref, score, reasons, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, kind, ref) DO UPDATE SET "
             "score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at",
-            (user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now))
-        row = await self.store.fetch_one(
-            "SELECT * FROM suggestions WHERE user_id = ? AND kind = ? AND ref = ?", user_id, kind, ref)
-        assert row is not None
-        return _suggestion(row)
+            [(user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now)
+             for user_id, ref, score, reasons in rows])
+        ids: dict[tuple[int, str], int] = {}
+        for ref in dict.fromkeys(ref for _user, ref, _score, _reasons in rows):
+            for row in await self.store.fetch_all(
+                    "SELECT id, user_id FROM suggestions WHERE kind = ? AND ref = ?", kind, ref):
+                ids[(int(row["user_id"]), ref)] = int(row["id"])
+        return [ids[(user_id, ref)] for user_id, ref, _score, _reasons in rows]
+
+    async def offered(self, kind: str, refs: list[str]) -> set[tuple[int, str]]:
+        """(user, ref) of every suggestion of these offers, whatever its state."""
+        rows = await self.store.fetch_in(
+            "SELECT user_id, ref FROM suggestions WHERE ref IN ({marks}) AND kind = ?", refs, kind)
+        return {(int(r["user_id"]), r["ref"]) for r in rows}
 
     async def get(self, suggestion_id: int) -> SuggestionRow | None:
         row = await self.store.fetch_one("SELECT * FROM suggestions WHERE id = ?", suggestion_id)
@@ -76,9 +106,10 @@ class SuggestionStore:
 
     # -- associations to match against ------------------------------------------------------
 
-    async def completed_profiles(self, only_question: str | None = None,
-                                 only_value: Any = None) -> list[tuple[Submission, dict[str, Any]]]:
-        """Each user's latest completed submission with its answers (optionally filtered by one answer)."""
+    async def completed_profiles(self, only_question: str | None = None, only_value: Any = None,
+                                 questions: Collection[str] | None = None) -> list[tuple[Submission, dict[str, Any]]]:
+        """Each user's latest completed submission with its answers (optionally filtered by one
+        answer; with `questions`, only the answers to those, e.g. what a need profile reads)."""
         sql = ("SELECT s.* FROM submissions s JOIN users u ON u.id = s.user_id "
                "WHERE s.completed_at IS NOT NULL AND u.blocked_at IS NULL AND s.id = "
                "(SELECT MAX(id) FROM submissions t WHERE t.user_id = s.user_id AND t.completed_at IS NOT NULL)")
@@ -91,17 +122,20 @@ class SuggestionStore:
         submissions = [Submission.model_validate(dict(r)) for r in rows]
         if not submissions:
             return []
-        marks = ",".join("?" * len(submissions))
         answers: dict[int, dict[str, Any]] = {s.id: {} for s in submissions}
-        for row in await self.store.fetch_all(
-                f"SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks})",
-                *[s.id for s in submissions]):
-            answers[row["submission_id"]][row["question_id"]] = json.loads(row["value"])
+        sql = "SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks})"
+        wanted = sorted(questions) if questions is not None else []
+        if questions is not None:
+            sql += f" AND question_id IN ({','.join('?' * len(wanted))})"
+        value = _Values()
+        for row in await self.store.fetch_in(sql, [s.id for s in submissions], *wanted):
+            answers[row["submission_id"]][row["question_id"]] = value(row["value"])
         return [(s, answers[s.id]) for s in submissions]
 
-    async def push_recipients(self) -> set[int]:
-        rows = await self.store.fetch_all("SELECT id FROM users WHERE pushes = 1 AND blocked_at IS NULL")
-        return {int(r["id"]) for r in rows}
+    async def push_recipients(self) -> dict[int, str]:
+        """Users who take messages about new offers, with their language."""
+        rows = await self.store.fetch_all("SELECT id, language FROM users WHERE pushes = 1 AND blocked_at IS NULL")
+        return {int(r["id"]): r["language"] for r in rows}
 
     # -- introductions ---------------------------------------------------------------------
 
@@ -132,6 +166,24 @@ class SuggestionStore:
         await self.store.db.execute(
             "UPDATE introductions SET state = ?, decided_at = ? WHERE id = ? AND state = 'requested'",
             ("accepted" if accepted else "declined", self.store.now().isoformat(), introduction_id))
+
+
+class _Values:
+    """Answer values as `json.loads` gives them, each distinct text parsed once: most answers
+    are one of a few levels, yes/no or short lists. Every answer still gets its own list."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, Any] = {}
+
+    def __call__(self, text: str) -> Any:
+        if text in self._known:
+            value = self._known[text]
+            return list(value) if isinstance(value, list) else value
+        value = json.loads(text)
+        if not isinstance(value, (list, dict)) or (
+                isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value)):
+            self._known[text] = list(value) if isinstance(value, list) else value
+        return value
 
 
 def _suggestion(row: Any) -> SuggestionRow:

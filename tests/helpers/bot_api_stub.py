@@ -77,6 +77,11 @@ class StubBotAPI:
         self._sends = 0
         self._recent: list[float] = []
         self._chat_last: dict[int, float] = {}
+        self.slow_chats: dict[int, float] = {}  # seconds before answering any call about this chat
+        # method -> delays: the next such calls take effect at once but are answered only after
+        # this many seconds (a client that gave up meanwhile saw a timeout for a delivered message)
+        self.late_answers: dict[str, list[float]] = {}
+        self._answered_queries: set[str] = set()
 
     # -- server ----------------------------------------------------------------------------
 
@@ -116,6 +121,9 @@ class StubBotAPI:
                                      status=401)
         method = request.match_info["method"]
         params = self._decode(dict(await request.post()))
+        delay = self.slow_chats.get(params.get("chat_id"), 0.0)  # type: ignore[arg-type]
+        if delay:
+            await asyncio.sleep(delay)
         if method in ("sendMessage", "sendDocument", "sendPhoto"):
             self._sends += 1
             if self._sends in self.drop_connections:
@@ -143,6 +151,8 @@ class StubBotAPI:
         except _ApiError as exc:
             return web.json_response({"ok": False, "error_code": 400, "description": exc.args[0]},
                                      status=400)
+        if self.late_answers.get(method):
+            await asyncio.sleep(self.late_answers[method].pop(0))
         return web.json_response({"ok": True, "result": result})
 
     def _over_limit(self, chat_id: int) -> int:
@@ -185,6 +195,13 @@ class StubBotAPI:
         return True
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        """Like Telegram: a query is answered once, with at most 200 characters."""
+        query_id = str(params["callback_query_id"])
+        if query_id in self._answered_queries:
+            raise _ApiError("Bad Request: query is too old and response timeout expired or query id is invalid")
+        if len(str(params.get("text") or "")) > 200:
+            raise _ApiError("Bad Request: MESSAGE_TOO_LONG")
+        self._answered_queries.add(query_id)
         return True
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import TypeHandler
+from telegram.request import BaseRequest
 
 from bot.settings import Settings
 from conversations.app import build_application
@@ -40,10 +41,11 @@ class Processed:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, api: StubBotAPI,
-                      processed: Processed | None = None) -> AsyncIterator[BotApplication]:
-    """Long polling over HTTP, as `msobot run` does, until the block ends."""
-    application = build_application(bot_settings(settings, api))
+async def running_bot(settings: Settings, api: StubBotAPI, processed: Processed | None = None,
+                      request: BaseRequest | None = None) -> AsyncIterator[BotApplication]:
+    """Long polling over HTTP, as `msobot run` does, until the block ends. `request`: other
+    timeouts than python-telegram-bot's (the timeout tests)."""
+    application = build_application(bot_settings(settings, api), request=request)
     if processed is not None:
         application.add_handler(TypeHandler(Update, processed.mark), group=1_000_000)
     await application.initialize()

@@ -1,0 +1,87 @@
+"""What the privacy duties need from the database: all of one user's rows, and the deletions
+that keep only what the survey still needs (GDPR Art. 15 and 5(1)(e))."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.storage.store import Store
+
+# Delivered messages keep their row (its dedupe key stops repeats) but lose their content.
+_USER_TABLES = {
+    "suggestions": "SELECT kind, ref, score, reasons, state, created_at, updated_at FROM suggestions "
+                   "WHERE user_id = ? ORDER BY id",
+    "introductions": "SELECT from_user, to_user, topic, state, created_at, decided_at FROM introductions "
+                     "WHERE from_user = ?1 OR to_user = ?1 ORDER BY id",
+    "queued_messages": "SELECT purpose, state, not_before, created_at, sent_at, payload FROM outbox "
+                       "WHERE user_id = ? AND state = 'pending' ORDER BY id",
+    "events": "SELECT at, kind, data FROM events WHERE user_id = ? ORDER BY id",
+}
+_JSON_COLUMNS = {"reasons", "payload", "data"}
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    data = dict(row)
+    for column in _JSON_COLUMNS & data.keys():
+        with contextlib.suppress(TypeError, ValueError):
+            data[column] = json.loads(data[column])
+    return data
+
+
+class PrivacyStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def rows_of(self, user_id: int) -> dict[str, Any] | None:
+        """Every row about this user, as plain data; None when nothing is stored."""
+        fetch_one, fetch_all = self.store.fetch_one, self.store.fetch_all
+        user = await fetch_one("SELECT * FROM users WHERE id = ?", user_id)
+        if user is None:
+            return None
+        submissions = []
+        for row in await fetch_all("SELECT * FROM submissions WHERE user_id = ? ORDER BY id", user_id):
+            submission = dict(row)
+            organisation = await fetch_one("SELECT name, created_at FROM organisations WHERE id = ?",
+                                           submission.pop("organisation_id"))
+            submission["organisation"] = dict(organisation) if organisation else None
+            submission["answers"] = [_plain(a) for a in await fetch_all(
+                "SELECT question_id, value, answered_at FROM answers WHERE submission_id = ? "
+                "ORDER BY answered_at, question_id", submission["id"])]
+            for answer in submission["answers"]:
+                answer["value"] = json.loads(answer["value"])
+            submission["unsaved_ticks"] = [_plain(d) for d in await fetch_all(
+                "SELECT question_id, value FROM drafts WHERE submission_id = ?", submission["id"])]
+            submissions.append(submission)
+        result: dict[str, Any] = {"user": _plain(user), "submissions": submissions}
+        for name, sql in _USER_TABLES.items():
+            result[name] = [_plain(r) for r in await fetch_all(sql, user_id)]
+        return result
+
+    async def purge_unfinished(self, cutoff: datetime) -> int:
+        """Unfinished submissions untouched since `cutoff` (started then and no answer since),
+        with their answers and the organisation entered for them; and users who never agreed
+        to the privacy notice. Returns the number of submissions deleted."""
+        stale = [int(r["id"]) for r in await self.store.fetch_all(
+            "SELECT s.id FROM submissions s WHERE s.completed_at IS NULL AND s.started_at < ?1 "
+            "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id AND a.answered_at >= ?1)",
+            cutoff.isoformat())]
+        for submission_id in stale:
+            await self.store.db.execute(
+                "DELETE FROM organisations WHERE id = (SELECT organisation_id FROM submissions WHERE id = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM submissions o WHERE o.organisation_id = organisations.id "
+                "AND o.id != ?)", (submission_id, submission_id))
+            await self.store.db.execute("DELETE FROM submissions WHERE id = ?", (submission_id,))
+        await self.store.db.execute(
+            "DELETE FROM users WHERE consent_at IS NULL AND created_at < ? "
+            "AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = users.id)", (cutoff.isoformat(),))
+        return len(stale)
+
+    async def forget_delivered(self, cutoff: datetime) -> int:
+        """Empty the content of messages delivered (or given up) before `cutoff`."""
+        cursor = await self.store.db.execute(
+            "UPDATE outbox SET payload = '{}' WHERE state != 'pending' AND created_at < ? AND payload != '{}'",
+            (cutoff.isoformat(),))
+        return cursor.rowcount

@@ -1,0 +1,90 @@
+"""One user sending 100 messages a second is throttled politely and slows nobody else down;
+one user's own updates still run in the order they were sent."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+from bot.i18n import Catalogs
+from bot.settings import Settings
+from conversations.throttle import Throttle, Verdict
+from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.phone import Phone, option
+from tests.helpers.running import Processed, running_bot
+
+SLOW_DOWN = ("You are sending a lot of messages at once. Please wait a moment; "
+             "after that I will read your messages again.")
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_bucket_lets_a_burst_through_warns_once_then_refills() -> None:
+    clock = FakeTime()
+    throttle = Throttle(burst=10, rate=1.0, clock=clock)
+    verdicts = [throttle.admit(7) for _ in range(15)]
+    assert verdicts == [Verdict.ADMIT] * 10 + [Verdict.WARN] + [Verdict.DROP] * 4
+    assert throttle.admit(8) is Verdict.ADMIT  # another user is not affected
+    clock.now += 1.0
+    assert throttle.admit(7) is Verdict.ADMIT  # one more per second
+    assert throttle.admit(7) is Verdict.DROP  # the same flood: no second notice
+    clock.now += 10.0
+    assert [throttle.admit(7) for _ in range(11)] == [Verdict.ADMIT] * 10 + [Verdict.WARN]  # a new flood
+
+
+async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: Settings,
+                                                                      bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"throttle_burst": 10, "throttle_rate": 1.0})  # the defaults
+    processed = Processed()
+    flooder = Phone(bot_api, user_id=66, language_code="en", processed=processed)
+    calm = Phone(bot_api, user_id=77, language_code="de", processed=processed)
+    async with running_bot(settings, bot_api, processed):
+        await flooder.send("/start")
+        await flooder.tap(lambda d: d == "L:en")
+        await flooder.tap(lambda d: d == "C:y")
+        await asyncio.sleep(3.5)  # the bucket fills up again, as it would for a person
+        # Every call about the flooder's chat takes 0.3 s (a slow network, Telegram holding back):
+        # handled one after another with everybody else's, 10 admitted messages would hold the
+        # bot up for about 6 s.
+        bot_api.slow_chats[66] = 0.3
+        since = len(bot_api.calls)
+
+        async def flood() -> None:
+            for i in range(100):
+                await bot_api.send_message(flooder.user, f"Nachricht {i}")
+                await asyncio.sleep(0.01)
+
+        flooding = asyncio.create_task(flood())
+        await asyncio.sleep(0.2)
+        waits = []
+        for step in ("/start", "L:de", "C:y", "Verein Ruhig e.V."):
+            started = time.monotonic()
+            if step == "/start" or step[1:2] != ":":
+                await calm.send(step)
+            else:
+                await calm.tap(lambda d, step=step: d == step)
+            waits.append(time.monotonic() - started)
+        await flooding
+        await calm.tap(option("communities", "turkish"))
+        await bot_api.wait_for(flooder.says(Catalogs().translator("en").gettext(SLOW_DOWN)), since=since)
+        await asyncio.sleep(4.0)  # the admitted ones finish, slowly
+        bot_api.slow_chats.clear()
+        to_flooder = [c for c in bot_api.calls[since:]
+                      if c.method == "sendMessage" and int(c.params["chat_id"]) == 66]
+
+    assert max(waits) < 1.5, f"the calm user waited {waits}"
+    notices = [c for c in to_flooder if c.params["text"] == SLOW_DOWN]
+    assert len(notices) == 1
+    # 100 messages in about 1.5 s: the burst of 10 and about one a second after it are read.
+    assert 10 <= len(to_flooder) - len(notices) <= 2 * 14, len(to_flooder)
+    with sqlite3.connect(settings.database) as db:
+        names = dict(db.execute("SELECT s.user_id, a.value FROM answers a JOIN submissions s "
+                                "ON s.id = a.submission_id WHERE a.question_id = 'org_name'").fetchall())
+    assert names == {66: '"Nachricht 0"', 77: '"Verein Ruhig e.V."'}  # in order: the first was the answer
