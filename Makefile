@@ -8,7 +8,7 @@ LANGUAGES := $(filter-out messages.pot staff.pot,$(LANGUAGES))
 # The staff side (digest, staff commands) speaks the office's languages only.
 STAFF_LANGUAGES := $(patsubst locales/%/LC_MESSAGES/staff.po,%,$(wildcard locales/*/LC_MESSAGES/staff.po))
 
-.PHONY: run test lint catalogs extract update compile check-catalogs new-language
+.PHONY: run test lint bench catalogs extract update compile check-catalogs new-language
 
 $(BIN)/msobot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(BIN)/msobot
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The benchmark of issue 6 (several minutes; `make bench BENCH=--quick` for a smoke run).
+bench: $(BIN)/msobot
+	$(BIN)/python -m bench $(BENCH)
 
 lint: $(BIN)/msobot
 	$(BIN)/ruff check .

@@ -1,0 +1,125 @@
+"""`python -m bench` (or `make bench`): the three measurements of issue 6, one table.
+
+Each part runs in a process of its own, so its peak memory is its own. `--quick` runs a
+tenth of the size (a smoke run: the figures are not comparable with the goals); `--part N`
+runs one part here and prints its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from bench.report import Row, at_least, at_most, info, machine, table
+
+
+@dataclass(frozen=True)
+class Size:
+    msos: int = 2000  # part 1: MSOs filling in the questionnaire at once
+    concurrency: int = 1  # part 1: updates in flight (more only queue: the work is CPU-bound)
+    pushes: int = 1000  # part 2
+    chats: int = 200  # part 2: the pushes go to this many chats
+    staff_msos: int = 20_000  # part 3
+    answers: int = 400_000
+    workshops: int = 2000
+
+
+FULL = Size()
+QUICK = Size(msos=200, pushes=200, chats=40, staff_msos=2000, answers=40_000, workshops=200)
+
+
+async def conversation(size: Size) -> list[Row]:
+    from bench import conversation
+
+    result = await conversation.run(size.msos, concurrency=size.concurrency)
+    ours, echo = result.ours, result.echo
+    part = "1 conversation"
+    return [
+        info(part, "MSOs / completed questionnaires", result.completed),
+        at_most(part, "errors logged", result.errors, 1, ""),
+        at_least(part, "updates per second", ours["per_second"], 1000, "/s"),
+        info(part, "echo bot, same harness", echo["per_second"], "/s"),
+        at_least(part, "ratio to the echo bot", ours["per_second"] / echo["per_second"], 0.5, "", 2),
+        info(part, "p50 latency", ours["p50_ms"], "ms", 1),
+        info(part, "p95 latency", ours["p95_ms"], "ms", 1),
+        at_most(part, "p99 latency", ours["p99_ms"], 20, "ms", 1),
+        info(part, "echo p99 latency", echo["p99_ms"], "ms", 2),
+        info(part, "peak memory", result.peak_mb, "MB"),
+    ]
+
+
+async def delivery(size: Size) -> list[Row]:
+    from bench import delivery
+
+    result = await delivery.run(size.pushes, size.chats)
+    part = "2 push delivery"
+    return [
+        info(part, f"pushes to {result.chats} chats", result.pushes),
+        at_least(part, "messages per second", result.rate, 28, "/s", 1),
+        info(part, "429 answers received", result.too_fast),
+        at_most(part, "duplicates", result.duplicates, 1, ""),
+        at_most(part, "lost", result.lost, 1, ""),
+        info(part, "peak memory", result.peak_mb, "MB"),
+    ]
+
+
+async def staff(size: Size) -> list[Row]:
+    from bench import staff_scale
+
+    result = await staff_scale.run(size.staff_msos, size.answers, size.workshops)
+    part = "3 staff side"
+    return [
+        info(part, "MSOs", result.size.msos),
+        info(part, "completed questionnaires", result.size.completed),
+        info(part, "answers", result.size.answers),
+        info(part, "workshops", result.size.workshops),
+        at_most(part, "weekly digest (figures, text, chart)", result.digest_seconds, 2, "s", 2),
+        at_most(part, "match all MSOs to a new workshop", result.matching_seconds, 1, "s", 2),
+        info(part, "MSOs the new workshop was queued for", result.pushed),
+        at_most(part, "peak memory", result.peak_mb, 300, "MB"),
+    ]
+
+
+PARTS = {1: conversation, 2: delivery, 3: staff}
+
+
+def run_part(number: int, size: Size) -> list[Row]:
+    logging.basicConfig(level=logging.WARNING)
+    return asyncio.run(PARTS[number](size))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the size: a smoke run")
+    parser.add_argument("--part", type=int, choices=sorted(PARTS), help="run only this part, in this process")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (with --part)")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    if args.part is not None:
+        measured = run_part(args.part, size)
+        print(json.dumps([r.as_dict() for r in measured]) if args.json else table(measured))
+        return 0
+    print(f"MSO Assistant benchmark{' (quick: not comparable with the goals)' if args.quick else ''}; "
+          f"{machine()}", flush=True)
+    rows: list[Row] = []
+    for number in sorted(PARTS):
+        began = time.monotonic()
+        command = [sys.executable, "-m", "bench", "--part", str(number), "--json"] + (["--quick"] if args.quick else [])
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return done.returncode
+        rows += [Row.from_dict(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
+        print(f"part {number} took {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+    print(table(rows), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
