@@ -1,13 +1,18 @@
-"""`msobot check`: the questionnaire file and every catalog, with messages that say where."""
+"""`msobot check`: the questionnaire file, every catalog, and the change against the version
+the database last ran with, with messages that say where."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
 from bot.i18n import SOURCE_LANGUAGE, Catalogs
 from bot.questionnaire import Problem, Questionnaire, QuestionnaireError, default_path, load
 from bot.settings import Settings
+from bot.storage import open_store
+from bot.storage.versions import VersionStore
+from bot.versioning import Review, review
 
 
 def translation_problems(questionnaire: Questionnaire, catalogs: Catalogs, file: str) -> list[Problem]:
@@ -39,6 +44,15 @@ def run_check(settings: Settings, file: Path | None) -> int:
         return 1
     catalogs = Catalogs(settings.locales_dir, default=settings.default_language)
     problems = translation_problems(questionnaire, catalogs, str(path))
+    if settings.database.exists():
+        result = asyncio.run(_review(settings, questionnaire))
+        if result.previous is not None and result.changes:
+            print(f"Changes since version {result.previous} in {settings.database}:")
+            for change in result.changes:
+                print(f"  {change}")
+        problems += [Problem(str(path), None if c.question == "*" else c.question, c.what) for c in result.problems]
+        if result.problems:
+            print("Stored answers would become unreadable: the bot will not start with this file.", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -48,3 +62,12 @@ def run_check(settings: Settings, file: Path | None) -> int:
     print(f"OK: {path}: questionnaire '{questionnaire.id}' version {questionnaire.version}, "
           f"{count} questions; languages: {', '.join(catalogs.languages)}")
     return 0
+
+
+async def _review(settings: Settings, questionnaire: Questionnaire) -> Review:
+    """Against the database the bot runs on: the version it last ran with, the stored answers."""
+    store = await open_store(settings.database)
+    try:
+        return await review(VersionStore(store), questionnaire)
+    finally:
+        await store.close()

@@ -7,6 +7,7 @@ same rules serve Telegram, the console and the export.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,12 @@ class Engine:
         self._order: list[tuple[Section, Question]] = list(questionnaire.questions())
         self._by_id = {q.id: (s, q) for s, q in self._order}
         self._choices = {q.id: questionnaire.choices(q) for _s, q in self._order}
+        # Earlier ids (renamed_from) -> current ones: stored answers keep the ids they were given.
+        self._renamed = {old: q.id for _s, q in self._order for old in q.renamed_from}
+        self._option_renamed = {q.id: {old: o.id for o in self._choices[q.id] for old in o.renamed_from}
+                                for _s, q in self._order}
+        self._earlier = {q.id: list(q.renamed_from) for _s, q in self._order if q.renamed_from}
+        self._any_renamed = bool(self._renamed) or any(self._option_renamed.values())
 
     # -- structure -------------------------------------------------------------------------
 
@@ -44,6 +51,46 @@ class Engine:
 
     def option(self, question: Question, option_id: str) -> Option | None:
         return next((o for o in self._choices[question.id] if o.id == option_id), None)
+
+    # -- versions --------------------------------------------------------------------------
+
+    def current_id(self, question_id: str | None) -> str | None:
+        """The question an id stored by any version is now; None when it was dropped."""
+        if question_id is None or question_id in self._by_id:
+            return question_id
+        return self._renamed.get(question_id)
+
+    def current(self, stored: Answers) -> Answers:
+        """Stored answers (of any version) as this version reads them: renamed questions and
+        options under their new ids, dropped questions left out (they stay in the database).
+        An answer given under the current id wins over one kept under an earlier id. (Values
+        need no check: `msobot check` refuses a version that cannot read a stored option.)"""
+        if not self._any_renamed:
+            return {q: v for q, v in stored.items() if q in self._by_id}
+        result: Answers = {}
+        for question_id, value in sorted(stored.items(), key=lambda item: item[0] in self._by_id):
+            current = self.current_id(question_id)
+            if current is not None:
+                result[current] = self._current_value(current, value)
+        return result
+
+    def stored_ids(self, question_ids: Iterable[str]) -> list[str]:
+        """The ids answers to these questions may be stored under: theirs and earlier ones."""
+        return sorted({i for q in question_ids for i in (q, *self._earlier.get(q, ()))})
+
+    def stored_options(self, question_id: str, option_ids: Iterable[str]) -> list[str]:
+        """The option ids stored answers may hold for these options: theirs and earlier ones."""
+        earlier = {new: [old for old, n in self._option_renamed.get(question_id, {}).items() if n == new]
+                   for new in option_ids}
+        return sorted({i for o, olds in earlier.items() for i in (o, *olds)})
+
+    def _current_value(self, question_id: str, value: Any) -> Any:
+        renamed = self._option_renamed[question_id]
+        if not renamed:
+            return value
+        if isinstance(value, list):
+            return list(dict.fromkeys(renamed.get(v, v) for v in value))
+        return renamed.get(value, value) if isinstance(value, str) else value
 
     # -- flow ------------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ from typing import Any, TextIO
 from bot.engine import Engine
 from bot.i18n import Translator
 from bot.questionnaire.model import Question, QuestionType
+from bot.questionnaire.versions import Definition, Shape
 from bot.storage import Store
+from bot.storage.versions import VersionStore
 
 
 def readable_value(t: Translator, engine: Engine, question: Question, value: Any) -> str:
@@ -30,12 +32,18 @@ def _label(t: Translator, engine: Engine, question: Question, option_id: str) ->
 
 
 async def table(store: Store, engine: Engine, t: Translator, tz: tzinfo) -> list[list[str]]:
+    """One column per question across versions: the current ones (answers given under an
+    earlier id of a renamed question in its column), then those that earlier versions had and
+    this one dropped, with the version each submission was started on in its own column."""
     _ = t.gettext
     questions = [q for _s, q in engine.questionnaire.questions()]
+    dropped = _dropped(engine, await VersionStore(store).all(engine.questionnaire.id))
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),
-              _("Completed"), _("Organisation")] + [_(q.text) for q in questions]
+              _("Completed"), _("Organisation")] + [_(q.text) for q in questions] + \
+             [f"{_(shape.text)} ({_('Questionnaire version')} {version})" for _id, shape, version in dropped]
     rows = [header]
-    for submission, user, organisation, answers in await store.export_rows():
+    for submission, user, organisation, stored in await store.export_rows():
+        answers = engine.current(stored)
         completed = submission.completed_at.astimezone(tz).isoformat(timespec="minutes") \
             if submission.completed_at else ""
         rows.append([
@@ -43,8 +51,28 @@ async def table(store: Store, engine: Engine, t: Translator, tz: tzinfo) -> list
             submission.started_at.astimezone(tz).isoformat(timespec="minutes"), completed,
             organisation or "",
             *(readable_value(t, engine, q, answers.get(q.id)) for q in questions),
+            *(_dropped_value(t, shape, stored.get(question_id)) for question_id, shape, _v in dropped),
         ])
     return rows
+
+
+def _dropped(engine: Engine, earlier: list[Definition]) -> list[tuple[str, Shape, str]]:
+    """Questions of earlier versions this one neither has nor reads (renamed_from), once each,
+    as the last version that had them describes them."""
+    found: dict[str, tuple[str, Shape, str]] = {}
+    for definition in earlier:
+        for question_id, shape in definition.questions.items():
+            if engine.current_id(question_id) is None:
+                found[question_id] = (question_id, shape, definition.version)
+    return list(found.values())
+
+
+def _dropped_value(t: Translator, shape: Shape, value: Any) -> str:
+    if value is None:
+        return ""
+    values = value if isinstance(value, list) else [value]
+    return "; ".join(t.gettext(shape.labels[v]) if isinstance(v, str) and v in shape.labels else str(v)
+                     for v in values)
 
 
 def write_csv(rows: list[list[str]], out: TextIO) -> None:

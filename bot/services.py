@@ -11,13 +11,15 @@ from bot.digest.service import DigestService
 from bot.engine import Engine
 from bot.i18n import STAFF_DOMAIN, Catalogs
 from bot.privacy import PrivacyService
-from bot.questionnaire import Questionnaire, load
+from bot.questionnaire import Questionnaire, default_path, load
 from bot.reminders import UnfinishedReminders
 from bot.settings import Settings
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store
+from bot.storage.versions import VersionStore
 from bot.suggestions import SuggestionService
 from bot.survey import SurveyService
+from bot.versioning import deploy
 
 
 @dataclass
@@ -53,8 +55,14 @@ def load_domain(settings: Settings) -> tuple[Questionnaire, Engine, Catalogs]:
 async def open_services(settings: Settings) -> Services:
     questionnaire, engine, catalogs = load_domain(settings)
     store = await open_store(settings.database)
-    async with store.transaction():
-        await store.forget_old_updates()
+    store.answer_view, store.question_view = engine.current, engine.current_id
+    try:
+        async with store.transaction():
+            await store.forget_old_updates()
+            await deploy(VersionStore(store), questionnaire, str(settings.questionnaire or default_path()))
+    except BaseException:
+        await store.close()
+        raise
     survey = SurveyService(store, engine, catalogs, settings.tz)
     suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
     suggestions.attach(survey)

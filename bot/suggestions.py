@@ -220,7 +220,7 @@ class SuggestionService:
                     if open_("partner", p.id) and (m := self.scorer.partner(profile, p)) is not None]
         introduced = await self.suggestions.introduced_with(profile.user_id)
         peers = []
-        for submission, answers in await self._networking_profiles():
+        for submission, answers in await self._networking_profiles(profile):
             if submission.user_id in introduced or not open_("peer", str(submission.user_id)):
                 continue
             match = self.scorer.peer(profile, build_profile(submission.user_id, answers, self.matching))
@@ -228,11 +228,20 @@ class SuggestionService:
                 peers.append(match)
         return pick(workshops, WORKSHOPS) + pick(partners, PARTNERS) + pick(peers, PEERS)
 
-    async def _networking_profiles(self) -> list[tuple[Submission, Answers]]:
-        if self.matching.networking is None:
+    async def _networking_profiles(self, profile: NeedProfile) -> list[tuple[Submission, Answers]]:
+        """Associations open to networking with experience in a topic this one needs: the
+        database picks them (reading every networking association took most of a completion's
+        time at 2,000 of them)."""
+        if self.matching.networking is None or self.matching.strengths is None:
             return []
+        needed = [topic for topic, level in profile.needs.items() if level > 0]
+        if not needed:
+            return []
+        engine, networking, strengths = self.engine, self.matching.networking, self.matching.strengths
         return await self.suggestions.completed_profiles(
-            self.matching.networking, "yes", questions=profile_questions(self.matching, Scorer.PEER_FIELDS))
+            only=(engine.stored_ids([networking]), engine.stored_options(networking, ["yes"])),
+            questions=engine.stored_ids(profile_questions(self.matching, Scorer.PEER_FIELDS)),
+            any_of=(engine.stored_ids([strengths]), engine.stored_options(strengths, needed)))
 
     async def _card(self, screens: SuggestionScreens, match: Match, row: SuggestionRow,
                     heading: str | None = None, known: Known | None = None) -> Screen | None:
@@ -444,7 +453,7 @@ class SuggestionService:
             offered = await self.suggestions.offered("workshop", [w.id for w in workshops])
             planned: list[tuple[int, Match]] = []
             for submission, answers in await self.suggestions.completed_profiles(
-                    questions=profile_questions(self.matching)):
+                    questions=self.engine.stored_ids(profile_questions(self.matching))):
                 user_id = submission.user_id
                 if user_id not in recipients:
                     continue

@@ -476,7 +476,7 @@ class SurveyService:
         return submission
 
     async def _save(self, turn: Turn, submission: Submission, question: Question, value: Any) -> None:
-        await self.store.save_answer(submission.id, question.id, value)
+        await self.store.save_answer(submission.id, question.id, value, question.renamed_from)
         await self.store.log_event("answer", submission.user_id, submission.id, question=question.id)
         if question.id == self.engine.questionnaire.organisation_name and isinstance(value, str):
             await self.store.set_organisation_name(submission.id, value)

@@ -8,6 +8,7 @@ be recomputed and gives the same counts (except for answers changed after the fa
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -151,8 +152,12 @@ class FigureSource:
         """Topic -> MSOs whose latest questionnaire completed before `cutoff` rates it big or urgent.
 
         Counted by SQLite: reading every answer into Python took two seconds at 20,000 MSOs."""
-        topic_of = {question: topic for topic, question in self.matching.needs.items()}
-        levels = [json.dumps(level) for level, value in self.matching.intensity.items() if value >= BIG]
+        engine = self.engine
+        topic_of = {stored: topic for topic, question in self.matching.needs.items()
+                    for stored in engine.stored_ids([question])}
+        big = [level for level, value in self.matching.intensity.items() if value >= BIG]
+        levels = sorted({json.dumps(option) for question in self.matching.needs.values()
+                         for option in engine.stored_options(question, big)})
         if not topic_of or not levels:
             return {}
         rows = await self.store.fetch_all(
@@ -162,7 +167,10 @@ class FigureSource:
             f"WHERE a.question_id IN ({','.join('?' * len(topic_of))}) "
             f"AND a.value IN ({','.join('?' * len(levels))}) GROUP BY a.question_id",
             _utc(cutoff), *topic_of, *levels)
-        return {topic_of[row["question_id"]]: int(row["n"]) for row in rows}
+        counts: Counter[str] = Counter()
+        for row in rows:  # a renamed question counts under its earlier id too
+            counts[topic_of[row["question_id"]]] += int(row["n"])
+        return dict(counts)
 
     async def _interest(self, upcoming: list[Workshop]) -> list[WorkshopInterest]:
         counts = await SuggestionStore(self.store).interest_counts("workshop")
@@ -186,8 +194,8 @@ class FigureSource:
     async def _free_texts(self, start: datetime, end: datetime) -> list[FreeText]:
         """Free-text answers of the period, without the ones that identify an association."""
         private = {self.engine.questionnaire.organisation_name, self.matching.contact}
-        questions = [q.id for _s, q in self.engine.questionnaire.questions()
-                     if q.type is QuestionType.TEXT and q.id not in private]
+        questions = self.engine.stored_ids(q.id for _s, q in self.engine.questionnaire.questions()
+                                           if q.type is QuestionType.TEXT and q.id not in private)
         if not questions:
             return []
         marks = ",".join("?" * len(questions))
@@ -199,6 +207,7 @@ class FigureSource:
         for row in rows:
             value = json.loads(row["value"])
             if isinstance(value, str) and value.strip():
-                texts.append(FreeText(question=row["question_id"], text=shorten(value),
+                question = self.engine.current_id(row["question_id"]) or row["question_id"]
+                texts.append(FreeText(question=question, text=shorten(value),
                                       at=datetime.fromisoformat(row["answered_at"])))
         return texts

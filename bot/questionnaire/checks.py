@@ -34,6 +34,7 @@ def problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
                                              condition.values(), seen_questions))
         seen_questions.add(question.id)
         found.extend((question.id, p) for p in _question_problems(questionnaire, question))
+    found.extend(_rename_problems(questionnaire))
     name_question = questionnaire.organisation_name
     if name_question is not None:
         target = next((q for _s, q in questionnaire.questions() if q.id == name_question), None)
@@ -41,6 +42,34 @@ def problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
             found.append((None, f"organisation_name '{name_question}' is not a text question"))
     if questionnaire.matching is not None:
         found.extend((None, f"matching: {p}") for p in _matching_problems(questionnaire, questionnaire.matching))
+    return found
+
+
+def _rename_problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
+    """`renamed_from` names ids that are gone, each claimed once: otherwise one stored answer
+    would be read as two."""
+    found: list[tuple[str | None, str]] = []
+    current = {q.id for _s, q in questionnaire.questions()}
+    claimed: dict[str, str] = {}
+    for _section, question in questionnaire.questions():
+        for old in question.renamed_from:
+            if old in current:
+                found.append((question.id, f"renamed_from '{old}' names a question that is still in the file"))
+            elif old in claimed:
+                found.append((question.id, f"renamed_from '{old}' is claimed by '{claimed[old]}' too"))
+            claimed[old] = question.id
+        options = questionnaire.choices(question)
+        ids = {o.id for o in options}
+        taken: dict[str, str] = {}
+        for option in options:
+            for old in option.renamed_from:
+                if old in ids:
+                    found.append((question.id, f"option '{option.id}': renamed_from '{old}' names an option "
+                                               "that is still there"))
+                elif old in taken:
+                    found.append((question.id, f"option '{option.id}': renamed_from '{old}' is claimed by "
+                                               f"'{taken[old]}' too"))
+                taken[old] = option.id
     return found
 
 

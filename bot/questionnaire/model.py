@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.i18n import N_
 
@@ -37,9 +37,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _listed(value: Any) -> Any:
+    """`renamed_from: old` and `renamed_from: [old, older]` both give a list."""
+    return [value] if isinstance(value, str) else value
+
+
 class Option(_Strict):
     id: OptionIdent
     label: Text
+    # Earlier ids of this option: stored answers keep the id they were given, and are read as
+    # this option. Several ids merge options.
+    renamed_from: Annotated[list[OptionIdent], BeforeValidator(_listed)] = Field(default_factory=list)
 
 
 YES_NO: tuple[Option, ...] = (
@@ -77,6 +85,8 @@ class Condition(_Strict):
 
 class Question(_Strict):
     id: Ident
+    # Earlier ids of this question (see Option.renamed_from).
+    renamed_from: Annotated[list[Ident], BeforeValidator(_listed)] = Field(default_factory=list)
     type: QuestionType
     text: Text
     hint: Text | None = None

@@ -180,4 +180,18 @@ async def _v4_privacy(db: aiosqlite.Connection) -> None:
         """)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy]
+async def _v5_questionnaire_versions(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- Every questionnaire version the bot has run with, so that the next one can be
+        -- compared with it (`msobot check`) before answers are read through it.
+        CREATE TABLE questionnaire_versions (
+            questionnaire_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            definition TEXT NOT NULL,            -- JSON: bot.questionnaire.versions.Definition
+            deployed_at TEXT NOT NULL,
+            PRIMARY KEY (questionnaire_id, version)
+        );
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions]

@@ -113,6 +113,10 @@ class Store:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._open = False  # a transaction is open: writes may wait for its COMMIT
+        # How the running questionnaire version reads stored answers and cursors (set by the
+        # services: `Engine.current`, `Engine.current_id`); stored rows are never rewritten.
+        self.answer_view: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
+        self.question_view: Callable[[str | None], str | None] = lambda question_id: question_id
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -260,7 +264,7 @@ class Store:
             "ORDER BY id DESC LIMIT 1", user_id)
         if row is None:
             return None
-        submission = Submission.model_validate(dict(row))
+        submission = self._submission(row)
         return submission, await self.answers(submission.id)
 
     async def organisation_name(self, user_id: int) -> str | None:
@@ -274,7 +278,7 @@ class Store:
     async def current_submission(self, user_id: int) -> Submission | None:
         row = await self._one(
             "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1", user_id)
-        return Submission.model_validate(dict(row)) if row else None
+        return self._submission(row) if row else None
 
     async def current_with_answers(self, user_id: int) -> tuple[Submission | None, dict[str, Any]]:
         """`current_submission` and its `answers` in one trip: every tap needs both."""
@@ -288,7 +292,7 @@ class Store:
         row, rows = await self.db.run(read)
         if row is None:
             return None, {}
-        return Submission.model_validate(dict(row)), {r["question_id"]: json.loads(r["value"]) for r in rows}
+        return self._submission(row), self.answer_view({r["question_id"]: json.loads(r["value"]) for r in rows})
 
     async def create_submission(self, user_id: int, questionnaire_id: str, version: str) -> Submission:
         now = self._now()
@@ -300,7 +304,11 @@ class Store:
             (user_id, org.lastrowid, questionnaire_id, version, now))
         row = await self._one("SELECT * FROM submissions WHERE id = ?", cursor.lastrowid)
         assert row is not None
-        return Submission.model_validate(dict(row))
+        return self._submission(row)
+
+    def _submission(self, row: Any) -> Submission:
+        submission = Submission.model_validate(dict(row))
+        return submission.model_copy(update={"cursor": self.question_view(submission.cursor)})
 
     async def set_cursor(self, submission_id: int, question_id: str | None) -> None:
         await self.write("UPDATE submissions SET cursor = ? WHERE id = ?", question_id, submission_id)
@@ -319,9 +327,14 @@ class Store:
     async def answers(self, submission_id: int) -> dict[str, Any]:
         rows = await self._all(
             "SELECT question_id, value FROM answers WHERE submission_id = ?", submission_id)
-        return {row["question_id"]: json.loads(row["value"]) for row in rows}
+        return self.answer_view({row["question_id"]: json.loads(row["value"]) for row in rows})
 
-    async def save_answer(self, submission_id: int, question_id: str, value: Any) -> None:
+    async def save_answer(self, submission_id: int, question_id: str, value: Any,
+                          earlier_ids: Sequence[str] = ()) -> None:
+        """A new answer replaces the one kept under an earlier id of the question (a version
+        renamed it), so one question never has two answers in one submission."""
+        for earlier in earlier_ids:
+            await self.write("DELETE FROM answers WHERE submission_id = ? AND question_id = ?", submission_id, earlier)
         await self.write(
             "INSERT INTO answers (submission_id, question_id, value, answered_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(submission_id, question_id) DO UPDATE SET value = excluded.value, "

@@ -106,18 +106,29 @@ class SuggestionStore:
 
     # -- associations to match against ------------------------------------------------------
 
-    async def completed_profiles(self, only_question: str | None = None, only_value: Any = None,
-                                 questions: Collection[str] | None = None) -> list[tuple[Submission, dict[str, Any]]]:
-        """Each user's latest completed submission with its answers (optionally filtered by one
-        answer; with `questions`, only the answers to those, e.g. what a need profile reads)."""
+    async def completed_profiles(self, only: tuple[Collection[str], Collection[Any]] | None = None,
+                                 questions: Collection[str] | None = None,
+                                 any_of: tuple[Collection[str], Collection[str]] | None = None,
+                                 ) -> list[tuple[Submission, dict[str, Any]]]:
+        """Each user's latest completed submission with its answers, as the running version
+        reads them. Filters name the stored ids (a question's earlier ids too): `only`, an
+        answer to one of these questions with one of these values; `any_of`, a multiple-choice
+        answer holding any of these options; `questions`, only the answers to those (what a
+        need profile reads)."""
         sql = ("SELECT s.* FROM submissions s JOIN users u ON u.id = s.user_id "
                "WHERE s.completed_at IS NOT NULL AND u.blocked_at IS NULL AND s.id = "
                "(SELECT MAX(id) FROM submissions t WHERE t.user_id = s.user_id AND t.completed_at IS NOT NULL)")
         params: list[Any] = []
-        if only_question is not None:
-            sql += " AND EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id AND a.question_id = ? " \
-                   "AND a.value = ?)"
-            params += [only_question, json.dumps(only_value)]
+        if only is not None:
+            ids, values = sorted(only[0]), [json.dumps(v) for v in only[1]]
+            sql += " AND EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id " \
+                   f"AND a.question_id IN ({_marks(ids)}) AND a.value IN ({_marks(values)}))"
+            params += [*ids, *values]
+        if any_of is not None:
+            ids, options = sorted(any_of[0]), sorted(any_of[1])
+            sql += " AND EXISTS (SELECT 1 FROM answers a, json_each(a.value) j WHERE a.submission_id = s.id " \
+                   f"AND a.question_id IN ({_marks(ids)}) AND j.value IN ({_marks(options)}))"
+            params += [*ids, *options]
         rows = await self.store.fetch_all(sql, *params)
         submissions = [Submission.model_validate(dict(r)) for r in rows]
         if not submissions:
@@ -130,7 +141,7 @@ class SuggestionStore:
         value = _Values()
         for row in await self.store.fetch_in(sql, [s.id for s in submissions], *wanted):
             answers[row["submission_id"]][row["question_id"]] = value(row["value"])
-        return [(s, answers[s.id]) for s in submissions]
+        return [(s, self.store.answer_view(answers[s.id])) for s in submissions]
 
     async def push_recipients(self) -> dict[int, str]:
         """Users who take messages about new offers, with their language."""
@@ -184,6 +195,10 @@ class _Values:
                 isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value)):
             self._known[text] = list(value) if isinstance(value, list) else value
         return value
+
+
+def _marks(values: Collection[Any]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _suggestion(row: Any) -> SuggestionRow:
