@@ -28,6 +28,7 @@ class Kind(StrEnum):
     INTRO = "I"  # number: introduction id; value: a (accept) or d (decline)
     PUSHES = "P"  # value: on or off
     STAFF = "Z"  # question: the staff flow's step; value: the choice
+    ROUND = "O"  # value: the round id of an invitation to answer again
 
 
 MAX_BYTES = 64
@@ -78,6 +79,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.INTRO: (True, False, True),
     Kind.PUSHES: (False, False, True),
     Kind.STAFF: (False, True, True),
+    Kind.ROUND: (False, False, True),
 }
 
 

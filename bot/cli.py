@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--chart", type=Path, help="with --print: also write the chart PNG to this file")
     commands.add_parser("purge", help="delete unfinished questionnaires older than MSOBOT_RETENTION_DAYS now "
                         "(the running bot does it daily)")
+    round_ = commands.add_parser("round", help="ask the associations again: survey rounds")
+    round_commands = round_.add_subparsers(dest="round_command", required=True)
+    open_ = round_commands.add_parser(
+        "open", help="open a new round and invite every association with a completed questionnaire once "
+        "(the running bot sends the invitations)")
+    open_.add_argument("--name", required=True, help="e.g. 2027")
     catalog = commands.add_parser("catalog", help="workshops and partner organisations")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     load = catalog_commands.add_parser(
@@ -65,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.output, args.format))
         if command == "digest":
             return asyncio.run(_digest(settings, args.send, args.chart))
+        if command == "round":
+            return asyncio.run(_open_round(settings, args.name))
         if command == "catalog":
             from bot.catalog.commands import import_command, list_command
             if args.catalog_command == "list":
@@ -158,6 +166,23 @@ async def _deliver_outbox(services: Any) -> int:
 def _write_bytes(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
+
+
+async def _open_round(settings: Settings, name: str) -> int:
+    from bot.services import open_services
+    services = await open_services(settings)
+    try:
+        opened = await services.rounds.open(name)
+    except ValueError as exc:
+        raise ConfigError(f"--name: {exc}") from exc
+    finally:
+        await services.close()
+    if opened is None:
+        print(f"A round named {name!r} exists already; nobody was invited again.", file=sys.stderr)
+        return 1
+    print(f"Round {opened.round.name!r} opened: {opened.invited} associations will be invited "
+          "(by the running bot, outside quiet hours).", file=sys.stderr)
+    return 0
 
 
 async def _export(settings: Settings, output: Path, format_: str) -> int:

@@ -6,6 +6,7 @@ Adapters (Telegram, console) only lay these out; they never compose texts themse
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -148,7 +149,10 @@ class Screens:
     # -- questions -------------------------------------------------------------------------
 
     def question(self, submission: Submission, question: Question, answers: Answers,
-                 draft: list[str] | None = None, error: InputError | None = None) -> Screen:
+                 draft: list[str] | None = None, error: InputError | None = None, previous: Any = ...) -> Screen:
+        """`previous`: the answer of the earlier round (a repeat), offered as the default."""
+        if previous is not ... and (question.id in answers or not self.engine.is_answer_valid(question, previous)):
+            previous = ...
         _ = self._
         position, total = self.engine.progress(question, answers)
         section = self.engine.section_of(question)
@@ -166,10 +170,15 @@ class Screens:
         current = answers.get(question.id, ...)
         if current is not ... and question.type in (QuestionType.TEXT, QuestionType.NUMBER):
             lines.append(_("Current answer: {answer}").format(answer=self.value(question, current)))
+        if previous is not ...:
+            lines.append(_("Last time you answered: {answer}").format(answer=self.value(question, previous)))
+            if draft is None and question.type is QuestionType.MULTI:
+                draft = list(previous or [])
         if error is not None:
             lines += ["", "⚠️ " + self.input_error(error)]
-        buttons = self._choice_buttons(submission, question, answers, draft)
-        buttons += self._navigation(submission, question, answers)
+        defaults = answers if previous is ... else {**answers, question.id: previous}
+        buttons = self._choice_buttons(submission, question, defaults, draft)
+        buttons += self._navigation(submission, question, defaults)
         expects_text = question.type in (QuestionType.TEXT, QuestionType.NUMBER)
         return Screen(text="\n".join(lines), buttons=buttons, prompt=True, expects_text=expects_text)
 
@@ -330,6 +339,25 @@ class Screens:
         button = Button(label=("◀ " if self.t.rtl else "▶ ") + self._("Continue"),
                         action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text=text, buttons=[[button]])
+
+    def round_invitation(self, round_name: str, round_id: int, last_time: datetime, tz: Any) -> Screen:
+        """Sent once to each association with a completed questionnaire when staff open a round."""
+        _ = self._
+        text = _("The integration office is asking again ({round}): has anything changed since "
+                 "{date}? Your answers from last time are filled in, so it takes only a few minutes.").format(
+            round=self.t.isolate(round_name), date=self.t.isolate(self.t.date(last_time.astimezone(tz).date())))
+        return Screen(text=text, buttons=[[Button(label=_("Answer again"), role=Kind.ROUND,
+                                                  action=Action(Kind.ROUND, value=str(round_id)).encode())]])
+
+    def changes_since_last_time(self, changes: list[tuple[str, Question, Any, Any]]) -> Screen:
+        """(topic label, need question, level before, level now) of the topics whose need changed."""
+        _ = self._
+        if not changes:
+            return Screen(text=_("Your needs are the same as last time."))
+        lines = [_("What changed since last time:")]
+        lines += [f"• {_(topic)}: {self.value(question, before)} → {self.value(question, now)}"
+                  for topic, question, before, now in changes]
+        return Screen(text="\n".join(lines))
 
     def thanks(self) -> Screen:
         return Screen(text=self._(

@@ -13,6 +13,7 @@ from bot.i18n import STAFF_DOMAIN, Catalogs
 from bot.privacy import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.reminders import UnfinishedReminders
+from bot.rounds import RoundService
 from bot.settings import Settings
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store
@@ -35,11 +36,13 @@ class Services:
     staff: StaffService
     reminders: UnfinishedReminders
     privacy: PrivacyService
+    rounds: RoundService
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """The outbox worker's doorbell, rung after anything is queued."""
         self.suggestions.wake = wake
         self.digest.wake = wake
+        self.rounds.wake = wake
 
     async def close(self) -> None:
         await self.store.close()
@@ -77,5 +80,7 @@ async def open_services(settings: Settings) -> Services:
                                     settings.quiet_window())
     suggestions.composers["nudge"] = reminders.compose
     privacy = PrivacyService(survey, settings.retention_days)
+    rounds = RoundService(store, survey, suggestions.later)
+    staff.rounds = rounds
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy)
+                    privacy, rounds)

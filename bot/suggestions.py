@@ -87,7 +87,7 @@ class SuggestionService:
         self.outbox = OutboxStore(store)
         self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
 
-    def _later(self) -> datetime:
+    def later(self) -> datetime:
         """When an unsolicited message may go out: now, or after the quiet hours."""
         return quiet_hours_end(self.store.now(), self.tz, self.quiet)
 
@@ -390,7 +390,7 @@ class SuggestionService:
         request = peer_screens.introduction_request(
             introduction.id, await self.store.organisation_name(user.id), await self._district_of(user.id), topic)
         await self.outbox.enqueue(peer_id, peer_id, "introduction", screen_payload(request),
-                                  not_before=self._later(), about_user=user.id)
+                                  not_before=self.later(), about_user=user.id)
         done = screens.request_sent(text or screens.peer_text(topic, await self._district_of(peer_id)))
         if text is None:
             turn.outcome.messages.append(done)
@@ -419,7 +419,7 @@ class SuggestionService:
         await self.store.log_event("introduction_accepted" if accept else "introduction_declined", user.id,
                                    introduction=introduction.id)
         requester_screens = self.screens(requester.language)
-        later = self._later()
+        later = self.later()
         if not accept:
             turn.outcome.messages.append(screens.declined_by_you())
             await self.outbox.enqueue(requester.id, requester.id, "introduction",
@@ -446,7 +446,7 @@ class SuggestionService:
                 return pushed
             recipients = await self.suggestions.push_recipients()
             taken = await self.suggestions.interest_counts("workshop")
-            send_at = self._later()
+            send_at = self.later()
             # Everything read in a few queries for all associations at once, not per association:
             # with thousands of them, the trips to the database would add up to seconds.
             recent = await self.outbox.counts_since("push", now - timedelta(days=7))

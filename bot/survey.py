@@ -20,6 +20,7 @@ from bot.i18n import Catalogs
 from bot.questionnaire.model import Question, QuestionType
 from bot.screens import Edit, Outcome, Screen, Screens
 from bot.storage import Store, Submission, User
+from bot.storage.rounds import Round, RoundStore
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class SurveyService:
         self.catalogs = catalogs
         self.tz = tz
         self.on_completed: list[CompletionHook] = list(on_completed or [])
+        self.rounds = RoundStore(store)
         self.companions: list[Companion] = []
 
     # -- entry points ----------------------------------------------------------------------
@@ -270,6 +272,9 @@ class SurveyService:
             await self._consent(turn, action.value == "y")
         elif action.kind is Kind.DELETE:
             await self._delete(turn, action.value == "y")
+        elif action.kind is Kind.ROUND:
+            turn.outcome.source_closed = True
+            await self._start(turn)  # the invitation's button: the new round begins (or goes on)
         elif companion := next((c for c in self.companions if action.kind in c.kinds), None):
             await companion.press(turn, action)
         else:
@@ -389,13 +394,22 @@ class SurveyService:
         ticked.sort(key=order.index)
         await self.store.save_draft(submission.id, question.id, ticked)
         await self.store.set_cursor(submission.id, question.id)
-        turn.outcome.source = turn.screens.question(submission, question, answers, draft=ticked)
+        previous = (await self._previous(submission)).get(question.id, ...)
+        turn.outcome.source = turn.screens.question(submission, question, answers, draft=ticked, previous=previous)
 
     async def _ticked(self, submission: Submission, question: Question, answers: Answers) -> list[str]:
+        """What is ticked: the draft, else the answer, else (a new round) the answer of last time."""
         draft = await self.store.draft(submission.id, question.id)
         if draft is not None:
             return draft
-        return list(answers.get(question.id) or [])
+        if question.id in answers:
+            return list(answers[question.id] or [])
+        last = (await self._previous(submission)).get(question.id)
+        return list(last) if isinstance(last, list) and self.engine.is_answer_valid(question, last) else []
+
+    async def _previous(self, submission: Submission) -> Answers:
+        """The answers of the earlier round this questionnaire repeats (its defaults)."""
+        return await self.store.answers(submission.previous_id) if submission.previous_id else {}
 
     async def _done(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
@@ -428,8 +442,12 @@ class SurveyService:
 
     async def _keep(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:
-        if question.id not in answers:
-            turn.outcome.toast = turn.screens.no_longer_applies()
+        if question.id not in answers:  # a new round: keep the answer of last time
+            previous = await self._previous(submission)
+            if question.id not in previous or not self.engine.is_answer_valid(question, previous[question.id]):
+                turn.outcome.toast = turn.screens.no_longer_applies()
+                return
+            await self._answer_and_go_on(turn, submission, question, answers, previous[question.id])
             return
         await self.store.drop_draft(submission.id, question.id)
         turn.outcome.source = turn.screens.answered(question, answers[question.id])
@@ -453,27 +471,59 @@ class SurveyService:
         await self.store.complete(submission.id)
         await self.store.log_event("submission_completed", submission.user_id, submission.id)
         turn.outcome.messages.append(turn.screens.thanks())
+        if submission.previous_id is not None:
+            turn.outcome.messages.append(turn.screens.changes_since_last_time(
+                self.need_changes(await self._previous(submission), answers)))
         done = await self.store.current_submission(submission.user_id) or submission
         for companion in self.companions:
             await companion.completed(turn, done, dict(answers))
         for hook in self.on_completed:
             turn.after.append(functools.partial(hook, done, dict(answers)))
 
+    def need_changes(self, before: Answers, now: Answers) -> list[tuple[str, Question, Any, Any]]:
+        """The topics whose need level differs between two rounds' answers."""
+        matching = self.engine.questionnaire.matching
+        if matching is None:
+            return []
+        labels = {o.id: o.label for o in self.engine.questionnaire.option_sets.get(matching.topics, [])}
+        changes = []
+        for topic, question_id in matching.needs.items():
+            question = self.engine.question(question_id)
+            if question is None or question_id not in before or question_id not in now:
+                continue
+            if before[question_id] != now[question_id]:
+                changes.append((labels.get(topic, topic), question, before[question_id], now[question_id]))
+        return changes
+
     # -- shared steps ----------------------------------------------------------------------
 
     async def _submission_with_answers(self, user: User) -> tuple[Submission, Answers]:
         submission, answers = await self.store.current_with_answers(user.id)
-        if submission is None:
+        if submission is None or await self._new_round(submission) is not None:
             return await self._submission(user), {}
         return submission, answers
 
     async def _submission(self, user: User) -> Submission:
+        """The user's questionnaire: the latest one, or a new one when there is none yet or a
+        round opened after their last one was completed (its answers become the defaults)."""
         submission = await self.store.current_submission(user.id)
-        if submission is None:
+        new_round = await self._new_round(submission) if submission is not None else None
+        if submission is None or new_round is not None:
             questionnaire = self.engine.questionnaire
-            submission = await self.store.create_submission(user.id, questionnaire.id, questionnaire.version)
-            await self.store.log_event("submission_started", user.id, submission.id)
+            current = new_round or await self.rounds.latest()
+            previous = submission.id if submission is not None else None
+            submission = await self.store.create_submission(user.id, questionnaire.id, questionnaire.version,
+                                                            current.id if current else None, previous)
+            await self.store.log_event("submission_started", user.id, submission.id,
+                                       **({"round": current.name} if current else {}))
         return submission
+
+    async def _new_round(self, submission: Submission) -> Round | None:
+        """The round to start for a completed questionnaire from an earlier round, if any."""
+        if submission.completed_at is None:
+            return None
+        latest = await self.rounds.latest()
+        return latest if latest is not None and latest.id != submission.round_id else None
 
     async def _save(self, turn: Turn, submission: Submission, question: Question, value: Any) -> None:
         await self.store.save_answer(submission.id, question.id, value, question.renamed_from)
@@ -504,7 +554,8 @@ class SurveyService:
         await self.store.set_cursor(submission.id, question.id)
         draft = await self.store.draft(submission.id, question.id) \
             if question.type is QuestionType.MULTI else None
-        await self._prompt(turn, turn.screens.question(submission, question, answers, draft))
+        previous = (await self._previous(submission)).get(question.id, ...)
+        await self._prompt(turn, turn.screens.question(submission, question, answers, draft, previous=previous))
 
     async def _prompt(self, turn: Turn, screen: Screen) -> None:
         """Send a screen with live buttons; the previous live buttons are taken away."""

@@ -72,7 +72,8 @@ def _staff_command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, A
         chat = update.effective_chat
         if chat is None or not _staff_chat(update, context):
             return
-        await _show(update, context, await context.services.staff.command(visitor(update), chat.id, name))
+        argument = " ".join(context.args or [])
+        await _show(update, context, await context.services.staff.command(visitor(update), chat.id, name, argument))
     return handle
 
 

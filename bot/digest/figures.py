@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,15 @@ class TopicNeed(BaseModel):
     @property
     def change(self) -> int:
         return self.now - self.before
+
+
+class TopicChange(BaseModel):
+    """Between an association's answers of the latest round and of the round before."""
+
+    topic: str
+    improved: int  # need rated lower than last time
+    same: int
+    worse: int
 
 
 class WorkshopInterest(BaseModel):
@@ -70,6 +80,8 @@ class DigestFigures(BaseModel):
     introductions_accepted: int = 0
     languages: dict[str, int] = Field(default_factory=dict)  # MSOs per chosen language, most first
     free_texts: list[FreeText] = Field(default_factory=list)  # newest first
+    round_name: str | None = None  # the latest survey round, if staff opened one
+    round_changes: list[TopicChange] = Field(default_factory=list)  # topics in questionnaire order
 
 
 def _utc(value: datetime) -> str:
@@ -118,7 +130,39 @@ class FigureSource:
         await self._introductions(figures, start, end)
         figures.languages = await self._languages(end)
         figures.free_texts = await self._free_texts(start, end)
+        figures.round_name, figures.round_changes = await self.round_changes()
         return figures
+
+    async def round_changes(self) -> tuple[str | None, list[TopicChange]]:
+        """Per topic: associations whose need improved, stayed or got worse from their answers
+        before the latest round to their completed answers in it."""
+        latest = await self.store.fetch_one("SELECT id, name FROM rounds ORDER BY id DESC LIMIT 1")
+        if latest is None:
+            return None, []
+        pairs = await self.store.fetch_all(
+            "SELECT s.id, s.previous_id FROM submissions s WHERE s.round_id = ? AND s.completed_at IS NOT NULL "
+            "AND s.previous_id IS NOT NULL AND s.id = (SELECT MAX(t.id) FROM submissions t "
+            "WHERE t.user_id = s.user_id AND t.round_id = s.round_id AND t.completed_at IS NOT NULL)", latest["id"])
+        ids = [i for r in pairs for i in (r["id"], r["previous_id"])]
+        questions = self.engine.stored_ids(self.matching.needs.values())
+        stored: dict[int, dict[str, Any]] = {i: {} for i in ids}
+        for row in await self.store.fetch_in(
+                "SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks}) "
+                f"AND question_id IN ({','.join('?' * len(questions))})", ids, *questions):
+            stored[row["submission_id"]][row["question_id"]] = json.loads(row["value"])
+        changes = []
+        for topic, question in self.matching.needs.items():
+            counts = Counter[str]()
+            for pair in pairs:
+                before = self.engine.current(stored[pair["previous_id"]]).get(question)
+                now = self.engine.current(stored[pair["id"]]).get(question)
+                if before is None or now is None:
+                    continue
+                was, is_ = self.matching.intensity.get(before, 0), self.matching.intensity.get(now, 0)
+                counts["improved" if is_ < was else "worse" if is_ > was else "same"] += 1
+            changes.append(TopicChange(topic=topic, improved=counts["improved"], same=counts["same"],
+                                       worse=counts["worse"]))
+        return str(latest["name"]), changes
 
     async def _submissions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
         rows = await self.store.fetch_all(

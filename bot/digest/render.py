@@ -81,6 +81,13 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
     needs = [_("Needs by topic (associations rating the need big or urgent)")]
     ranked = [n for n in figures.needs if n.now or n.before]
     needs += [f"{i}. {_need_line(v, n)}" for i, n in enumerate(ranked, 1)] or ["• " + _("No needs reported yet.")]
+    if figures.round_name is not None:
+        needs += ["", _("Since the round before “{round}” (associations that answered both)").format(
+            round=figures.round_name)]
+        needs += ["• " + _("{topic}: {improved} better, {same} the same, {worse} worse").format(
+            topic=v.topic(c.topic), improved=v.n(c.improved), same=v.n(c.same), worse=v.n(c.worse))
+            for c in figures.round_changes if c.improved or c.same or c.worse] \
+            or ["• " + _("No association has answered the new round yet.")]
     uncovered = [_("Uncovered needs: no workshop in the next eight weeks")]
     uncovered += ["• " + ngettext("{topic}: {count} association", "{topic}: {count} associations", n.now).format(
         topic=v.topic(n.topic), count=v.n(n.now)) for n in figures.uncovered] \

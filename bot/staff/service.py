@@ -8,6 +8,7 @@ the data is revealed, not even whether the command exists.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -27,6 +28,7 @@ from bot.engine import Engine
 from bot.export import table, write_csv, xlsx_bytes
 from bot.i18n import N_
 from bot.outbox import screen_payload
+from bot.rounds import RoundService
 from bot.screens import Document, Outcome, Screen
 from bot.staff.workshop_flow import WorkshopFlow, button, rows
 from bot.storage import Store
@@ -38,7 +40,7 @@ from bot.survey import SurveyService, Visitor, run_after_commit
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "cancel")
+STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "cancel")
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -47,6 +49,7 @@ STAFF_MENU = [
     ("msos", N_("Associations and their progress")),
     ("workshop", N_("Add a workshop")),
     ("broadcast", N_("Message to associations")),
+    ("round", N_("Ask the associations again: /round 2027")),
     ("cancel", N_("Cancel the current step")),
 ]
 BROADCAST_LIMIT = 3000
@@ -77,6 +80,7 @@ class StaffService:
         self.data = StaffStore(store)
         self.catalog = CatalogStore(store)
         self.outbox = OutboxStore(store)
+        self.rounds: RoundService | None = None  # set by the services (it needs the survey's screens)
         self.flow = WorkshopFlow(voice, self._topics(), self._districts(), self._languages())
 
     def sheet_title(self) -> str:
@@ -108,14 +112,33 @@ class StaffService:
 
     # -- entry points (adapters) ------------------------------------------------------------
 
-    async def command(self, visitor: Visitor, chat_id: int, name: str) -> Outcome:
+    async def command(self, visitor: Visitor, chat_id: int, name: str, argument: str = "") -> Outcome:
         if not self.is_staff(visitor.user_id):
             return await self.refuse(visitor, name)
-        handler = {
+        handlers: dict[str, Callable[[StaffTurn], Awaitable[None]]] = {
             "digest": self._digest, "stats": self._stats, "export": self._export, "msos": self._msos,
             "workshop": self._start_workshop, "broadcast": self._start_broadcast, "cancel": self._cancel,
-        }[name]
-        return await self._run(visitor, chat_id, handler)
+            "round": functools.partial(self._open_round, argument=argument),
+        }
+        return await self._run(visitor, chat_id, handlers[name])
+
+    async def _open_round(self, turn: StaffTurn, argument: str) -> None:
+        name = " ".join(argument.split())
+        if not name or len(name) > 40:
+            self._say(turn, self._("Send /round with the name of the new round (at most 40 characters), "
+                                   "e.g. /round 2027."))
+            return
+        assert self.rounds is not None
+        opened = await self.rounds.open_here(name)
+        if opened is None:
+            self._say(turn, self._("A round named “{name}” exists already; nobody was invited again.").format(
+                name=name))
+            return
+        turn.after.append(self.rounds.ring)
+        self._say(turn, self.v.t.ngettext(
+            "Round “{name}” is open: {count} association will be invited to answer again.",
+            "Round “{name}” is open: {count} associations will be invited to answer again.",
+            opened.invited).format(name=name, count=self.v.n(opened.invited)))
 
     async def press(self, visitor: Visitor, chat_id: int, data: str | None) -> Outcome:
         if not self.is_staff(visitor.user_id):

@@ -194,4 +194,21 @@ async def _v5_questionnaire_versions(db: aiosqlite.Connection) -> None:
         """)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions]
+async def _v6_rounds(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- The office asks the same associations again (a round a year); each round is its own
+        -- submission, the earlier ones stay untouched. Submissions before the first round
+        -- opened belong to no round.
+        CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            opened_at TEXT NOT NULL
+        );
+        ALTER TABLE submissions ADD COLUMN round_id INTEGER REFERENCES rounds(id);
+        -- The submission whose answers this one offers as defaults.
+        ALTER TABLE submissions ADD COLUMN previous_id INTEGER REFERENCES submissions(id) ON DELETE SET NULL;
+        """)
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
+                               _v6_rounds]

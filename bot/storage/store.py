@@ -40,6 +40,8 @@ class Submission(BaseModel):
     started_at: datetime
     completed_at: datetime | None
     cursor: str | None
+    round_id: int | None = None
+    previous_id: int | None = None  # the submission of an earlier round whose answers are defaults
 
 
 Params = tuple[Any, ...]
@@ -294,14 +296,15 @@ class Store:
             return None, {}
         return self._submission(row), self.answer_view({r["question_id"]: json.loads(r["value"]) for r in rows})
 
-    async def create_submission(self, user_id: int, questionnaire_id: str, version: str) -> Submission:
+    async def create_submission(self, user_id: int, questionnaire_id: str, version: str,
+                                round_id: int | None = None, previous_id: int | None = None) -> Submission:
         now = self._now()
         org = await self.db.modify(
             "INSERT INTO organisations (created_by, created_at) VALUES (?, ?)", (user_id, now))
         cursor = await self.db.modify(
             "INSERT INTO submissions (user_id, organisation_id, questionnaire_id, "
-            "questionnaire_version, started_at) VALUES (?, ?, ?, ?, ?)",
-            (user_id, org.lastrowid, questionnaire_id, version, now))
+            "questionnaire_version, started_at, round_id, previous_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, org.lastrowid, questionnaire_id, version, now, round_id, previous_id))
         row = await self._one("SELECT * FROM submissions WHERE id = ?", cursor.lastrowid)
         assert row is not None
         return self._submission(row)

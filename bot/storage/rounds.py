@@ -1,0 +1,55 @@
+"""Survey rounds: the office asks the associations again; each round is its own submission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from bot.storage.store import Store
+
+
+class Round(BaseModel):
+    id: int
+    name: str
+    opened_at: datetime
+
+
+class Invitee(BaseModel):
+    user_id: int
+    language: str
+    submission_id: int  # their latest completed submission, whose answers become defaults
+    completed_at: datetime
+
+
+class RoundStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def open(self, name: str) -> Round | None:
+        """None when a round of that name exists already."""
+        changed = await self.store.db.modify(
+            "INSERT OR IGNORE INTO rounds (name, opened_at) VALUES (?, ?)", (name, self.store.now().isoformat()))
+        return await self.get(int(changed.lastrowid or 0)) if changed.rowcount == 1 else None
+
+    async def get(self, round_id: int) -> Round | None:
+        row = await self.store.fetch_one("SELECT * FROM rounds WHERE id = ?", round_id)
+        return Round.model_validate(dict(row)) if row else None
+
+    async def latest(self) -> Round | None:
+        row = await self.store.fetch_one("SELECT * FROM rounds ORDER BY id DESC LIMIT 1")
+        return Round.model_validate(dict(row)) if row else None
+
+    async def all(self) -> list[Round]:
+        return [Round.model_validate(dict(r)) for r in await self.store.fetch_all("SELECT * FROM rounds ORDER BY id")]
+
+    async def invitees(self, round_id: int) -> list[Invitee]:
+        """Everyone whose latest questionnaire is completed and from an earlier round, and who
+        has not blocked the bot."""
+        rows = await self.store.fetch_all(
+            "SELECT s.user_id, u.language, s.id AS submission_id, s.completed_at FROM submissions s "
+            "JOIN users u ON u.id = s.user_id WHERE u.blocked_at IS NULL AND u.consent_at IS NOT NULL "
+            "AND s.completed_at IS NOT NULL AND s.round_id IS NOT ? "
+            "AND s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id) ORDER BY s.user_id",
+            round_id)
+        return [Invitee.model_validate(dict(r)) for r in rows]
