@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,19 @@ import pytest
 
 from bot.actions import Kind
 from bot.cli import main
+from bot.i18n import Catalogs
 from bot.screens import Outcome, Screen
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.survey import Visitor
+from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.phone import Phone, role
+from tests.helpers.running import Processed, running_bot
 from tests.helpers.services import answer_current, answer_until_summary, button, live, onboard
+from tests.test_suggestions_e2e import NEEDY
+from tests.test_suggestions_e2e import complete as complete_on_phone
+
+STAFF_ID = 501
 
 DONE, HALFWAY, BLOCKED = Visitor(21, "en"), Visitor(22, "en"), Visitor(23, "en")
 
@@ -208,3 +217,30 @@ async def test_change_over_time_figures_match_a_hand_count(settings: Settings) -
         assert "• Public relations: 0 better, 1 the same, 1 worse" in digest
     finally:
         await services.close()
+
+
+async def test_over_telegram_staff_open_a_round_and_the_association_answers_again(
+        settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    member = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
+    tr = Catalogs().translator("tr")
+    async with running_bot(settings, bot_api, processed):
+        await complete_on_phone(member, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
+        since = len(bot_api.calls)
+        await staff.send("/round 2027")
+        invitation = await bot_api.wait_for(member.says("Uyum Bürosu yeniden soruyor (2027)"), since=since)
+        assert invitation.method == "sendMessage"
+        await member.tap(lambda d: d.startswith("O:"), message=member.bot_messages()[-1])
+        first = member.last().text
+        assert tr.gettext("What is the name of your association?") in first
+        assert tr.gettext("Last time you answered: {answer}").format(answer="Elternverein Oberbarmen e.V.") in first
+        await member.tap(role("K"))  # keep the name: the next question comes, with last time's answer
+        assert tr.gettext("Last time you answered: {answer}").split("{")[0] in member.last().text
+    with sqlite3.connect(settings.database) as db:
+        rounds = db.execute("SELECT round_id, previous_id, completed_at IS NOT NULL FROM submissions "
+                            "WHERE user_id = 1001 ORDER BY id").fetchall()
+        kept = db.execute("SELECT value FROM answers WHERE question_id = 'org_name' ORDER BY submission_id").fetchall()
+    assert rounds == [(None, None, 1), (1, 1, 0)]
+    assert [json.loads(v) for (v,) in kept] == ["Elternverein Oberbarmen e.V."] * 2
