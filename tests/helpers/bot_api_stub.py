@@ -135,25 +135,37 @@ class StubBotAPI:
                 return web.json_response({"ok": False, "error_code": 429, "description":
                                           f"Too Many Requests: retry after {wait}",
                                           "parameters": {"retry_after": wait}}, status=429)
-        self.calls.append(Call(method, params))
-        async with self._changed:
-            self._changed.notify_all()
         fault = self.faults.get(method)
+        handler = getattr(self, f"_api_{method}", None)
+        # A call becomes visible to waiting tests once its effect is stored (a sent message is
+        # in the chat), so a test woken by it never reads the chat a moment too early. A long
+        # poll, a fault and an unknown method are visible at once.
+        early = method == "getUpdates" or bool(fault) or handler is None
+        if early:
+            await self._record(method, params)
         if fault:
             status, body = fault.pop(0)
             return web.json_response(body, status=status)
-        handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
                                      status=404)
         try:
             result = await handler(params)
         except _ApiError as exc:
+            if not early:
+                await self._record(method, params)
             return web.json_response({"ok": False, "error_code": 400, "description": exc.args[0]},
                                      status=400)
+        if not early:
+            await self._record(method, params)
         if self.late_answers.get(method):
             await asyncio.sleep(self.late_answers[method].pop(0))
         return web.json_response({"ok": True, "result": result})
+
+    async def _record(self, method: str, params: dict[str, Any]) -> None:
+        self.calls.append(Call(method, params))
+        async with self._changed:
+            self._changed.notify_all()
 
     def _over_limit(self, chat_id: int) -> int:
         """Telegram's limits: 30 messages a second overall, one a second per chat (with 5% slack)."""
