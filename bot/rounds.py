@@ -20,6 +20,15 @@ from bot.survey import SurveyService
 log = logging.getLogger(__name__)
 
 
+NAME_LIMIT = 40
+
+
+def round_name(text: str) -> str | None:
+    """The name as staff typed it, spaces tidied; None when empty or too long."""
+    name = " ".join(text.split())
+    return name if 0 < len(name) <= NAME_LIMIT else None
+
+
 @dataclass(frozen=True)
 class Opened:
     round: Round
@@ -38,11 +47,11 @@ class RoundService:
 
     async def open(self, name: str) -> Opened | None:
         """None when a round of that name exists (each association is invited once a round)."""
-        name = " ".join(name.split())
-        if not name or len(name) > 40:
-            raise ValueError("a round name has 1 to 40 characters")
+        valid = round_name(name)
+        if valid is None:
+            raise ValueError(f"a round name has 1 to {NAME_LIMIT} characters")
         async with self.store.transaction():
-            opened = await self.open_here(name)
+            opened = await self.open_here(valid)
         if opened is not None:
             self.wake()
         return opened

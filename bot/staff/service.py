@@ -28,7 +28,7 @@ from bot.engine import Engine
 from bot.export import table, write_csv, xlsx_bytes
 from bot.i18n import N_
 from bot.outbox import screen_payload
-from bot.rounds import RoundService
+from bot.rounds import RoundService, round_name
 from bot.screens import Document, Outcome, Screen
 from bot.staff.workshop_flow import WorkshopFlow, button, rows
 from bot.storage import Store
@@ -123,8 +123,8 @@ class StaffService:
         return await self._run(visitor, chat_id, handlers[name])
 
     async def _open_round(self, turn: StaffTurn, argument: str) -> None:
-        name = " ".join(argument.split())
-        if not name or len(name) > 40:
+        name = round_name(argument)
+        if name is None:
             self._say(turn, self._("Send /round with the name of the new round (at most 40 characters), "
                                    "e.g. /round 2027."))
             return

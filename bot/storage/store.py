@@ -46,6 +46,12 @@ class Submission(BaseModel):
 
 Params = tuple[Any, ...]
 
+# Queries that run both on their own and inside a one-trip batch (`Connection.run`).
+CLAIM_UPDATE = "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)"
+USER = "SELECT * FROM users WHERE id = ?"
+LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
+ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
+
 
 class Changed(NamedTuple):
     rowcount: int
@@ -203,17 +209,14 @@ class Store:
 
     async def claim_update(self, update_id: int) -> bool:
         """False when this update was handled before (Telegram re-delivers after a crash)."""
-        changed = await self.db.modify(
-            "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)", (update_id, self._now()))
+        changed = await self.db.modify(CLAIM_UPDATE, (update_id, self._now()))
         return changed.rowcount == 1
 
     async def claim_and_read(self, update_id: int | None, user_id: int) -> tuple[bool, User | None]:
         """`claim_update` and `user` in one trip (with the BEGIN): how every update starts."""
         def claim(conn: sqlite3.Connection) -> tuple[bool, Any]:
-            claimed = update_id is None or conn.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)",
-                (update_id, self._now())).rowcount == 1
-            return claimed, conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone() if claimed else None
+            claimed = update_id is None or conn.execute(CLAIM_UPDATE, (update_id, self._now())).rowcount == 1
+            return claimed, conn.execute(USER, (user_id,)).fetchone() if claimed else None
 
         claimed, row = await self.db.run(claim)
         return claimed, User.model_validate(dict(row)) if row else None
@@ -226,7 +229,7 @@ class Store:
     # -- users -----------------------------------------------------------------------------
 
     async def user(self, user_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE id = ?", user_id)
+        row = await self._one(USER, user_id)
         return User.model_validate(dict(row)) if row else None
 
     async def set_language(self, user_id: int, language: str) -> None:
@@ -278,17 +281,14 @@ class Store:
     # -- submissions -----------------------------------------------------------------------
 
     async def current_submission(self, user_id: int) -> Submission | None:
-        row = await self._one(
-            "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1", user_id)
+        row = await self._one(LATEST_SUBMISSION, user_id)
         return self._submission(row) if row else None
 
     async def current_with_answers(self, user_id: int) -> tuple[Submission | None, dict[str, Any]]:
         """`current_submission` and its `answers` in one trip: every tap needs both."""
         def read(conn: sqlite3.Connection) -> tuple[Any, list[Any]]:
-            row = conn.execute("SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1",
-                               (user_id,)).fetchone()
-            rows = [] if row is None else conn.execute(
-                "SELECT question_id, value FROM answers WHERE submission_id = ?", (row["id"],)).fetchall()
+            row = conn.execute(LATEST_SUBMISSION, (user_id,)).fetchone()
+            rows = [] if row is None else conn.execute(ANSWERS, (row["id"],)).fetchall()
             return row, rows
 
         row, rows = await self.db.run(read)
@@ -328,8 +328,7 @@ class Store:
     # -- answers ---------------------------------------------------------------------------
 
     async def answers(self, submission_id: int) -> dict[str, Any]:
-        rows = await self._all(
-            "SELECT question_id, value FROM answers WHERE submission_id = ?", submission_id)
+        rows = await self._all(ANSWERS, submission_id)
         return self.answer_view({row["question_id"]: json.loads(row["value"]) for row in rows})
 
     async def save_answer(self, submission_id: int, question_id: str, value: Any,
