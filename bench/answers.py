@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from bot.engine import Answers, Engine
+from bot.questionnaire.engine import Answers, Engine
 from bot.questionnaire.model import Question, QuestionType
 
 NEED_LEVELS = (("none", 0.35), ("some", 0.30), ("big", 0.20), ("urgent", 0.15))

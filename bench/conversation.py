@@ -30,10 +30,10 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bench.answers import choose, user_language
 from bench.bot_api import TOKEN, StubRequest
 from bench.report import peak_memory_mb
-from bot.engine import Engine
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from bot.questionnaire import QuestionType
-from bot.settings import Settings
+from bot.questionnaire.engine import Engine
 
 TEXT, TAP = 0, 1
 Trace = list[tuple[int, int, str]]  # (TEXT or TAP, user id, text or callback data)
@@ -183,7 +183,8 @@ async def run_ours(directory: Path, msos: int, seed: int,
                    concurrency: int) -> tuple[Latencies, Trace, int, dict[str, int]]:
     """The questionnaire through the real Application; returns latencies, the update trace,
     how many questionnaires were completed, and the outbox's state at the end."""
-    from bot.catalog.service import SAMPLE, import_file
+    from bot.catalog.importer import SAMPLE
+    from bot.staff.catalog_import import import_file
     from bot.storage.outbox import OutboxStore
     from conversations.app import build_application
 
@@ -195,7 +196,7 @@ async def run_ours(directory: Path, msos: int, seed: int,
     await application.post_init(application)
     await application.start()
     services = application.bot_data["services"]
-    await import_file(services, SAMPLE)
+    await import_file(services.suggestions, SAMPLE)
     engine: Engine = services.engine
     offered = Catalogs().languages
     rng = random.Random(seed)

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.answers import full_answers, user_language
 from bot.catalog.model import Partner, Workshop
-from bot.engine import Engine
+from bot.questionnaire.engine import Engine
 from bot.storage import connect
 
 COMPLETED_SHARE = 0.6

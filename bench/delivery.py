@@ -21,9 +21,9 @@ from telegram.ext import ExtBot
 
 from bench.bot_api import TOKEN, Limits, StubRequest
 from bench.report import peak_memory_mb
-from bot.actions import Kind
+from bot.kernel.actions import Kind
+from bot.kernel.outcome import Button, Screen
 from bot.outbox import OutboxWorker, Parcel, parcel_from_payload, screen_payload
-from bot.screens import Button, Screen
 from bot.storage import Store, connect
 from bot.storage.outbox import OutboxRow, OutboxStore
 from conversations.transport import TelegramTransport

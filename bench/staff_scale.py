@@ -18,13 +18,12 @@ from pathlib import Path
 
 from bench.dataset import DatasetSize, create_schema, generate
 from bench.report import peak_memory_mb
-from bot.catalog.importer import read_catalog
+from bot.catalog.importer import SAMPLE, read_catalog, vocabulary
 from bot.catalog.model import Workshop
-from bot.catalog.service import SAMPLE, vocabulary
 from bot.digest.render import messages, sections
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from bot.services import load_domain, open_services
-from bot.settings import Settings
 from bot.storage.catalog import CatalogStore
 
 

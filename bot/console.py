@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.actions import Kind
+from bot.kernel.actions import Kind
+from bot.kernel.outcome import Button, Document, Outcome, Screen
 from bot.outbox import OutboxWorker, Parcel
-from bot.screens import Button, Document, Outcome, Screen
 from bot.services import Services
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}

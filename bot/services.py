@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from bot.digest.figures import FigureSource
 from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
-from bot.engine import Engine
-from bot.i18n import STAFF_DOMAIN, Catalogs
-from bot.privacy import PrivacyService
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.settings import Settings
+from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
-from bot.reminders import UnfinishedReminders
-from bot.rounds import RoundService
-from bot.settings import Settings
+from bot.questionnaire.deploy import deploy
+from bot.questionnaire.engine import Engine
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store
 from bot.storage.versions import VersionStore
-from bot.suggestions import SuggestionService
-from bot.survey import SurveyService
-from bot.versioning import deploy
+from bot.suggestions.service import SuggestionService
+from bot.survey.reminders import UnfinishedReminders
+from bot.survey.rounds import RoundService
+from bot.survey.service import SurveyService
 
 
 @dataclass

@@ -14,12 +14,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, JobQueue
 from telegram.request import BaseRequest
 
-from bot.i18n import N_
+from bot.kernel.i18n import N_
+from bot.kernel.settings import ConfigError, Settings
 from bot.outbox import OutboxWorker
 from bot.services import Services, load_domain, open_services
-from bot.settings import ConfigError, Settings
 from bot.staff.service import STAFF_MENU
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
 from conversations.throttle import Throttle, UserOrderedProcessor

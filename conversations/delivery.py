@@ -20,9 +20,9 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.screens import Outcome, Screen
-from bot.survey import SurveyService
-from bot.text import split_text
+from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.text import split_text
+from bot.survey.service import SurveyService
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096

@@ -16,11 +16,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.actions import Kind
-from bot.screens import Outcome
+from bot.kernel.actions import Kind
+from bot.kernel.outcome import Outcome
 from bot.services import Services
 from bot.staff.service import STAFF_COMMANDS
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import answer_tap, deliver
 

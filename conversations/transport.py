@@ -8,8 +8,8 @@ from telegram import InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.kernel.text import split_text
 from bot.outbox import Parcel, Rejected, RetryLater, Transient, Unconfirmed, Unreachable
-from bot.text import split_text
 from conversations.delivery import MESSAGE_LIMIT, keyboard, retry_after_seconds
 
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not found",

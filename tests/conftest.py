@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from tests.helpers.bot_api_stub import StubBotAPI
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import Action, Kind, parse
-from bot.engine import Engine
+from bot.kernel.actions import Action, Kind, parse
 from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
 
 
 def test_round_trip() -> None:

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog.importer import CatalogFileError, read_catalog
-from bot.catalog.service import SAMPLE, vocabulary
+from bot.catalog.importer import SAMPLE, CatalogFileError, read_catalog, vocabulary
 from bot.questionnaire import load
 from tests.test_cli import msobot
 

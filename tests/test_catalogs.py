@@ -12,7 +12,7 @@ from babel.messages.catalog import Message
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import FSI, PDI, Catalogs, default_locales_dir
+from bot.kernel.i18n import FSI, PDI, Catalogs, default_locales_dir
 
 LOCALES = default_locales_dir()
 LANGUAGES = sorted(p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
@@ -157,10 +157,10 @@ def test_dates_are_local_to_the_user_and_the_office_time_zone() -> None:
 
     from babel.dates import format_date
 
-    from bot.engine import Engine
     from bot.questionnaire import load
-    from bot.screens import Screens
+    from bot.questionnaire.engine import Engine
     from bot.storage import Submission
+    from bot.survey.screens import Screens
 
     catalogs = Catalogs()
     late_evening = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)  # already 3 November in Wuppertal

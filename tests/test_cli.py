@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.actions import Kind
-from bot.i18n import Catalogs
-from bot.survey import Visitor
+from bot.kernel.actions import Kind
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.survey.turns import Visitor
 from tests.helpers.services import answer_until_summary, button, make_service, onboard
 
 
@@ -57,14 +57,15 @@ async def test_export_writes_one_row_per_submission_with_readable_values(tmp_pat
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    de = Catalogs().translator("de")
+    de, office = Catalogs().translator("de"), Catalogs(domain=STAFF_DOMAIN).translator("de")
     header = rows[0]
-    assert header[:2] == [de.gettext("Submission"), de.gettext("Questionnaire version")]
+    assert header[:2] == ["Einsendung", "Fragebogenversion"]
+    assert header[:2] == [office.gettext("Submission"), office.gettext("Questionnaire version")]
     assert de.gettext("What is the name of your association?") in header
     assert len(rows) == 3
     by_column = [dict(zip(header, row, strict=True)) for row in rows[1:]]
-    assert by_column[0][de.gettext("Completed")] != "" and by_column[1][de.gettext("Completed")] == ""
-    assert by_column[0][de.gettext("Organisation")] == "Verein"
+    assert by_column[0][office.gettext("Completed")] != "" and by_column[1][office.gettext("Completed")] == ""
+    assert by_column[0][office.gettext("Organisation")] == "Verein"
     district = de.gettext("In which city district is your association based?")
     assert by_column[0][district] == "Elberfeld"
     communities = de.gettext("Which communities and languages does your association serve?")

@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.engine import Engine
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
 from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Question, QuestionType
 
 CATALOG = """\

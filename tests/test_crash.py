@@ -55,10 +55,10 @@ from typing import Any
 
 import pytest
 
-from bot.engine import Engine
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
 from bot.questionnaire import load
-from bot.screens import Screens
+from bot.questionnaire.engine import Engine
+from bot.survey.screens import Screens
 from tests.helpers.bot_process import BotProcess
 from tests.helpers.crash_stub import Trap, TrappingBotAPI
 from tests.helpers.scripted_user import HELP_MARK, Plan, ScriptedUser, View

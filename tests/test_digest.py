@@ -18,10 +18,10 @@ from bot.catalog.model import Workshop
 from bot.digest.figures import FigureSource
 from bot.digest.render import StaffVoice, messages, sections
 from bot.digest.service import DigestService, last_occurrence
-from bot.engine import Engine
-from bot.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.outbox import OutboxWorker, Parcel
 from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
 from bot.storage.catalog import CatalogStore
 from tests.helpers.fakes import Clock, Recorder

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine, InputError
 from bot.questionnaire import Questionnaire, load
+from bot.questionnaire.engine import Engine, InputError
 from bot.questionnaire.model import QuestionType
 
 

@@ -7,8 +7,8 @@ import asyncio
 import sqlite3
 import time
 
-from bot.i18n import Catalogs
-from bot.settings import Settings
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from conversations.throttle import Throttle, Verdict
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, option

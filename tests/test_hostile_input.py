@@ -37,13 +37,14 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.actions import Kind, parse
-from bot.catalog.service import SAMPLE, import_file
+from bot.catalog.importer import SAMPLE
+from bot.kernel.actions import Kind, parse
+from bot.kernel.settings import Settings
 from bot.outbox import OutboxWorker
 from bot.questionnaire.model import QuestionType
 from bot.services import Services
-from bot.settings import Settings
-from bot.survey import Visitor
+from bot.staff.catalog_import import import_file
+from bot.survey.turns import Visitor
 from conversations.app import build_application
 from conversations.context import BotApplication
 from conversations.handlers import COMMANDS
@@ -237,7 +238,7 @@ async def harness(settings: Settings, bot_api: StubBotAPI) -> AsyncIterator[Harn
     await worker.stop()
     await task
     services: Services = application.bot_data["services"]
-    await import_file(services, SAMPLE)  # workshops and partners, so completions bring suggestions
+    await import_file(services.suggestions, SAMPLE)  # workshops and partners, so completions bring suggestions
     harness = Harness(application, bot_api, services)
 
     async def observe(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.catalog.model import Partner, Workshop
-from bot.matching import NeedProfile, Scorer, build_profile, pick
-from bot.matching.scoring import Match, time_slot
+from bot.outbox.schedule import quiet_hours_end
 from bot.questionnaire import load
-from bot.suggestions import quiet_hours_end, reminder_time
+from bot.suggestions.calendar import reminder_time
+from bot.suggestions.matching import NeedProfile, Scorer, build_profile, pick
+from bot.suggestions.matching.scoring import Match, time_slot
 
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from bot.engine import Answers, Engine, InputError
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Screen
+from bot.kernel.text import split_text
 from bot.questionnaire import load
+from bot.questionnaire.engine import Answers, Engine, InputError
 from bot.questionnaire.model import Question, QuestionType
-from bot.screens import Screen, Screens
 from bot.storage import Submission
-from bot.text import split_text
+from bot.survey.screens import Screens
 
 MESSAGE_LIMIT = 4096
 ENGINE = Engine(load())

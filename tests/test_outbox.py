@@ -9,8 +9,8 @@ from pathlib import Path
 
 from telegram.ext import ExtBot
 
+from bot.kernel.outcome import Screen
 from bot.outbox import OutboxWorker, Parcel, parcel_from_payload, screen_payload
-from bot.screens import Screen
 from bot.storage import Store, connect
 from bot.storage.outbox import OutboxRow, OutboxStore
 from conversations.transport import TelegramTransport

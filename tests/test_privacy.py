@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.i18n import Catalogs
-from bot.logs import PAYLOAD_LOGGERS, Redactor, setup_logging
-from bot.privacy import PrivacyService
-from bot.settings import Settings
+from bot.kernel.i18n import Catalogs
+from bot.kernel.logs import PAYLOAD_LOGGERS, Redactor, setup_logging
+from bot.kernel.settings import Settings
+from bot.privacy.service import PrivacyService
 from bot.storage.outbox import OutboxStore
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.fakes import Clock
 from tests.helpers.phone import Phone

@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.outbox import OutboxWorker
-from bot.reminders import UnfinishedReminders
-from bot.survey import Visitor
+from bot.survey.reminders import UnfinishedReminders
+from bot.survey.turns import Visitor
 from tests.helpers.fakes import Clock, Recorder
 from tests.helpers.services import answer_current, live, make_service, onboard
 

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, option
 

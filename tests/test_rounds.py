@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot.actions import Kind
 from bot.cli import main
-from bot.i18n import Catalogs
-from bot.screens import Outcome, Screen
+from bot.kernel.actions import Kind
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.settings import Settings
 from bot.services import Services, open_services
-from bot.settings import Settings
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, role
 from tests.helpers.running import Processed, running_bot

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from bot.i18n import STAFF_DOMAIN, Catalogs
-from bot.settings import WEEKDAYS, Settings
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.settings import WEEKDAYS, Settings
 from bot.staff.service import STAFF_COMMANDS
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone

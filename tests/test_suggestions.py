@@ -11,17 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.catalog.model import Partner, Workshop
-from bot.engine import Engine
-from bot.i18n import Catalogs
-from bot.matching import build_profile
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Screen
 from bot.outbox import OutboxWorker, screen_payload
 from bot.questionnaire import load
-from bot.screens import Screen
+from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
 from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxStore
-from bot.suggestions import SuggestionService
-from bot.survey import SurveyService, Visitor
+from bot.suggestions.matching import build_profile
+from bot.suggestions.service import SuggestionService
+from bot.survey.service import SurveyService
+from bot.survey.turns import Visitor
 from tests.helpers.fakes import Clock, Recorder
 
 TZ = ZoneInfo("Europe/Berlin")

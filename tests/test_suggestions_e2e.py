@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.catalog.service import import_file
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from bot.services import open_services
-from bot.settings import Settings
+from bot.staff.catalog_import import import_file
 from tests.helpers.bot_api_stub import Call, StoredMessage, StubBotAPI
 from tests.helpers.phone import Phone, Plan, fill_in, role
 from tests.helpers.running import Processed, running_bot
@@ -64,7 +64,7 @@ async def import_catalog(settings: Settings, path: Path) -> dict[int, list[str]]
     """As `msobot catalog import` does, on a connection of its own."""
     services = await open_services(settings)
     try:
-        return (await import_file(services, path)).pushed
+        return (await import_file(services.suggestions, path)).pushed
     finally:
         await services.close()
 

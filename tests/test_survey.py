@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.actions import Kind
+from bot.kernel.actions import Kind
 from bot.storage import Submission
-from bot.survey import Visitor
+from bot.survey.turns import Visitor
 from tests.helpers.services import answer_current, answer_until_summary, button, live, make_service, onboard
 
 ALICE = Visitor(user_id=11, language_code="en")

@@ -11,9 +11,9 @@ import sqlite3
 
 import pytest
 
-from bot.i18n import FSI, PDI, Catalogs
+from bot.kernel.i18n import FSI, PDI, Catalogs
+from bot.kernel.settings import Settings
 from bot.questionnaire import load
-from bot.settings import Settings
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, option, role
 from tests.helpers.running import Processed, running_bot

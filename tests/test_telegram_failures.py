@@ -21,9 +21,9 @@ import pytest
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.i18n import Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from bot.outbox import OutboxWorker
-from bot.settings import Settings
 from bot.storage.outbox import OutboxStore
 from conversations.transport import TelegramTransport
 from tests.helpers.bot_api_stub import StoredMessage, StubBotAPI

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.text import split_text
+from bot.kernel.text import split_text
 
 
 def test_short_text_is_one_piece() -> None:

@@ -13,14 +13,16 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.export import table
+from bot.digest.render import StaffVoice
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.settings import Settings
 from bot.questionnaire import QuestionnaireError, default_path, load
 from bot.questionnaire.checks import problems as file_problems
 from bot.questionnaire.model import parse
 from bot.questionnaire.versions import Usage, definition, problems
 from bot.services import Services, open_services
-from bot.settings import Settings
-from bot.survey import Visitor
+from bot.staff.exports import table
+from bot.survey.turns import Visitor
 from tests.helpers.services import answer_current, answer_until_summary, live, onboard
 
 NEW_QUESTION = "Does your association have a website?"
@@ -154,7 +156,9 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
         assert (await services.digest.figures.needs_as_of(services.store.now())).get("bookkeeping") == 1
         # The export reads every version: one column per question, the dropped one last, and
         # the version each questionnaire was started on.
-        rows = await table(services.store, services.engine, services.catalogs.translator("en"), settings.tz)
+        english = StaffVoice(Catalogs(settings.locales_dir, domain=STAFF_DOMAIN).translator("en"),
+                             services.catalogs.translator("en"), services.engine, settings.tz)
+        rows = await table(services.store, english)
         header = rows[0]
         members = header.index("How many members does your association have?")
         role = header.index("What is your role in the association? (Questionnaire version 1)")

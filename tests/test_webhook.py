@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from conversations.app import build_application, webhook_options
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.running import bot_settings

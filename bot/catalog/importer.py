@@ -18,8 +18,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.catalog.model import Partner, Workshop
-from bot.i18n import is_locale
+from bot.kernel.i18n import is_locale
 from bot.questionnaire.loader import YamlLoader
+from bot.questionnaire.model import Questionnaire
+
+SAMPLE = Path(__file__).with_name("sample_wuppertal.yaml")  # the shipped Wuppertal sample
 
 
 @dataclass(frozen=True)
@@ -196,3 +199,13 @@ def _reference_problems(name: str, parsed: Parsed, known_partners: set[str]) -> 
             found.append(Problem(name, parsed.rows[("workshops", workshop.id)], workshop.id, "provider",
                                  f"unknown partner '{workshop.provider}' (add it under partners first)"))
     return found
+
+
+def vocabulary(questionnaire: Questionnaire) -> Vocabulary:
+    matching = questionnaire.matching
+    if matching is None:
+        return Vocabulary(frozenset(), frozenset())
+    topics = frozenset(o.id for o in questionnaire.option_sets.get(matching.topics, []))
+    district = next((q for _s, q in questionnaire.questions() if q.id == matching.district), None)
+    districts = frozenset(o.id for o in questionnaire.choices(district)) if district else frozenset()
+    return Vocabulary(topics, districts)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.catalog.model import Workshop
-from bot.engine import Engine
+from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore

@@ -8,9 +8,9 @@ from datetime import tzinfo
 from babel.dates import format_date, format_datetime
 
 from bot.digest.figures import DigestFigures, TopicNeed
-from bot.engine import Engine
-from bot.i18n import Translator
-from bot.text import split_text
+from bot.kernel.i18n import Translator
+from bot.kernel.text import split_text
+from bot.questionnaire.engine import Engine
 
 MESSAGE_LIMIT = 4096
 TOP_WORKSHOPS = 10

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from bot.digest.chart import needs_chart
 from bot.digest.figures import DigestFigures, FigureSource
 from bot.digest.render import StaffVoice, messages, sections
+from bot.kernel.outcome import Document, Screen
 from bot.outbox import screen_payload
-from bot.screens import Document, Screen
 from bot.storage import Store
 from bot.storage.outbox import OutboxStore
 

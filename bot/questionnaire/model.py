@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from bot.i18n import N_
+from bot.kernel.i18n import N_
 
 # Ids travel in Telegram's callback_data (64 bytes, together with an action and the
 # submission number), so they are short and plain.

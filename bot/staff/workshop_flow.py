@@ -15,10 +15,10 @@ from typing import Any
 from babel.dates import format_datetime
 from pydantic import ValidationError
 
-from bot.actions import Action, Kind
 from bot.catalog.model import Partner, Registration, Workshop
 from bot.digest.render import StaffVoice
-from bot.screens import Button, Screen
+from bot.kernel.actions import Action, Kind
+from bot.kernel.outcome import Button, Screen
 
 STEPS = ("title", "topics", "start", "end", "place", "address", "languages", "provider", "registration",
          "capacity", "cost", "preview")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.storage.store import Store
+from bot.storage.store import Store, Submission
 
 
 class Flow(BaseModel):
@@ -89,3 +89,19 @@ class StaffStore:
             "AND COALESCE((SELECT MAX(a.answered_at) FROM answers a WHERE a.submission_id = s.id), s.started_at) < ? "
             "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'nudge:' || s.id)", before)
         return [(int(r["user_id"]), int(r["id"])) for r in rows]
+
+    async def export_rows(self) -> list[tuple[Submission, str, str | None, dict[str, Any]]]:
+        """Every submission with its user's language, organisation name and answers, oldest first."""
+        rows = await self.store.fetch_all(
+            "SELECT s.*, u.language AS u_language, o.name AS org_name "
+            "FROM submissions s JOIN users u ON u.id = s.user_id "
+            "LEFT JOIN organisations o ON o.id = s.organisation_id ORDER BY s.id")
+        answers: dict[int, dict[str, Any]] = {}
+        for row in await self.store.fetch_all("SELECT submission_id, question_id, value FROM answers"):
+            answers.setdefault(row["submission_id"], {})[row["question_id"]] = json.loads(row["value"])
+        result = []
+        for row in rows:
+            data = dict(row)
+            submission = Submission.model_validate(data)
+            result.append((submission, data["u_language"], data["org_name"], answers.get(submission.id, {})))
+        return result

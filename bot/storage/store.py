@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiosqlite
 from pydantic import BaseModel
+
+from bot.storage.connection import Connection
 
 Clock = Callable[[], datetime]
 
@@ -44,73 +46,12 @@ class Submission(BaseModel):
     previous_id: int | None = None  # the submission of an earlier round whose answers are defaults
 
 
-Params = tuple[Any, ...]
-
 # Queries that run both on their own and inside a one-trip batch (`Connection.run`).
 CLAIM_UPDATE = "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)"
 USER = "SELECT * FROM users WHERE id = ?"
 LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
 ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
 
-
-class Changed(NamedTuple):
-    rowcount: int
-    lastrowid: int | None
-
-
-class Connection:
-    """The aiosqlite connection as the storage modules use it: writes the store has put off
-    (`Store.write`) go to the database first, in the same trip, so every statement still runs
-    in the order the code gave it.
-
-    Each call to aiosqlite is a trip to its database thread and back (about 0.1-0.25 ms here,
-    where SQLite itself answers a small query in 10 µs); putting off the writes of a unit of
-    work and sending them with its COMMIT halves the trips of a typical answer."""
-
-    def __init__(self, raw: aiosqlite.Connection) -> None:
-        self.raw = raw
-        self.pending: list[tuple[str, Params]] = []
-
-    async def run(self, work: Callable[[sqlite3.Connection], Any] | None = None) -> Any:
-        """The pending statements, then `work` on the raw sqlite3 connection, in one trip."""
-        pending, self.pending = self.pending, []
-        if not pending and work is None:
-            return None
-
-        def batch(conn: sqlite3.Connection) -> Any:
-            for sql, params in pending:
-                conn.execute(sql, params)
-            return work(conn) if work is not None else None
-
-        # aiosqlite's own methods run their work on its thread this way; there is no public
-        # call for several statements with parameters in one trip.
-        return await self.raw._execute(batch, self.raw._conn)  # type: ignore[no-untyped-call]
-
-    async def modify(self, sql: str, parameters: Sequence[Any] = ()) -> Changed:
-        """A write whose effect the caller reads (rows changed, new row id), in one trip with
-        the pending ones."""
-        def change(conn: sqlite3.Connection) -> Changed:
-            cursor = conn.execute(sql, parameters)
-            return Changed(cursor.rowcount, cursor.lastrowid)
-
-        return await self.run(change)  # type: ignore[no-any-return]
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        await self.run()
-        return await self.raw.execute(sql, parameters)
-
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
-        await self.run()
-        return await self.raw.executemany(sql, parameters)
-
-    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        if not self.pending:
-            return list(await self.raw.execute_fetchall(sql, parameters))
-        return await self.run(lambda conn: conn.execute(sql, parameters).fetchall())  # type: ignore[no-any-return]
-
-    async def close(self) -> None:
-        await self.run()
-        await self.raw.close()
 
 
 class Store:
@@ -365,23 +306,3 @@ class Store:
         await self.write(
             "INSERT INTO events (at, user_id, submission_id, kind, data) VALUES (?, ?, ?, ?, ?)",
             self._now(), user_id, submission_id, kind, json.dumps(data, ensure_ascii=False))
-
-    async def export_rows(self) -> list[tuple[Submission, User, str | None, dict[str, Any]]]:
-        """Every submission with its user, organisation name and answers, oldest first."""
-        rows = await self._all(
-            "SELECT s.*, u.language AS u_language, u.consent_at AS u_consent_at, "
-            "u.created_at AS u_created_at, u.prompt_ref AS u_prompt_ref, o.name AS org_name "
-            "FROM submissions s JOIN users u ON u.id = s.user_id "
-            "LEFT JOIN organisations o ON o.id = s.organisation_id ORDER BY s.id")
-        answers: dict[int, dict[str, Any]] = {}
-        for row in await self._all("SELECT submission_id, question_id, value FROM answers"):
-            answers.setdefault(row["submission_id"], {})[row["question_id"]] = json.loads(row["value"])
-        result = []
-        for row in rows:
-            data = dict(row)
-            submission = Submission.model_validate(data)
-            user = User(id=data["user_id"], language=data["u_language"],
-                        consent_at=data["u_consent_at"], created_at=data["u_created_at"],
-                        prompt_ref=data["u_prompt_ref"])
-            result.append((submission, user, data["org_name"], answers.get(submission.id, {})))
-        return result

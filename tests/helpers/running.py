@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 from telegram.request import BaseRequest
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from conversations.app import build_application
 from conversations.context import BotApplication
 from tests.helpers.bot_api_stub import StubBotAPI

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.engine import Engine
+from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import QuestionType
-from bot.screens import Screens
+from bot.survey.screens import Screens
 from tests.helpers.bot_api_stub import StoredMessage
 from tests.helpers.crash_stub import TrappingBotAPI
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.actions import Kind
-from bot.engine import Engine
-from bot.i18n import Catalogs
+from bot.kernel.actions import Kind
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Button, Outcome, Screen
 from bot.questionnaire import load
-from bot.screens import Button, Outcome, Screen
+from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
-from bot.survey import SurveyService, Visitor
+from bot.survey.service import SurveyService
+from bot.survey.turns import Visitor
 
 
 async def make_service(path: Path) -> SurveyService:

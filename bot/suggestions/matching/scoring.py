@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.catalog.model import Partner, Workshop
-from bot.matching.profile import NeedProfile
+from bot.suggestions.matching.profile import NeedProfile
 
 # Points per part; a person can redo the sum from the reasons.
 TOPIC = 10  # per intensity step (some 1, big 2, urgent 3) of the best-fitting topic

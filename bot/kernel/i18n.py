@@ -36,7 +36,7 @@ def N_(message: str) -> str:
 
 def default_locales_dir() -> Path:
     """Catalogs bundled in the wheel, or the source tree's `locales/` in a checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # bot/
     bundled = package / "_locales"
     return bundled if bundled.is_dir() else package.parent / "locales"
 

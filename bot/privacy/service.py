@@ -12,10 +12,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.export import readable_value
-from bot.screens import Document, Outcome
+from bot.kernel.outcome import Document, Outcome
+from bot.questionnaire.readable import readable_value
 from bot.storage.privacy import PrivacyStore
-from bot.survey import SurveyService, Turn, Visitor
+from bot.survey.service import SurveyService
+from bot.survey.turns import Turn, Visitor
 
 log = logging.getLogger(__name__)
 

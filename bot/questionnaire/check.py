@@ -7,12 +7,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.i18n import SOURCE_LANGUAGE, Catalogs
+from bot.kernel.i18n import SOURCE_LANGUAGE, Catalogs
+from bot.kernel.settings import Settings
 from bot.questionnaire import Problem, Questionnaire, QuestionnaireError, default_path, load
-from bot.settings import Settings
+from bot.questionnaire.deploy import Review, review
 from bot.storage import open_store
 from bot.storage.versions import VersionStore
-from bot.versioning import Review, review
 
 
 def translation_problems(questionnaire: Questionnaire, catalogs: Catalogs, file: str) -> list[Problem]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.catalog.importer import CatalogFileError
-from bot.catalog.service import SAMPLE, import_file
+from bot.catalog.importer import SAMPLE, CatalogFileError
+from bot.kernel.settings import Settings
 from bot.services import open_services
-from bot.settings import Settings
+from bot.staff.catalog_import import import_file
 from bot.storage.catalog import CatalogStore
 
 
@@ -16,7 +16,7 @@ async def import_command(settings: Settings, path: Path | None, sample: bool) ->
     path = SAMPLE if sample or path is None else path
     services = await open_services(settings)
     try:
-        report = await import_file(services, path)
+        report = await import_file(services.suggestions, path)
     except CatalogFileError as exc:
         print(f"msobot: nothing imported; {len(exc.problems)} problem(s):\n{exc}", file=sys.stderr)
         return 1

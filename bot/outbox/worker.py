@@ -10,19 +10,14 @@ process died, and drops nothing.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Literal, Protocol
 
-from pydantic import BaseModel
-
-from bot.screens import Document, Screen
+from bot.outbox.parcels import Compose, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
 from bot.storage import Store
 from bot.storage.outbox import OutboxRow, OutboxStore
 
@@ -37,60 +32,6 @@ CHAT_INTERVAL = 1.0  # seconds between two messages to the same chat
 WINDOW = 1.03
 MAX_ATTEMPTS = 30
 MAX_BACKOFF = 300.0
-
-
-def screen_payload(screen: Screen) -> dict[str, object]:
-    return {"type": "screen", "screen": screen.model_dump(mode="json")}
-
-
-class Parcel(BaseModel):
-    """What one outbox row becomes when it is due: a screen or a file."""
-
-    kind: Literal["screen", "document"]
-    screen: Screen | None = None
-    document: Document | None = None
-
-
-def parcel_from_payload(payload: dict[str, object]) -> Parcel | None:
-    """Rows that carry finished content; other types are composed by the owner of the row."""
-    if payload.get("type") == "screen":
-        return Parcel(kind="screen", screen=Screen.model_validate(payload["screen"]))
-    if payload.get("type") == "document":
-        data = dict(payload)
-        data["content"] = base64.b64decode(str(data["content"]))
-        return Parcel(kind="document", document=Document.model_validate(data))
-    return None
-
-
-class RetryLater(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds} s")
-        self.seconds = seconds
-
-
-class Unreachable(Exception):
-    """The user blocked the bot or deleted the account: stop writing to them."""
-
-
-class Transient(Exception):
-    """Network trouble or a server error: the same message may be tried again."""
-
-
-class Rejected(Exception):
-    """Telegram refused this message for good (a bug on our side); retrying will not help."""
-
-
-class Unconfirmed(Exception):
-    """The message went out but Telegram's answer did not come back (a read timeout). Telegram
-    carries out a request whose sender stopped waiting, so it most likely arrived: it counts as
-    sent, because sending it again would show it twice."""
-
-
-class Transport(Protocol):
-    async def send(self, chat_id: int, parcel: Parcel) -> None: ...
-
-
-Compose = Callable[[OutboxRow], Awaitable[Parcel | None]]
 
 
 class OutboxWorker:

@@ -1,4 +1,5 @@
-"""The `msobot` command: run, chat, check, export, digest, purge, catalog."""
+"""The `msobot` command line: the subcommands and where each one goes. This is the composition
+root: the only place in `bot/` that starts the Telegram adapter (`conversations`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from bot.logs import setup_logging
+from bot.kernel.logs import setup_logging
+from bot.kernel.settings import ConfigError, Settings, load_settings
 from bot.questionnaire import QuestionnaireError
-from bot.settings import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,18 +63,19 @@ def main(argv: list[str] | None = None) -> int:
         secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
         setup_logging(settings.log_level if command == "run" else logging.WARNING, secrets)
         if command == "check":
-            from bot.checking import run_check
+            from bot.questionnaire.check import run_check
             return run_check(settings, args.file)
-        if command == "purge":
-            return asyncio.run(_purge(settings))
-        if command == "export":
-            return asyncio.run(_export(settings, args.output, args.format))
-        if command == "digest":
-            return asyncio.run(_digest(settings, args.send, args.chart))
-        if command == "round":
-            return asyncio.run(_open_round(settings, args.name))
+        if command in ("purge", "export", "digest", "round"):
+            from bot.cli import office
+            if command == "purge":
+                return asyncio.run(office.purge(settings))
+            if command == "export":
+                return asyncio.run(office.export(settings, args.output, args.format))
+            if command == "digest":
+                return asyncio.run(office.digest(settings, args.send, args.chart))
+            return asyncio.run(office.open_round(settings, args.name))
         if command == "catalog":
-            from bot.catalog.commands import import_command, list_command
+            from bot.cli.catalog import import_command, list_command
             if args.catalog_command == "list":
                 return asyncio.run(list_command(settings))
             return asyncio.run(import_command(settings, args.file, args.sample))
@@ -108,103 +109,4 @@ async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
         await ConsoleChat(services, user_id=user_id, language_code=language).run()
     finally:
         await services.close()
-    return 0
-
-
-async def _purge(settings: Settings) -> int:
-    from bot.services import open_services
-    services = await open_services(settings)
-    try:
-        purged = await services.privacy.purge()
-    finally:
-        await services.close()
-    print(f"{purged.submissions} unfinished questionnaire(s) older than {settings.retention_days} days deleted; "
-          f"{purged.messages} delivered message(s) emptied", file=sys.stderr)
-    return 0
-
-
-async def _digest(settings: Settings, send: bool, chart: Path | None) -> int:
-    from bot.services import open_services
-    services = await open_services(settings)
-    try:
-        if not send:
-            digest = await services.digest.build()
-            print("\n\n".join(digest.texts))
-            if chart is not None:
-                await asyncio.to_thread(chart.write_bytes, digest.chart)
-                print(f"chart written to {chart}", file=sys.stderr)
-            return 0
-        if not settings.token():
-            raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (needed to send the digest)")
-        if not services.digest.recipients:
-            raise ConfigError("MSOBOT_STAFF_IDS: nobody to send the digest to")
-        digest = await services.digest.build()
-        async with services.store.transaction():
-            for chat_id in services.digest.recipients:
-                await services.digest.queue(chat_id, digest, None)
-        return await _deliver_outbox(services)
-    finally:
-        await services.close()
-
-
-async def _deliver_outbox(services: Any) -> int:
-    """Send what is queued now through Telegram, then stop (the running bot would do it too)."""
-    from telegram import Bot
-
-    from bot.outbox import OutboxWorker
-    from conversations.app import file_url
-    from conversations.transport import TelegramTransport
-    settings = services.settings
-    bot = Bot(settings.token(), base_url=settings.telegram_api_url, base_file_url=file_url(settings.telegram_api_url))
-    async with bot:
-        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose)  # type: ignore[arg-type]
-        await worker.drain(limit_seconds=120)
-    print(f"digest sent to {len(services.digest.recipients)} chat(s)", file=sys.stderr)
-    return 0
-
-
-def _write_bytes(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-
-
-async def _open_round(settings: Settings, name: str) -> int:
-    from bot.services import open_services
-    services = await open_services(settings)
-    try:
-        opened = await services.rounds.open(name)
-    except ValueError as exc:
-        raise ConfigError(f"--name: {exc}") from exc
-    finally:
-        await services.close()
-    if opened is None:
-        print(f"A round named {name!r} exists already; nobody was invited again.", file=sys.stderr)
-        return 1
-    print(f"Round {opened.round.name!r} opened: {opened.invited} associations will be invited "
-          "(by the running bot, outside quiet hours).", file=sys.stderr)
-    return 0
-
-
-async def _export(settings: Settings, output: Path, format_: str) -> int:
-    from bot.export import table, write_csv, xlsx_bytes
-    from bot.services import open_services
-    services = await open_services(settings)
-    try:
-        rows = await table(services.store, services.engine,
-                           services.catalogs.translator(settings.staff_language), settings.tz)
-    finally:
-        await services.close()
-    if format_ == "xlsx":
-        if str(output) == "-":
-            raise ConfigError("--output: an .xlsx file needs a file name, not -")
-        content = xlsx_bytes(rows, services.staff.sheet_title())
-        await asyncio.to_thread(_write_bytes, output, content)
-        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
-    elif str(output) == "-":
-        write_csv(rows, sys.stdout)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8-sig", newline="") as out:
-            write_csv(rows, out)
-        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
     return 0

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta, tzinfo
 
-from bot.engine import Engine
 from bot.outbox import Parcel
+from bot.outbox.schedule import quiet_hours_end
+from bot.questionnaire.engine import Engine
 from bot.storage import Store
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.staff import StaffStore
-from bot.suggestions import quiet_hours_end
-from bot.survey import SurveyService
+from bot.survey.service import SurveyService
 
 log = logging.getLogger(__name__)
 

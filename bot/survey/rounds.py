@@ -15,7 +15,7 @@ from bot.outbox import screen_payload
 from bot.storage import Store
 from bot.storage.outbox import OutboxStore
 from bot.storage.rounds import Round, RoundStore
-from bot.survey import SurveyService
+from bot.survey.service import SurveyService
 
 log = logging.getLogger(__name__)
 

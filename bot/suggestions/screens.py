@@ -14,12 +14,12 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
-from bot.actions import Action, Kind
 from bot.catalog.model import Partner, PartnerKind, Workshop
-from bot.engine import Engine
-from bot.i18n import N_, Translator
-from bot.matching.scoring import Reason
-from bot.screens import Button, Screen
+from bot.kernel.actions import Action, Kind
+from bot.kernel.i18n import N_, Translator
+from bot.kernel.outcome import Button, Screen
+from bot.questionnaire.engine import Engine
+from bot.suggestions.matching.scoring import Reason
 
 DESCRIPTION_LIMIT = 400
 

@@ -1,59 +1,69 @@
-"""Submissions as a table for the office: one row per submission, one column per question."""
+"""Submissions as a table for the office: one row per submission, one column per question;
+as CSV and as an Excel file (`/export`, `msobot export`)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import tzinfo
+from datetime import datetime
 from typing import Any, TextIO
 
-from bot.engine import Engine
-from bot.i18n import Translator
-from bot.questionnaire.model import Question, QuestionType
+from bot.digest.render import StaffVoice
+from bot.kernel.i18n import Translator
+from bot.kernel.outcome import Document
+from bot.questionnaire.engine import Engine
+from bot.questionnaire.readable import readable_value
 from bot.questionnaire.versions import Definition, Shape
 from bot.storage import Store
+from bot.storage.staff import StaffStore
 from bot.storage.versions import VersionStore
 
-
-def readable_value(t: Translator, engine: Engine, question: Question, value: Any) -> str:
-    """Readable in a spreadsheet: option labels in the staff language, lists joined by '; '."""
-    if value is None:
-        return ""
-    if question.type is QuestionType.MULTI:
-        return "; ".join(_label(t, engine, question, v) for v in value)
-    if question.type in (QuestionType.TEXT, QuestionType.NUMBER):
-        return str(value)
-    return _label(t, engine, question, str(value))
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _label(t: Translator, engine: Engine, question: Question, option_id: str) -> str:
-    option = engine.option(question, option_id)
-    return t.gettext(option.label) if option else option_id
-
-
-async def table(store: Store, engine: Engine, t: Translator, tz: tzinfo) -> list[list[str]]:
+async def table(store: Store, voice: StaffVoice) -> list[list[str]]:
     """One column per question across versions: the current ones (answers given under an
     earlier id of a renamed question in its column), then those that earlier versions had and
-    this one dropped, with the version each submission was started on in its own column."""
-    _ = t.gettext
-    questions = [q for _s, q in engine.questionnaire.questions()]
+    this one dropped, with the version each submission was started on in its own column.
+    Headers in the staff language; questions and answers as the questionnaire words them."""
+    _, q, engine, tz = voice.t.gettext, voice.q, voice.engine, voice.tz
+    questions = [question for _s, question in engine.questionnaire.questions()]
     dropped = _dropped(engine, await VersionStore(store).all(engine.questionnaire.id))
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),
-              _("Completed"), _("Organisation")] + [_(q.text) for q in questions] + \
-             [f"{_(shape.text)} ({_('Questionnaire version')} {version})" for _id, shape, version in dropped]
+              _("Completed"), _("Organisation")] + [q.gettext(question.text) for question in questions] + \
+             [f"{q.gettext(shape.text)} ({_('Questionnaire version')} {version})" for _id, shape, version in dropped]
     rows = [header]
-    for submission, user, organisation, stored in await store.export_rows():
+    for submission, language, organisation, stored in await StaffStore(store).export_rows():
         answers = engine.current(stored)
         completed = submission.completed_at.astimezone(tz).isoformat(timespec="minutes") \
             if submission.completed_at else ""
         rows.append([
-            str(submission.id), submission.questionnaire_version, user.language,
+            str(submission.id), submission.questionnaire_version, language,
             submission.started_at.astimezone(tz).isoformat(timespec="minutes"), completed,
             organisation or "",
-            *(readable_value(t, engine, q, answers.get(q.id)) for q in questions),
-            *(_dropped_value(t, shape, stored.get(question_id)) for question_id, shape, _v in dropped),
+            *(readable_value(q, engine, question, answers.get(question.id)) for question in questions),
+            *(_dropped_value(q, shape, stored.get(question_id)) for question_id, shape, _v in dropped),
         ])
     return rows
+
+
+def sheet_title(voice: StaffVoice) -> str:
+    return voice.t.gettext("Submissions")
+
+
+def documents(voice: StaffVoice, rows: list[list[str]], now: datetime) -> list[Document]:
+    """The table as the two files staff get for /export."""
+    stamp = now.astimezone(voice.tz).strftime("%Y-%m-%d")
+    text = io.StringIO()
+    write_csv(rows, text)
+    count = len(rows) - 1
+    caption = voice.t.ngettext("{count} submission", "{count} submissions", count).format(count=voice.n(count))
+    return [
+        Document(filename=f"mso-bedarfe-{stamp}.csv", content=text.getvalue().encode("utf-8-sig"),
+                 caption=caption, mime_type="text/csv"),
+        Document(filename=f"mso-bedarfe-{stamp}.xlsx", content=xlsx_bytes(rows, sheet_title(voice)),
+                 caption=caption, mime_type=XLSX_TYPE),
+    ]
 
 
 def _dropped(engine: Engine, earlier: list[Definition]) -> list[tuple[str, Shape, str]]:

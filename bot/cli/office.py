@@ -1,0 +1,108 @@
+"""The office's commands in a terminal: export, digest, purge and opening a round, on the
+same database as the running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.kernel.settings import ConfigError, Settings
+from bot.services import Services, open_services
+from bot.staff.exports import table, write_csv, xlsx_bytes
+
+
+async def purge(settings: Settings) -> int:
+    services = await open_services(settings)
+    try:
+        purged = await services.privacy.purge()
+    finally:
+        await services.close()
+    print(f"{purged.submissions} unfinished questionnaire(s) older than {settings.retention_days} days deleted; "
+          f"{purged.messages} delivered message(s) emptied", file=sys.stderr)
+    return 0
+
+
+async def digest(settings: Settings, send: bool, chart: Path | None) -> int:
+    services = await open_services(settings)
+    try:
+        if not send:
+            digest = await services.digest.build()
+            print("\n\n".join(digest.texts))
+            if chart is not None:
+                await asyncio.to_thread(chart.write_bytes, digest.chart)
+                print(f"chart written to {chart}", file=sys.stderr)
+            return 0
+        if not settings.token():
+            raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (needed to send the digest)")
+        if not services.digest.recipients:
+            raise ConfigError("MSOBOT_STAFF_IDS: nobody to send the digest to")
+        digest = await services.digest.build()
+        async with services.store.transaction():
+            for chat_id in services.digest.recipients:
+                await services.digest.queue(chat_id, digest, None)
+        return await _deliver_outbox(services)
+    finally:
+        await services.close()
+
+
+async def _deliver_outbox(services: Services) -> int:
+    """Send what is queued now through Telegram, then stop (the running bot would do it too)."""
+    from telegram.ext import ExtBot
+
+    from bot.outbox import OutboxWorker
+    from conversations.app import file_url
+    from conversations.transport import TelegramTransport
+    settings = services.settings
+    token = settings.token()
+    assert token is not None  # checked by the caller
+    bot: ExtBot[None] = ExtBot(token, base_url=settings.telegram_api_url,
+                               base_file_url=file_url(settings.telegram_api_url))
+    async with bot:
+        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose)
+        await worker.drain(limit_seconds=120)
+    print(f"digest sent to {len(services.digest.recipients)} chat(s)", file=sys.stderr)
+    return 0
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+async def open_round(settings: Settings, name: str) -> int:
+    services = await open_services(settings)
+    try:
+        opened = await services.rounds.open(name)
+    except ValueError as exc:
+        raise ConfigError(f"--name: {exc}") from exc
+    finally:
+        await services.close()
+    if opened is None:
+        print(f"A round named {name!r} exists already; nobody was invited again.", file=sys.stderr)
+        return 1
+    print(f"Round {opened.round.name!r} opened: {opened.invited} associations will be invited "
+          "(by the running bot, outside quiet hours).", file=sys.stderr)
+    return 0
+
+
+async def export(settings: Settings, output: Path, format_: str) -> int:
+    services = await open_services(settings)
+    try:
+        rows = await table(services.store, services.staff.v)
+    finally:
+        await services.close()
+    if format_ == "xlsx":
+        if str(output) == "-":
+            raise ConfigError("--output: an .xlsx file needs a file name, not -")
+        content = xlsx_bytes(rows, services.staff.sheet_title())
+        await asyncio.to_thread(_write_bytes, output, content)
+        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
+    elif str(output) == "-":
+        write_csv(rows, sys.stdout)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8-sig", newline="") as out:
+            write_csv(rows, out)
+        print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,74 @@
+"""What every part of the staff side needs: the office's voice, the stores, the services it
+drives, and the turn of one staff command (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.digest.figures import FigureSource
+from bot.digest.render import StaffVoice
+from bot.digest.service import DigestService
+from bot.kernel.outcome import Outcome, Screen
+from bot.questionnaire.engine import Engine
+from bot.storage import Store
+from bot.storage.catalog import CatalogStore
+from bot.storage.outbox import OutboxStore
+from bot.storage.staff import StaffStore
+from bot.suggestions.service import SuggestionService
+from bot.survey.rounds import RoundService
+from bot.survey.service import SurveyService
+from bot.survey.turns import Visitor
+
+
+@dataclass
+class StaffTurn:
+    visitor: Visitor
+    chat_id: int
+    outcome: Outcome = field(default_factory=Outcome)
+    after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        self.outcome.messages.append(Screen(text=text))
+
+
+class StaffContext:
+    def __init__(self, store: Store, engine: Engine, voice: StaffVoice, digest: DigestService,
+                 figures: FigureSource, survey: SurveyService, suggestions: SuggestionService) -> None:
+        self.store = store
+        self.engine = engine
+        self.v = voice
+        self._ = voice.t.gettext
+        self.digest = digest
+        self.figures = figures
+        self.survey = survey
+        self.suggestions = suggestions
+        self.data = StaffStore(store)
+        self.catalog = CatalogStore(store)
+        self.outbox = OutboxStore(store)
+        self.rounds: RoundService | None = None  # set by the services (it needs the survey's screens)
+
+    async def ring(self) -> None:
+        """After the commit: the outbox worker sends what the command queued."""
+        self.digest.wake()
+
+    # -- vocabulary from the questionnaire, in the staff language ---------------------------
+
+    def topics(self) -> list[tuple[str, str]]:
+        matching = self.engine.questionnaire.matching
+        options = self.engine.questionnaire.option_sets.get(matching.topics if matching else "", [])
+        return [(o.id, self.v.q.gettext(o.label)) for o in options]
+
+    def districts(self) -> list[tuple[str, str]]:
+        matching = self.engine.questionnaire.matching
+        return self._choices(matching.district if matching else None)
+
+    def languages(self) -> list[tuple[str, str]]:
+        matching = self.engine.questionnaire.matching
+        return self._choices(matching.languages if matching else None)
+
+    def _choices(self, question_id: str | None) -> list[tuple[str, str]]:
+        question = self.engine.question(question_id or "")
+        if question is None:
+            return []
+        return [(o.id, self.v.q.gettext(o.label)) for o in self.engine.choices(question) if o.id != "other"]

@@ -1,0 +1,130 @@
+"""`/workshop` as staff walk through it: the state in the database, step by step, then the
+workshop saved to the catalog and pushed to the associations it fits (prompts and input
+checks: `WorkshopFlow`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.kernel.outcome import Screen
+from bot.outbox import screen_payload
+from bot.staff.context import StaffContext, StaffTurn
+from bot.staff.workshop_flow import WorkshopFlow
+from bot.storage.staff import Flow
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+class WorkshopSteps:
+    def __init__(self, context: StaffContext) -> None:
+        self.c = context
+        self._ = context._
+        self.flow = WorkshopFlow(context.v, context.topics(), context.districts(), context.languages())
+
+    async def start(self, turn: StaffTurn) -> None:
+        if not await self.c.catalog.partner_ids():
+            turn.say(self._("The catalog has no partner organisations yet. Import them first "
+                            "(msobot catalog import FILE); every workshop needs a provider."))
+            return
+        flow = Flow(user_id=turn.visitor.user_id, flow="workshop", step="title", data={})
+        await self.c.data.save_flow(flow)
+        turn.outcome.messages.append(await self._prompt(flow))
+
+    async def _prompt(self, flow: Flow) -> Screen:
+        return self.flow.prompt(flow.step, flow.data, await self.c.catalog.partners())
+
+    async def typed(self, turn: StaffTurn, flow: Flow, text: str) -> None:
+        error = self.flow.typed(flow.step, flow.data, text, self.c.store.now())
+        if error is not None:
+            turn.say("⚠️ " + error)
+            turn.outcome.messages.append(await self._prompt(flow))
+            return
+        await self._advance(turn, flow)
+
+    async def button(self, turn: StaffTurn, flow: Flow, step: str, value: str, stale: str) -> None:
+        data = flow.data
+        choices = {"topic": ("topics", self.flow.topics), "language": ("languages", self.flow.languages)}
+        if step in choices and flow.step == choices[step][0] and value in dict(choices[step][1]):
+            chosen: list[str] = data.setdefault(flow.step, [])
+            if value in chosen:
+                chosen.remove(value)
+            else:
+                chosen.append(value)
+            await self.c.data.save_flow(flow)
+            turn.outcome.source = await self._prompt(flow)  # the same message, ticks updated
+            return
+        if step in ("topics", "languages") and flow.step == step and value == "done":
+            if not data.get(step):
+                turn.outcome.toast = self._("Please choose at least one.")
+                return
+        elif step == "place" and flow.step == "place":
+            if value == "online":
+                data.update(online=True, district=None, address=None)
+            elif value in dict(self.flow.districts):
+                data.update(online=False, district=value)
+            else:
+                turn.outcome.toast = stale
+                return
+        elif step == "provider" and flow.step == "provider" and value in await self.c.catalog.partner_ids():
+            data["provider"] = value
+        elif step == "capacity" and flow.step == "capacity" and value == "none":
+            data["capacity"] = None
+        elif step == "cost" and flow.step == "cost" and value in ("free", "none"):
+            data["cost"] = "0" if value == "free" else None
+        elif step == "save" and flow.step == "preview":
+            turn.outcome.source_closed = True
+            await self._save(turn, flow)
+            return
+        else:
+            turn.outcome.toast = stale
+            return
+        turn.outcome.source_closed = True
+        await self._advance(turn, flow)
+
+    async def _advance(self, turn: StaffTurn, flow: Flow) -> None:
+        flow.step = self.flow.next_step(flow.step, flow.data)
+        await self.c.data.save_flow(flow)
+        turn.outcome.messages.append(await self._prompt(flow))
+
+    async def _save(self, turn: StaffTurn, flow: Flow) -> None:
+        c = self.c
+        workshop_id = await self._new_id(flow.data)
+        try:
+            workshop = self.flow.workshop(flow.data, workshop_id)
+        except ValidationError as exc:
+            problem = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            turn.say("⚠️ " + self._("The workshop could not be saved: {problem}").format(problem=problem))
+            flow.step = "title"
+            await c.data.save_flow(flow)
+            turn.outcome.messages.append(await self._prompt(flow))
+            return
+        await c.catalog.upsert_workshops([workshop], sample=False)
+        await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
+        await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
+        await c.data.end_flow(turn.visitor.user_id)
+
+        async def push() -> None:
+            pushed = await c.suggestions.offers_added([workshop.id])
+            count = len(pushed)
+            text = c.v.t.ngettext(
+                "Saved. {count} association it fits will get a message.",
+                "Saved. {count} associations it fits will get a message.", count).format(count=c.v.n(count))
+            async with c.store.transaction():
+                await c.outbox.enqueue(turn.chat_id, None, "staff", screen_payload(Screen(text=text)))
+            c.digest.wake()
+        turn.after.append(push)
+
+    async def _new_id(self, data: dict[str, Any]) -> str:
+        day = datetime.fromisoformat(data["start"]).strftime("%y%m%d")
+        slug = re.sub(r"[^a-z0-9]+", "-", data["title"].lower().translate(_UMLAUTS)).strip("-")[:14].strip("-")
+        base = f"w{day}-{slug or 'workshop'}"
+        known = {w.id for w in await self.c.catalog.workshops()}
+        candidate, n = base, 2
+        while candidate in known:
+            candidate = f"{base[:21]}-{n}"
+            n += 1
+        return candidate

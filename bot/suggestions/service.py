@@ -1,0 +1,163 @@
+"""Suggestions back to the associations: on completion, on /suggestions, and when new offers
+arrive; "Interested" / "Not for us"; calendar files and reminders; double opt-in introductions.
+
+Everything that goes out is put in the durable outbox inside the same transaction as the
+change that caused it, so a crash can neither lose a suggestion nor send one twice. The parts:
+`Offering` (the cards), `Reactions` (taps on them), `Introductions`, `Pushes` (new offers).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, tzinfo
+
+from bot.kernel.actions import Action, Kind
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Outcome
+from bot.outbox import Parcel, parcel_from_payload
+from bot.outbox.schedule import QUIET
+from bot.questionnaire.engine import Answers, Engine
+from bot.storage import Store, Submission
+from bot.storage.outbox import OutboxRow
+from bot.suggestions.context import SuggestionContext
+from bot.suggestions.introductions import Introductions
+from bot.suggestions.matching import Match, NeedProfile
+from bot.suggestions.offering import Known, Offering
+from bot.suggestions.pushes import Pushes
+from bot.suggestions.reactions import Reactions
+from bot.suggestions.screens import SuggestionScreens
+from bot.survey.service import SurveyService
+from bot.survey.turns import Turn, Visitor
+
+log = logging.getLogger(__name__)
+
+
+class SuggestionService:
+    kinds = frozenset({Kind.SUGGESTION, Kind.INTRO, Kind.PUSHES})
+
+    def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
+                 wake: Callable[[], None] = lambda: None, quiet: tuple[time, time] | None = QUIET) -> None:
+        self.context = SuggestionContext(store, engine, catalogs, tz, wake, quiet)
+        self.matching = self.context.matching
+        self.store = store
+        self.engine = engine
+        self.tz = tz
+        self.offering = Offering(self.context)
+        self.introductions = Introductions(self.context)
+        self.reactions = Reactions(self.context, self.introductions)
+        self.pushes = Pushes(self.context)
+        self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
+
+    @property
+    def wake(self) -> Callable[[], None]:
+        return self.context.wake
+
+    @wake.setter
+    def wake(self, wake: Callable[[], None]) -> None:
+        self.context.wake = wake
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        return self.context.quiet
+
+    def later(self) -> datetime:
+        """When an unsolicited message may go out: now, or after the quiet hours."""
+        return self.context.later()
+
+    def attach(self, survey: SurveyService) -> None:
+        self.survey = survey
+        survey.companions.append(self)
+
+    def screens(self, language: str | None) -> SuggestionScreens:
+        return self.context.screens(language)
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def show(self, visitor: Visitor) -> Outcome:
+        """/suggestions: the current best, as cards through the outbox."""
+        return await self.survey.run(visitor, None, self._show)
+
+    async def settings(self, visitor: Visitor) -> Outcome:
+        return await self.survey.run(visitor, None, self._settings)
+
+    async def _show(self, turn: Turn) -> None:
+        user = turn.user
+        if user is None or user.consent_at is None:
+            await self.survey.run_start(turn)
+            return
+        latest = await self.store.latest_completed(user.id)
+        if latest is None:
+            turn.outcome.messages.append(self.screens(user.language).complete_first())
+            return
+        await self.offering.offer(turn, latest[0], latest[1])
+
+    async def _settings(self, turn: Turn) -> None:
+        user = turn.user
+        if user is None or user.consent_at is None:
+            await self.survey.run_start(turn)
+            return
+        turn.outcome.messages.append(self.screens(user.language).settings(user.pushes))
+
+    async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
+        return await self.offering.best(profile, known)
+
+    # -- the survey's companion hooks --------------------------------------------------------
+
+    async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        await self.offering.offer(turn, submission, answers)
+
+    async def press(self, turn: Turn, action: Action) -> None:
+        user = turn.user
+        screens = self.screens(user.language if user else None)
+        if user is None or user.consent_at is None or (action.submission is None and action.kind is not Kind.PUSHES):
+            turn.outcome.toast = turn.screens.no_longer_applies()
+            turn.outcome.source_closed = True
+            return
+        if action.kind is Kind.PUSHES:
+            on = action.value == "on"
+            await self.store.set_pushes(user.id, on)
+            await self.store.log_event("pushes_changed", user.id, on=on)
+            turn.outcome.source = screens.settings(on)
+            return
+        assert action.submission is not None
+        if action.kind is Kind.INTRO:
+            await self.introductions.decide(turn, screens, action.submission, action.value == "a")
+        else:
+            await self.reactions.answer(turn, screens, action.submission, action.value == "i")
+
+    async def typed(self, turn: Turn, text: str) -> bool:
+        return await self.introductions.typed(turn, text)
+
+    # -- new offers ------------------------------------------------------------------------
+
+    async def offers_added(self, workshop_ids: list[str]) -> dict[int, list[str]]:
+        return await self.pushes.offers_added(workshop_ids)
+
+    async def workshops_changed(self, workshop_ids: list[str]) -> None:
+        await self.pushes.workshops_changed(workshop_ids)
+
+    # -- composing due outbox rows -----------------------------------------------------------
+
+    async def compose(self, row: OutboxRow) -> Parcel | None:
+        parcel = parcel_from_payload(row.payload)
+        if parcel is not None:
+            return parcel
+        other = self.composers.get(str(row.payload.get("type")))
+        if other is not None:
+            return await other(row)
+        if row.payload.get("type") == "reminder" and row.user_id is not None:
+            return await self._workshop_reminder(row.user_id, str(row.payload.get("workshop")))
+        log.warning("outbox row %s has an unknown payload type", row.id)
+        return None
+
+    async def _workshop_reminder(self, user_id: int, workshop_id: str) -> Parcel | None:
+        """The evening before: only while the workshop is ahead and the user still interested."""
+        workshop = await self.context.catalog.workshop(workshop_id)
+        user = await self.store.user(user_id)
+        if workshop is None or user is None or workshop.start <= self.store.now():
+            return None
+        suggestion = await self.context.suggestions.find(user.id, "workshop", workshop.id)
+        if suggestion is None or suggestion.state != "interested":
+            return None
+        return Parcel(kind="screen", screen=self.screens(user.language).reminder(workshop))

@@ -1,0 +1,142 @@
+"""The layout the README and DEVELOPERS.md describe is the layout of the code: every module
+belongs to a documented package, imports only what its package may import, and stays small
+enough to read."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "conversations").rglob("*.py")])
+MODULE_LINES, CLASS_LINES = 350, 300
+HEADER = "| package | what it holds | may import |"
+
+
+@dataclass(frozen=True)
+class Rule:
+    places: tuple[str, ...]  # dotted: bot.kernel, bot.services, conversations
+    allowed: frozenset[str] | None  # dotted prefixes; None: anything
+
+
+def layout_table(document: Path) -> list[str]:
+    lines = document.read_text(encoding="utf-8").splitlines()
+    start = lines.index(HEADER)
+    table = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    return table
+
+
+def rules(table: list[str]) -> list[Rule]:
+    capabilities = set()
+    parsed = []
+    for line in table:
+        places_cell, _holds, allowed_cell = (cell.strip() for cell in line.strip("|").split("|"))
+        places = tuple(p.removesuffix(".py").replace("/", ".") for p in re.findall(r"`([^`]+)`", places_cell))
+        tokens = {t if t == "conversations" else f"bot.{t}" for t in re.findall(r"`([^`]+)`", allowed_cell)}
+        parsed.append((places, allowed_cell, tokens))
+        capabilities.update(p for p in places if p.startswith("bot.") and p.count(".") == 1)
+    result = []
+    for places, cell, tokens in parsed:
+        if "everything" in cell:
+            result.append(Rule(places, None))
+            continue
+        if "every capability" in cell:
+            tokens |= {c for c in capabilities if c not in ("bot.cli", "bot.console", "bot.services", "bot.__main__")}
+        result.append(Rule(places, frozenset(tokens)))
+    return result
+
+
+def dotted(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def rule_for(module: str, table: list[Rule]) -> tuple[str, Rule] | None:
+    found = [(place, rule) for rule in table for place in rule.places
+             if module == place or module.startswith(place + ".")]
+    return max(found, key=lambda item: len(item[0])) if found else None
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    """Every project module a file imports, at any depth (TYPE_CHECKING and lazy imports too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+        found += [(node.lineno, n) for n in names if n.split(".")[0] in ("bot", "conversations")]
+    return found
+
+
+def violations(table: list[Rule], sources: list[tuple[str, Path]]) -> list[str]:
+    """`sources`: (dotted module name, file) pairs."""
+    problems = []
+    for module, path in sources:
+        if module == "bot":
+            continue
+        match = rule_for(module, table)
+        if match is None:
+            problems.append(f"{module}: in no package of the layout table")
+            continue
+        place, rule = match
+        if rule.allowed is None:
+            continue
+        for line, target in imports(path):
+            own = target == place or target.startswith(place + ".")
+            if not own and not any(target == a or target.startswith(a + ".") for a in rule.allowed):
+                problems.append(f"{module}:{line}: {place} may not import {target}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def table() -> list[Rule]:
+    return rules(layout_table(ROOT / "DEVELOPERS.md"))
+
+
+def test_the_readme_and_developers_md_show_the_same_layout() -> None:
+    assert layout_table(ROOT / "README.md") == layout_table(ROOT / "DEVELOPERS.md")
+
+
+def test_every_module_imports_only_what_its_package_may(table: list[Rule]) -> None:
+    problems = violations(table, [(dotted(path), path) for path in SOURCES])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_rules_that_matter_most_are_in_the_table(table: list[Rule]) -> None:
+    by_place = {place: rule for rule in table for place in rule.places}
+    assert by_place["bot.kernel"].allowed == frozenset()  # the kernel imports no capability
+    storage = by_place["bot.storage"].allowed  # storage imports no service
+    services = ("bot.survey", "bot.suggestions", "bot.staff", "bot.digest", "bot.privacy", "bot.outbox")
+    assert storage is not None and not any(a.startswith(services) for a in storage)
+    for place, rule in by_place.items():  # only the entry point starts the Telegram adapter
+        if place.startswith("bot") and place not in ("bot.cli", "bot.__main__"):
+            assert rule.allowed is not None and "conversations" not in rule.allowed, place
+
+
+def test_the_check_catches_a_forbidden_import(table: list[Rule], tmp_path: Path) -> None:
+    """The check itself can fail: a kernel module that imports the survey or the Telegram
+    adapter is reported, and so is a module in no documented package."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from bot.survey.turns import Visitor\nimport conversations.app\n", encoding="utf-8")
+    assert violations(table, [("bot.kernel.probe", probe), ("bot.newthing.probe", probe)]) == [
+        "bot.kernel.probe:1: bot.kernel may not import bot.survey.turns",
+        "bot.kernel.probe:2: bot.kernel may not import conversations.app",
+        "bot.newthing.probe: in no package of the layout table",
+    ]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_and_classes_stay_small(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MODULE_LINES, f"{path.name}: split it along its seams"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            assert node.end_lineno is not None
+            assert node.end_lineno - node.lineno + 1 <= CLASS_LINES, f"class {node.name}: split it along its seams"
