@@ -13,8 +13,10 @@ from typing import TextIO
 
 from bot.kernel.actions import Kind
 from bot.kernel.outcome import Button, Document, Outcome, Screen
+from bot.operations.lease import running_bot
 from bot.outbox import OutboxWorker, Parcel
 from bot.services import Services
+from bot.storage.outbox import Only
 from bot.survey.turns import Visitor
 
 CONSOLE_USER_ID = 1
@@ -41,13 +43,12 @@ class ConsoleChat:
         self._batch_started = False
         self._batch_expects_text = True
         self._typing_hint = ""
+        # Only this user's messages, never another chat's (an introduction, the staff digest).
         self.outbox = OutboxWorker(services.store, self, services.suggestions.compose, chat_interval=0.0,
-                                   rate=1000.0)
+                                   rate=1000.0, only=Only(chat_id=user_id))
 
     async def send(self, chat_id: int, parcel: Parcel) -> None:
         """The outbox's transport: messages for this user are printed, files saved."""
-        if chat_id != self.visitor.user_id:
-            return  # another association's message (e.g. an introduction): not this terminal's
         if parcel.screen is not None:
             self._screen(parcel.screen)
         elif parcel.document is not None:
@@ -70,6 +71,10 @@ class ConsoleChat:
         return self.service.catalogs.translator(language).gettext
 
     async def run(self) -> None:
+        if await running_bot(self.services.store) is not None:
+            # A bot runs on this database: pushes and reminders are its to send; here only the
+            # replies to what is typed in this terminal.
+            self.outbox.only = Only(chat_id=self.visitor.user_id, purposes=("reply",))
         _ = await self._gettext()
         self._print(_("MSO Assistant – console chat. Type a number to choose, /help for commands, "
                       "/quit to leave."))

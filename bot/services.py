@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.digest.figures import FigureSource
 from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
+from bot.operations import backups
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
@@ -21,6 +25,8 @@ from bot.suggestions.service import SuggestionService
 from bot.survey.reminders import UnfinishedReminders
 from bot.survey.rounds import RoundService
 from bot.survey.service import SurveyService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,7 +63,13 @@ def load_domain(settings: Settings) -> tuple[Questionnaire, Engine, Catalogs]:
 
 async def open_services(settings: Settings) -> Services:
     questionnaire, engine, catalogs = load_domain(settings)
-    store = await open_store(settings.database)
+
+    async def backup_first(version: int) -> None:
+        made = await asyncio.to_thread(backups.before_migration, settings.database, settings.backups(), version,
+                                       datetime.now(UTC))
+        log.info("backup before migrating schema %d: %s (%d bytes)", version, made.path, made.size)
+
+    store = await open_store(settings.database, backup_first)
     store.answer_view, store.question_view = engine.current, engine.current_id
     try:
         async with store.transaction():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -16,12 +17,15 @@ from telegram.request import BaseRequest
 
 from bot.kernel.i18n import N_
 from bot.kernel.settings import ConfigError, Settings
+from bot.operations import backups
+from bot.operations.lease import Lease
 from bot.outbox import OutboxWorker
 from bot.services import Services, load_domain, open_services
 from bot.staff.service import STAFF_MENU
 from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
+from conversations.receiving import Inbox
 from conversations.throttle import Throttle, UserOrderedProcessor
 from conversations.transport import TelegramTransport
 
@@ -39,6 +43,7 @@ _COMMANDS = [
 ]
 REMINDER_CHECK_SECONDS = 3600
 PURGE_AT = time(3, 30)  # local time of the daily retention job
+BACKUP_AT = time(2, 45)  # local time of the nightly backup
 
 
 def file_url(api_url: str) -> str:
@@ -54,14 +59,29 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     load_domain(settings)  # fail before connecting if the questionnaire is broken
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await open_services(settings)
-        application.bot_data["services"] = services
+        """Services and the lease (`msobot run` takes both before it talks to Telegram), the
+        inbox's leftovers first in the queue, the outbox worker, the heartbeat, the jobs."""
+        data = application.bot_data
+        if "services" not in data:
+            data["services"] = await open_services(settings)
+        services: Services = data["services"]
+        if "lease" not in data:
+            lease = Lease(services.store, "msobot run")
+            await lease.acquire()
+            data["lease"] = lease
+        lease = data["lease"]
         await _set_commands(application, services.catalogs)
         await _set_staff_commands(application, services)
-        worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose)
+        inbox = Inbox(application, services.store)
+        data["inbox"] = inbox
+        processor.on_done = inbox.finish
+        await inbox.replay()
+        worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose,
+                              holder=lease.id)
         services.set_wake(worker.wake)
-        application.bot_data["outbox"] = worker
-        application.bot_data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
+        data["outbox"] = worker
+        data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
+        data["heartbeat"] = asyncio.create_task(lease.keep(lambda: data.get("stop", _no_stop)()), name="lease")
         _schedule(application, services)
 
     async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -70,17 +90,26 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         if worker is not None and task is not None:
             await worker.stop()
             await task
+        heartbeat = application.bot_data.pop("heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await post_stop(application)
+        lease = application.bot_data.pop("lease", None)
         services = application.bot_data.pop("services", None)
         if services is not None:
+            if lease is not None:
+                await lease.release()
             await services.close()
 
     processor = UserOrderedProcessor(Throttle(settings.throttle_burst, settings.throttle_rate))
     application: BotApplication = (
         _with_request(Application.builder(), request)
         .token(token)
+        .updater(None)  # updates come through the inbox (conversations.receiving), not PTB's Updater
         .concurrent_updates(processor)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
@@ -107,6 +136,10 @@ async def _slow_down(application: BotApplication, update: Update) -> None:
         await update.callback_query.answer(text)
     elif chat is not None and chat.type == "private":
         await application.bot.send_message(chat.id, text)
+
+
+def _no_stop() -> None:
+    log.error("the bot should stop now, but nothing can stop it from here")
 
 
 def _with_request(builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any],
@@ -160,6 +193,17 @@ def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: 
     queue.run_daily(purge, time=PURGE_AT.replace(tzinfo=services.settings.tz), name="retention-purge")
     queue.run_once(purge, when=60, name="retention-purge-at-start")
 
+    async def backup(_context: Any) -> None:
+        settings = services.settings
+        try:
+            today = datetime.now(UTC).astimezone(settings.tz).date()
+            made = await asyncio.to_thread(backups.nightly, settings.database, settings.backups(), today)
+            log.info("nightly backup %s (%d bytes)", made.path, made.size)
+        except Exception:
+            log.exception("nightly backup failed; tomorrow's run tries again")
+
+    queue.run_daily(backup, time=BACKUP_AT.replace(tzinfo=services.settings.tz), name="nightly-backup")
+
 
 async def _set_staff_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Staff see their commands in the menu of their own chats; nobody else does."""
@@ -173,26 +217,9 @@ async def _set_staff_commands(application: Application[Any, Any, Any, Any, Any, 
             log.info("could not set the staff commands for chat %s: %s", chat_id, exc.message)
 
 
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Where to listen and what to tell Telegram; the secret token is checked on every request."""
+def check_webhook(settings: Settings) -> None:
+    """Webhook mode needs the public URL and the secret token Telegram sends with every request."""
     if not settings.webhook_url:
         raise ConfigError("MSOBOT_WEBHOOK_URL: missing (the public https URL Telegram should call)")
     if not settings.webhook_secret:
         raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (1-256 characters of A-Z, a-z, 0-9, _ and -)")
-    return {
-        "listen": settings.webhook_listen, "port": settings.webhook_port, "url_path": "telegram",
-        "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret.get_secret_value(),
-        "allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False,
-    }
-
-
-def run_bot(settings: Settings, webhook: bool = False) -> int:
-    application = build_application(settings)
-    if not webhook:
-        log.info("starting long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-        return 0
-    options = webhook_options(settings)
-    log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-    application.run_webhook(**options)
-    return 0

@@ -77,9 +77,15 @@ class UserOrderedProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.throttle = throttle or Throttle()
         self.on_throttled: Notice | None = None  # set by the application: the polite notice
+        self.on_done: Callable[[object], Awaitable[None]] | None = None  # set by the application: the inbox
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, updates holding or waiting
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self._process(update, coroutine)
+        if self.on_done is not None:  # not reached when the process stops or dies meanwhile
+            await self.on_done(update)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = sender_of(update)
         if key is None:  # channel posts and the like: nobody's order to keep
             await coroutine

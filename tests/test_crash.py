@@ -12,8 +12,13 @@ half-way). A seeded random generator picks the kill points and how each kill lan
   (it never learns the new message's id).
 - ``redelivery``: like reply-unseen, and the bot's last confirmation of updates is lost too,
   so Telegram delivers updates the bot had already handled once more.
-- ``before-commit``: the bot has received an update but cannot commit it (the test holds the
-  database's write lock), then dies: received, never committed.
+- ``before-commit``: the bot has received an update but cannot store it in its inbox (the test
+  holds the database's write lock), then dies: received, never stored, so never confirmed to
+  Telegram, which delivers it again.
+- ``queued``: a user's reply hangs in Telegram, so the /help they send next is stored in the
+  inbox and waits behind it (their turn); then the test locks the database and lets the reply
+  go, so the /help's handler waits inside for the lock; the bot dies there. After the restart
+  the inbox hands the /help over again and it is answered once.
 - ``unfetched``: getUpdates hands out updates; the bot dies before it can read them.
 - ``random``: a random moment up to 120 ms after a user's action.
 
@@ -26,7 +31,8 @@ person would. At the end the test checks, from the SQLite file: every answer the
 sent; one row per (submission, question) and one submission per user; exactly one answer event
 per committed update that carried an answer; and a final /start shows every user exactly the next
 open question (or the completion message) that the questionnaire engine computes from the stored
-answers. From the stub it checks that no update handled before a kill made the bot send or edit
+answers; and every update the users sent has been handled (the inbox loses none). From the stub it
+checks that no update handled before a kill made the bot send or edit
 anything when Telegram delivered it again, that no /help was answered twice, and that no message
 in the chat history shows the answer to another question than the one it asked.
 
@@ -71,8 +77,10 @@ def _setting(name: str, default: int) -> int:
 
 POINTS = _setting("CRASH_POINTS", 6)
 SEED = _setting("CRASH_SEED", 20261125)
-MODES = ("reply-lost", "before-commit", "reply-unseen", "redelivery", "unfetched", "random")
+MODES = ("reply-lost", "before-commit", "queued", "reply-unseen", "redelivery", "unfetched", "random")
+FIRST = 3  # these come first, in a random order: the commit hit from either side, and the queue
 BARRIER_TIMEOUT = 20.0
+HANDLED = "SELECT update_id FROM inbox WHERE handled_at IS NOT NULL"
 BOT_ENV = {"MSOBOT_THROTTLE_BURST": "100000",  # scripted phones tap far faster than people
            "MSOBOT_LOG_LEVEL": "INFO"}
 
@@ -142,6 +150,7 @@ class KillRecord:
     startup: float = 0.0
     redelivered_handled: int = 0  # updates handled before the kill and delivered again
     quiet_chats: int = 0  # chats whose re-delivered updates were all handled: must stay quiet
+    queued: int | None = None  # queued: the /help stored in the inbox and waiting at the kill
 
     def describe(self) -> str:
         p = self.point
@@ -150,13 +159,15 @@ class KillRecord:
                 f"{self.uncommitted}, not received {self.unreceived}"
                 + (f", confirmations rolled back {self.rolled_back[0]}→{self.rolled_back[1]}"
                    if self.rolled_back else "")
+                + (f", /help {self.queued} waiting in the inbox" if self.queued is not None else "")
                 + f"; {self.redelivered_handled} handled updates delivered again (to {self.quiet_chats} chats,"
                 f" which stayed quiet); restart {self.startup:.2f} s")
 
 
 def kill_plan(rng: random.Random, points: int, steps: int) -> list[KillPoint]:
-    """Every mode once (the two that hit the commit from either side first), then at random."""
-    modes = rng.sample(MODES[:2], 2) + rng.sample(MODES[2:], len(MODES) - 2)
+    """Every mode once (those that hit the commit from either side and the queue first), then
+    at random."""
+    modes = rng.sample(MODES[:FIRST], FIRST) + rng.sample(MODES[FIRST:], len(MODES) - FIRST)
     modes = (modes + [rng.choice(MODES) for _ in range(points)])[:points]
     last = max(int(steps * 0.85), points + 8)
     ats = sorted(rng.sample(range(4, last), points))
@@ -243,6 +254,8 @@ class Crasher:
             methods = frozenset({point.method if before else "sendMessage"})
             self.api.trap = Trap(methods, before=before, chat=pending_chat, skip=point.skip)
             self.api.on_trap = lambda trap: self.kill(point, trap)
+        elif point.mode == "queued":
+            await self._queue_and_kill(point)
         elif point.mode == "unfetched":
             self.api.trap = Trap(frozenset({"getUpdates"}), fetch=True)
             self.api.on_trap = lambda trap: self.kill(point, trap)
@@ -252,8 +265,7 @@ class Crasher:
             lock = self.lock = await asyncio.to_thread(_hold_write_lock, self.database)
             self.up.set()
             await self.api.wake()
-            committed = {row[0] for row in await asyncio.to_thread(
-                lambda: list(lock.execute("SELECT update_id FROM processed_updates")))}
+            committed = {row[0] for row in await asyncio.to_thread(lambda: list(lock.execute(HANDLED)))}
 
             def stuck() -> bool | None:  # an update the bot received and cannot commit now
                 return True if self.all_done() or any(
@@ -279,6 +291,34 @@ class Crasher:
         await self.api.wake()
         return self.records[-1]
 
+    async def _queue_and_kill(self, point: KillPoint) -> None:
+        """A reply hangs; the user's /help is stored and waits its turn; the database is
+        locked and the reply let go, so the /help's handler waits inside; then the kill."""
+        self.api.hold({u.user_id for u in self.users})
+        try:
+            def stuck() -> ScriptedUser | bool | None:  # a user whose reply hangs after its commit
+                if self.all_done():
+                    return True
+                return next((u for u in self.users if u.user_id in self.api.waiting_at_gate), None)
+
+            user = await self.api.until(stuck, 10, "a reply hanging in Telegram")
+            if not isinstance(user, ScriptedUser):
+                return
+            help_id = await self.api.send_message(user.user, "/help")
+            self.helps[user.user_id] += 1
+
+            def stored() -> bool | None:
+                return True if _read(self.database, "SELECT 1 FROM inbox WHERE update_id = ?", help_id) else None
+
+            await self.api.until(stored, 10, f"/help {help_id} stored in the inbox")
+            self.lock = await asyncio.to_thread(_hold_write_lock, self.database)
+        finally:
+            await self.api.let_go()
+        await asyncio.sleep(point.delay)  # the reply goes; the /help's handler waits for the lock
+        self.kill(point)
+        if self.records and self.records[-1].point is point:
+            self.records[-1].queued = help_id
+
     def _pending_chat(self, chat_id: int) -> bool:
         return any(u.user_id == chat_id and u.pending is not None for u in self.users)
 
@@ -292,7 +332,9 @@ class Crasher:
         await self.bot.wait_dead()
         self._release_lock()
         processed = {row[0] for row in await asyncio.to_thread(
-            _read, self.database, "SELECT update_id FROM processed_updates")}
+            _read, self.database, HANDLED)}
+        if record.queued is not None:  # it waited, stored, and was not handled when the bot died
+            assert record.queued not in processed, record.describe()
         for update_id in record.pending.values():
             if update_id in processed:
                 record.committed.append(update_id)
@@ -413,7 +455,10 @@ async def test_killed_at_random_points_the_bot_loses_and_repeats_nothing(tmp_pat
     if any(r.point.mode == "redelivery" for r in crasher.records):
         assert sum(r.redelivered_handled for r in crasher.records) > 0, "no handled update came again"
 
-    processed = {row[0] for row in _read(database, "SELECT update_id FROM processed_updates")}
+    processed = {row[0] for row in _read(database, HANDLED)}
+    # The inbox loses nothing: every update the users sent has been handled.
+    unhandled = set(range(1, len(api.updates) + 1)) - processed
+    assert not unhandled, f"updates never handled: {sorted(unhandled)}"
     duplicated = _read(database, "SELECT submission_id, question_id, count(*) FROM answers "
                                  "GROUP BY submission_id, question_id HAVING count(*) > 1")
     assert duplicated == []

@@ -261,7 +261,7 @@ async def reset(h: Harness) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         await store.db.execute("PRAGMA defer_foreign_keys = ON")
         for table in tables:
-            if table not in CATALOG_TABLES:
+            if table not in CATALOG_TABLES and table != "lease":  # the running bot keeps its lease
                 await store.db.execute(f"DELETE FROM {table}")
         await store.db.execute("DELETE FROM sqlite_sequence WHERE name NOT IN ('partners', 'workshops')")
     h.api.calls.clear()

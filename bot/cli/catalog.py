@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.catalog.importer import SAMPLE, CatalogFileError
+from bot.cli.office import delivered_by
 from bot.kernel.settings import Settings
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
@@ -17,6 +18,7 @@ async def import_command(settings: Settings, path: Path | None, sample: bool) ->
     services = await open_services(settings)
     try:
         report = await import_file(services.suggestions, path)
+        when = await delivered_by(services)
     except CatalogFileError as exc:
         print(f"msobot: nothing imported; {len(exc.problems)} problem(s):\n{exc}", file=sys.stderr)
         return 1
@@ -29,8 +31,7 @@ async def import_command(settings: Settings, path: Path | None, sample: bool) ->
         print("note: this file is SAMPLE DATA, not real offers")
     if report.pushed:
         count = sum(len(v) for v in report.pushed.values())
-        print(f"new offers: {count} message(s) to {len(report.pushed)} association(s) queued; "
-              "the running bot sends them")
+        print(f"new offers: {count} message(s) to {len(report.pushed)} association(s) queued; {when}")
     return 0
 
 

@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("file", nargs="?", type=Path, help="catalog file (.yaml, .yml or .csv)")
     source.add_argument("--sample", action="store_true", help="the shipped Wuppertal sample data")
     catalog_commands.add_parser("list", help="show what the catalog holds")
+    backup = commands.add_parser("backup", help="a consistent copy of the database, also while the bot runs")
+    backup.add_argument("--output", type=Path, help="where (default: MSOBOT_BACKUP_DIR/msobot-manual-<time>.sqlite3)")
+    restore = commands.add_parser("restore", help="put a backup in place of the database (never while a bot runs)")
+    restore.add_argument("file", type=Path, help="the backup to restore")
+    status = commands.add_parser("status", help="is the bot running, is anything stuck; exit 1 if not healthy")
+    status.add_argument("--json", action="store_true", help="as JSON (what /healthz shows in webhook mode)")
     return parser
 
 
@@ -74,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
             if command == "digest":
                 return asyncio.run(office.digest(settings, args.send, args.chart))
             return asyncio.run(office.open_round(settings, args.name))
+        if command in ("backup", "restore", "status"):
+            from bot.cli import operations
+            if command == "backup":
+                return operations.backup(settings, args.output)
+            if command == "restore":
+                return operations.restore(settings, args.file)
+            return operations.status(settings, args.json)
         if command == "catalog":
             from bot.cli.catalog import import_command, list_command
             if args.catalog_command == "list":
@@ -84,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("No MSOBOT_TELEGRAM_TOKEN set: starting the console chat.", file=sys.stderr)
             language = getattr(args, "language", None) or _language_from_env()
             return asyncio.run(_chat(settings, getattr(args, "user_id", 1), language))
-        from conversations.app import run_bot
+        from conversations.runner import run_bot
         return run_bot(settings, webhook=getattr(args, "webhook", False))
     except ConfigError as exc:
         print(f"msobot: configuration error: {exc}", file=sys.stderr)

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from bot.kernel.settings import ConfigError, Settings
+from bot.operations.lease import Holder, Lease, LeaseHeld, running_bot
 from bot.services import Services, open_services
 from bot.staff.exports import table, write_csv, xlsx_bytes
+from bot.storage.outbox import Only
 
 
 async def purge(settings: Settings) -> int:
@@ -37,17 +39,41 @@ async def digest(settings: Settings, send: bool, chart: Path | None) -> int:
             raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (needed to send the digest)")
         if not services.digest.recipients:
             raise ConfigError("MSOBOT_STAFF_IDS: nobody to send the digest to")
-        digest = await services.digest.build()
-        async with services.store.transaction():
-            for chat_id in services.digest.recipients:
-                await services.digest.queue(chat_id, digest, None)
-        return await _deliver_outbox(services)
+        return await _send_digest(services)
     finally:
         await services.close()
 
 
-async def _deliver_outbox(services: Services) -> int:
-    """Send what is queued now through Telegram, then stop (the running bot would do it too)."""
+async def _send_digest(services: Services) -> int:
+    """Queued for the staff chats; sent by the running bot, or from here under the lease when
+    no bot runs (only the digest's own rows: the rest of the outbox is the bot's)."""
+    store = services.store
+    digest = await services.digest.build()
+    lease = Lease(store, "msobot digest --send")
+    try:
+        await lease.acquire()
+    except LeaseHeld as exc:
+        lease_holder: Holder | None = exc.holder
+    else:
+        lease_holder = None
+    try:
+        async with store.transaction():
+            rows = [row for chat_id in services.digest.recipients
+                    for row in await services.digest.queue(chat_id, digest, None)]
+        chats = len(services.digest.recipients)
+        if lease_holder is not None:
+            print(f"digest queued for {chats} chat(s); the running bot delivers it "
+                  f"({lease_holder.describe(store.now())})", file=sys.stderr)
+            return 0
+        await _deliver(services, lease.id, Only(ids=tuple(rows)))
+        print(f"digest sent to {chats} chat(s)", file=sys.stderr)
+        return 0
+    finally:
+        await lease.release()
+
+
+async def _deliver(services: Services, holder: str, only: Only) -> None:
+    """Send these outbox rows through Telegram now, then stop."""
     from telegram.ext import ExtBot
 
     from bot.outbox import OutboxWorker
@@ -59,10 +85,17 @@ async def _deliver_outbox(services: Services) -> int:
     bot: ExtBot[None] = ExtBot(token, base_url=settings.telegram_api_url,
                                base_file_url=file_url(settings.telegram_api_url))
     async with bot:
-        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose)
+        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose,
+                              holder=holder, only=only)
         await worker.drain(limit_seconds=120)
-    print(f"digest sent to {len(services.digest.recipients)} chat(s)", file=sys.stderr)
-    return 0
+
+
+async def delivered_by(services: Services) -> str:
+    """Who sends what a command queued: the running bot, or the next one."""
+    holder = await running_bot(services.store)
+    if holder is None:
+        return "no bot runs now: they go out when it starts"
+    return f"the running bot sends them ({holder.describe(services.store.now())})"
 
 
 def _write_bytes(path: Path, content: bytes) -> None:
@@ -74,6 +107,7 @@ async def open_round(settings: Settings, name: str) -> int:
     services = await open_services(settings)
     try:
         opened = await services.rounds.open(name)
+        when = await delivered_by(services)
     except ValueError as exc:
         raise ConfigError(f"--name: {exc}") from exc
     finally:
@@ -82,7 +116,7 @@ async def open_round(settings: Settings, name: str) -> int:
         print(f"A round named {name!r} exists already; nobody was invited again.", file=sys.stderr)
         return 1
     print(f"Round {opened.round.name!r} opened: {opened.invited} associations will be invited "
-          "(by the running bot, outside quiet hours).", file=sys.stderr)
+          f"outside quiet hours; {when}.", file=sys.stderr)
     return 0
 
 

@@ -88,10 +88,12 @@ class DigestService:
         row = await self.store.fetch_one("SELECT 1 FROM digests WHERE period_end = ?", end.isoformat())
         return row is not None
 
-    async def queue(self, chat_id: int, digest: Digest, key: str | None) -> None:
-        """Text messages in order, then the chart; inside the caller's transaction."""
-        for i, text in enumerate(digest.texts):
-            await self.outbox.enqueue(chat_id, None, "digest", screen_payload(Screen(text=text)),
-                                      dedupe_key=f"{key}:{i}" if key else None)
-        await self.outbox.enqueue(chat_id, None, "digest", digest.chart_document().payload(),
-                                  dedupe_key=f"{key}:chart" if key else None)
+    async def queue(self, chat_id: int, digest: Digest, key: str | None) -> list[int]:
+        """Text messages in order, then the chart; inside the caller's transaction. The outbox
+        rows queued (none that a dedupe key had queued before)."""
+        rows = [await self.outbox.enqueue(chat_id, None, "digest", screen_payload(Screen(text=text)),
+                                          dedupe_key=f"{key}:{i}" if key else None)
+                for i, text in enumerate(digest.texts)]
+        rows.append(await self.outbox.enqueue(chat_id, None, "digest", digest.chart_document().payload(),
+                                              dedupe_key=f"{key}:chart" if key else None))
+        return [row for row in rows if row is not None]

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Flood protection per user: this many updates at once, then this many per second.
     throttle_burst: int = Field(default=10, ge=1)
     throttle_rate: float = Field(default=1.0, gt=0)
+    # Nightly copies of the database (7 daily, 4 weekly), and one before every migration.
+    backup_dir: Path | None = None
+
+    def backups(self) -> Path:
+        """MSOBOT_BACKUP_DIR, else `backups/` next to the database."""
+        return self.backup_dir or self.database.parent / "backups"
 
     @field_validator("staff_ids", mode="before")
     @classmethod

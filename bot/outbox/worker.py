@@ -2,9 +2,13 @@
 
 Limits (see shared/telegram-facts.md): about 30 messages a second overall and one a second
 per chat. A 429 pauses all sending for `retry_after`; network errors retry with backoff; a
-user who blocked the bot is marked and gets nothing more. A row stays pending until the
-transport confirms it, so a crash resends at most the message that was in flight when the
-process died, and drops nothing.
+user who blocked the bot is marked and gets nothing more.
+
+Exactly once: a worker reads only committed rows and claims each (state `sending`, with the
+attempt's token) in a committed statement before the HTTP call, so two workers on one
+database never send the same row. A row claimed by a worker that died goes back to pending
+when its lease changes hands, or when the claim is older than any attempt can take; only the
+message in flight at a crash can then go out twice.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import contextlib
 import logging
 import random
 import time
+import uuid
 from collections import deque
 from datetime import timedelta
 
 from bot.outbox.parcels import Compose, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
 from bot.storage import Store
-from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.storage.outbox import Only, OutboxRow, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +37,17 @@ CHAT_INTERVAL = 1.0  # seconds between two messages to the same chat
 WINDOW = 1.03
 MAX_ATTEMPTS = 30
 MAX_BACKOFF = 300.0
+ATTEMPT_SECONDS = 120.0  # one delivery never takes longer (the transport's timeouts are far shorter)
 
 
 class OutboxWorker:
     def __init__(self, store: Store, transport: Transport, compose: Compose, *, rate: float = RATE,
                  chat_interval: float = CHAT_INTERVAL, poll_seconds: float = 2.0,
-                 max_in_flight: int = 16) -> None:
+                 max_in_flight: int = 16, holder: str | None = None, only: Only | None = None) -> None:
+        """`holder`: whose claims these are (the lease holder; a random id otherwise);
+        `only`: the rows this worker may send (the console: its own user's)."""
+        self.holder = holder or uuid.uuid4().hex
+        self.only = only
         self.store = store
         self.outbox = OutboxStore(store)
         self.transport = transport
@@ -49,7 +59,6 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self._slots = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
-        self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_slot = 0.0
         self._chat_free: dict[int, float] = {}
@@ -84,7 +93,7 @@ class OutboxWorker:
         while time.monotonic() < deadline:
             started = await self._round()
             await self._finish_in_flight()
-            if not await self.outbox.due(limit=1, within=horizon):
+            if not await self.outbox.due(limit=1, within=horizon, only=self.only):
                 return
             if not started:
                 await asyncio.sleep(0.05)
@@ -92,7 +101,7 @@ class OutboxWorker:
 
     async def _round(self) -> bool:
         """Start sending what is due; True when it already waited (so the loop need not poll)."""
-        due = await self.outbox.due(exclude=self._in_flight)
+        due = await self.outbox.due(only=self.only)
         if not due:
             return False
         started = 0
@@ -113,11 +122,19 @@ class OutboxWorker:
                 self._next_slot = max(self._next_slot, self._started[0] + WINDOW)
             if self._next_slot > now:
                 await asyncio.sleep(self._next_slot - now)
+            await self._slots.acquire()
+            token = f"{self.holder}:{uuid.uuid4().hex[:12]}"
+            try:
+                claimed = await self.outbox.claim(row.id, token)
+            except BaseException:
+                self._slots.release()
+                raise
+            if not claimed:  # another worker took it meanwhile
+                self._slots.release()
+                continue
             self._started.append(time.monotonic())
             self._chat_free[row.chat_id] = time.monotonic() + self.chat_interval
-            await self._slots.acquire()
-            self._in_flight.add(row.id)
-            task = asyncio.create_task(self._deliver(row))
+            task = asyncio.create_task(self._deliver(row, token))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
@@ -135,59 +152,61 @@ class OutboxWorker:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _deliver(self, row: OutboxRow) -> None:
+    async def _deliver(self, row: OutboxRow, token: str) -> None:
         try:
             parcel = await self.compose(row)
             if parcel is None:
                 async with self.store.transaction():
-                    await self.outbox.finish(row.id, "dropped", "no longer relevant")
+                    await self.outbox.finish(row.id, "dropped", "no longer relevant", token)
                 return
             try:
-                await self.transport.send(row.chat_id, parcel)
+                await asyncio.wait_for(self.transport.send(row.chat_id, parcel), ATTEMPT_SECONDS)
             except RetryLater as exc:
                 self.retry_afters += 1
                 pause = time.monotonic() + exc.seconds
                 self._paused_until = max(self._paused_until, pause)
                 self._chat_free[row.chat_id] = max(self._chat_free.get(row.chat_id, 0.0), pause)
                 log.warning("Telegram asks to wait %s s", exc.seconds)
-                return  # stays pending and due: sent again after the pause
+                async with self.store.transaction():  # pending and due: sent again after the pause
+                    await self.outbox.retry_later(row.id, self.store.now(), "retry after", False, token)
+                return
             except Unreachable as exc:
-                await self._unreachable(row, str(exc))
+                await self._unreachable(row, str(exc), token)
                 return
             except Transient as exc:
-                await self._backoff(row, str(exc))
+                await self._backoff(row, str(exc), token)
                 return
             except Rejected as exc:
                 log.error("outbox message %s refused: %s", row.id, exc)
                 async with self.store.transaction():
-                    await self.outbox.finish(row.id, "failed", str(exc)[:300])
+                    await self.outbox.finish(row.id, "failed", str(exc)[:300], token)
                 return
-            except Unconfirmed as exc:
-                log.warning("outbox message %s: no answer from Telegram (%s); taken as sent", row.id, exc)
+            except (Unconfirmed, TimeoutError) as exc:
+                log.warning("outbox message %s: no answer from Telegram (%s); taken as sent", row.id,
+                            exc or "no answer in time")
             async with self.store.transaction():
-                await self.outbox.mark_sent(row.id)
+                await self.outbox.mark_sent(row.id, token)
             self.sent += 1
         except Exception:
             log.exception("outbox message %s: unexpected error", row.id)
-            await self._backoff(row, "unexpected error")
+            await self._backoff(row, "unexpected error", token)
         finally:
-            self._in_flight.discard(row.id)
             self._slots.release()
 
-    async def _backoff(self, row: OutboxRow, error: str) -> None:
+    async def _backoff(self, row: OutboxRow, error: str, token: str) -> None:
         attempts = row.attempts + 1
         async with self.store.transaction():
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox message %s given up after %d attempts: %s", row.id, attempts, error)
-                await self.outbox.finish(row.id, "failed", error[:300])
+                await self.outbox.finish(row.id, "failed", error[:300], token)
                 return
             delay = min(MAX_BACKOFF, 2.0 ** attempts) * random.uniform(0.5, 1.0)
-            await self.outbox.retry_later(row.id, self.store.now() + timedelta(seconds=delay), error)
+            await self.outbox.retry_later(row.id, self.store.now() + timedelta(seconds=delay), error, token=token)
 
-    async def _unreachable(self, row: OutboxRow, error: str) -> None:
+    async def _unreachable(self, row: OutboxRow, error: str, token: str) -> None:
         log.info("chat %s unreachable (%s); its messages are dropped", row.chat_id, error)
         async with self.store.transaction():
-            await self.outbox.finish(row.id, "dropped", error[:300])
+            await self.outbox.finish(row.id, "dropped", error[:300], token)
             if row.user_id is not None:
                 await self.store.set_blocked(row.user_id, True)
                 await self.outbox.drop_pending(row.user_id, "user unreachable")

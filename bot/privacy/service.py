@@ -71,6 +71,7 @@ class PrivacyService:
         async with self.store.transaction():
             submissions = await self.rows.purge_unfinished(now - self.retention)
             messages = await self.rows.forget_delivered(now - DELIVERED_KEEP)
+            await self.store.forget_old_updates()
             if submissions:
                 await self.store.log_event("retention_purge", submissions=submissions)
         await self.store.checkpoint()

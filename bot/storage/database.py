@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -11,18 +12,27 @@ from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
+BUSY_TIMEOUT_MS = 5000
+MIGRATION_BUSY_TIMEOUT_MS = 120_000  # another process may be migrating a large database right now
+# Called with the schema version found, before the first migration changes anything (a backup).
+BeforeMigration = Callable[[int], Awaitable[None]]
 
-async def connect(path: Path | str) -> aiosqlite.Connection:
+
+async def connect(path: Path | str, before_migration: BeforeMigration | None = None) -> aiosqlite.Connection:
     """Autocommit mode: transactions are opened explicitly by the store (BEGIN IMMEDIATE)."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = await aiosqlite.connect(str(path), isolation_level=None)
-    db.row_factory = aiosqlite.Row
-    # secure_delete: deleted rows are overwritten, so erased data is gone from the file itself.
-    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL",
-                   "busy_timeout = 5000", "secure_delete = ON"):
-        await db.execute(f"PRAGMA {pragma}")
-    await migrate(db)
+    try:
+        db.row_factory = aiosqlite.Row
+        # secure_delete: deleted rows are overwritten, so erased data is gone from the file itself.
+        for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL",
+                       f"busy_timeout = {BUSY_TIMEOUT_MS}", "secure_delete = ON"):
+            await db.execute(f"PRAGMA {pragma}")
+        await migrate(db, before_migration)
+    except BaseException:
+        await db.close()
+        raise
     return db
 
 
@@ -32,17 +42,32 @@ async def schema_version(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def migrate(db: aiosqlite.Connection) -> None:
-    current = await schema_version(db)
-    if current > len(MIGRATIONS):
-        raise RuntimeError(f"database schema {current} is newer than this program ({len(MIGRATIONS)})")
-    for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            await migration(db)
-            await db.execute(f"PRAGMA user_version = {version}")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-        log.info("database migrated to schema version %d", version)
+async def migrate(db: aiosqlite.Connection, before_migration: BeforeMigration | None = None) -> None:
+    """One migration per transaction. The version is read inside `BEGIN IMMEDIATE`, so two
+    processes starting at once migrate once: the second waits for the first and then finds
+    nothing left to do."""
+    await db.execute(f"PRAGMA busy_timeout = {MIGRATION_BUSY_TIMEOUT_MS}")
+    try:
+        first = True
+        while True:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                current = await schema_version(db)
+                if current > len(MIGRATIONS):
+                    raise RuntimeError(f"database schema {current} is newer than this program ({len(MIGRATIONS)})")
+                if current == len(MIGRATIONS):
+                    await db.execute("COMMIT")
+                    return
+                if first and current > 0 and before_migration is not None:
+                    await before_migration(current)  # the write lock is held: the copy is what we migrate
+                first = False
+                await MIGRATIONS[current](db)
+                await db.execute(f"PRAGMA user_version = {current + 1}")
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+            log.info("database migrated to schema version %d", current + 1)
+    finally:
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

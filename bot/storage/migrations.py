@@ -210,5 +210,38 @@ async def _v6_rounds(db: aiosqlite.Connection) -> None:
         """)
 
 
+async def _v7_exactly_once(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- One bot per database: the process that holds this row (and renews its heartbeat)
+        -- is the only one that receives updates and sends the outbox.
+        CREATE TABLE lease (
+            name TEXT PRIMARY KEY,               -- 'bot'
+            holder TEXT NOT NULL,                -- random id of the holding process
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            command TEXT NOT NULL,               -- msobot run, msobot digest --send, ...
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        );
+        -- Every update is stored before Telegram is told it arrived, and marked handled in the
+        -- transaction of the work it causes; the payload goes once it is handled.
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            user_id INTEGER,
+            payload TEXT,                        -- the update's JSON while it waits
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        );
+        CREATE INDEX inbox_waiting ON inbox(handled_at, update_id);
+        CREATE INDEX inbox_user ON inbox(user_id);
+        INSERT INTO inbox (update_id, received_at, handled_at) SELECT update_id, at, at FROM processed_updates;
+        DROP TABLE processed_updates;
+        -- A row being sent: claimed (state 'sending') in a committed transaction before the
+        -- HTTP call, by one worker's attempt.
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+        ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
+        """)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
-                               _v6_rounds]
+                               _v6_rounds, _v7_exactly_once]

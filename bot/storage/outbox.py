@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,26 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+@dataclass(frozen=True)
+class Only:
+    """Which rows a worker may send: one chat's (the console), some purposes, some rows."""
+
+    chat_id: int | None = None
+    purposes: tuple[str, ...] | None = None
+    ids: tuple[int, ...] | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        where, params = "", list[Any]()
+        if self.chat_id is not None:
+            where += " AND chat_id = ?"
+            params.append(self.chat_id)
+        for column, values in (("purpose", self.purposes), ("id", self.ids)):
+            if values is not None:
+                where += f" AND {column} IN ({','.join('?' * len(values))})"
+                params += list(values)
+        return where, params
+
+
 class OutboxStore:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -42,33 +63,65 @@ class OutboxStore:
              _iso(not_before or now), _iso(now), about_user))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    async def due(self, limit: int = 200, exclude: set[int] | None = None,
-                  within: float = 0.0) -> list[OutboxRow]:
-        rows = await self.store.fetch_all(
-            "SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
-            "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-            _iso(self.store.now() + timedelta(seconds=within)), limit + len(exclude or ()))
-        found = [OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
-        return [r for r in found if r.id not in (exclude or set())][:limit]
+    async def due(self, limit: int = 200, within: float = 0.0, only: Only | None = None) -> list[OutboxRow]:
+        """Pending rows due now (or within `within` seconds), read outside any transaction of
+        this connection, so that only committed rows are ever sent."""
+        where, params = only.sql() if only is not None else ("", [])
+        async with self.store.single_statement():
+            rows = await self.store.fetch_all(
+                "SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
+                f"WHERE state = 'pending' AND not_before <= ?{where} ORDER BY not_before, id LIMIT ?",
+                _iso(self.store.now() + timedelta(seconds=within)), *params, limit)
+        return [OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
 
     async def next_due_at(self) -> datetime | None:
         row = await self.store.fetch_one("SELECT MIN(not_before) AS at FROM outbox WHERE state = 'pending'")
         return datetime.fromisoformat(row["at"]) if row and row["at"] else None
 
-    async def mark_sent(self, row_id: int) -> None:
-        await self.store.db.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (_iso(self.store.now()), row_id))
+    async def claim(self, row_id: int, token: str) -> bool:
+        """Committed before the message goes out: a second worker can never take it too."""
+        async with self.store.single_statement():
+            changed = await self.store.db.modify(
+                "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (token, _iso(self.store.now()), row_id))
+        return changed.rowcount == 1
 
-    async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> None:
-        await self.store.db.execute(
-            "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
-            (_iso(at), error[:300], int(count_attempt), row_id))
+    async def mark_sent(self, row_id: int, token: str | None = None) -> None:
+        await self._settle("state = 'sent', sent_at = ?, attempts = attempts + 1", [_iso(self.store.now())],
+                           row_id, token)
 
-    async def finish(self, row_id: int, state: str, error: str | None = None) -> None:
+    async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True,
+                          token: str | None = None) -> None:
+        await self._settle("state = 'pending', not_before = ?, last_error = ?, attempts = attempts + ?",
+                           [_iso(at), error[:300], int(count_attempt)], row_id, token)
+
+    async def finish(self, row_id: int, state: str, error: str | None = None, token: str | None = None) -> None:
         """`dropped` (no longer wanted, or the user blocked the bot) or `failed` (refused)."""
-        await self.store.db.execute("UPDATE outbox SET state = ?, last_error = ? WHERE id = ?",
-                                    (state, error, row_id))
+        await self._settle("state = ?, last_error = ?", [state, error], row_id, token)
+
+    async def _settle(self, assignments: str, params: list[Any], row_id: int, token: str | None) -> None:
+        """The end of an attempt; with its token, only while the row is still this attempt's."""
+        sql = f"UPDATE outbox SET {assignments}, claimed_by = NULL, claimed_at = NULL WHERE id = ?"
+        params = [*params, row_id]
+        if token is not None:
+            sql += " AND claimed_by = ?"
+            params.append(token)
+        await self.store.db.execute(sql, params)
+
+    async def release_claims(self, holder: str) -> int:
+        """Rows a worker of `holder` claimed and never finished (it died): pending again."""
+        changed = await self.store.db.modify(
+            "UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_at = NULL "
+            "WHERE state = 'sending' AND substr(claimed_by, 1, ?) = ?", (len(holder) + 1, holder + ":"))
+        return changed.rowcount
+
+    async def release_stale(self, claimed_before: datetime) -> int:
+        """Claims older than any attempt can take: their worker is gone."""
+        changed = await self.store.db.modify(
+            "UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_at = NULL "
+            "WHERE state = 'sending' AND claimed_at < ?", (_iso(claimed_before),))
+        return changed.rowcount
 
     async def drop_pending(self, user_id: int, reason: str, purpose: str | None = None,
                            dedupe_key: str | None = None) -> None:

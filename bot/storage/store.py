@@ -47,7 +47,12 @@ class Submission(BaseModel):
 
 
 # Queries that run both on their own and inside a one-trip batch (`Connection.run`).
-CLAIM_UPDATE = "INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)"
+CLAIMS_REMEMBERED = 10_000
+# An update is handled once: its inbox row (there when it came through the inbox, else made
+# here) is marked in the transaction of the work it causes, and its payload goes.
+CLAIM_UPDATE = ("INSERT INTO inbox (update_id, received_at, handled_at) VALUES (?1, ?2, ?2) "
+                "ON CONFLICT(update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL "
+                "WHERE inbox.handled_at IS NULL")
 USER = "SELECT * FROM users WHERE id = ?"
 LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
 ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
@@ -66,6 +71,9 @@ class Store:
         # services: `Engine.current`, `Engine.current_id`); stored rows are never rewritten.
         self.answer_view: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
         self.question_view: Callable[[str | None], str | None] = lambda question_id: question_id
+        # Updates this process claimed and committed (the inbox need not mark them again).
+        self.claimed: set[int] = set()
+        self._claims: list[int] = []  # claimed in the open transaction
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -79,6 +87,9 @@ class Store:
                 yield
                 self.db.pending.append(("COMMIT", ()))
                 await self.db.run()
+                if len(self.claimed) > CLAIMS_REMEMBERED:
+                    self.claimed.clear()  # those nobody asked about: the inbox marks them again, harmlessly
+                self.claimed.update(self._claims)
             except BaseException:
                 self.db.pending.clear()
                 if self.db.raw.in_transaction:
@@ -86,6 +97,7 @@ class Store:
                 raise
             finally:
                 self._open = False
+                self._claims.clear()
 
     async def write(self, sql: str, *params: Any) -> None:
         """A write whose result nobody reads: inside a transaction it goes with the next read
@@ -105,7 +117,8 @@ class Store:
 
     async def once(self, event_id: int | None, step: Callable[[], Awaitable[None]]) -> bool:
         """One Telegram update as one transaction; False (and nothing done) when the update
-        was handled before, as Telegram re-delivers after a crash."""
+        was handled before (the inbox replays what a crash interrupted, and Telegram may
+        deliver an update again whose confirmation was lost)."""
         async with self.transaction():
             if event_id is not None and not await self.claim_update(event_id):
                 return False
@@ -149,8 +162,10 @@ class Store:
     # -- updates ---------------------------------------------------------------------------
 
     async def claim_update(self, update_id: int) -> bool:
-        """False when this update was handled before (Telegram re-delivers after a crash)."""
+        """False when this update was handled before."""
         changed = await self.db.modify(CLAIM_UPDATE, (update_id, self._now()))
+        if changed.rowcount == 1:
+            self._claims.append(update_id)
         return changed.rowcount == 1
 
     async def claim_and_read(self, update_id: int | None, user_id: int) -> tuple[bool, User | None]:
@@ -160,12 +175,15 @@ class Store:
             return claimed, conn.execute(USER, (user_id,)).fetchone() if claimed else None
 
         claimed, row = await self.db.run(claim)
+        if claimed and update_id is not None:
+            self._claims.append(update_id)
         return claimed, User.model_validate(dict(row)) if row else None
 
-    async def forget_old_updates(self, older_than: timedelta = timedelta(days=2)) -> None:
-        """Telegram keeps updates for 24 hours; older ids can never come again."""
+    async def forget_old_updates(self, older_than: timedelta = timedelta(days=1)) -> None:
+        """Handled updates are kept a day (Telegram keeps undelivered ones for 24 hours, so an
+        older id can never come again)."""
         cutoff = (self.clock() - older_than).isoformat()
-        await self.db.execute("DELETE FROM processed_updates WHERE at < ?", (cutoff,))
+        await self.db.execute("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (cutoff,))
 
     # -- users -----------------------------------------------------------------------------
 
@@ -189,6 +207,7 @@ class Store:
             "DELETE FROM organisations WHERE created_by = ? OR id IN "
             "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))
         await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        await self.db.execute("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?", (user_id,))
 
     async def set_prompt_ref(self, user_id: int, ref: str | None) -> None:
         await self.write("UPDATE users SET prompt_ref = ? WHERE id = ?", ref, user_id)

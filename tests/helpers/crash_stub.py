@@ -7,7 +7,9 @@
   the bot never read the answer: a delivered message whose id the bot never learnt);
   `fetch` traps fire when a getUpdates answer carries updates, before the bot can read them;
 - a record of which updates really reached a live bot (`delivered`);
-- `until(check)`: wait for any condition over the stub's state, woken by every call and push.
+- `until(check)`: wait for any condition over the stub's state, woken by every call and push;
+- `hold(chats)` / `let_go()`: calls about those chats wait until let go (a reply that hangs in
+  Telegram, so that the user's next update waits behind it).
 
 The kill itself is a callback (`on_trap`) so the test decides what a kill means.
 """
@@ -55,6 +57,18 @@ class TrappingBotAPI(StubBotAPI):
         self.trap: Trap | None = None
         self.on_trap: Callable[[Trap], None] = lambda _trap: None
         self.delivered: set[int] = set()  # update ids handed to a live bot
+        self._gate: asyncio.Event | None = None
+        self._held: set[int] = set()
+        self.waiting_at_gate: set[int] = set()  # chats with a call waiting
+
+    def hold(self, chats: set[int]) -> None:
+        self._gate, self._held = asyncio.Event(), set(chats)
+
+    async def let_go(self) -> None:
+        if self._gate is not None:
+            self._gate.set()
+        self._gate, self._held = None, set()
+        await self.wake()
 
     # -- traps -------------------------------------------------------------------------------
 
@@ -63,6 +77,14 @@ class TrappingBotAPI(StubBotAPI):
             return await super()._handle(request)
         method = request.match_info["method"]
         params = self._decode(dict(await request.post()))  # aiohttp caches the parsed form
+        gate, chat = self._gate, params.get("chat_id")
+        if gate is not None and chat is not None and int(chat) in self._held:
+            self.waiting_at_gate.add(int(chat))
+            await self.wake()
+            try:
+                await gate.wait()
+            finally:
+                self.waiting_at_gate.discard(int(chat))
         trap = self.trap
         if trap is not None and trap.before and not trap.fetch and trap.matches(method, params):
             if trap.skip > 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from telegram.request import BaseRequest
 from bot.kernel.settings import Settings
 from conversations.app import build_application
 from conversations.context import BotApplication
+from conversations.receiving import Poller
 from tests.helpers.bot_api_stub import StubBotAPI
 
 
@@ -50,17 +52,21 @@ async def running_bot(settings: Settings, api: StubBotAPI, processed: Processed 
         application.add_handler(TypeHandler(Update, processed.mark), group=1_000_000)
     await application.initialize()
     assert application.post_init is not None and application.post_shutdown is not None
-    await application.post_init(application)
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                            allowed_updates=Update.ALL_TYPES)
+    poller: Poller | None = None
     try:
+        await application.post_init(application)
+        await application.start()
+        poller = Poller(application, application.bot_data["inbox"], on_fatal=_fatal, timeout=1)
+        await poller.start()
         yield application
     finally:
-        await api.release_polls()
-        await application.updater.stop()
-        await application.stop()
+        if poller is not None:
+            await poller.stop()
+        if application.running:
+            await application.stop()
         await application.post_shutdown(application)
         await application.shutdown()
-        await api.release_polls(False)
+
+
+def _fatal(problem: str) -> None:
+    logging.getLogger(__name__).error("the bot gave up: %s", problem)

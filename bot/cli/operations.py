@@ -1,0 +1,68 @@
+"""The operator's commands: `msobot backup`, `msobot restore`, `msobot status`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.kernel.settings import Settings
+from bot.operations import backups
+from bot.operations.backups import BackupError
+from bot.operations.lease import Holder
+from bot.operations.status import read_status
+
+
+def backup(settings: Settings, output: Path | None) -> int:
+    now = datetime.now(UTC)
+    target = output or settings.backups() / f"msobot-manual-{now.astimezone(settings.tz):%Y%m%d-%H%M%S}.sqlite3"
+    try:
+        made = backups.copy_database(settings.database, target)
+    except (BackupError, sqlite3.Error) as exc:
+        print(f"msobot: no backup made: {exc}", file=sys.stderr)
+        return 1
+    print(f"{made.path} ({made.size:,} bytes, integrity check ok)")
+    return 0
+
+
+def restore(settings: Settings, file: Path) -> int:
+    now = datetime.now(UTC)
+    holder = _live_holder(settings.database, now)
+    if holder is not None:
+        print(f"msobot: not restored: a bot runs on this database ({holder.describe(now)}); stop it first",
+              file=sys.stderr)
+        return 1
+    try:
+        aside = backups.restore(settings.database, file, now.astimezone(settings.tz))
+    except (BackupError, sqlite3.Error, OSError) as exc:
+        print(f"msobot: not restored: {exc}", file=sys.stderr)
+        return 1
+    print(f"{settings.database} restored from {file}; the database before is kept as {aside}")
+    return 0
+
+
+def status(settings: Settings, as_json: bool) -> int:
+    report = read_status(settings.database, settings.backups(), datetime.now(UTC))
+    if as_json:
+        print(json.dumps(report.model_dump(), indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.healthy else 1
+
+
+def _live_holder(database: Path, now: datetime) -> Holder | None:
+    if not database.is_file():
+        return None
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+        try:
+            row = db.execute("SELECT holder, host, pid, command, started_at, heartbeat_at FROM lease").fetchone()
+        except sqlite3.OperationalError:  # a database from before the lease
+            return None
+    if row is None:
+        return None
+    holder = Holder(row[0], row[1], int(row[2]), row[3], datetime.fromisoformat(row[4]),
+                    datetime.fromisoformat(row[5]))
+    return holder if holder.alive(now) else None

@@ -1,0 +1,124 @@
+"""What a monitor needs to know, read straight from the database file (no migration, no
+lease): is a bot running, is anything stuck, when were the last digest and backup."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.operations.backups import latest
+from bot.operations.lease import Holder
+
+INBOX_LATE = timedelta(minutes=1)  # an update waiting longer: the bot is stuck
+OUTBOX_LATE = timedelta(minutes=15)  # a message due this long and not sent: delivery is stuck
+
+
+class Status(BaseModel):
+    database: str
+    database_bytes: int = 0
+    schema_version: int | None = None
+    questionnaire_version: str | None = None
+    running: bool = False
+    holder: str | None = None
+    heartbeat_seconds_ago: int | None = None
+    last_update_handled_at: str | None = None
+    inbox_waiting: int = 0
+    inbox_oldest_seconds: int | None = None
+    outbox_pending: int = 0
+    outbox_due: int = 0
+    outbox_failed: int = 0
+    outbox_oldest_due_seconds: int | None = None
+    last_digest_at: str | None = None
+    last_backup: str | None = None
+    last_backup_at: str | None = None
+    last_backup_bytes: int | None = None
+    problems: list[str] = []
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        def ago(seconds: int | None) -> str:
+            return "–" if seconds is None else f"{seconds} s ago"
+
+        return [
+            f"database        {self.database} ({self.database_bytes:,} bytes, schema {self.schema_version}, "
+            f"questionnaire version {self.questionnaire_version or '–'})",
+            f"bot             {self.holder or 'not running'}"
+            + (f" (heartbeat {ago(self.heartbeat_seconds_ago)})" if self.holder else ""),
+            f"updates         last handled {self.last_update_handled_at or '–'}; {self.inbox_waiting} waiting"
+            + (f", the oldest for {self.inbox_oldest_seconds} s" if self.inbox_oldest_seconds is not None else ""),
+            f"outbox          {self.outbox_pending} pending ({self.outbox_due} due"
+            + (f", the oldest for {self.outbox_oldest_due_seconds} s" if self.outbox_oldest_due_seconds is not None
+               else "") + f"), {self.outbox_failed} failed",
+            f"last digest     {self.last_digest_at or '–'}",
+            f"last backup     {self.last_backup or '–'}"
+            + (f" ({self.last_backup_bytes:,} bytes, {self.last_backup_at})" if self.last_backup else ""),
+            *(f"PROBLEM         {p}" for p in self.problems),
+        ]
+
+
+def _seconds(now: datetime, then: str | None) -> int | None:
+    return None if then is None else max(0, int((now - datetime.fromisoformat(then)).total_seconds()))
+
+
+def read_status(database: Path, backups: Path, now: datetime) -> Status:
+    status = Status(database=str(database))
+    if not database.is_file():
+        status.problems.append(f"no database at {database}")
+        return status
+    status.database_bytes = sum(p.stat().st_size for p in (database, database.with_name(database.name + "-wal"))
+                                if p.exists())
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+        db.row_factory = sqlite3.Row
+        status.schema_version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"lease", "inbox"} <= tables:
+            status.problems.append("the database has not been opened by this version yet (start the bot once)")
+            return status
+        _read(db, status, now)
+    backup = latest(backups)
+    if backup is not None:
+        status.last_backup, status.last_backup_bytes = str(backup.path), backup.size
+        status.last_backup_at = datetime.fromtimestamp(backup.path.stat().st_mtime, tz=now.tzinfo).isoformat(
+            timespec="seconds")
+    return status
+
+
+def _read(db: sqlite3.Connection, status: Status, now: datetime) -> None:
+    one: Any = db.execute("SELECT * FROM lease WHERE name = 'bot'").fetchone()
+    if one is not None:
+        holder = Holder(one["holder"], one["host"], int(one["pid"]), one["command"],
+                        datetime.fromisoformat(one["started_at"]), datetime.fromisoformat(one["heartbeat_at"]))
+        status.running = holder.alive(now)
+        status.holder = f"{holder.command} on {holder.host} (pid {holder.pid}) since {holder.started_at.isoformat()}"
+        status.heartbeat_seconds_ago = _seconds(now, one["heartbeat_at"])
+    if not status.running:
+        status.problems.append("no bot is running on this database")
+    one = db.execute("SELECT MAX(handled_at) AS last, SUM(handled_at IS NULL) AS waiting, "
+                     "MIN(CASE WHEN handled_at IS NULL THEN received_at END) AS oldest FROM inbox").fetchone()
+    status.last_update_handled_at, status.inbox_waiting = one["last"], int(one["waiting"] or 0)
+    status.inbox_oldest_seconds = _seconds(now, one["oldest"])
+    if status.inbox_oldest_seconds is not None and status.inbox_oldest_seconds > INBOX_LATE.total_seconds():
+        status.problems.append(f"{status.inbox_waiting} updates wait, the oldest for {status.inbox_oldest_seconds} s")
+    stamp = now.isoformat()
+    one = db.execute("SELECT SUM(state IN ('pending', 'sending')) AS pending, SUM(state = 'failed') AS failed, "
+                     "SUM(state = 'pending' AND not_before <= ?) AS due, "
+                     "MIN(CASE WHEN state = 'pending' AND not_before <= ? THEN not_before END) AS oldest FROM outbox",
+                     (stamp, stamp)).fetchone()
+    status.outbox_pending, status.outbox_failed = int(one["pending"] or 0), int(one["failed"] or 0)
+    status.outbox_due = int(one["due"] or 0)
+    status.outbox_oldest_due_seconds = _seconds(now, one["oldest"])
+    if status.outbox_oldest_due_seconds is not None and status.outbox_oldest_due_seconds > OUTBOX_LATE.total_seconds():
+        status.problems.append(f"{status.outbox_due} messages are due, the oldest for "
+                               f"{status.outbox_oldest_due_seconds} s")
+    one = db.execute("SELECT MAX(claimed_at) AS at FROM digests").fetchone()
+    status.last_digest_at = one["at"]
+    one = db.execute("SELECT version FROM questionnaire_versions ORDER BY deployed_at DESC LIMIT 1").fetchone()
+    status.questionnaire_version = one["version"] if one else None
