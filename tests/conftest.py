@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.kernel.settings import Settings
@@ -17,6 +20,27 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("MSOBOT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _close_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every aiosqlite connection a test opened is closed in teardown, also when the test failed
+    before closing it: aiosqlite's thread is not a daemon, and one left running keeps the test
+    run from ever exiting."""
+    opened: list[aiosqlite.Connection] = []
+    original = aiosqlite.Connection.__init__
+
+    def tracked(self: aiosqlite.Connection, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "__init__", tracked)
+    yield
+    for connection in opened:
+        if connection._running:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                connection.stop()  # its thread closes the sqlite3 connection and ends
 
 
 @pytest.fixture

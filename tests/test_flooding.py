@@ -7,13 +7,17 @@ import asyncio
 import sqlite3
 import time
 
+import pytest
+
 from bot.kernel.i18n import Catalogs
 from bot.kernel.settings import Settings
 from conversations.throttle import Throttle, Verdict
 from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.crash_stub import TrappingBotAPI
 from tests.helpers.phone import Phone, option
 from tests.helpers.running import Processed, running_bot
 
+HELP = "/answers — "  # a line of the help text
 SLOW_DOWN = ("You are sending a lot of messages at once. Please wait a moment; "
              "after that I will read your messages again.")
 
@@ -88,3 +92,38 @@ async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: 
         names = dict(db.execute("SELECT s.user_id, a.value FROM answers a JOIN submissions s "
                                 "ON s.id = a.submission_id WHERE a.question_id = 'org_name'").fetchall())
     assert names == {66: '"Nachricht 0"', 77: '"Verein Ruhig e.V."'}  # in order: the first was the answer
+
+
+async def test_quick_messages_to_a_slow_chat_are_handled_in_the_order_sent(settings: Settings) -> None:
+    """The answer's reply hangs in Telegram; the /help sent right after it waits its turn and is
+    answered only after the answer's reply, never in between."""
+    api = TrappingBotAPI()
+    await api.start()
+    try:
+        processed = Processed()
+        phone = Phone(api, user_id=88, language_code="en", processed=processed)
+        async with running_bot(settings, api, processed):
+            await phone.send("/start")
+            await phone.tap(lambda d: d == "L:en")
+            await phone.tap(lambda d: d == "C:y")  # the first question wants the association's name
+            since = len(api.calls)
+            api.hold({88}, calls=1)  # the first call about this chat hangs
+            answer = await api.send_message(phone.user, "Verein Eins")
+            await api.until(lambda: True if 88 in api.waiting_at_gate else None, 10, "the reply hanging")
+            help_ = await api.send_message(phone.user, "/help")
+
+            def helped() -> bool | None:
+                return True if any(HELP in str(c.params.get("text")) for c in api.calls[since:]) else None
+
+            with pytest.raises(TimeoutError):  # what would break the order: /help answered meanwhile
+                await api.until(helped, 2.0, "the /help answered while the answer's reply hangs")
+            await api.let_go()
+            await processed.wait(answer)
+            await processed.wait(help_)
+        calls = [c for c in api.calls[since:] if c.method in ("sendMessage", "editMessageText")
+                 and int(c.params["chat_id"]) == 88]
+        helps = [i for i, c in enumerate(calls) if HELP in str(c.params.get("text"))]
+        assert len(helps) == 1 and helps[0] == len(calls) - 1, [str(c.params.get("text"))[:30] for c in calls]
+        assert len(calls) >= 3  # the answered question, the next question, then the help
+    finally:
+        await api.stop()

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from telegram.ext import ExtBot
 
 from bot.kernel.outcome import Screen
 from bot.outbox import OutboxWorker, Parcel, parcel_from_payload, screen_payload
+from bot.outbox.worker import MAX_ATTEMPTS
 from bot.storage import Store, connect
 from bot.storage.outbox import OutboxRow, OutboxStore
 from conversations.transport import TelegramTransport
@@ -103,4 +107,128 @@ async def test_a_user_who_blocked_the_bot_gets_nothing_more(bot_api: StubBotAPI,
     assert await OutboxStore(store).counts() == {"dropped": 3}
     user = await store.user(300)
     assert user is not None and user.blocked_at is not None
+    await store.close()
+
+
+async def test_two_workers_on_one_database_deliver_every_row_exactly_once(
+        bot_api: StubBotAPI, tmp_path: Path) -> None:
+    """Two processes' workers (two connections to one file) drain the same outbox at once."""
+    path = tmp_path / "outbox.sqlite3"
+    first, second = await open_store(path), await open_store(path)
+    expected = await fill(first, range(400, 425), per_chat=2)
+    bot, telegram = await transport(bot_api)
+    try:
+        workers = [OutboxWorker(store, telegram, compose, chat_interval=0.0, rate=200.0, max_in_flight=1)
+                   for store in (first, second)]
+        await asyncio.gather(*(worker.drain(limit_seconds=30) for worker in workers))
+    finally:
+        await bot.shutdown()
+    sends = Counter((int(c.params["chat_id"]), str(c.params["text"])) for c in bot_api.calls
+                    if c.method == "sendMessage")
+    assert sends == Counter(expected)  # 50 rows, 50 deliveries: none twice, none lost
+    assert all(worker.sent > 0 for worker in workers), [w.sent for w in workers]  # both really took part
+    assert sum(worker.sent for worker in workers) == len(expected)
+    assert await OutboxStore(first).counts() == {"sent": 50}
+    await first.close()
+    await second.close()
+
+
+class RolledBack(Exception):
+    pass
+
+
+async def test_rows_of_a_rolled_back_transaction_are_never_sent(
+        bot_api: StubBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker shares the connection of a transaction that queues rows and then fails: it
+    must not read them before the transaction ends (and then they are gone)."""
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    reading = asyncio.Event()
+    due = OutboxStore.due
+
+    async def watched(self: OutboxStore, *args: Any, **kwargs: Any) -> list[OutboxRow]:
+        reading.set()  # the worker looks for due rows now
+        return await due(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxStore, "due", watched)
+    bot, telegram = await transport(bot_api)
+    worker = OutboxWorker(store, telegram, compose)
+    drained: asyncio.Task[None] | None = None
+    try:
+        with pytest.raises(RolledBack):
+            async with store.transaction():
+                await store.set_language(500, "de")
+                for text in ("broadcast 1", "broadcast 2"):
+                    await OutboxStore(store).enqueue(500, 500, "broadcast", screen_payload(Screen(text=text)))
+                drained = asyncio.create_task(worker.drain(limit_seconds=10))
+                await reading.wait()  # the worker is reading while the rows are uncommitted
+                await went_as_far_as_it_can(drained, store, bot_api)
+                raise RolledBack
+        assert drained is not None
+        await drained
+        async with store.transaction():  # a later, committed row (it may reuse a rolled-back id)
+            await store.set_language(500, "de")
+            await OutboxStore(store).enqueue(500, 500, "reply", screen_payload(Screen(text="committed")))
+        await worker.drain(limit_seconds=10)
+    finally:
+        await bot.shutdown()
+    assert [str(c.params["text"]) for c in bot_api.calls if c.method == "sendMessage"] == ["committed"]
+    assert await OutboxStore(store).counts() == {"sent": 1}
+    await store.close()
+
+
+async def went_as_far_as_it_can(worker: asyncio.Task[None], store: Store, api: StubBotAPI) -> None:
+    """Until the worker waits for the store (the transaction is open), has sent, or is done."""
+    for _ in range(2000):
+        if worker.done() or any(c.method == "sendMessage" for c in api.calls) \
+                or any(not w.done() for w in store._lock._waiters or ()):
+            return
+        await asyncio.sleep(0.005)
+    raise TimeoutError("the worker neither waited, sent nor finished")
+
+
+async def sends(api: StubBotAPI) -> int:
+    return len([c for c in api.calls if c.method == "sendMessage"])
+
+
+async def test_a_refused_message_fails_and_is_not_tried_again(bot_api: StubBotAPI, tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    await fill(store, range(600, 601), per_chat=1)
+    bot_api.faults["sendMessage"] = [(400, {"ok": False, "error_code": 400,
+                                            "description": "Bad Request: can't parse entities"})]
+    bot, telegram = await transport(bot_api)
+    try:
+        await OutboxWorker(store, telegram, compose).drain(horizon=3600)  # even retries due within the hour
+    finally:
+        await bot.shutdown()
+    assert await sends(bot_api) == 1
+    row = await store.fetch_one("SELECT state, last_error, attempts FROM outbox")
+    assert row is not None and row["state"] == "failed" and "parse entities" in row["last_error"]
+    await store.close()
+
+
+async def test_network_trouble_backs_off_then_gives_up_after_the_last_attempt(
+        bot_api: StubBotAPI, tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    await fill(store, range(700, 701), per_chat=1)
+    bad_gateway = (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    bot_api.faults["sendMessage"] = [bad_gateway, bad_gateway]
+    bot, telegram = await transport(bot_api)
+    worker = OutboxWorker(store, telegram, compose)
+    try:
+        before = store.now()
+        await worker.drain()  # one attempt; the retry is not due yet
+        assert await sends(bot_api) == 1
+        row = await store.fetch_one("SELECT state, attempts, not_before FROM outbox")
+        assert row is not None and (row["state"], row["attempts"]) == ("pending", 1)
+        wait = (datetime.fromisoformat(row["not_before"]) - before).total_seconds()
+        assert 0.9 <= wait <= 2.5  # 2^1 s, jittered down to half
+        # The last attempt: a failure now is final.
+        await store.db.execute("UPDATE outbox SET attempts = ?, not_before = ?",
+                               (MAX_ATTEMPTS - 1, store.now().isoformat()))
+        await worker.drain()
+        assert await sends(bot_api) == 2
+    finally:
+        await bot.shutdown()
+    row = await store.fetch_one("SELECT state, attempts, last_error FROM outbox")
+    assert row is not None and row["state"] == "failed" and "Bad Gateway" in row["last_error"]
     await store.close()

@@ -169,9 +169,24 @@ async def test_digest_on_demand_and_the_weekly_one_once_across_a_restart(
         await staff.send("/digest")
         await bot_api.wait_for(staff.says("📊 " + DE.gettext("Digest of the last seven days")), since=since)
         await bot_api.wait_for(lambda c: c.method == "sendPhoto", since=since)
-    async with running_bot(settings, bot_api, processed):  # restarted after the scheduled time
+    async with running_bot(settings, bot_api, processed) as application:  # restarted after the scheduled time
+        digest = application.bot_data["services"].digest
+        checked: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        send_due = digest.send_due
+
+        async def watched() -> bool:
+            queued = await send_due()
+            if not checked.done():
+                checked.set_result(queued)
+            return queued
+
+        digest.send_due = watched
         await staff.send("/stats")
-        await asyncio.sleep(2.5)  # the catch-up job runs one second after the start
+        assert application.job_queue is not None
+        if application.job_queue.get_jobs_by_name("digest-catch-up"):  # it runs a second after the start
+            assert await asyncio.wait_for(checked, 10) is False  # it ran and found the digest sent
+        pending = await digest.store.fetch_all("SELECT id FROM outbox WHERE purpose = 'digest' AND state != 'sent'")
+        assert pending == []
     assert weekly_digests() == 1
     charts = [content for chat, _name, content in bot_api.photos if chat == STAFF_ID]
     assert len(charts) == 2 and all(c.startswith(b"\x89PNG") for c in charts)

@@ -12,10 +12,13 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
 
 BOT_ID = 999000111
 _STRING_PARAMS = {"text", "callback_query_id", "parse_mode", "url", "secret_token", "caption",
@@ -336,6 +339,20 @@ class StubBotAPI:
             "message": message.as_json(user), "data": data}})
 
     # -- waiting for the bot -----------------------------------------------------------------
+
+    async def until(self, check: Callable[[], T | None], timeout: float, what: str) -> T:
+        """The first non-None result of `check`, re-evaluated after every call, push and wake."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                result = check()
+                if result is not None:
+                    return result
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
 
     async def wait_for(self, predicate: Any, since: int = 0, timeout: float = 10.0) -> Call:
         """The first call at index >= since that satisfies predicate."""

@@ -7,7 +7,6 @@
   the bot never read the answer: a delivered message whose id the bot never learnt);
   `fetch` traps fire when a getUpdates answer carries updates, before the bot can read them;
 - a record of which updates really reached a live bot (`delivered`);
-- `until(check)`: wait for any condition over the stub's state, woken by every call and push;
 - `hold(chats)` / `let_go()`: calls about those chats wait until let go (a reply that hangs in
   Telegram, so that the user's next update waits behind it).
 
@@ -17,9 +16,7 @@ The kill itself is a callback (`on_trap`) so the test decides what a kill means.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -59,10 +56,12 @@ class TrappingBotAPI(StubBotAPI):
         self.delivered: set[int] = set()  # update ids handed to a live bot
         self._gate: asyncio.Event | None = None
         self._held: set[int] = set()
+        self._to_hold: int | None = None
         self.waiting_at_gate: set[int] = set()  # chats with a call waiting
 
-    def hold(self, chats: set[int]) -> None:
-        self._gate, self._held = asyncio.Event(), set(chats)
+    def hold(self, chats: set[int], calls: int | None = None) -> None:
+        """Calls about `chats` wait until `let_go()`; with `calls`, only that many (the rest pass)."""
+        self._gate, self._held, self._to_hold = asyncio.Event(), set(chats), calls
 
     async def let_go(self) -> None:
         if self._gate is not None:
@@ -78,7 +77,9 @@ class TrappingBotAPI(StubBotAPI):
         method = request.match_info["method"]
         params = self._decode(dict(await request.post()))  # aiohttp caches the parsed form
         gate, chat = self._gate, params.get("chat_id")
-        if gate is not None and chat is not None and int(chat) in self._held:
+        if gate is not None and chat is not None and int(chat) in self._held and self._to_hold != 0:
+            if self._to_hold is not None:
+                self._to_hold -= 1
             self.waiting_at_gate.add(int(chat))
             await self.wake()
             try:
@@ -115,22 +116,6 @@ class TrappingBotAPI(StubBotAPI):
         self.trap = None
         trap.fired = call
         self.on_trap(trap)  # kills the bot before this answer is written
-
-    # -- waiting -----------------------------------------------------------------------------
-
-    async def until(self, check: Callable[[], T | None], timeout: float, what: str) -> T:
-        """The first non-None result of `check`, re-evaluated after every call, push and wake."""
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while True:
-                result = check()
-                if result is not None:
-                    return result
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"waited {timeout:.0f} s for {what}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), left)
 
     # -- reading the record ------------------------------------------------------------------
 
