@@ -71,8 +71,9 @@ class Poller:
     """Long polling into the inbox until `stop()`; `on_fatal` hears why it gave up."""
 
     def __init__(self, application: BotApplication, inbox: Inbox, on_fatal: Callable[[str], None],
-                 timeout: int = POLL_TIMEOUT) -> None:
+                 timeout: int = POLL_TIMEOUT, conflict_limit: float = CONFLICT_LIMIT) -> None:
         self.application = application
+        self.conflict_limit = conflict_limit
         self.inbox = inbox
         self.on_fatal = on_fatal
         self.timeout = timeout
@@ -103,12 +104,12 @@ class Poller:
                 return
             except Conflict as exc:
                 conflict_since = conflict_since or time.monotonic()
-                if time.monotonic() - conflict_since > CONFLICT_LIMIT:
+                if time.monotonic() - conflict_since > self.conflict_limit:
                     self.on_fatal("another program receives this bot's updates (409 Conflict: a second "
                                   "instance on another database, or a webhook); stopping")
                     return
                 log.error("409 Conflict from Telegram: %s", exc.message)
-                await asyncio.sleep(pause)
+                await asyncio.sleep(min(pause, self.conflict_limit))
                 pause = min(MAX_PAUSE, pause * 2)
                 continue
             except RetryAfter as exc:

@@ -244,3 +244,16 @@ def test_status_says_whether_a_bot_runs_and_what_waits(tmp_path: Path) -> None:
     assert stuck.returncode == 1 and "1 updates wait, the oldest for" in stuck.stdout
     missing = msobot("status", MSOBOT_DATABASE=str(tmp_path / "nothing.sqlite3"))
     assert missing.returncode == 1 and "no database at" in missing.stdout
+
+
+def test_the_nightly_copy_is_made_and_old_ones_go(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    asyncio.run(_make_database(database))
+    folder = tmp_path / "backups"
+    first = date(2026, 10, 1)
+    for n in range(60):  # two months of nights
+        backups.nightly(database, folder, first + timedelta(days=n))
+    kept = sorted(p.name for p in folder.iterdir())
+    expected = sorted(f"msobot-{d.isoformat()}.sqlite3" for d in keep([first + timedelta(days=n) for n in range(60)]))
+    assert kept == expected and len(kept) == 10  # the 7 newest (to Sunday 29 November) and 3 Sundays before
+    assert check_database(folder / kept[-1]) == len(MIGRATIONS)

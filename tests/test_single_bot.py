@@ -10,12 +10,16 @@ from collections import Counter
 from pathlib import Path
 
 from bot.kernel.outcome import Screen
+from bot.kernel.settings import Settings
 from bot.operations.lease import running_bot
 from bot.outbox import screen_payload
 from bot.storage import Store, connect
 from bot.storage.outbox import OutboxStore
+from conversations.app import build_application
+from conversations.receiving import Poller
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.bot_process import BotProcess
+from tests.helpers.running import bot_settings
 
 STAFF_ID = 501
 PUSH = "a push the running bot sends"
@@ -129,3 +133,29 @@ async def test_the_console_leaves_pushes_to_a_running_bot(bot_api: StubBotAPI, t
     finally:
         await bot.stop()
     assert len([c for c in bot_api.calls if c.params.get("text") == PUSH]) == 1
+
+
+async def test_a_bot_telegram_calls_a_duplicate_stops_with_the_reason(settings: Settings, bot_api: StubBotAPI) -> None:
+    """409 Conflict: another program takes this token's updates (a bot on another database, or a
+    webhook). After a while of nothing but conflicts the bot gives up instead of looping."""
+    conflict = (409, {"ok": False, "error_code": 409,
+                      "description": "Conflict: terminated by other getUpdates request"})
+    bot_api.faults["getUpdates"] = [conflict] * 50
+    application = build_application(bot_settings(settings, bot_api))
+    await application.initialize()
+    assert application.post_init is not None and application.post_shutdown is not None
+    reasons: list[str] = []
+    poller: Poller | None = None
+    try:
+        await application.post_init(application)
+        poller = Poller(application, application.bot_data["inbox"], on_fatal=reasons.append, timeout=1,
+                        conflict_limit=0.3)
+        await poller.start()
+        await bot_api.until(lambda: True if reasons else None, 10, "the poller giving up")
+    finally:
+        if poller is not None:
+            await poller.stop()
+        await application.post_shutdown(application)
+        await application.shutdown()
+    assert reasons == ["another program receives this bot's updates (409 Conflict: a second instance on "
+                       "another database, or a webhook); stopping"]
