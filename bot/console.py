@@ -21,7 +21,8 @@ from bot.survey.turns import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
-_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/mydata", "/delete")
+_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/privacy", "/mydata",
+             "/delete")
 
 
 class ConsoleChat:
@@ -102,7 +103,7 @@ class ConsoleChat:
             handlers = {"/start": service.start, "/help": service.help, "/answers": service.show_answers,
                         "/suggestions": suggestions.show, "/settings": suggestions.settings,
                         "/language": service.choose_language, "/delete": service.ask_delete,
-                        "/mydata": self.services.privacy.my_data}
+                        "/mydata": self.services.privacy.my_data, "/privacy": self.services.privacy.show}
             return await handlers[command](visitor)
         button = self._button_for(line)
         if button is not None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
 from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
@@ -78,7 +79,7 @@ async def open_services(settings: Settings) -> Services:
     except BaseException:
         await store.close()
         raise
-    survey = SurveyService(store, engine, catalogs, settings.tz)
+    survey = SurveyService(store, engine, catalogs, settings.tz, facts=NoticeFacts.from_settings(settings))
     suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
     suggestions.attach(survey)
     staff_catalogs = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
@@ -91,7 +92,7 @@ async def open_services(settings: Settings) -> Services:
     reminders = UnfinishedReminders(store, engine, survey, settings.tz, settings.reminder_days,
                                     settings.quiet_window())
     suggestions.composers["nudge"] = reminders.compose
-    privacy = PrivacyService(survey, settings.retention_days)
+    privacy = PrivacyService(survey, settings.retention_days, settings.retention_completed_days)
     rounds = RoundService(store, survey, suggestions.later)
     staff.rounds = rounds
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,

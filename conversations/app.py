@@ -38,6 +38,7 @@ _COMMANDS = [
     ("settings", N_("Messages about new offers")),
     ("language", N_("Change the language")),
     ("help", N_("Help")),
+    ("privacy", N_("Privacy notice and your choices")),
     ("mydata", N_("Download your data")),
     ("delete", N_("Delete your data")),
 ]
@@ -222,4 +223,4 @@ def check_webhook(settings: Settings) -> None:
     if not settings.webhook_url:
         raise ConfigError("MSOBOT_WEBHOOK_URL: missing (the public https URL Telegram should call)")
     if not settings.webhook_secret:
-        raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (1-256 characters of A-Z, a-z, 0-9, _ and -)")
+        raise ConfigError("MSOBOT_WEBHOOK_SECRET: missing (32-256 characters of A-Z, a-z, 0-9, _ and -)")

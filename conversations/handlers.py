@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command] = {
     "language": lambda s, v: s.survey.choose_language(v),
     "delete": lambda s, v: s.survey.ask_delete(v),
     "mydata": lambda s, v: s.privacy.my_data(v),
+    "privacy": lambda s, v: s.privacy.show(v),
 }
 
 

@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.consent.notice import require
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations.lease import Lease, LeaseHeld
 from bot.operations.status import read_status
@@ -39,6 +40,7 @@ async def serve(settings: Settings, webhook: bool) -> int:
         raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)")
     if webhook:
         check_webhook(settings)
+    require(settings)  # the privacy notice names who is responsible
     load_domain(settings)  # a broken questionnaire stops here, before anything else
     services = await open_services(settings)
     lease = Lease(services.store, "msobot run --webhook" if webhook else "msobot run")

@@ -27,6 +27,15 @@ def test_run_without_a_token_names_the_variable(tmp_path: Path) -> None:
         "msobot: configuration error: MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)"]
 
 
+def test_run_without_a_controller_for_the_privacy_notice_names_the_variable(tmp_path: Path) -> None:
+    result = msobot("run", MSOBOT_TELEGRAM_TOKEN="1:x", MSOBOT_DATABASE=str(tmp_path / "db.sqlite3"),
+                    MSOBOT_CONTROLLER="Stadt Wuppertal")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "msobot: configuration error: MSOBOT_CONTROLLER_CONTACT: missing (the privacy notice must name who is "
+        "responsible for the data and how to reach them and the data protection officer)"]
+
+
 def test_a_malformed_value_is_one_line_naming_the_variable() -> None:
     result = msobot("check", MSOBOT_STAFF_IDS="12,abc")
     assert result.returncode == 2

@@ -134,7 +134,7 @@ async def test_the_german_digest_reads_as_staff_expect(store: Store) -> None:
     assert "3. Öffentlichkeitsarbeit: 1 (±0 gegenüber der Vorwoche)" in text
     assert "• Räume: 1 Verein" in text
     assert "Kurs kasse: 1 Verein interessiert von 12 Plätzen" in text
-    assert "„Wir suchen einen Raum für Treffen am Wochenende“" in text
+    assert "„\u2068Wir suchen einen Raum für Treffen am Wochenende\u2069“" in text  # isolated: it is a user's text
     assert "Geheimer Verein" not in text  # the organisation's name is not a free-text answer
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Screen
 from bot.kernel.text import split_text
@@ -42,12 +43,22 @@ def longest_answers() -> Answers:
     return answers
 
 
+# The longest the office could reasonably configure.
+LONG_FACTS = NoticeFacts("Stadt Wuppertal, Ressort Zuwanderung und Integration, Ressort 204 – Zuwanderung und "
+                         "Integration, Johannes-Rau-Platz 1, 42275 Wuppertal",
+                         "Telefon 0202 563 0000, zuwanderung-und-integration@stadt.wuppertal.de",
+                         "Behördliche Datenschutzbeauftragte der Stadt Wuppertal, datenschutz@stadt.wuppertal.de",
+                         SAMPLE.authority, 3650, 3650)
+
+
 def screens(language: str) -> list[Screen]:
-    view = Screens(CATALOGS.translator(language), ENGINE, CATALOGS)
+    view = Screens(CATALOGS.translator(language), ENGINE, CATALOGS, LONG_FACTS)
     answers = longest_answers()
-    shown = [view.language_picker(language), view.consent(), view.consent_given(), view.intro(99),
-             view.welcome_back(SUBMISSION, 99, UTC), view.help(), view.thanks(), view.delete_question(),
-             view.already_complete(), view.declined(), view.deleted()]
+    notice = view.notice
+    shown = [view.language_picker(language), view.consent(True, True, changed=True), notice.agreed(True, True),
+             notice.full(), notice.overview(datetime(2026, 12, 1, tzinfo=UTC), UTC, True, False),
+             notice.networking_offer(), view.intro(99), view.welcome_back(SUBMISSION, 99, UTC), view.help(),
+             view.thanks(), view.delete_question(), view.already_complete(), view.declined(), view.deleted()]
     for question in ENGINE.visible(answers):
         shown.append(view.question(SUBMISSION, question, answers, error=InputError("too_long", {"max": 3500})))
         shown.append(view.answered(question, answers[question.id]))

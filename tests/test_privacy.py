@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.i18n import Catalogs
 from bot.kernel.logs import PAYLOAD_LOGGERS, Redactor, setup_logging
 from bot.kernel.settings import Settings
 from bot.privacy.service import PrivacyService
+from bot.storage.consents import ConsentStore
 from bot.storage.outbox import OutboxStore
 from bot.survey.turns import Visitor
 from tests.helpers.bot_api_stub import StubBotAPI
@@ -171,7 +173,7 @@ async def test_unfinished_questionnaires_expire_and_the_user_starts_afresh(tmp_p
     now = datetime(2027, 6, 1, 3, 30, tzinfo=TZ)
     clock = Clock(now - timedelta(days=400))
     store, survey, _service = await open_service(tmp_path / "db.sqlite3", clock)
-    privacy = PrivacyService(survey, retention_days=365)
+    privacy = PrivacyService(survey, retention_days=365, completed_days=1095)
     outbox = OutboxStore(store)
 
     async def begin(user_id: int, answered_days_ago: int | None, consent: bool = True) -> None:
@@ -180,7 +182,7 @@ async def test_unfinished_questionnaires_expire_and_the_user_starts_afresh(tmp_p
             await store.set_language(user_id, "en")
             if not consent:
                 return
-            await store.set_consent(user_id)
+            await ConsentStore(store).agree(user_id, NOTICE_VERSION, {})
             submission = await store.create_submission(user_id, "mso-needs", "1")
             await store.set_organisation_name(submission.id, f"Verein {user_id}")
         if answered_days_ago is not None:
@@ -280,10 +282,16 @@ def test_redactor_blanks_the_token_in_messages_and_tracebacks() -> None:
     try:
         log.warning("calling https://api.telegram.org/bot%s/getMe", token)
         try:
-            raise RuntimeError(f"failed: https://api.telegram.org/bot{token}/sendMessage")
-        except RuntimeError:
+            raise ConnectionError(f"failed: https://api.telegram.org/bot{token}/sendMessage")
+        except ConnectionError:  # an OSError: its message is the library's, kept but redacted
             log.exception("request failed")
+        typed = "Ah" + "met --1990"  # what a user typed (not in this source line, which a traceback shows)
+        try:
+            raise ValueError(f"invalid literal for int(): {typed!r} ({token})")
+        except ValueError:  # may quote what a user typed: withheld
+            log.exception("parsing failed")
     finally:
         log.removeHandler(handler)
     output: Any = buffer.getvalue()
     assert token not in output and output.count("[redacted]") == 2
+    assert "Ahmet" not in output and "ValueError: [message withheld: it may hold user text]" in output

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from bot.kernel.i18n import Catalogs
 from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.bot_process import CONTROLLER
 from tests.helpers.phone import Phone, option
 
 
 async def start_bot(api: StubBotAPI, database: Path, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
     env.update(MSOBOT_TELEGRAM_TOKEN=api.token, MSOBOT_TELEGRAM_API_URL=api.url,
-               MSOBOT_DATABASE=str(database))
+               MSOBOT_DATABASE=str(database), **CONTROLLER)
     since = len(api.calls)
     with log.open("ab") as output:
         process = await asyncio.create_subprocess_exec(

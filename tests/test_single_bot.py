@@ -18,7 +18,7 @@ from bot.storage.outbox import OutboxStore
 from conversations.app import build_application
 from conversations.receiving import Poller
 from tests.helpers.bot_api_stub import StubBotAPI
-from tests.helpers.bot_process import BotProcess
+from tests.helpers.bot_process import CONTROLLER, BotProcess
 from tests.helpers.running import bot_settings
 
 STAFF_ID = 501
@@ -28,7 +28,7 @@ PUSH = "a push the running bot sends"
 def environment(api: StubBotAPI, database: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
     env.update(MSOBOT_DATABASE=str(database), MSOBOT_TELEGRAM_TOKEN=api.token,
-               MSOBOT_TELEGRAM_API_URL=api.url, **extra)
+               MSOBOT_TELEGRAM_API_URL=api.url, **CONTROLLER, **extra)
     return env
 
 

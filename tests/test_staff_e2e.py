@@ -5,6 +5,7 @@ cell by cell, `/digest` with its chart, and the weekly digest sent once across a
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import os
 import sqlite3
@@ -148,6 +149,8 @@ async def test_export_files_read_back_cell_by_cell(settings: Settings, bot_api: 
     assert sheet.cell(row=2, column=header.index(comments) + 1).data_type == "s"  # ... never a formula
     csv_text = files["csv"].decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Einsendung,Fragebogenversion,Sprache")
+    csv_row = next(csv.reader(io.StringIO(csv_text.splitlines()[1])))
+    assert csv_row[header.index(comments)] == "'=HYPERLINK(\"http://evil\")"  # never a formula in Excel either
 
 
 async def test_digest_on_demand_and_the_weekly_one_once_across_a_restart(

@@ -93,6 +93,5 @@ async def test_deleting_a_user_deletes_their_answers(store: Store) -> None:
         await store.delete_user(7)
     for table in ("users", "organisations", "submissions", "answers", "drafts"):
         assert (await store.fetch_all(f"SELECT count(*) FROM {table}"))[0][0] == 0, table
-    rows = await store.fetch_all("SELECT user_id, submission_id FROM events")
-    assert list(map(tuple, rows)) == [(None, None)]
+    assert await store.fetch_all("SELECT * FROM events") == []  # their events go with them
     await store.close()

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.catalog.model import Partner, Workshop
+from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Screen
 from bot.outbox import OutboxWorker, screen_payload
@@ -18,6 +19,7 @@ from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
 from bot.storage.catalog import CatalogStore
+from bot.storage.consents import ConsentStore
 from bot.storage.outbox import OutboxStore
 from bot.suggestions.matching import build_profile
 from bot.suggestions.service import SuggestionService
@@ -51,7 +53,7 @@ async def open_service(path: Path, clock: Clock) -> tuple[Store, SurveyService, 
 async def seed(store: Store, user_id: int, answers: dict[str, Any], language: str = "en") -> None:
     async with store.transaction():
         await store.set_language(user_id, language)
-        await store.set_consent(user_id)
+        await ConsentStore(store).agree(user_id, NOTICE_VERSION, {"networking": answers.get("network_msos") == "yes"})
         submission = await store.create_submission(user_id, QUESTIONNAIRE.id, QUESTIONNAIRE.version)
         for question, value in answers.items():
             await store.save_answer(submission.id, question, value)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.kernel.i18n import Catalogs
+from bot.kernel.text import isolated
 from bot.kernel.settings import Settings
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
@@ -116,6 +117,7 @@ async def test_suggestions_calendar_file_introduction_and_new_offer(
     async with running_bot(settings, bot_api, processed):
         # The experienced association completes first; it needs nothing, so nothing fits it.
         await complete(experienced, "de", "Kulturverein Balkan e.V.", EXPERIENCED)
+        await experienced.tap(lambda d: d == "V:n1")  # it asked to network: it consents to it too
         nothing = de("Right now we have no offer that fits your answers. We will let you know when "
                      "something suitable comes up.")
         await bot_api.wait_for(experienced.says(nothing))
@@ -175,16 +177,17 @@ async def test_suggestions_calendar_file_introduction_and_new_offer(
         request_call = await bot_api.wait_for(experienced.says("Elternverein Oberbarmen e.V.", with_buttons=True),
                                               since=since)
         assert de("The association “{name}” would like to exchange experience with your association on "
-                  "“{topic}”.").format(name="Elternverein Oberbarmen e.V.", topic=de("Bookkeeping and finances")
-                                       ) in request_call.params["text"]
+                  "“{topic}”.").format(name=isolated("Elternverein Oberbarmen e.V."),
+                                       topic=de("Bookkeeping and finances")) in request_call.params["text"]
         request = experienced.prompt()
         since = len(bot_api.calls)
         await experienced.tap(role("I"), message=request)  # "Yes, connect us" comes first
         assert de("You are now in touch with “{name}”. Their contact: {contact}").format(
-            name="Elternverein Oberbarmen e.V.", contact="@elternverein_ob") in experienced.last().text
+            name=isolated("Elternverein Oberbarmen e.V."), contact=isolated("@elternverein_ob")) \
+            in experienced.last().text
         await bot_api.wait_for(needy.says("+49 202 555 0101"), since=since)
         assert tr("You are now in touch with “{name}”. Their contact: {contact}").format(
-            name="Kulturverein Balkan e.V.", contact="+49 202 555 0101") in needy.last().text
+            name=isolated("Kulturverein Balkan e.V."), contact=isolated("+49 202 555 0101")) in needy.last().text
 
         # A third association with the same need turns messages about new offers off.
         since = len(bot_api.calls)

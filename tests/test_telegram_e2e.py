@@ -200,5 +200,5 @@ async def test_a_tap_still_counts_when_telegram_refuses_the_late_callback_answer
             "ok": False, "error_code": 400,
             "description": "Bad Request: query is too old and response timeout expired or query id is invalid"})]
         new = await phone.tap(role("L"))
-        assert new and new[-1].buttons()[0]["callback_data"] == "C:y"  # the consent arrived all the same
+        assert new and "C:y" in [b["callback_data"] for b in new[-1].buttons()]  # the consent arrived all the same
     assert not bot_api.faults["answerCallbackQuery"]

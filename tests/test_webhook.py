@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.kernel.settings import ConfigError, Settings
+from bot.kernel.settings import ConfigError, Settings, load_settings
 from conversations.app import build_application, check_webhook
 from conversations.context import BotApplication
 from conversations.runner import _health
@@ -21,7 +21,7 @@ from conversations.webhook import WebhookReceiver
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.running import bot_settings
 
-SECRET = "s3cret-Token_1"
+SECRET = "s3cret-Token_1-that-is-long-enough-to-guard"
 
 
 def free_port() -> int:
@@ -101,3 +101,13 @@ def test_webhook_mode_needs_url_and_secret(settings: Settings) -> None:
         check_webhook(settings)
     with pytest.raises(ConfigError, match="MSOBOT_WEBHOOK_SECRET"):
         check_webhook(settings.model_copy(update={"webhook_url": "https://x.example.org/telegram"}))
+
+
+def test_a_short_webhook_secret_is_refused_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MSOBOT_WEBHOOK_SECRET", "s3cret")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value).startswith("MSOBOT_WEBHOOK_SECRET: use 32-256 characters")
+    assert "\n" not in str(refused.value)
+    monkeypatch.setenv("MSOBOT_WEBHOOK_SECRET", "x" * 32)
+    assert load_settings().webhook_secret is not None

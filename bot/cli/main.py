@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("--output", type=Path, help="where (default: MSOBOT_BACKUP_DIR/msobot-manual-<time>.sqlite3)")
     restore = commands.add_parser("restore", help="put a backup in place of the database (never while a bot runs)")
     restore.add_argument("file", type=Path, help="the backup to restore")
+    privacy = commands.add_parser("privacy", help="for the data protection officer")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    record = privacy_commands.add_parser("record", help="the record of processing activities (Art. 30 GDPR)")
+    record.add_argument("--language", choices=["de", "en"], default="de")
     status = commands.add_parser("status", help="is the bot running, is anything stuck; exit 1 if not healthy")
     status.add_argument("--json", action="store_true", help="as JSON (what /healthz shows in webhook mode)")
     return parser
@@ -80,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             if command == "digest":
                 return asyncio.run(office.digest(settings, args.send, args.chart))
             return asyncio.run(office.open_round(settings, args.name))
+        if command == "privacy":
+            from bot.cli.operations import privacy_record
+            return privacy_record(settings, args.language)
         if command in ("backup", "restore", "status"):
             from bot.cli import operations
             if command == "backup":

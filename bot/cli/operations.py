@@ -9,11 +9,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
 from bot.operations import backups
 from bot.operations.backups import BackupError
 from bot.operations.lease import Holder
 from bot.operations.status import read_status
+from bot.staff.record import record
 
 
 def backup(settings: Settings, output: Path | None) -> int:
@@ -66,3 +68,9 @@ def _live_holder(database: Path, now: datetime) -> Holder | None:
     holder = Holder(row[0], row[1], int(row[2]), row[3], datetime.fromisoformat(row[4]),
                     datetime.fromisoformat(row[5]))
     return holder if holder.alive(now) else None
+
+
+def privacy_record(settings: Settings, language: str) -> int:
+    t = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN).translator(language)
+    print(record(t, settings, datetime.now(UTC).astimezone(settings.tz).date()))
+    return 0

@@ -9,7 +9,7 @@ from babel.dates import format_date, format_datetime
 
 from bot.digest.figures import DigestFigures, TopicNeed
 from bot.kernel.i18n import Translator
-from bot.kernel.text import split_text
+from bot.kernel.text import isolated, split_text
 from bot.questionnaire.engine import Engine
 
 MESSAGE_LIMIT = 4096
@@ -114,7 +114,7 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             f"{v.language(code)} {v.n(count)}" for code, count in figures.languages.items()) or "–"),
     ]
     texts = [_("Latest free-text answers")]
-    texts += [f"• {v.question(f.question)}: „{f.text}“" for f in figures.free_texts] \
+    texts += [f"• {v.question(f.question)}: „{isolated(f.text)}“" for f in figures.free_texts] \
         or ["• " + _("No free-text answers this week.")]
     return ["\n".join(block) for block in (head, week, needs, uncovered, workshops, network, texts)]
 

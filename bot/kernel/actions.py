@@ -29,6 +29,7 @@ class Kind(StrEnum):
     PUSHES = "P"  # value: on or off
     STAFF = "Z"  # question: the staff flow's step; value: the choice
     ROUND = "O"  # value: the round id of an invitation to answer again
+    PRIVACY = "V"  # value: n1/n0 networking on/off, p1/p0 partner sharing on/off, full, delete
 
 
 MAX_BYTES = 64
@@ -57,8 +58,9 @@ class Action:
         return cls(Kind.LANGUAGE, value=code)
 
     @classmethod
-    def consent(cls, accept: bool) -> Action:
-        return cls(Kind.CONSENT, value="y" if accept else "n")
+    def consent_data(cls, value: str) -> str:
+        """A consent screen's button: agree, decline, the full text, or the choices shown anew."""
+        return cls(Kind.CONSENT, value=value).encode()
 
 
 # How many parts after the kind letter each action carries: submission, question, value.
@@ -80,6 +82,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.PUSHES: (False, False, True),
     Kind.STAFF: (False, True, True),
     Kind.ROUND: (False, False, True),
+    Kind.PRIVACY: (False, False, True),
 }
 
 

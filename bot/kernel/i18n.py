@@ -18,6 +18,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from bot.kernel.text import FSI, PDI
+
 log = logging.getLogger(__name__)
 
 DOMAIN = "messages"
@@ -26,7 +28,6 @@ SOURCE_LANGUAGE = "en"
 # Languages most Wuppertal MSOs are likely to choose come first in the picker.
 LIKELY_ORDER = ("de", "tr", "ar", "ru", "uk", "pl", "fa", "ku", "en", "ro", "bg", "el", "it", "sq")
 
-FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
 
 
 def N_(message: str) -> str:

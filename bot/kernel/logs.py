@@ -8,8 +8,11 @@ log at DEBUG: those loggers are held at INFO whatever level the operator chooses
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TextIO
+import sqlite3
+import traceback
+from typing import Any, TextIO
 
 # Libraries whose DEBUG lines contain whole updates, request or SQL parameters (user texts).
 PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "hpack", "aiosqlite")
@@ -29,17 +32,50 @@ class Redactor(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
         cleaned = self._clean(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = safe_traceback(record.exc_info)
         if record.exc_text:
             record.exc_text = self._clean(record.exc_text)
         return True
+
+
+# Errors whose messages are the program's or a library's own words, never a user's text.
+_SAFE_MESSAGES: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, TimeoutError, asyncio.CancelledError,
+                                                     ImportError, NotImplementedError)
+
+
+def safe_traceback(exc_info: Any) -> str:
+    """The traceback with every exception's message withheld unless it is known to hold none of
+    a user's text (a ValueError about typed input would quote it); where and what stays."""
+    _type, error, _tb = exc_info
+    if not isinstance(error, BaseException):
+        return logging.Formatter().formatException(exc_info)
+    text = "".join(traceback.TracebackException.from_exception(error).format()).rstrip("\n")
+    return _withhold(error, text)
+
+
+def _withhold(error: BaseException, text: str) -> str:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if not isinstance(current, _SAFE_MESSAGES) and not _telegram_error(current):
+            message = str(current)
+            if message:
+                name = type(current).__qualname__
+                module = type(current).__module__
+                full = name if module in ("builtins", "__main__") else f"{module}.{name}"
+                text = text.replace(f"{full}: {message}", f"{full}: [message withheld: it may hold user text]")
+        current = current.__cause__ or current.__context__
+    return text
+
+
+def _telegram_error(error: BaseException) -> bool:
+    return type(error).__module__.startswith("telegram.")
 
 
 def setup_logging(level: int | str, secrets: list[str], stream: TextIO | None = None) -> logging.Handler:

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     throttle_rate: float = Field(default=1.0, gt=0)
     # Nightly copies of the database (7 daily, 4 weekly), and one before every migration.
     backup_dir: Path | None = None
+    # Completed questionnaires are deleted (with the association's data) this many days after
+    # the last change; unfinished ones after `retention_days`.
+    retention_completed_days: int = Field(default=1095, ge=30, le=3650)
+    # Who is responsible for the data (Art. 13 GDPR); `msobot run` refuses to start without them.
+    controller: str | None = None
+    controller_contact: str | None = None
+    dpo_contact: str | None = None
+    supervisory_authority: str = ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
+                                  "(LDI NRW), Kavalleriestraße 2–4, 40213 Düsseldorf, poststelle@ldi.nrw.de")
 
     def backups(self) -> Path:
         """MSOBOT_BACKUP_DIR, else `backups/` next to the database."""
@@ -92,8 +101,9 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("use 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value.get_secret_value()):
+            raise ValueError("use 32-256 characters of A-Z, a-z, 0-9, _ and - (a short secret can be guessed); "
+                             "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
 
     @field_validator("quiet_hours")

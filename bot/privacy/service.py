@@ -1,8 +1,9 @@
-"""The users' data rights and the retention rule, as plain async Python.
+"""The users' data rights and the retention rules, as plain async Python.
 
 `/mydata` hands a user everything stored about them (Art. 15 GDPR) as a JSON file they can
-read: raw values plus each question and answer in their language. `purge` is the daily job
-that deletes unfinished questionnaires nobody touched for `MSOBOT_RETENTION_DAYS`.
+read: raw values plus each question and answer in their language, never another user's id or
+name. `/privacy` shows the notice and the choices (`PrivacyChoices`). `purge` is the daily job
+that deletes what the notice says is kept no longer.
 """
 
 from __future__ import annotations
@@ -12,29 +13,38 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.consent.notice import DELIVERED_KEEP, OFFICE_FILES_KEEP, UPDATES_KEEP
 from bot.kernel.outcome import Document, Outcome
+from bot.privacy.choices import PrivacyChoices
 from bot.questionnaire.readable import readable_value
+from bot.storage.consents import ConsentStore
 from bot.storage.privacy import PrivacyStore
 from bot.survey.service import SurveyService
 from bot.survey.turns import Turn, Visitor
 
 log = logging.getLogger(__name__)
 
-DELIVERED_KEEP = timedelta(days=30)  # content of delivered messages, for support questions
-
-
 @dataclass(frozen=True)
 class Purged:
     submissions: int
     messages: int
+    associations: int = 0
+    events: int = 0
 
 
 class PrivacyService:
-    def __init__(self, survey: SurveyService, retention_days: int) -> None:
+    def __init__(self, survey: SurveyService, retention_days: int, completed_days: int) -> None:
         self.survey = survey
         self.store = survey.store
         self.rows = PrivacyStore(survey.store)
         self.retention = timedelta(days=retention_days)
+        self.completed_retention = timedelta(days=completed_days)
+        self.choices = PrivacyChoices(survey)
+        survey.companions.append(self.choices)
+
+    async def show(self, visitor: Visitor) -> Outcome:
+        """/privacy: the notice and the choices, at any time."""
+        return await self.survey.run(visitor, None, self.choices.show)
 
     async def my_data(self, visitor: Visitor) -> Outcome:
         return await self.survey.run(visitor, None, self._my_data)
@@ -56,6 +66,7 @@ class PrivacyService:
             "exported_at": self.store.now().isoformat(timespec="seconds"),
             "telegram_user_id": turn.visitor.user_id,
             **data,
+            "consents": await ConsentStore(self.store).history(turn.visitor.user_id),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         stamp = self.store.now().astimezone(self.survey.tz).date().isoformat()
@@ -65,17 +76,22 @@ class PrivacyService:
         await self.store.log_event("data_requested", turn.visitor.user_id)
 
     async def purge(self) -> Purged:
-        """Delete what the retention rule says is no longer needed; then shrink the log file so
-        the deleted rows are gone from disk too."""
+        """Delete what the notice says is kept no longer; then shrink the log file so the
+        deleted rows are gone from disk too."""
         now = self.store.now()
         async with self.store.transaction():
             submissions = await self.rows.purge_unfinished(now - self.retention)
-            messages = await self.rows.forget_delivered(now - DELIVERED_KEEP)
-            await self.store.forget_old_updates()
-            if submissions:
-                await self.store.log_event("retention_purge", submissions=submissions)
+            associations = 0
+            for user_id in await self.rows.completed_before(now - self.completed_retention):
+                await self.store.delete_user(user_id)
+                associations += 1
+            messages = await self.rows.forget_delivered(now - DELIVERED_KEEP, now - OFFICE_FILES_KEEP)
+            events = await self.rows.forget_events(now - self.retention)
+            await self.store.forget_old_updates(UPDATES_KEEP)
+            if submissions or associations:
+                await self.store.log_event("retention_purge", submissions=submissions, associations=associations)
         await self.store.checkpoint()
-        if submissions or messages:
-            log.info("retention: %d unfinished questionnaires deleted, %d delivered messages emptied",
-                     submissions, messages)
-        return Purged(submissions, messages)
+        if submissions or associations or messages or events:
+            log.info("retention: %d unfinished questionnaires and %d associations with completed ones deleted, "
+                     "%d delivered messages emptied, %d events deleted", submissions, associations, messages, events)
+        return Purged(submissions, messages, associations, events)

@@ -6,14 +6,17 @@ same rules serve Telegram, the console and the export.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.kernel.text import clean_line, clean_text
 from bot.questionnaire.model import Condition, Option, Question, Questionnaire, QuestionType, Section
 
 Answers = dict[str, Any]  # question id -> value; None means skipped
+_NUMBER = re.compile(r"-?[0-9]{1,15}")  # ASCII digits after the conversion above; no "--", no exponent
 
 
 @dataclass(frozen=True)
@@ -139,9 +142,9 @@ class Engine:
 
     def parse_text(self, question: Question, text: str) -> Any | InputError:
         """Turn typed text into an answer value for a text or number question."""
-        text = text.strip()
         if question.type is QuestionType.NUMBER:
-            return self._parse_number(question, text)
+            return self._parse_number(question, text.strip())
+        text = clean_line(text) if question.single_line else clean_text(text)
         if not text:
             return InputError("empty")
         low, high = question.min_length, question.max_length
@@ -155,7 +158,7 @@ class Engine:
     def _parse_number(question: Question, text: str) -> int | InputError:
         digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
         digits = digits.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
-        if not digits.lstrip("-").isdigit():
+        if not _NUMBER.fullmatch(digits):  # e.g. "--1990": a polite error, never an exception
             return InputError("not_number")
         number = int(digits)
         if question.min_value is not None and number < question.min_value:

@@ -83,6 +83,9 @@ class Condition(_Strict):
         return [v for v in (self.equals, self.includes) if v is not None]
 
 
+SINGLE_LINE = 300
+
+
 class Question(_Strict):
     id: Ident
     # Earlier ids of this question (see Option.renamed_from).
@@ -101,6 +104,12 @@ class Question(_Strict):
     min_value: int | None = None
     max_value: int | None = None
     show_if: Condition | list[Condition] | None = None
+
+    @property
+    def single_line(self) -> bool:
+        """A name or a contact (a text of at most SINGLE_LINE characters), not a free text: one
+        line, and nothing that could change how it shows on someone else's screen."""
+        return self.type is QuestionType.TEXT and self.max_length is not None and self.max_length <= SINGLE_LINE
 
     def conditions(self) -> list[Condition]:
         if self.show_if is None:

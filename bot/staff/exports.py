@@ -86,12 +86,22 @@ def _dropped_value(t: Translator, shape: Shape, value: Any) -> str:
 
 
 def write_csv(rows: list[list[str]], out: TextIO) -> None:
-    csv.writer(out).writerows(rows)
+    """Every cell that a spreadsheet would read as a formula starts with an apostrophe (OWASP's
+    rule for CSV injection): `=HYPERLINK(...)` in an answer stays text."""
+    csv.writer(out).writerows([[_inert(cell) for cell in row] for row in rows])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def xlsx_bytes(rows: list[list[str]], sheet_title: str) -> bytes:
     """The same table as a spreadsheet: bold frozen header, filters, readable column widths."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -99,8 +109,8 @@ def xlsx_bytes(rows: list[list[str]], sheet_title: str) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = sheet_title[:31]
-    for row in rows:
-        sheet.append(row)
+    for row in rows:  # characters a spreadsheet cannot hold are left out, not a failed export
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if cell.data_type == "f":  # free text that starts with "=": text, never a formula

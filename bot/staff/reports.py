@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from babel.dates import format_date
 
 from bot.digest.render import messages, sections
+from bot.kernel.text import isolated
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import documents, table
 from bot.survey.rounds import round_name
@@ -48,7 +49,7 @@ class Reports:
         now = self.c.store.now()
         lines = [_("Associations ({count})").format(count=v.n(len(found)))]
         for i, row in enumerate(found, 1):
-            name = row.name or _("(no name yet)")
+            name = isolated(row.name) if row.name else _("(no name yet)")
             language = v.language(row.language)
             if row.completed_at:
                 state = _("completed on {date}").format(date=self._date(row.completed_at))

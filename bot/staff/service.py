@@ -34,6 +34,8 @@ from bot.survey.turns import Visitor, run_after_commit
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "cancel")
+# What shows individual associations' data (names, answers, who gets a message): private chats only.
+PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast"})
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -80,6 +82,8 @@ class StaffService:
     async def command(self, visitor: Visitor, chat_id: int, name: str, argument: str = "") -> Outcome:
         if not self.is_staff(visitor.user_id):
             return await self.refuse(visitor, name)
+        if name in PRIVATE_ONLY and chat_id != visitor.user_id:  # a group: every member would read it
+            return await self._run(visitor, chat_id, self._private_only)
         reports = self.reports
         handlers: dict[str, Callable[[StaffTurn], Awaitable[None]]] = {
             "digest": reports.digest, "stats": reports.stats, "export": reports.export, "msos": reports.msos,
@@ -105,7 +109,7 @@ class StaffService:
 
     async def refuse(self, visitor: Visitor, what: str) -> Outcome:
         async def record() -> None:
-            await self.store.log_event("staff_refused", None, telegram_user=visitor.user_id, command=what[:32])
+            await self.store.log_event("staff_refused", None, command=what[:32])  # no id: nobody to trace
 
         if not await self.store.once(visitor.event_id, record):
             return Outcome()
@@ -120,6 +124,10 @@ class StaffService:
             return Outcome()
         await run_after_commit(turn.after)
         return turn.outcome
+
+    async def _private_only(self, turn: StaffTurn) -> None:
+        turn.say(self._("This command shows data about individual associations, so it works only in your "
+                        "private chat with me, not in a group. Please send it to me there."))
 
     # -- guided conversations ---------------------------------------------------------------
 

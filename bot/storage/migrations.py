@@ -6,6 +6,7 @@ leaves the database at the old or the new version, never between.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 
@@ -243,5 +244,44 @@ async def _v7_exactly_once(db: aiosqlite.Connection) -> None:
         """)
 
 
+async def _v8_consent_per_purpose(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- Consent per purpose, with the version of the notice it was given to: the proof Art. 7(1)
+        -- GDPR asks for. One row per decision; the users table holds the current state.
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,               -- survey, networking, partners
+            given INTEGER NOT NULL,              -- 1 given, 0 declined or withdrawn
+            notice_version TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX consents_user ON consents(user_id, id);
+        ALTER TABLE users ADD COLUMN notice_version TEXT;      -- the notice they last agreed to
+        ALTER TABLE users ADD COLUMN networking INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN sharing INTEGER NOT NULL DEFAULT 0;  -- name and needs to partners
+        -- Those who agreed before: to the first notice, for storing their answers only.
+        INSERT INTO consents (user_id, purpose, given, notice_version, at)
+            SELECT id, 'survey', 1, '1', consent_at FROM users WHERE consent_at IS NOT NULL;
+        UPDATE users SET notice_version = '1' WHERE consent_at IS NOT NULL;
+        CREATE INDEX events_user ON events(user_id);
+        """)
+    # Events no longer name other users: a peer's user id in a suggestion event, the Telegram id
+    # of someone refused a staff command.
+    async with db.execute("SELECT id, kind, data FROM events WHERE kind IN ('suggestions_shown', 'staff_refused')") \
+            as cursor:
+        rows = list(await cursor.fetchall())
+    for event_id, kind, data in rows:
+        try:
+            value = json.loads(data)
+        except ValueError:
+            value = {}
+        if kind == "staff_refused":
+            value.pop("telegram_user", None)
+        else:
+            value["refs"] = [ref if not str(ref).startswith("peer:") else "peer" for ref in value.get("refs", [])]
+        await db.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(value, ensure_ascii=False), event_id))
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
-                               _v6_rounds, _v7_exactly_once]
+                               _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose]

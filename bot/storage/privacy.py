@@ -11,11 +11,17 @@ from typing import Any
 from bot.storage.store import Store
 
 # Delivered messages keep their row (its dedupe key stops repeats) but lose their content.
+# Another association is never named by its user id: a peer suggestion without its ref, an
+# introduction by who asked whom, and the other's name only once both agreed.
 _USER_TABLES = {
-    "suggestions": "SELECT kind, ref, score, reasons, state, created_at, updated_at FROM suggestions "
-                   "WHERE user_id = ? ORDER BY id",
-    "introductions": "SELECT from_user, to_user, topic, state, created_at, decided_at FROM introductions "
-                     "WHERE from_user = ?1 OR to_user = ?1 ORDER BY id",
+    "suggestions": "SELECT kind, CASE WHEN kind = 'peer' THEN NULL ELSE ref END AS ref, score, reasons, state, "
+                   "created_at, updated_at FROM suggestions WHERE user_id = ? ORDER BY id",
+    "introductions": "SELECT CASE WHEN i.from_user = ?1 THEN 'you asked' ELSE 'you were asked' END AS direction, "
+                     "CASE WHEN i.state = 'accepted' THEN (SELECT o.name FROM submissions s JOIN organisations o "
+                     "ON o.id = s.organisation_id WHERE s.user_id = CASE WHEN i.from_user = ?1 THEN i.to_user "
+                     "ELSE i.from_user END ORDER BY s.id DESC LIMIT 1) END AS other_association, "
+                     "i.topic, i.state, i.created_at, i.decided_at FROM introductions i "
+                     "WHERE i.from_user = ?1 OR i.to_user = ?1 ORDER BY i.id",
     "queued_messages": "SELECT purpose, state, not_before, created_at, sent_at, payload FROM outbox "
                        "WHERE user_id = ? AND state = 'pending' ORDER BY id",
     "events": "SELECT at, kind, data FROM events WHERE user_id = ? ORDER BY id",
@@ -79,9 +85,28 @@ class PrivacyStore:
             "AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = users.id)", (cutoff.isoformat(),))
         return len(stale)
 
-    async def forget_delivered(self, cutoff: datetime) -> int:
-        """Empty the content of messages delivered (or given up) before `cutoff`."""
-        cursor = await self.store.db.execute(
-            "UPDATE outbox SET payload = '{}' WHERE state != 'pending' AND created_at < ? AND payload != '{}'",
-            (cutoff.isoformat(),))
+    async def forget_delivered(self, cutoff: datetime, office_cutoff: datetime) -> int:
+        """Empty the content of messages delivered (or given up) before `cutoff`; of digests and
+        exports (free texts, every association's answers) before `office_cutoff`, and drop any
+        still waiting then."""
+        users = await self.store.db.execute(
+            "UPDATE outbox SET payload = '{}' WHERE state NOT IN ('pending', 'sending') AND created_at < ? "
+            "AND payload != '{}' AND purpose NOT IN ('digest', 'export')", (cutoff.isoformat(),))
+        office = await self.store.db.execute(
+            "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END "
+            "WHERE state != 'sending' AND created_at < ? AND payload != '{}' AND purpose IN ('digest', 'export')",
+            (office_cutoff.isoformat(),))
+        return users.rowcount + office.rowcount
+
+    async def completed_before(self, cutoff: datetime) -> list[int]:
+        """Users whose questionnaires are all completed and untouched since `cutoff`."""
+        rows = await self.store.fetch_all(
+            "SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = u.id) "
+            "AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = u.id AND (s.completed_at IS NULL "
+            "OR s.completed_at >= ?1 OR EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id "
+            "AND a.answered_at >= ?1)))", cutoff.isoformat())
+        return [int(r["id"]) for r in rows]
+
+    async def forget_events(self, cutoff: datetime) -> int:
+        cursor = await self.store.db.execute("DELETE FROM events WHERE at < ?", (cutoff.isoformat(),))
         return cursor.rowcount

@@ -31,6 +31,13 @@ class User(BaseModel):
     pushes: bool = True
     blocked_at: datetime | None = None
     awaiting: str | None = None
+    notice_version: str | None = None  # the privacy notice they last agreed to
+    networking: bool = False  # shown anonymously to other associations, may be asked for introductions
+    sharing: bool = False  # the office may pass their name and needs on to partner organisations
+
+    def agreed(self, version: str) -> bool:
+        """Agreed to this version of the privacy notice (an older one: asked again first)."""
+        return self.consent_at is not None and self.notice_version == version
 
 
 class Submission(BaseModel):
@@ -196,13 +203,16 @@ class Store:
             "INSERT INTO users (id, language, created_at) VALUES (?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET language = excluded.language", user_id, language, self._now())
 
-    async def set_consent(self, user_id: int) -> None:
-        await self.write("UPDATE users SET consent_at = ? WHERE id = ?", self._now(), user_id)
 
     async def delete_user(self, user_id: int) -> None:
-        """The user, their submissions, answers and the organisations they entered; also every
-        other association's card and queued message that shows them (see migration v4)."""
+        """The user, their submissions, answers, consents, events and the organisations they
+        entered; every other association's card and queued message that shows them (see
+        migration v4); and the content of the office's digests and exports, which may quote them."""
         await self.db.execute("DELETE FROM suggestions WHERE kind = 'peer' AND ref = ?", (str(user_id),))
+        await self.db.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
+        await self.db.execute(
+            "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END "
+            "WHERE purpose IN ('digest', 'export') AND state != 'sending' AND payload != '{}'")
         await self.db.execute(
             "DELETE FROM organisations WHERE created_by = ? OR id IN "
             "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))

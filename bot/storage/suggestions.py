@@ -109,16 +109,18 @@ class SuggestionStore:
     async def completed_profiles(self, only: tuple[Collection[str], Collection[Any]] | None = None,
                                  questions: Collection[str] | None = None,
                                  any_of: tuple[Collection[str], Collection[str]] | None = None,
-                                 ) -> list[tuple[Submission, dict[str, Any]]]:
+                                 networking: bool = False) -> list[tuple[Submission, dict[str, Any]]]:
         """Each user's latest completed submission with its answers, as the running version
         reads them. Filters name the stored ids (a question's earlier ids too): `only`, an
         answer to one of these questions with one of these values; `any_of`, a multiple-choice
         answer holding any of these options; `questions`, only the answers to those (what a
-        need profile reads)."""
+        need profile reads); `networking`, only associations that consented to networking."""
         sql = ("SELECT s.* FROM submissions s JOIN users u ON u.id = s.user_id "
                "WHERE s.completed_at IS NOT NULL AND u.blocked_at IS NULL AND s.id = "
                "(SELECT MAX(id) FROM submissions t WHERE t.user_id = s.user_id AND t.completed_at IS NOT NULL)")
         params: list[Any] = []
+        if networking:
+            sql += " AND u.networking = 1"
         if only is not None:
             ids, values = sorted(only[0]), [json.dumps(v) for v in only[1]]
             sql += " AND EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id " \

@@ -54,7 +54,7 @@ class Offering:
                 cards.append(card)
         await self.c.outbox.enqueue_many("reply", [(user_id, user_id, screen_payload(c), None) for c in cards])
         await self.store.log_event("suggestions_shown", user_id, submission.id,
-                                   refs=[f"{m.kind}:{m.ref}" for m in matches])
+                                   refs=[f"{m.kind}:{m.ref}" if m.kind != "peer" else "peer" for m in matches])
         turn.after.append(self.c.ring)
 
     async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
@@ -86,7 +86,8 @@ class Offering:
         return pick(workshops, WORKSHOPS) + pick(partners, PARTNERS) + pick(peers, PEERS)
 
     async def _networking_profiles(self, profile: NeedProfile) -> list[tuple[Submission, Answers]]:
-        """Associations open to networking with experience in a topic this one needs: the
+        """Associations that agreed to networking (the consent, and the answer) with experience
+        in a topic this one needs: the
         database picks them (reading every networking association took most of a completion's
         time at 2,000 of them)."""
         matching = self.c.matching
@@ -99,7 +100,7 @@ class Offering:
         return await self.c.suggestions.completed_profiles(
             only=(engine.stored_ids([networking]), engine.stored_options(networking, ["yes"])),
             questions=engine.stored_ids(profile_questions(matching, Scorer.PEER_FIELDS)),
-            any_of=(engine.stored_ids([strengths]), engine.stored_options(strengths, needed)))
+            any_of=(engine.stored_ids([strengths]), engine.stored_options(strengths, needed)), networking=True)
 
     async def _card(self, screens: SuggestionScreens, match: Match, row: SuggestionRow,
                     known: Known) -> Screen | None:

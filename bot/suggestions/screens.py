@@ -18,6 +18,7 @@ from bot.catalog.model import Partner, PartnerKind, Workshop
 from bot.kernel.actions import Action, Kind
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.outcome import Button, Screen
+from bot.kernel.text import isolated
 from bot.questionnaire.engine import Engine
 from bot.suggestions.matching.scoring import Reason
 
@@ -251,7 +252,7 @@ class SuggestionScreens:
                              topic: str | None) -> Screen:
         text = "🤝 " + self._("The association “{name}” would like to exchange experience with your "
                              "association on “{topic}”.").format(
-            name=self.t.isolate(name or "?"), topic=self.topic(topic))
+            name=isolated(name or "?"), topic=self.topic(topic))
         if district:
             text += " " + self._("It is based in {district}.").format(district=self.district(district))
         text += "\n\n" + self._("If you agree, both associations receive each other's contact details. "
@@ -265,7 +266,7 @@ class SuggestionScreens:
 
     def introduced(self, name: str | None, contact: str | None) -> Screen:
         return Screen(text="🤝 " + self._("You are now in touch with “{name}”. Their contact: {contact}").format(
-            name=self.t.isolate(name or "?"), contact=self.t.isolate(contact or "—")))
+            name=isolated(name or "?"), contact=isolated(contact or "—")))
 
     def introduction_declined(self) -> Screen:
         return Screen(text=self._("The association you asked about cannot take up contact at the moment. "

@@ -83,7 +83,7 @@ class SuggestionService:
 
     async def _show(self, turn: Turn) -> None:
         user = turn.user
-        if user is None or user.consent_at is None:
+        if user is None or not turn.agreed:
             await self.survey.run_start(turn)
             return
         latest = await self.store.latest_completed(user.id)
@@ -94,7 +94,7 @@ class SuggestionService:
 
     async def _settings(self, turn: Turn) -> None:
         user = turn.user
-        if user is None or user.consent_at is None:
+        if user is None or not turn.agreed:
             await self.survey.run_start(turn)
             return
         turn.outcome.messages.append(self.screens(user.language).settings(user.pushes))
@@ -110,7 +110,7 @@ class SuggestionService:
     async def press(self, turn: Turn, action: Action) -> None:
         user = turn.user
         screens = self.screens(user.language if user else None)
-        if user is None or user.consent_at is None or (action.submission is None and action.kind is not Kind.PUSHES):
+        if user is None or not turn.agreed or (action.submission is None and action.kind is not Kind.PUSHES):
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True
             return

@@ -27,9 +27,9 @@ class Answering:
         if user is None:
             turn.outcome.messages.append(self.flow.picker(turn))
             return
-        if user.consent_at is None:
+        if not turn.agreed:
             turn.outcome.messages.append(Screen(text=turn.screens.consent_first()))
-            turn.outcome.messages.append(turn.screens.consent())
+            turn.outcome.messages.append(self.flow.consent(turn))
             return
         if user.awaiting:
             for companion in self.flow.companions:
@@ -62,7 +62,7 @@ class Answering:
         """A button of a question or of the summary."""
         user = turn.user
         stale = turn.screens.no_longer_applies()
-        if user is None or user.consent_at is None:
+        if user is None or not turn.agreed:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return

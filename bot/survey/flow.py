@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
+from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Edit, Screen
 from bot.questionnaire.engine import Answers, Engine
@@ -17,7 +18,9 @@ from bot.survey.turns import Companion, CompletionHook, Turn
 
 
 class SurveyFlow:
-    def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo) -> None:
+    def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
+                 facts: NoticeFacts = SAMPLE) -> None:
+        self.facts = facts  # who is responsible, how long data is kept: the privacy notice's facts
         self.store = store
         self.engine = engine
         self.catalogs = catalogs
@@ -27,7 +30,15 @@ class SurveyFlow:
         self.on_completed: list[CompletionHook] = []
 
     def screens_for(self, language: str | None) -> Screens:
-        return Screens(self.catalogs.translator(language), self.engine, self.catalogs)
+        return Screens(self.catalogs.translator(language), self.engine, self.catalogs, self.facts)
+
+    def consent(self, turn: Turn) -> Screen:
+        """The privacy notice to agree to: for a new user, or again after it changed (with the
+        choices made before)."""
+        user = turn.user
+        if user is None or user.consent_at is None:
+            return turn.screens.consent()
+        return turn.screens.consent(user.networking, user.sharing, changed=True)
 
     def picker(self, turn: Turn, note: str | None = None) -> Screen:
         """The language picker, the client's language first."""
@@ -41,8 +52,8 @@ class SurveyFlow:
         if user is None:
             turn.outcome.messages.append(self.picker(turn))
             return
-        if user.consent_at is None:
-            turn.outcome.messages.append(turn.screens.consent())
+        if not turn.agreed:
+            turn.outcome.messages.append(self.consent(turn))
             return
         submission = await self.submission(user)
         answers = await self.store.answers(submission.id)
@@ -60,8 +71,8 @@ class SurveyFlow:
             turn.outcome.messages.append(self.picker(turn, note=note))
             return
         turn.outcome.messages.append(Screen(text=note))
-        if user.consent_at is None:
-            turn.outcome.messages.append(turn.screens.consent())
+        if not turn.agreed:
+            turn.outcome.messages.append(self.consent(turn))
             return
         submission = await self.submission(user)
         answers = await self.store.answers(submission.id)

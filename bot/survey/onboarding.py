@@ -3,6 +3,10 @@ the language later."""
 
 from __future__ import annotations
 
+from bot.consent.notice import NOTICE_VERSION, Purpose
+from bot.consent.screens import read_consent_value
+from bot.storage import User
+from bot.storage.consents import ConsentStore
 from bot.survey.flow import SurveyFlow
 from bot.survey.turns import Turn
 
@@ -24,38 +28,67 @@ class Onboarding:
         turn.screens = self.flow.screens_for(code)
         turn.outcome.source = turn.screens.language_chosen(code)
         user = turn.user
-        if user is None or user.consent_at is None:
+        if user is None or not turn.agreed:
             await self.store.log_event("language_chosen", turn.visitor.user_id, language=code)
-            turn.outcome.messages.append(turn.screens.consent())
+            turn.outcome.messages.append(self.flow.consent(turn))
             return
         await self.store.log_event("language_changed", user.id, language=code)
         turn.outcome.messages.append(turn.screens.language_changed(code))
+        await self._carry_on(turn, user)
+
+    async def consent(self, turn: Turn, value: str) -> None:
+        """A tap on the consent screen: a choice shown anew, the full text, agree or decline."""
+        user, parsed = turn.user, read_consent_value(value)
+        if user is None or parsed is None:
+            turn.outcome.toast = turn.screens.no_longer_applies()
+            turn.outcome.source_closed = True
+            if user is None:
+                turn.outcome.messages.append(self.flow.picker(turn))
+            return
+        what, networking, partners = parsed
+        if turn.agreed:  # the buttons of a notice agreed to already
+            turn.outcome.source_closed = True
+            await self.flow.start(turn)
+            return
+        changed = user.consent_at is not None  # agreed to an earlier notice
+        if what == "t":
+            turn.outcome.source = turn.screens.consent(networking, partners, changed)
+        elif what == "m":  # the full text, then the choices again below it
+            turn.outcome.source_closed = True
+            turn.outcome.messages += [turn.screens.notice.full(), turn.screens.consent(networking, partners, changed)]
+        elif what == "n" and changed:  # declining a changed notice means deleting: ask first
+            turn.outcome.source_closed = True
+            turn.outcome.messages.append(turn.screens.delete_question())
+        elif what == "n":
+            await self.store.delete_user(user.id)
+            await self.store.log_event("consent_declined")
+            turn.outcome.source_closed = True
+            turn.outcome.messages.append(turn.screens.declined())
+        else:
+            await self._agree(turn, user, networking, partners, changed)
+
+    async def _agree(self, turn: Turn, user: User, networking: bool, partners: bool, changed: bool) -> None:
+        choices = {Purpose.NETWORKING.value: networking, Purpose.PARTNERS.value: partners}
+        consents = ConsentStore(self.store)
+        await consents.agree(user.id, NOTICE_VERSION, choices)
+        if user.networking and not networking:
+            await consents.withdraw_networking(user.id)
+        turn.user = user = user.model_copy(update={
+            "consent_at": self.store.now(), "notice_version": NOTICE_VERSION, "networking": networking,
+            "sharing": partners})
+        submission = await self.flow.submission(user)
+        await self.store.log_event("consent_given", user.id, submission.id, notice=NOTICE_VERSION, **choices)
+        turn.outcome.source = turn.screens.notice.agreed(networking, partners)
+        if changed:
+            await self._carry_on(turn, user)
+            return
+        turn.outcome.messages.append(turn.screens.intro(len(self.flow.engine.visible({}))))
+        await self.flow.advance(turn, submission, {})
+
+    async def _carry_on(self, turn: Turn, user: User) -> None:
+        """Back to where the user was: the question they were on, or nothing when done."""
         submission = await self.flow.submission(user)
         answers = await self.store.answers(submission.id)
         if self.flow.finished(submission, answers):
             return
         await self.flow.show_cursor(turn, submission, answers)
-
-    async def consent(self, turn: Turn, accept: bool) -> None:
-        user = turn.user
-        if user is None:
-            turn.outcome.toast = turn.screens.no_longer_applies()
-            turn.outcome.source_closed = True
-            turn.outcome.messages.append(self.flow.picker(turn))
-            return
-        if user.consent_at is not None:
-            turn.outcome.source_closed = True
-            await self.flow.start(turn)
-            return
-        if not accept:
-            await self.store.delete_user(user.id)
-            await self.store.log_event("consent_declined")
-            turn.outcome.source_closed = True
-            turn.outcome.messages.append(turn.screens.declined())
-            return
-        await self.store.set_consent(user.id)
-        submission = await self.flow.submission(user)
-        await self.store.log_event("consent_given", user.id, submission.id)
-        turn.outcome.source = turn.screens.consent_given()
-        turn.outcome.messages.append(turn.screens.intro(len(self.flow.engine.visible({}))))
-        await self.flow.advance(turn, submission, {})

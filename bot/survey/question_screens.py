@@ -6,6 +6,8 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from bot.consent.notice import SAMPLE, NoticeFacts
+from bot.consent.screens import NoticeScreens
 from bot.kernel.actions import Action, Kind
 from bot.kernel.i18n import Catalogs, Translator
 from bot.kernel.outcome import Button, Screen
@@ -24,11 +26,12 @@ def button_rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
 class QuestionScreens:
     """Renders questions, answers, input errors and the summary for one user's Translator."""
 
-    def __init__(self, t: Translator, engine: Engine, catalogs: Catalogs) -> None:
+    def __init__(self, t: Translator, engine: Engine, catalogs: Catalogs, facts: NoticeFacts = SAMPLE) -> None:
         self.t = t
         self.engine = engine
         self.catalogs = catalogs
         self._ = t.gettext
+        self.notice = NoticeScreens(t, facts)
 
     def question(self, submission: Submission, question: Question, answers: Answers,
                  draft: list[str] | None = None, error: InputError | None = None, previous: Any = ...) -> Screen:

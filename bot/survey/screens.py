@@ -32,30 +32,8 @@ class Screens(QuestionScreens):
         return Screen(text=self._("Language: {language}").format(
             language=self.catalogs.display_name(code)))
 
-    def privacy_notice(self) -> str:
-        return "\n\n".join([
-            self._("Privacy notice"),
-            self._("This bot belongs to the integration office of the City of Wuppertal "
-                   "(Ressort Zuwanderung und Integration). It asks about the needs of your "
-                   "association so that the office and its partners in integration work can "
-                   "offer suitable support."),
-            self._("What is stored: your Telegram user id, your language and your answers."),
-            self._("Who sees it: only the staff of the city's integration office. Nothing is "
-                   "published or passed on to others."),
-            self._("You can see your answers at any time with /answers and delete everything "
-                   "with /delete."),
-            self._("With /mydata you receive everything stored about you as a file."),
-            self._("Do you agree?"),
-        ])
-
-    def consent(self) -> Screen:
-        return Screen(text=self.privacy_notice(), buttons=[[
-            Button(label=self._("Yes, I agree"), action=Action.consent(True).encode(), role=Kind.CONSENT),
-            Button(label=self._("No, thanks"), action=Action.consent(False).encode(), role=Kind.CONSENT),
-        ]])
-
-    def consent_given(self) -> Screen:
-        return Screen(text=self.privacy_notice() + "\n\n✅ " + self._("You agreed."))
+    def consent(self, networking: bool = False, partners: bool = False, changed: bool = False) -> Screen:
+        return self.notice.consent(networking, partners, changed)
 
     def declined(self) -> Screen:
         return Screen(text=self._("No problem. Nothing about you has been stored. If you change "
@@ -132,6 +110,7 @@ class Screens(QuestionScreens):
             "/answers — " + _("see and change your answers"),
             "/language — " + _("change the language"),
             "/mydata — " + _("everything stored about you, as a file"),
+            "/privacy — " + _("the privacy notice and your choices"),
             "/delete — " + _("delete everything stored about you"),
             "/help — " + _("this help"),
             "",

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 
+from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.actions import Kind, parse
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
@@ -31,12 +32,12 @@ log = logging.getLogger(__name__)
 
 class SurveyService:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
-                 on_completed: list[CompletionHook] | None = None) -> None:
+                 on_completed: list[CompletionHook] | None = None, facts: NoticeFacts = SAMPLE) -> None:
         self.store = store
         self.engine = engine
         self.catalogs = catalogs
         self.tz = tz
-        self.flow = SurveyFlow(store, engine, catalogs, tz)
+        self.flow = SurveyFlow(store, engine, catalogs, tz, facts)
         self.flow.on_completed += on_completed or []
         self.onboarding = Onboarding(self.flow)
         self.summary = Summary(self.flow)
@@ -132,7 +133,7 @@ class SurveyService:
         if action.kind is Kind.LANGUAGE:
             await self.onboarding.pick_language(turn, action.value or "")
         elif action.kind is Kind.CONSENT:
-            await self.onboarding.consent(turn, action.value == "y")
+            await self.onboarding.consent(turn, action.value or "")
         elif action.kind is Kind.DELETE:
             await self.deletion.delete(turn, action.value == "y")
         elif action.kind is Kind.ROUND:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Outcome
 from bot.questionnaire.engine import Answers
@@ -37,6 +38,11 @@ class Turn:
     outcome: Outcome = field(default_factory=Outcome)
     after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closed_refs: set[str] = field(default_factory=set)
+
+    @property
+    def agreed(self) -> bool:
+        """The user agreed to the current privacy notice (else it is shown before anything else)."""
+        return self.user is not None and self.user.agreed(NOTICE_VERSION)
 
 
 class Companion(Protocol):

@@ -21,6 +21,9 @@ from pathlib import Path
 from tests.helpers.bot_api_stub import StubBotAPI
 
 START_TIMEOUT = 30.0
+CONTROLLER = {"MSOBOT_CONTROLLER": "Stadt Wuppertal, Ressort Zuwanderung und Integration",
+              "MSOBOT_CONTROLLER_CONTACT": "Johannes-Rau-Platz 1, 42275 Wuppertal, integration@example.org",
+              "MSOBOT_DPO_CONTACT": "datenschutz@example.org"}
 PR_SET_PDEATHSIG = 1
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -49,7 +52,7 @@ class BotProcess:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
         env.update(MSOBOT_TELEGRAM_TOKEN=self.api.token, MSOBOT_TELEGRAM_API_URL=self.api.url,
-                   MSOBOT_DATABASE=str(self.database), **self.extra_env)
+                   MSOBOT_DATABASE=str(self.database), **CONTROLLER, **self.extra_env)
         return env
 
     async def start(self) -> float:
