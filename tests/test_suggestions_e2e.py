@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.kernel.i18n import Catalogs
-from bot.kernel.text import isolated
 from bot.kernel.settings import Settings
+from bot.kernel.text import isolated
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
 from tests.helpers.bot_api_stub import Call, StoredMessage, StubBotAPI
