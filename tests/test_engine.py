@@ -110,3 +110,25 @@ def test_stored_values_are_checked_against_the_current_file(engine: Engine) -> N
     assert not engine.is_answer_valid(district, "atlantis")
     assert not engine.is_answer_valid(district, None)  # required
     assert engine.is_answer_valid(comments, None)  # optional, skipped
+
+
+def test_names_and_contacts_are_one_clean_line_and_free_texts_keep_their_lines() -> None:
+    engine = Engine(load())
+    spoof = "Verein\u202e e.V.\n\n✅ Stadt Wuppertal (offiziell):\u200b Rückruf an +49 202\u2066"
+    name = engine.question("org_name")
+    assert name is not None and name.single_line
+    assert engine.parse_text(name, spoof) == "Verein e.V. ✅ Stadt Wuppertal (offiziell): Rückruf an +49 202"
+    comments = engine.question("comments")
+    assert comments is not None and not comments.single_line
+    assert engine.parse_text(comments, "Zeile 1\r\nZeile\u202e 2\u200c\x07") == "Zeile 1\nZeile 2\u200c"
+    year = engine.question("founded")
+    assert year is not None
+    for typed in ("--1990", "1e5", "19 90 1", "+-1990", "1990.5"):
+        assert isinstance(engine.parse_text(year, typed), InputError), typed  # politely refused, never raised
+    assert engine.parse_text(year, "١٩٩٠") == 1990
+
+
+def test_one_users_text_is_isolated_wherever_another_reads_it() -> None:
+    from bot.kernel.text import FSI, PDI, isolated
+    assert isolated("\u202eevil") == f"{FSI}\u202eevil{PDI}"
+    assert isolated(f"a{PDI}b{FSI}") == f"{FSI}ab{PDI}"  # it cannot close its own isolate early

@@ -21,6 +21,7 @@ tests/test_hostile_input.py`.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import os
@@ -39,6 +40,7 @@ from telegram.ext import ContextTypes
 
 from bot.catalog.importer import SAMPLE
 from bot.kernel.actions import Kind, parse
+from bot.kernel.logs import PAYLOAD_LOGGERS, setup_logging
 from bot.kernel.settings import Settings
 from bot.outbox import OutboxWorker
 from bot.questionnaire.model import QuestionType
@@ -599,3 +601,48 @@ async def test_hostile_updates_never_break_the_bot_or_the_database(
             "(SELECT COUNT(*) FROM suggestions) AS offers, (SELECT COUNT(*) FROM answers) AS answers"):
         event(f"after: completed {min(row['done'], 2)}, offers {bool(row['offers'])}, "
               f"answers {min(row['answers'] // 20, 3) * 20}+")
+
+
+LOG_EXAMPLES = max(10, EXAMPLES // 3)
+seed_state = seed  # the module's seeding helper (the test's own parameter is called seed too)
+marked_texts = st.builds(lambda body, number: f"{body[:300]}QZX{number}", texts, st.integers(10_000, 99_999))
+
+
+@hypothesis_settings(SETTINGS, max_examples=LOG_EXAMPLES)
+@given(seed=seeds, typed=st.lists(marked_texts, min_size=1, max_size=5), failing=st.integers(0, 4))
+async def test_no_user_text_reaches_the_log_even_at_debug(harness: Harness, seed: Seed, typed: list[str],
+                                                          failing: int) -> None:
+    """Everything a user types, at every step of the questionnaire, logged at DEBUG: none of it is
+    in the log. One of the texts makes the handler fail with an error that quotes it, as a bug
+    might: the traceback is logged, the quoted text is not."""
+    h = harness
+    await reset(h)
+    await seed_state(h, USERS[0], seed)
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", *PAYLOAD_LOGGERS)}
+    buffer = io.StringIO()
+    handler = setup_logging(logging.DEBUG, [h.api.token], buffer)
+    typed_text = h.services.survey.answering.typed
+
+    async def quoting_failure(turn: Any, text: str) -> None:
+        raise ValueError(f"could not read {text!r}")
+
+    try:
+        for index, text in enumerate(typed):
+            if index == failing % len(typed):
+                h.services.survey.answering.typed = quoting_failure  # type: ignore[method-assign]
+            data = {"update_id": next(h.update_ids),
+                    "message": message(h, USERS[0], private_chat(USERS[0]), **text_content(text, False))}
+            await h.application.process_update(Update.de_json(data, h.application.bot))
+            h.services.survey.answering.typed = typed_text  # type: ignore[method-assign]
+        await drain(h)
+    finally:
+        h.services.survey.answering.typed = typed_text  # type: ignore[method-assign]
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    log = buffer.getvalue()
+    assert "ValueError: [message withheld: it may hold user text]" in log  # the failure was logged
+    for text in typed:
+        marker = text[text.rindex("QZX"):]
+        assert marker not in log, f"{marker!r} is in the log"

@@ -257,3 +257,30 @@ def test_the_nightly_copy_is_made_and_old_ones_go(tmp_path: Path) -> None:
     expected = sorted(f"msobot-{d.isoformat()}.sqlite3" for d in keep([first + timedelta(days=n) for n in range(60)]))
     assert kept == expected and len(kept) == 10  # the 7 newest (to Sunday 29 November) and 3 Sundays before
     assert check_database(folder / kept[-1]) == len(MIGRATIONS)
+
+
+async def test_migration_8_records_earlier_consent_and_scrubs_other_users_ids(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "db.sqlite3"
+    old = await aiosqlite.connect(str(path), isolation_level=None)
+    await old.execute("PRAGMA journal_mode = WAL")
+    monkeypatch.setattr("bot.storage.database.MIGRATIONS", MIGRATIONS[:7])
+    await migrate(old)
+    monkeypatch.undo()
+    await old.execute("INSERT INTO users (id, language, created_at, consent_at) VALUES (5, 'tr', '2026-01-01', "
+                      "'2026-01-02T10:00:00+00:00')")
+    await old.execute("INSERT INTO events (at, user_id, kind, data) VALUES ('2026-01-03', 5, 'suggestions_shown', "
+                      "'{\"refs\": [\"workshop:w1\", \"peer:4711\"]}')")
+    await old.execute("INSERT INTO events (at, user_id, kind, data) VALUES ('2026-01-03', NULL, 'staff_refused', "
+                      "'{\"telegram_user\": 4711, \"command\": \"export\"}')")
+    await old.close()
+    store = Store(await connect(path))
+    try:
+        user = await store.user(5)
+        assert user is not None and user.notice_version == "1" and not user.agreed("2")  # asked again
+        consents = [tuple(r) for r in await store.fetch_all("SELECT purpose, given, notice_version FROM consents")]
+        assert consents == [("survey", 1, "1")]
+        data = [json.loads(r["data"]) for r in await store.fetch_all("SELECT data FROM events ORDER BY id")]
+        assert data == [{"refs": ["workshop:w1", "peer"]}, {"command": "export"}]
+    finally:
+        await store.close()

@@ -36,7 +36,7 @@ class Redactor(logging.Filter):
         cleaned = self._clean(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
-        if record.exc_info and not record.exc_text:
+        if record.exc_info:  # made anew: another handler may have cached the full text already
             record.exc_text = safe_traceback(record.exc_info)
         if record.exc_text:
             record.exc_text = self._clean(record.exc_text)

@@ -1,0 +1,172 @@
+"""Erasure that leaves nothing, checked the way an auditor would: every table, every column and
+the bytes of the database and its write-ahead log, while the bot still runs; retention that
+deletes completed questionnaires, old events and the office's files on time; staff outputs
+with personal data only in private chats; the record of processing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.kernel.settings import Settings
+from bot.privacy.service import PrivacyService
+from bot.storage.outbox import OutboxStore
+from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.fakes import Clock
+from tests.helpers.phone import Phone, fill_in, role
+from tests.helpers.running import Processed, running_bot
+from tests.test_suggestions import NEEDS_NOTHING, TZ, open_service, seed
+from tests.test_suggestions_e2e import EXPERIENCED, NEEDY
+
+STAFF_ID = 501
+LEAVER = 987654321  # far from any update or message id
+NAME, CONTACT, FREE_TEXT = "Verein Gehtweg e.V.", "+49 202 999 1234", "Wir brauchen einen Raum QZX-frei"
+
+
+def traces(database: Path, needles: list[str], user_id: int) -> list[str]:
+    """Where in the database (any table, any column) the user's id or a needle still is; and in
+    the bytes of the file and its log."""
+    found = []
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in db.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    if value == user_id or (isinstance(value, str) and (
+                            str(user_id) in value or any(n in value for n in needles))):
+                        found.append(f"{table}: {str(value)[:80]}")
+    raw = database.read_bytes()
+    wal = database.with_name(database.name + "-wal")
+    raw += wal.read_bytes() if wal.exists() else b""
+    found += [f"file bytes: {n}" for n in needles if n.encode() in raw]
+    return found
+
+
+async def test_delete_leaves_no_trace_anywhere_while_the_bot_runs(settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    processed = Processed()
+    leaver = Phone(bot_api, user_id=LEAVER, language_code="de", processed=processed)
+    other = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    plan = {**EXPERIENCED, "peer_contact": CONTACT, "comments": FREE_TEXT}
+    async with running_bot(settings, bot_api, processed) as application:
+        await leaver.send("/start")
+        await leaver.tap(lambda d: d == "L:de")
+        await leaver.tap(lambda d: d == "C:t10")
+        await leaver.tap(lambda d: d == "C:t11")
+        await leaver.tap(lambda d: d == "C:y11")
+        await fill_in(leaver, plan, NAME)
+        await leaver.tap(role("F"))
+        await leaver.send("/export")  # a staff command it may not use: refused and noted
+        await other.send("/start")
+        await other.tap(lambda d: d == "L:tr")
+        await other.tap(lambda d: d == "C:y")
+        await fill_in(other, NEEDY, "Elternverein Oberbarmen e.V.")
+        await other.tap(role("F"))  # the leaver is suggested to it as a peer
+        await staff.send("/digest")  # the digest quotes the leaver's free text
+        await staff.send("/export")  # the export holds the leaver's answers
+        store = application.bot_data["services"].store
+        await bot_api.until(lambda: True if len(bot_api.documents) >= 2 else None, 20, "the export files")
+        assert traces(settings.database, [NAME, CONTACT, FREE_TEXT], LEAVER)  # there before
+        await leaver.send("/delete")
+        await leaver.tap(lambda d: d == "X:y")
+        # While the bot runs: not in any table, column, or byte of the file and its log.
+        assert traces(settings.database, [NAME, CONTACT, FREE_TEXT], LEAVER) == []
+        assert await store.fetch_one("SELECT 1 FROM users WHERE id = 1001") is not None  # the other stays
+    refused = [json.loads(r[0]) for r in sqlite3.connect(settings.database).execute(
+        "SELECT data FROM events WHERE kind = 'staff_refused'")]
+    assert refused == [] or all("telegram_user" not in e for e in refused)
+
+
+async def test_completed_questionnaires_old_events_and_office_files_expire(tmp_path: Path) -> None:
+    now = datetime(2030, 6, 1, 3, 30, tzinfo=TZ)
+    clock = Clock(now - timedelta(days=1000))
+    store, survey, _service = await open_service(tmp_path / "db.sqlite3", clock)
+    privacy = PrivacyService(survey, retention_days=365, completed_days=1095)
+    outbox = OutboxStore(store)
+    try:
+        await seed(store, 1, {**NEEDS_NOTHING, "org_name": "Alt e.V."})  # completed 1,000 days ago
+        clock.now = now - timedelta(days=200)
+        await seed(store, 2, {**NEEDS_NOTHING, "org_name": "Jung e.V."})  # completed 200 days ago
+        for days in (400, 10):  # an event older than the retention, and a recent one
+            clock.now = now - timedelta(days=days)
+            async with store.transaction():
+                await store.log_event("pushes_changed", 2, on=days == 10)
+        clock.now = now - timedelta(days=2)
+        async with store.transaction():
+            old_digest = await outbox.enqueue(STAFF_ID, None, "digest", {"type": "screen", "screen": {"text": "x"}})
+            stuck_export = await outbox.enqueue(STAFF_ID, None, "export", {"type": "document", "content": "eA=="})
+        assert old_digest is not None and stuck_export is not None
+        await outbox.mark_sent(old_digest)
+        clock.now = now - timedelta(hours=1)
+        async with store.transaction():
+            fresh = await outbox.enqueue(STAFF_ID, None, "digest", {"type": "screen", "screen": {"text": "y"}})
+        assert fresh is not None
+        await outbox.mark_sent(fresh)
+        clock.now = now
+        purged = await privacy.purge()
+        assert purged.associations == 0 and purged.messages == 2
+        events = await store.fetch_all("SELECT data FROM events")
+        assert [json.loads(e["data"]) for e in events] == [{"on": True}]  # the one of 400 days ago is gone
+        rows = {r["id"]: (r["state"], r["payload"]) for r in await store.fetch_all("SELECT * FROM outbox")}
+        assert rows[old_digest] == ("sent", "{}") and rows[stuck_export] == ("dropped", "{}")
+        assert rows[fresh][1] != "{}"  # sent an hour ago: kept until tomorrow
+        clock.now = now + timedelta(days=100)  # 1,100 days after the first association completed
+        assert (await privacy.purge()).associations == 1
+        assert [r["id"] for r in await store.fetch_all("SELECT id FROM users")] == [2]
+        assert [r["name"] for r in await store.fetch_all("SELECT name FROM organisations")] == ["Jung e.V."]
+    finally:
+        await store.close()
+
+
+async def test_staff_outputs_with_personal_data_only_in_a_private_chat(settings: Settings,
+                                                                       bot_api: StubBotAPI) -> None:
+    group = {"id": -100300, "type": "supergroup", "title": "Team Integration"}
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "staff_chat_id": -100300, "quiet_hours": ""})
+    processed = Processed()
+    staff_user = bot_api.user(STAFF_ID, "de")
+
+    async def in_group(text: str) -> int:
+        update = {"message": {"message_id": 900 + len(bot_api.calls), "date": 0, "chat": group, "from": staff_user,
+                              "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
+        update_id = await bot_api.push(update)
+        await processed.wait(update_id)
+        return update_id
+
+    async with running_bot(settings, bot_api, processed):
+        for command in ("/export", "/msos", "/stats", "/broadcast"):
+            since = len(bot_api.calls)
+            await in_group(command)
+            said = [str(c.params["text"]) for c in bot_api.calls[since:] if c.method == "sendMessage"]
+            assert said == ["Dieser Befehl zeigt Daten einzelner Vereine und funktioniert deshalb nur im privaten "
+                            "Chat mit mir, nicht in einer Gruppe. Bitte schicken Sie ihn mir dort."], command
+        since = len(bot_api.calls)
+        await in_group("/digest")  # aggregates: fine for the group
+        await bot_api.wait_for(lambda c: c.method == "sendPhoto" and int(c.params["chat_id"]) == -100300, since=since)
+    assert not any(chat == -100300 for chat, *_rest in bot_api.documents)
+
+
+def test_the_record_of_processing_follows_the_configuration(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    monkeypatch.setenv("MSOBOT_DATABASE", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("MSOBOT_CONTROLLER", "Stadt Wuppertal, Ressort Zuwanderung und Integration")
+    monkeypatch.setenv("MSOBOT_CONTROLLER_CONTACT", "integration@example.org")
+    monkeypatch.setenv("MSOBOT_DPO_CONTACT", "datenschutz@example.org")
+    monkeypatch.setenv("MSOBOT_RETENTION_DAYS", "200")
+    assert main(["privacy", "record"]) == 0
+    german = capsys.readouterr().out
+    assert german.startswith("Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)")
+    assert "Verantwortlicher: Stadt Wuppertal, Ressort Zuwanderung und Integration, integration@example.org" in german
+    assert "nicht abgeschlossene Fragebögen 200 Tage nach der letzten Antwort" in german
+    assert "1.095 Tage nach der letzten Änderung" in german and "Telegram" in german
+    assert "Beispielwerte" not in german
+    assert main(["privacy", "record", "--language", "en"]) == 0
+    english = capsys.readouterr().out
+    assert english.startswith("Record of processing activities (Art. 30 GDPR)") and "200 days" in english
+
