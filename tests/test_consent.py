@@ -15,7 +15,7 @@ from bot.kernel.i18n import Catalogs
 from bot.kernel.settings import ConfigError, Settings
 from bot.survey.turns import Visitor
 from tests.helpers.bot_api_stub import StubBotAPI
-from tests.helpers.phone import Phone, fill_in, role
+from tests.helpers.phone import Phone, fill_in, onboard, role
 from tests.helpers.running import Processed, running_bot
 from tests.helpers.services import answer_current, live, make_service
 from tests.test_suggestions_e2e import EXPERIENCED, NEEDY
@@ -116,17 +116,12 @@ async def test_networking_shown_to_another_then_withdrawn_takes_card_and_request
     needy = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
     de = Catalogs().translator("de").gettext
     async with running_bot(settings, bot_api, processed):
-        await peer.send("/start")
-        await peer.tap(lambda d: d == "L:de")
-        await peer.tap(lambda d: d == "C:t10")  # networking on, in the notice itself
-        await peer.tap(lambda d: d == "C:y10")
+        await onboard(peer, "de", "C:t10", "C:y10")  # networking on, in the notice itself
         await fill_in(peer, EXPERIENCED, "Kulturverein Balkan e.V.")
         await peer.tap(role("F"))
         assert not any(Phone.button_data(m, lambda d: d.startswith("V:")) for m in peer.bot_messages()
                        if any(b["callback_data"].startswith("V:") for b in m.buttons()))  # no offer: it agreed
-        await needy.send("/start")
-        await needy.tap(lambda d: d == "L:tr")
-        await needy.tap(lambda d: d == "C:y")
+        await onboard(needy, "tr")
         await fill_in(needy, {**NEEDY, "peer_contact": None}, "Elternverein Oberbarmen e.V.")
         since = len(bot_api.calls)
         await needy.tap(role("F"))
@@ -158,9 +153,7 @@ async def test_networking_shown_to_another_then_withdrawn_takes_card_and_request
         assert "Kulturverein Balkan" not in "".join(m.text for m in needy.bot_messages())
         # An association that completes now is not offered it either: without the consent, no card.
         late = Phone(bot_api, user_id=3003, language_code="tr", processed=processed)
-        await late.send("/start")
-        await late.tap(lambda d: d == "L:tr")
-        await late.tap(lambda d: d == "C:y")
+        await onboard(late, "tr")
         await fill_in(late, NEEDY, "Frauenverein Ronsdorf")
         since = len(bot_api.calls)
         await late.tap(role("F"))
@@ -184,15 +177,10 @@ async def test_the_office_never_sees_a_peers_id_in_mydata(settings: Settings, bo
     peer = Phone(bot_api, user_id=2002, language_code="de", processed=processed)
     needy = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
     async with running_bot(settings, bot_api, processed):
-        await peer.send("/start")
-        await peer.tap(lambda d: d == "L:de")
-        await peer.tap(lambda d: d == "C:t10")
-        await peer.tap(lambda d: d == "C:y10")
+        await onboard(peer, "de", "C:t10", "C:y10")
         await fill_in(peer, EXPERIENCED, "Kulturverein Balkan e.V.")
         await peer.tap(role("F"))
-        await needy.send("/start")
-        await needy.tap(lambda d: d == "L:tr")
-        await needy.tap(lambda d: d == "C:y")
+        await onboard(needy, "tr")
         await fill_in(needy, NEEDY, "Elternverein Oberbarmen e.V.")
         since = len(bot_api.calls)
         await needy.tap(role("F"))

@@ -18,7 +18,7 @@ from bot.privacy.service import PrivacyService
 from bot.storage.outbox import OutboxStore
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.fakes import Clock
-from tests.helpers.phone import Phone, fill_in, role
+from tests.helpers.phone import Phone, fill_in, onboard, role
 from tests.helpers.running import Processed, running_bot
 from tests.test_suggestions import NEEDS_NOTHING, TZ, open_service, seed
 from tests.test_suggestions_e2e import EXPERIENCED, NEEDY
@@ -55,17 +55,11 @@ async def test_delete_leaves_no_trace_anywhere_while_the_bot_runs(settings: Sett
     staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
     plan = {**EXPERIENCED, "peer_contact": CONTACT, "comments": FREE_TEXT}
     async with running_bot(settings, bot_api, processed) as application:
-        await leaver.send("/start")
-        await leaver.tap(lambda d: d == "L:de")
-        await leaver.tap(lambda d: d == "C:t10")
-        await leaver.tap(lambda d: d == "C:t11")
-        await leaver.tap(lambda d: d == "C:y11")
+        await onboard(leaver, "de", "C:t10", "C:t11", "C:y11")
         await fill_in(leaver, plan, NAME)
         await leaver.tap(role("F"))
         await leaver.send("/export")  # a staff command it may not use: refused and noted
-        await other.send("/start")
-        await other.tap(lambda d: d == "L:tr")
-        await other.tap(lambda d: d == "C:y")
+        await onboard(other, "tr")
         await fill_in(other, NEEDY, "Elternverein Oberbarmen e.V.")
         await other.tap(role("F"))  # the leaver is suggested to it as a peer
         await staff.send("/digest")  # the digest quotes the leaver's free text

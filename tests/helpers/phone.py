@@ -139,3 +139,11 @@ async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
             assert isinstance(wanted, str), f"the plan has no text for {question}"
             await phone.send(wanted)
     raise AssertionError("the questionnaire did not end")
+
+
+async def onboard(phone: Phone, language: str, *consent: str) -> None:
+    """/start, the language, then the consent taps (default: agree, both optional purposes off)."""
+    await phone.send("/start")
+    await phone.tap(lambda d: d == f"L:{language}")
+    for data in consent or ("C:y",):
+        await phone.tap(lambda d, data=data: d == data)
