@@ -1,10 +1,15 @@
 """SQLite storage: connection and migrations (`database`), reads and writes (`store`)."""
 
-from bot.storage.database import BeforeMigration, connect
+from bot.storage.database import BeforeMigration, connect, connect_reader
 from bot.storage.store import Store, Submission, User
 
 __all__ = ["Store", "Submission", "User", "connect", "open_store"]
 
 
 async def open_store(path: str | object, before_migration: BeforeMigration | None = None) -> Store:
-    return Store(await connect(str(path), before_migration))
+    """The store, with a read-only connection beside it for heavy reports (`Store.snapshot`)."""
+    store = Store(await connect(str(path), before_migration))
+    reader = await connect_reader(str(path))
+    if reader is not None:
+        store.share_views(Store(reader, clock=store.clock))
+    return store

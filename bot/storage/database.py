@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -71,3 +72,13 @@ async def migrate(db: aiosqlite.Connection, before_migration: BeforeMigration | 
             log.info("database migrated to schema version %d", current + 1)
     finally:
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+async def connect_reader(path: Path | str) -> aiosqlite.Connection | None:
+    """A read-only connection to a database `connect` opened (None for an in-memory one)."""
+    if str(path) == ":memory:":
+        return None
+    db = await aiosqlite.connect(f"file:{quote(str(path))}?mode=ro", uri=True, isolation_level=None)
+    db.row_factory = aiosqlite.Row
+    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db

@@ -1,25 +1,16 @@
-"""All reads and writes of the survey data; the one place that knows the SQL."""
+"""The survey's own rows: users, questionnaires (submissions), answers, drafts and events."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
-from bot.storage.connection import Connection
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bot.storage.unit import CLAIM_UPDATE, UnitOfWork
 
 
 class User(BaseModel):
@@ -54,126 +45,15 @@ class Submission(BaseModel):
 
 
 # Queries that run both on their own and inside a one-trip batch (`Connection.run`).
-CLAIMS_REMEMBERED = 10_000
-# An update is handled once: its inbox row (there when it came through the inbox, else made
-# here) is marked in the transaction of the work it causes, and its payload goes.
-CLAIM_UPDATE = ("INSERT INTO inbox (update_id, received_at, handled_at) VALUES (?1, ?2, ?2) "
-                "ON CONFLICT(update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL "
-                "WHERE inbox.handled_at IS NULL")
 USER = "SELECT * FROM users WHERE id = ?"
 LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
 ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
 
 
 
-class Store:
-    """One connection, one writer at a time: `transaction()` serialises the bot's work units."""
-
-    def __init__(self, db: aiosqlite.Connection, clock: Clock = utcnow) -> None:
-        self.db = Connection(db)
-        self.clock = clock
-        self._lock = asyncio.Lock()
-        self._open = False  # a transaction is open: writes may wait for its COMMIT
-        # How the running questionnaire version reads stored answers and cursors (set by the
-        # services: `Engine.current`, `Engine.current_id`); stored rows are never rewritten.
-        self.answer_view: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
-        self.question_view: Callable[[str | None], str | None] = lambda question_id: question_id
-        # Updates this process claimed and committed (the inbox need not mark them again).
-        self.claimed: set[int] = set()
-        self._claims: list[int] = []  # claimed in the open transaction
-
-    def _now(self) -> str:
-        return self.clock().isoformat()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self._lock:
-            self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
-            self._open = True
-            try:
-                yield
-                self.db.pending.append(("COMMIT", ()))
-                await self.db.run()
-                if len(self.claimed) > CLAIMS_REMEMBERED:
-                    self.claimed.clear()  # those nobody asked about: the inbox marks them again, harmlessly
-                self.claimed.update(self._claims)
-            except BaseException:
-                self.db.pending.clear()
-                if self.db.raw.in_transaction:
-                    await self.db.raw.execute("ROLLBACK")
-                raise
-            finally:
-                self._open = False
-                self._claims.clear()
-
-    async def write(self, sql: str, *params: Any) -> None:
-        """A write whose result nobody reads: inside a transaction it goes with the next read
-        or the COMMIT (an error in it then surfaces there and rolls the whole unit back)."""
-        if self._open:
-            self.db.pending.append((sql, params))
-        else:
-            await self.db.execute(sql, params)
-
-    @asynccontextmanager
-    async def single_statement(self) -> AsyncIterator[None]:
-        """For one write on its own: SQLite makes a single statement its own transaction
-        (autocommit), so BEGIN and COMMIT would only cost two more trips to the database
-        thread; the lock still keeps it out of another unit of work's transaction."""
-        async with self._lock:
-            yield
-
-    async def once(self, event_id: int | None, step: Callable[[], Awaitable[None]]) -> bool:
-        """One Telegram update as one transaction; False (and nothing done) when the update
-        was handled before (the inbox replays what a crash interrupted, and Telegram may
-        deliver an update again whose confirmation was lost)."""
-        async with self.transaction():
-            if event_id is not None and not await self.claim_update(event_id):
-                return False
-            await step()
-        return True
-
-    async def checkpoint(self) -> None:
-        """Fold the write-ahead log into the database file and empty it, so that erased data
-        does not linger in old log frames (outside any transaction)."""
-        async with self._lock:
-            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    async def close(self) -> None:
-        await self.db.close()
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    # One trip to the database thread per query (execute, fetch and close would be three);
-    # `_one` is for queries that find at most one row.
-    async def _one(self, sql: str, *params: Any) -> aiosqlite.Row | None:
-        rows = await self.db.execute_fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def _all(self, sql: str, *params: Any) -> list[aiosqlite.Row]:
-        return await self.db.execute_fetchall(sql, params)
-
-    fetch_one = _one
-    fetch_all = _all
-
-    async def fetch_in(self, sql: str, values: Sequence[Any], *params: Any, chunk: int = 500) -> list[aiosqlite.Row]:
-        """`fetch_all` for a query with `IN ({marks})` over any number of values (first in the
-        parameters, `params` after them), in chunks: SQLite allows only so many variables in
-        one statement (999 before 3.32, 32766 since)."""
-        rows: list[aiosqlite.Row] = []
-        for start in range(0, len(values), chunk):
-            part = list(values[start:start + chunk])
-            rows += await self._all(sql.format(marks=",".join("?" * len(part))), *part, *params)
-        return rows
-
-    # -- updates ---------------------------------------------------------------------------
-
-    async def claim_update(self, update_id: int) -> bool:
-        """False when this update was handled before."""
-        changed = await self.db.modify(CLAIM_UPDATE, (update_id, self._now()))
-        if changed.rowcount == 1:
-            self._claims.append(update_id)
-        return changed.rowcount == 1
+class Store(UnitOfWork):
+    """The survey's rows: users, questionnaires, answers and events (the reads and writes the
+    conversation needs; the queries of the other capabilities live beside this module)."""
 
     async def claim_and_read(self, update_id: int | None, user_id: int) -> tuple[bool, User | None]:
         """`claim_update` and `user` in one trip (with the BEGIN): how every update starts."""
@@ -185,12 +65,6 @@ class Store:
         if claimed and update_id is not None:
             self._claims.append(update_id)
         return claimed, User.model_validate(dict(row)) if row else None
-
-    async def forget_old_updates(self, older_than: timedelta = timedelta(days=1)) -> None:
-        """Handled updates are kept a day (Telegram keeps undelivered ones for 24 hours, so an
-        older id can never come again)."""
-        cutoff = (self.clock() - older_than).isoformat()
-        await self.db.execute("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (cutoff,))
 
     # -- users -----------------------------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""The unit of work on SQLite: one transaction per user action, writes sent with the next read
+or the COMMIT, the claim that makes a repeated update a no-op, and a read-only snapshot beside
+the writer for heavy reports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.storage.connection import Connection
+
+Clock = Callable[[], datetime]
+CLAIMS_REMEMBERED = 10_000
+# An update is handled once: its inbox row (there when it came through the inbox, else made
+# here) is marked in the transaction of the work it causes, and its payload goes.
+CLAIM_UPDATE = ("INSERT INTO inbox (update_id, received_at, handled_at) VALUES (?1, ?2, ?2) "
+                "ON CONFLICT(update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL "
+                "WHERE inbox.handled_at IS NULL")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    """One connection, one writer at a time: `transaction()` serialises the bot's work units."""
+
+    reader: Self
+
+    def __init__(self: Self, db: aiosqlite.Connection, clock: Clock = utcnow) -> None:
+        self.db = Connection(db)
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._open = False  # a transaction is open: writes may wait for its COMMIT
+        # How the running questionnaire version reads stored answers and cursors (set by the
+        # services: `Engine.current`, `Engine.current_id`); stored rows are never rewritten.
+        self.answer_view: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
+        self.question_view: Callable[[str | None], str | None] = lambda question_id: question_id
+        # Updates this process claimed and committed (the inbox need not mark them again).
+        self.claimed: set[int] = set()
+        self._claims: list[int] = []  # claimed in the open transaction
+        # A read-only connection beside this one (WAL lets it read while this one writes): heavy
+        # reports read a snapshot there and never wait for, or hold up, the bot's units of work.
+        self.reader = self  # the same store until `share_views` gives it one
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        async with self._lock:
+            self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
+            self._open = True
+            try:
+                yield
+                self.db.pending.append(("COMMIT", ()))
+                await self.db.run()
+                if len(self.claimed) > CLAIMS_REMEMBERED:
+                    self.claimed.clear()  # those nobody asked about: the inbox marks them again, harmlessly
+                self.claimed.update(self._claims)
+            except BaseException:
+                self.db.pending.clear()
+                if self.db.raw.in_transaction:
+                    await self.db.raw.execute("ROLLBACK")
+                raise
+            finally:
+                self._open = False
+                self._claims.clear()
+
+    async def write(self, sql: str, *params: Any) -> None:
+        """A write whose result nobody reads: inside a transaction it goes with the next read
+        or the COMMIT (an error in it then surfaces there and rolls the whole unit back)."""
+        if self._open:
+            self.db.pending.append((sql, params))
+        else:
+            await self.db.execute(sql, params)
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[None]:
+        """For one write on its own: SQLite makes a single statement its own transaction
+        (autocommit), so BEGIN and COMMIT would only cost two more trips to the database
+        thread; the lock still keeps it out of another unit of work's transaction."""
+        async with self._lock:
+            yield
+
+    async def once(self, event_id: int | None, step: Callable[[], Awaitable[None]]) -> bool:
+        """One Telegram update as one transaction; False (and nothing done) when the update
+        was handled before (the inbox replays what a crash interrupted, and Telegram may
+        deliver an update again whose confirmation was lost)."""
+        async with self.transaction():
+            if event_id is not None and not await self.claim_update(event_id):
+                return False
+            await step()
+        return True
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and empty it, so that erased data
+        does not linger in old log frames (outside any transaction)."""
+        async with self._lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def close(self) -> None:
+        if self.reader is not self:
+            await self.reader.close()
+        await self.db.close()
+
+    def share_views(self, reader: Self) -> None:
+        """The reader reads stored answers the way this store does (renamed questions)."""
+        reader.answer_view = lambda answers: self.answer_view(answers)
+        reader.question_view = lambda question_id: self.question_view(question_id)
+        self.reader = reader
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Self]:
+        """One consistent view for several queries, on the reader: its transaction starts at
+        the first query and sees nothing committed after that, and takes no write lock."""
+        reader = self.reader
+        if reader is self:  # an in-memory database has no second connection: read in a transaction here
+            async with self.transaction():
+                yield self
+            return
+        async with reader._lock:
+            await reader.db.execute("BEGIN")
+            try:
+                yield reader
+            finally:
+                await reader.db.execute("ROLLBACK")
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # One trip to the database thread per query (execute, fetch and close would be three);
+    # `_one` is for queries that find at most one row.
+    async def _one(self, sql: str, *params: Any) -> aiosqlite.Row | None:
+        rows = await self.db.execute_fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def _all(self, sql: str, *params: Any) -> list[aiosqlite.Row]:
+        return await self.db.execute_fetchall(sql, params)
+
+    fetch_one = _one
+    fetch_all = _all
+
+    async def fetch_in(self, sql: str, values: Sequence[Any], *params: Any, chunk: int = 500) -> list[aiosqlite.Row]:
+        """`fetch_all` for a query with `IN ({marks})` over any number of values (first in the
+        parameters, `params` after them), in chunks: SQLite allows only so many variables in
+        one statement (999 before 3.32, 32766 since)."""
+        rows: list[aiosqlite.Row] = []
+        for start in range(0, len(values), chunk):
+            part = list(values[start:start + chunk])
+            rows += await self._all(sql.format(marks=",".join("?" * len(part))), *part, *params)
+        return rows
+
+    # -- updates ---------------------------------------------------------------------------
+
+    async def claim_update(self, update_id: int) -> bool:
+        """False when this update was handled before."""
+        changed = await self.db.modify(CLAIM_UPDATE, (update_id, self._now()))
+        if changed.rowcount == 1:
+            self._claims.append(update_id)
+        return changed.rowcount == 1
+
+    async def forget_old_updates(self, older_than: timedelta = timedelta(days=1)) -> None:
+        """Handled updates are kept a day (Telegram keeps undelivered ones for 24 hours, so an
+        older id can never come again)."""
+        cutoff = (self.clock() - older_than).isoformat()
+        await self.db.execute("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (cutoff,))
+
