@@ -118,7 +118,8 @@ async def test_two_workers_on_one_database_deliver_every_row_exactly_once(
     expected = await fill(first, range(400, 425), per_chat=2)
     bot, telegram = await transport(bot_api)
     try:
-        workers = [OutboxWorker(store, telegram, compose, chat_interval=0.0, rate=200.0, max_in_flight=1)
+        slow = Slowly(telegram)  # each delivery takes a moment, so neither worker can take them all
+        workers = [OutboxWorker(store, slow, compose, chat_interval=0.0, rate=200.0, max_in_flight=1)
                    for store in (first, second)]
         await asyncio.gather(*(worker.drain(limit_seconds=30) for worker in workers))
     finally:
@@ -131,6 +132,15 @@ async def test_two_workers_on_one_database_deliver_every_row_exactly_once(
     assert await OutboxStore(first).counts() == {"sent": 50}
     await first.close()
     await second.close()
+
+
+class Slowly:
+    def __init__(self, transport: TelegramTransport) -> None:
+        self.transport = transport
+
+    async def send(self, chat_id: int, parcel: Parcel) -> None:
+        await asyncio.sleep(0.02)
+        await self.transport.send(chat_id, parcel)
 
 
 class RolledBack(Exception):

@@ -7,6 +7,7 @@ be recomputed and gives the same counts (except for answers changed after the fa
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,17 @@ class FigureSource:
         self.uncovered_min = uncovered_min
 
     async def compute(self, end: datetime, start: datetime | None = None) -> DigestFigures:
+        """All figures from one consistent snapshot on the read connection: the bot's writes go
+        on meanwhile, and nothing here waits for them."""
+        async with self.store.snapshot() as reader:
+            return await self._on(reader)._compute(end, start)
+
+    def _on(self, reader: Store) -> FigureSource:
+        bound = copy.copy(self)
+        bound.store = reader
+        return bound
+
+    async def _compute(self, end: datetime, start: datetime | None) -> DigestFigures:
         start = start or end - WEEK
         figures = DigestFigures(period_start=start, period_end=end)
         await self._submissions(figures, start, end)

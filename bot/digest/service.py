@@ -7,6 +7,7 @@ at the scheduled time sends the missed one when it is back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ class DigestService:
     async def build(self, end: datetime | None = None, title: str | None = None) -> Digest:
         """The digest for the seven days before `end` (default: now)."""
         figures = await self.figures.compute(end or self.store.now())
-        return Digest(figures, messages(sections(self.voice, figures, title)), needs_chart(self.voice, figures))
+        chart = await asyncio.to_thread(needs_chart, self.voice, figures)  # drawing takes a moment: off the loop
+        return Digest(figures, messages(sections(self.voice, figures, title)), chart)
 
     def due_period_end(self) -> datetime:
         return last_occurrence(self.store.now(), self.voice.tz, self.weekday, self.at)

@@ -3,8 +3,10 @@ as CSV and as an Excel file (`/export`, `msobot export`)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -14,26 +16,42 @@ from bot.kernel.outcome import Document
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
 from bot.questionnaire.versions import Definition, Shape
-from bot.storage import Store
+from bot.storage import Store, Submission
 from bot.storage.staff import StaffStore
 from bot.storage.versions import VersionStore
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def table(store: Store, voice: StaffVoice) -> list[list[str]]:
+@dataclass(frozen=True)
+class ExportData:
+    """What the table is made of, read in one snapshot."""
+
+    earlier: list[Definition]
+    rows: list[tuple[Submission, str, str | None, dict[str, Any]]]
+
+
+async def load(store: Store, questionnaire_id: str) -> ExportData:
+    """The reading, on the read connection: the bot's writes go on meanwhile."""
+    async with store.snapshot() as reader:
+        earlier = await VersionStore(reader).all(questionnaire_id)
+        return ExportData(earlier, await StaffStore(reader).export_rows())
+
+
+def build(voice: StaffVoice, data: ExportData) -> list[list[str]]:
     """One column per question across versions: the current ones (answers given under an
     earlier id of a renamed question in its column), then those that earlier versions had and
     this one dropped, with the version each submission was started on in its own column.
-    Headers in the staff language; questions and answers as the questionnaire words them."""
+    Headers in the staff language; questions and answers as the questionnaire words them. Plain
+    CPU work: run it in a thread."""
     _, q, engine, tz = voice.t.gettext, voice.q, voice.engine, voice.tz
     questions = [question for _s, question in engine.questionnaire.questions()]
-    dropped = _dropped(engine, await VersionStore(store).all(engine.questionnaire.id))
+    dropped = _dropped(engine, data.earlier)
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),
               _("Completed"), _("Organisation")] + [q.gettext(question.text) for question in questions] + \
              [f"{q.gettext(shape.text)} ({_('Questionnaire version')} {version})" for _id, shape, version in dropped]
     rows = [header]
-    for submission, language, organisation, stored in await StaffStore(store).export_rows():
+    for submission, language, organisation, stored in data.rows:
         answers = engine.current(stored)
         completed = submission.completed_at.astimezone(tz).isoformat(timespec="minutes") \
             if submission.completed_at else ""
@@ -45,6 +63,12 @@ async def table(store: Store, voice: StaffVoice) -> list[list[str]]:
             *(_dropped_value(q, shape, stored.get(question_id)) for question_id, shape, _v in dropped),
         ])
     return rows
+
+
+async def table(store: Store, voice: StaffVoice) -> list[list[str]]:
+    """`load`, then `build` in a thread: the table without stalling the bot."""
+    data = await load(store, voice.engine.questionnaire.id)
+    return await asyncio.to_thread(build, voice, data)
 
 
 def sheet_title(voice: StaffVoice) -> str:

@@ -3,15 +3,21 @@ associations, and opening a new survey round."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
 
 from bot.digest.render import messages, sections
+from bot.kernel.outcome import Screen
 from bot.kernel.text import isolated
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import documents, table
+from bot.staff.workshop_flow import button
+from bot.storage.staff import MsoRow, StaffStore
 from bot.survey.rounds import round_name
+
+MSOS_PER_PAGE = 40  # lines a page: one message, never hundreds
 
 
 class Reports:
@@ -31,24 +37,43 @@ class Reports:
         turn.after.append(send)
 
     async def stats(self, turn: StaffTurn) -> None:
-        figures = await self.c.figures.compute(self.c.store.now())
-        blocks = sections(self.c.v, figures, title=self._("Statistics"))
-        for text in messages([blocks[0], blocks[1], blocks[2], blocks[3]]):
-            turn.say(text)
+        async def compute() -> None:  # after the commit, on the read connection: nobody waits
+            figures = await self.c.figures.compute(self.c.store.now())
+            blocks = sections(self.c.v, figures, title=self._("Statistics"))
+            for text in messages([blocks[0], blocks[1], blocks[2], blocks[3]]):
+                turn.say(text)
+        turn.after.append(compute)
 
     async def export(self, turn: StaffTurn) -> None:
-        rows = await table(self.c.store, self.c.v)
-        for document in documents(self.c.v, rows, self.c.store.now()):
-            await self.c.outbox.enqueue(turn.chat_id, None, "export", document.payload())
-        turn.after.append(self.c.ring)
+        c = self.c
 
-    async def msos(self, turn: StaffTurn) -> None:
+        async def prepare() -> None:  # read on the reader, built in a thread, queued in one short write
+            rows = await table(c.store, c.v)
+            files = await asyncio.to_thread(documents, c.v, rows, c.store.now())
+            async with c.store.transaction():
+                for document in files:
+                    await c.outbox.enqueue(turn.chat_id, None, "export", document.payload())
+            c.digest.wake()
+        turn.say(self._("The export is being prepared; the two files follow in a moment."))
+        turn.after.append(prepare)
+
+    async def msos(self, turn: StaffTurn, page: int = 1) -> None:
+        """The associations, newest activity first, a page at a time with a button for more."""
+        async def show() -> None:
+            async with self.c.store.snapshot() as reader:
+                found = await StaffStore(reader).msos()
+            turn.outcome.messages.append(self._msos_page(found, page))
+        turn.after.append(show)
+
+    def _msos_page(self, found: list[MsoRow], page: int) -> Screen:
         _, v = self._, self.c.v
-        found = await self.c.data.msos()
         total = len([q for _s, q in self.c.engine.questionnaire.questions()])
         now = self.c.store.now()
+        pages = max(1, -(-len(found) // MSOS_PER_PAGE))
+        page = min(max(1, page), pages)
         lines = [_("Associations ({count})").format(count=v.n(len(found)))]
-        for i, row in enumerate(found, 1):
+        first = (page - 1) * MSOS_PER_PAGE
+        for i, row in enumerate(found[first:first + MSOS_PER_PAGE], first + 1):
             name = isolated(row.name) if row.name else _("(no name yet)")
             language = v.language(row.language)
             if row.completed_at:
@@ -58,11 +83,12 @@ class Reports:
             else:
                 state = _("in progress: {count} of {total} answers").format(
                     count=v.n(row.answered), total=v.n(total))
-            lines.append(f"{i}. {name} ({language}): {state}")
+            lines.append(f"{v.n(i)}. {name} ({language}): {state}")
         if not found:
             lines.append(_("No association has started the questionnaire yet."))
-        for text in messages(["\n".join(lines)]):
-            turn.say(text)
+        buttons = [[button(_("More ({page} of {pages})").format(page=v.n(page + 1), pages=v.n(pages)),
+                           "msos", str(page + 1))]] if page < pages else []
+        return Screen(text="\n".join(lines), buttons=buttons)
 
     def _date(self, value: str) -> str:
         v = self.c.v

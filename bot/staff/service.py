@@ -153,6 +153,13 @@ class StaffService:
             turn.outcome.source_closed = True
             await self._cancel(turn)
             return
+        if action.question == "msos" and (action.value or "").isdigit():  # the next page of /msos
+            if turn.chat_id != turn.visitor.user_id:
+                await self._private_only(turn)
+                return
+            turn.outcome.source_closed = True
+            await self.reports.msos(turn, int(action.value or "1"))
+            return
         if flow is None:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True

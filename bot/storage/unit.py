@@ -120,9 +120,8 @@ class UnitOfWork:
         """One consistent view for several queries, on the reader: its transaction starts at
         the first query and sees nothing committed after that, and takes no write lock."""
         reader = self.reader
-        if reader is self:  # an in-memory database has no second connection: read in a transaction here
-            async with self.transaction():
-                yield self
+        if reader is self:  # an in-memory database has no second connection: plain reads here
+            yield self
             return
         async with reader._lock:
             await reader.db.execute("BEGIN")
