@@ -82,6 +82,7 @@ async def open_services(settings: Settings) -> Services:
     survey = SurveyService(store, engine, catalogs, settings.tz, facts=NoticeFacts.from_settings(settings))
     suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
     suggestions.attach(survey)
+    await suggestions.index.ensure()  # after a new questionnaire version: matching reads it anew
     staff_catalogs = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
     voice = StaffVoice(staff_catalogs.translator(settings.staff_language),
                        catalogs.translator(settings.staff_language), engine, settings.tz)

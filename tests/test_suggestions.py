@@ -20,7 +20,9 @@ from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
 from bot.storage.catalog import CatalogStore
 from bot.storage.consents import ConsentStore
-from bot.storage.outbox import OutboxStore
+from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.storage.profiles import ProfileStore
+from bot.suggestions.index import index_row
 from bot.suggestions.matching import build_profile
 from bot.suggestions.service import SuggestionService
 from bot.survey.service import SurveyService
@@ -59,6 +61,9 @@ async def seed(store: Store, user_id: int, answers: dict[str, Any], language: st
             await store.save_answer(submission.id, question, value)
         await store.set_organisation_name(submission.id, str(answers.get("org_name", user_id)))
         await store.complete(submission.id)
+        # As completing through the survey does: the profile index learns it in the same transaction.
+        profile = build_profile(user_id, answers, QUESTIONNAIRE.matching)  # type: ignore[arg-type]
+        await ProfileStore(store).put(user_id, submission.id, *index_row(profile))
 
 
 def course(id_: str, start: datetime, **extra: Any) -> Workshop:
@@ -107,13 +112,17 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
 
     # At most two a week: user 1 gets the two best (the earliest scores the same, so by id).
     assert pushed == {1: ["kasse", "kasse-2"], 6: ["kasse", "kasse-2"]}
-    rows = await store.fetch_all("SELECT chat_id, not_before, payload FROM outbox WHERE purpose = 'push' "
-                                 "AND created_at >= ?", clock.now.astimezone(UTC).isoformat())
+    rows = await store.fetch_all("SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
+                                 "WHERE purpose = 'push' AND created_at >= ?", clock.now.astimezone(UTC).isoformat())
     assert {r["chat_id"] for r in rows} == {1, 6}
     # Not at night: they wait until 08:00 the next morning.
     assert {datetime.fromisoformat(r["not_before"]) for r in rows} == {datetime(2026, 12, 2, 8, 0, tzinfo=TZ)}
-    assert all(EN("A new offer that fits your association:") in json.loads(r["payload"])["screen"]["text"]
-               for r in rows)
+    # A compact row; the card is drawn in the reader's language when it is sent.
+    for row in rows:
+        assert set(json.loads(row["payload"])) == {"type", "suggestion"}
+        parcel = await service.compose(OutboxRow.model_validate({**dict(row), "payload": json.loads(row["payload"])}))
+        assert parcel is not None and parcel.screen is not None
+        assert parcel.screen.text.startswith("🆕 " + EN("A new offer that fits your association:"))
     # Importing the same workshops again pushes nothing more.
     assert await service.offers_added(["kasse", "kasse-2", "kasse-3"]) == {}
     await store.close()

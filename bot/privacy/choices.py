@@ -68,3 +68,6 @@ class PrivacyChoices:
 
     async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         return None
+
+    async def changed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        return None

@@ -283,5 +283,28 @@ async def _v8_consent_per_purpose(db: aiosqlite.Connection) -> None:
         await db.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(value, ensure_ascii=False), event_id))
 
 
+async def _v9_profile_index(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- What matching reads, kept up to date as questionnaires are completed and changed, so
+        -- that a completion or a new workshop selects its candidates in SQL instead of reading
+        -- every association's answers. Built from the answers at start when empty or outdated.
+        CREATE TABLE profiles (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            profile TEXT NOT NULL,               -- JSON: the need profile (no name, no contact)
+            networking INTEGER NOT NULL,         -- the questionnaire's answer (the consent is users.networking)
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE profile_terms (
+            user_id INTEGER NOT NULL REFERENCES profiles(user_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,                  -- need (a topic rated above none), language, strength
+            value TEXT NOT NULL,
+            PRIMARY KEY (kind, value, user_id)
+        );
+        CREATE INDEX profile_terms_user ON profile_terms(user_id);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
-                               _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose]
+                               _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose, _v9_profile_index]

@@ -9,13 +9,16 @@ from bot.kernel.outcome import Screen
 from bot.outbox import screen_payload
 from bot.questionnaire.engine import Answers
 from bot.storage import Submission
+from bot.storage.profiles import ProfileStore
 from bot.storage.suggestions import SuggestionRow
 from bot.suggestions.context import SuggestionContext
-from bot.suggestions.matching import Match, NeedProfile, Scorer, build_profile, pick, profile_questions
+from bot.suggestions.index import read_profile
+from bot.suggestions.matching import Match, NeedProfile, build_profile, pick
 from bot.suggestions.screens import SuggestionScreens, as_reasons
 from bot.survey.turns import Turn
 
 WORKSHOPS, PARTNERS, PEERS = 3, 2, 2
+PEER_CANDIDATES = 50  # scored at most, after the index ordered them by shared strengths
 
 
 @dataclass
@@ -77,30 +80,23 @@ class Offering:
                     if open_("partner", p.id) and (m := scorer.partner(profile, p)) is not None]
         introduced = await self.c.suggestions.introduced_with(profile.user_id)
         peers = []
-        for submission, answers in await self._networking_profiles(profile):
-            if submission.user_id in introduced or not open_("peer", str(submission.user_id)):
+        for other in await self._networking_profiles(profile):
+            if other.user_id in introduced or not open_("peer", str(other.user_id)):
                 continue
-            match = scorer.peer(profile, build_profile(submission.user_id, answers, self.c.matching))
+            match = scorer.peer(profile, other)
             if match is not None:
                 peers.append(match)
         return pick(workshops, WORKSHOPS) + pick(partners, PARTNERS) + pick(peers, PEERS)
 
-    async def _networking_profiles(self, profile: NeedProfile) -> list[tuple[Submission, Answers]]:
-        """Associations that agreed to networking (the consent, and the answer) with experience
-        in a topic this one needs: the
-        database picks them (reading every networking association took most of a completion's
-        time at 2,000 of them)."""
-        matching = self.c.matching
-        if matching.networking is None or matching.strengths is None:
-            return []
+    async def _networking_profiles(self, profile: NeedProfile) -> list[NeedProfile]:
+        """Associations that agreed to networking (the answer and the consent) with experience
+        in a topic this one needs: the profile index picks at most PEER_CANDIDATES, those with the
+        most of them first, so a completion costs the same with 200 associations or 20,000."""
         needed = [topic for topic, level in profile.needs.items() if level > 0]
         if not needed:
             return []
-        engine, networking, strengths = self.c.engine, matching.networking, matching.strengths
-        return await self.c.suggestions.completed_profiles(
-            only=(engine.stored_ids([networking]), engine.stored_options(networking, ["yes"])),
-            questions=engine.stored_ids(profile_questions(matching, Scorer.PEER_FIELDS)),
-            any_of=(engine.stored_ids([strengths]), engine.stored_options(strengths, needed)), networking=True)
+        return [read_profile(p) for p in await ProfileStore(self.store).peers(profile.user_id, needed,
+                                                                             PEER_CANDIDATES)]
 
     async def _card(self, screens: SuggestionScreens, match: Match, row: SuggestionRow,
                     known: Known) -> Screen | None:

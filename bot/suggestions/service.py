@@ -21,12 +21,13 @@ from bot.questionnaire.engine import Answers, Engine
 from bot.storage import Store, Submission
 from bot.storage.outbox import OutboxRow
 from bot.suggestions.context import SuggestionContext
+from bot.suggestions.index import ProfileIndex
 from bot.suggestions.introductions import Introductions
 from bot.suggestions.matching import Match, NeedProfile
 from bot.suggestions.offering import Known, Offering
 from bot.suggestions.pushes import Pushes
 from bot.suggestions.reactions import Reactions
-from bot.suggestions.screens import SuggestionScreens
+from bot.suggestions.screens import SuggestionScreens, as_reasons
 from bot.survey.service import SurveyService
 from bot.survey.turns import Turn, Visitor
 
@@ -47,6 +48,7 @@ class SuggestionService:
         self.introductions = Introductions(self.context)
         self.reactions = Reactions(self.context, self.introductions)
         self.pushes = Pushes(self.context)
+        self.index = ProfileIndex(self.context)
         self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
 
     @property
@@ -105,7 +107,13 @@ class SuggestionService:
     # -- the survey's companion hooks --------------------------------------------------------
 
     async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        await self.index.update(submission.user_id, submission.id, answers)
         await self.offering.offer(turn, submission, answers)
+
+    async def changed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        latest = await self.store.latest_completed(submission.user_id)
+        if latest is not None and latest[0].id == submission.id:  # the one matching reads
+            await self.index.update(submission.user_id, submission.id, answers)
 
     async def press(self, turn: Turn, action: Action) -> None:
         user = turn.user
@@ -148,8 +156,26 @@ class SuggestionService:
             return await other(row)
         if row.payload.get("type") == "reminder" and row.user_id is not None:
             return await self._workshop_reminder(row.user_id, str(row.payload.get("workshop")))
+        if row.payload.get("type") == "push" and row.user_id is not None:
+            return await self._push_card(row.user_id, int(str(row.payload.get("suggestion") or 0)))
         log.warning("outbox row %s has an unknown payload type", row.id)
         return None
+
+    async def _push_card(self, user_id: int, suggestion_id: int) -> Parcel | None:
+        """A new offer's card, drawn now in the reader's language; nothing when it no longer
+        applies (dismissed, gone, started, the user gone)."""
+        suggestion = await self.context.suggestions.get(suggestion_id)
+        user = await self.store.user(user_id)
+        if suggestion is None or user is None or suggestion.user_id != user_id or suggestion.state == "dismissed":
+            return None
+        workshop = await self.context.catalog.workshop(suggestion.ref)
+        if workshop is None or workshop.start <= self.store.now():
+            return None
+        screens = self.screens(user.language)
+        provider = await self.context.catalog.partner(workshop.provider)
+        card = screens.workshop_card(suggestion.id, workshop, provider, as_reasons(suggestion.reasons),
+                                     screens.new_offer_heading())
+        return Parcel(kind="screen", screen=card)
 
     async def _workshop_reminder(self, user_id: int, workshop_id: str) -> Parcel | None:
         """The evening before: only while the workshop is ahead and the user still interested."""

@@ -52,6 +52,7 @@ class Answering:
             return
         await self.flow.save(submission, question, value)
         answers[question.id] = value
+        await self.flow.changed(turn, submission, answers)
         if user.prompt_ref:
             closed = turn.screens.answered(question, value)
             turn.outcome.edits.append(Edit(ref=user.prompt_ref, screen=closed))
@@ -102,6 +103,7 @@ class Answering:
         """Store a tapped answer, show it in the tapped message, move to the next open question."""
         await self.flow.save(submission, question, value)
         answers[question.id] = value
+        await self.flow.changed(turn, submission, answers)
         turn.outcome.source = turn.screens.answered(question, value)
         await self.flow.advance(turn, submission, answers)
 

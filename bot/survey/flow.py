@@ -126,6 +126,12 @@ class SurveyFlow:
         if question.id == self.engine.questionnaire.organisation_name and isinstance(value, str):
             await self.store.set_organisation_name(submission.id, value)
 
+    async def changed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        """After an answer was stored: a completed questionnaire's companions hear of it."""
+        if submission.completed_at is not None:
+            for companion in self.companions:
+                await companion.changed(turn, submission, dict(answers))
+
     async def advance(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         """Go to the next open question, or to the summary when none is left."""
         question = self.engine.next_open(answers)

@@ -57,6 +57,9 @@ class Companion(Protocol):
 
     async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None: ...
 
+    async def changed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
+        """An answer of a completed questionnaire changed (in the turn's transaction)."""
+
 
 async def run_after_commit(hooks: list[Callable[[], Awaitable[None]]]) -> None:
     """Work that must only happen once the transaction is committed (waking the outbox,

@@ -1,0 +1,66 @@
+"""Keeping the profile index: each association's need profile, updated in the transaction that
+completes or changes its questionnaire, rebuilt from the answers when the questionnaire version
+(or the profile's shape) changed. Matching then selects candidates in SQL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.questionnaire.engine import Answers
+from bot.storage.profiles import ProfileStore, Term
+from bot.suggestions.context import SuggestionContext
+from bot.suggestions.matching import NeedProfile, build_profile, profile_questions
+
+log = logging.getLogger(__name__)
+
+SHAPE = "1"  # raise when NeedProfile or the terms change: the index is built again at start
+BATCH = 500
+KEPT_OUT = {"contact", "details"}  # not needed for matching; the index holds no contact
+
+
+def index_row(profile: NeedProfile) -> tuple[dict[str, Any], bool, list[Term]]:
+    terms: list[Term] = [("need", topic) for topic, level in profile.needs.items() if level > 0]
+    terms += [("language", code) for code in sorted(profile.languages)]
+    terms += [("strength", topic) for topic in sorted(profile.strengths)]
+    return profile.model_dump(mode="json", exclude=KEPT_OUT), profile.networking, terms
+
+
+def read_profile(data: dict[str, Any]) -> NeedProfile:
+    return NeedProfile.model_validate(data)
+
+
+class ProfileIndex:
+    def __init__(self, context: SuggestionContext) -> None:
+        self.c = context
+        self.store = context.store
+
+    async def update(self, user_id: int, submission_id: int, answers: Answers) -> NeedProfile:
+        """Inside the caller's transaction: this association's latest completed answers."""
+        profile = build_profile(user_id, answers, self.c.matching)
+        data, networking, terms = index_row(profile)
+        await ProfileStore(self.store).put(user_id, submission_id, data, networking, terms)
+        return profile
+
+    def version(self) -> str:
+        questionnaire = self.c.engine.questionnaire
+        return f"{questionnaire.id}:{questionnaire.version}:{SHAPE}"
+
+    async def ensure(self) -> int:
+        """At start: build the index again if it was made for another version (or never);
+        how many profiles were written (0 when it was up to date)."""
+        profiles = ProfileStore(self.store)
+        if await profiles.meta("profile_index") == self.version():
+            return 0
+        questions = self.c.engine.stored_ids(profile_questions(self.c.matching))
+        completed = await self.c.suggestions.completed_profiles(questions=questions)
+        async with self.store.transaction():
+            await profiles.clear()
+            for start in range(0, len(completed), BATCH):
+                await profiles.put_many([
+                    (submission.user_id, submission.id, *index_row(build_profile(submission.user_id, answers,
+                                                                                  self.c.matching)))
+                    for submission, answers in completed[start:start + BATCH]])
+            await profiles.set_meta("profile_index", self.version())
+        log.info("profile index built: %d associations", len(completed))
+        return len(completed)
