@@ -19,6 +19,7 @@ from typing import Any
 
 from bench.answers import full_answers, user_language
 from bot.catalog.model import Partner, Workshop
+from bot.consent.notice import NOTICE_VERSION
 from bot.questionnaire.engine import Engine
 from bot.storage import connect
 
@@ -175,6 +176,10 @@ def generate(path: Path, engine: Engine, offered_languages: list[str], partners:
         state = rng.choice(("requested", "accepted", "declined"))
         batches.add(_INTRO, (a, b, "bookkeeping", state, _iso(at), None if state == "requested" else _iso(at)))
     batches.flush()
+    # As if every association had agreed to the current notice, those who asked to network
+    # switching networking on.
+    db.execute("UPDATE users SET notice_version = ? WHERE consent_at IS NOT NULL", (NOTICE_VERSION,))
+    db.executemany("UPDATE users SET networking = 1 WHERE id = ?", [(user_id,) for user_id in networking])
     db.execute("COMMIT")
     db.close()
     return DatasetSize(msos=msos, completed=completed_count, answers=used, workshops=workshop_count,

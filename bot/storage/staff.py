@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from pydantic import BaseModel
@@ -91,17 +92,23 @@ class StaffStore:
         return [(int(r["user_id"]), int(r["id"])) for r in rows]
 
     async def export_rows(self) -> list[tuple[Submission, str, str | None, dict[str, Any]]]:
-        """Every submission with its user's language, organisation name and answers, oldest first."""
-        rows = await self.store.fetch_all(
-            "SELECT s.*, u.language AS u_language, o.name AS org_name "
-            "FROM submissions s JOIN users u ON u.id = s.user_id "
-            "LEFT JOIN organisations o ON o.id = s.organisation_id ORDER BY s.id")
-        answers: dict[int, dict[str, Any]] = {}
-        for row in await self.store.fetch_all("SELECT submission_id, question_id, value FROM answers"):
-            answers.setdefault(row["submission_id"], {})[row["question_id"]] = json.loads(row["value"])
-        result = []
-        for row in rows:
-            data = dict(row)
-            submission = Submission.model_validate(data)
-            result.append((submission, data["u_language"], data["org_name"], answers.get(submission.id, {})))
-        return result
+        """Every submission with its user's language, organisation name and answers, oldest first.
+        Read and parsed on the database's thread: tens of thousands of answers would otherwise
+        hold up the event loop."""
+        def read(conn: sqlite3.Connection) -> list[tuple[Submission, str, str | None, dict[str, Any]]]:
+            answers: dict[int, dict[str, Any]] = {}
+            for submission_id, question_id, value in conn.execute(
+                    "SELECT submission_id, question_id, value FROM answers"):
+                answers.setdefault(submission_id, {})[question_id] = json.loads(value)
+            result = []
+            for row in conn.execute(
+                    "SELECT s.*, u.language AS u_language, o.name AS org_name "
+                    "FROM submissions s JOIN users u ON u.id = s.user_id "
+                    "LEFT JOIN organisations o ON o.id = s.organisation_id ORDER BY s.id"):
+                data = dict(row)
+                submission = Submission.model_validate(data)
+                result.append((submission, data["u_language"], data["org_name"], answers.get(submission.id, {})))
+            return result
+
+        rows: list[tuple[Submission, str, str | None, dict[str, Any]]] = await self.store.db.run(read)
+        return rows
