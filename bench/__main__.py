@@ -1,4 +1,4 @@
-"""`python -m bench` (or `make bench`): the three measurements of issue 6, one table.
+"""`python -m bench` (or `make bench`): the measurements of issues 6 and 17, one table.
 
 Each part runs in a process of its own, so its peak memory is its own. `--quick` runs a
 tenth of the size (a smoke run: the figures are not comparable with the goals); `--part N`
@@ -25,13 +25,19 @@ class Size:
     concurrency: int = 1  # part 1: updates in flight (more only queue: the work is CPU-bound)
     pushes: int = 1000  # part 2
     chats: int = 200  # part 2: the pushes go to this many chats
-    staff_msos: int = 20_000  # part 3
+    staff_msos: int = 20_000  # parts 3 and 4
     answers: int = 400_000
     workshops: int = 2000
+    stall_users: int = 200  # part 4
+    stall_baseline: float = 15.0  # seconds of the users alone before staff start
+    completion_small: int = 2000  # part 5: associations in the database, the smaller ...
+    completion_members: int = 200  # ... and the larger (staff_msos): completions timed in each
+    completion_workshops: int = 200  # upcoming workshops each completion is matched against
 
 
 FULL = Size()
-QUICK = Size(msos=200, pushes=200, chats=40, staff_msos=2000, answers=40_000, workshops=200)
+QUICK = Size(msos=200, pushes=200, chats=40, staff_msos=2000, answers=40_000, workshops=200, stall_users=40,
+             stall_baseline=5.0, completion_small=200, completion_members=40, completion_workshops=50)
 
 
 async def conversation(size: Size) -> list[Row]:
@@ -40,12 +46,16 @@ async def conversation(size: Size) -> list[Row]:
     result = await conversation.run(size.msos, concurrency=size.concurrency)
     ours, echo = result.ours, result.echo
     part = "1 conversation"
+    per_call = (ours["per_second"] * ours["calls_per_update"]) / (echo["per_second"] * echo["calls_per_update"])
     return [
         info(part, "MSOs / completed questionnaires", result.completed),
         at_most(part, "errors logged", result.errors, 1, ""),
         at_least(part, "updates per second", ours["per_second"], 1000, "/s"),
         info(part, "echo bot, same harness", echo["per_second"], "/s"),
         at_least(part, "ratio to the echo bot", ours["per_second"] / echo["per_second"], 0.5, "", 2),
+        info(part, "Bot API calls per update", ours["calls_per_update"], "", 2),
+        info(part, "echo bot: Bot API calls per update", echo["calls_per_update"], "", 2),
+        info(part, "ratio to the echo bot per Bot API call", per_call, "", 2),
         info(part, "p50 latency", ours["p50_ms"], "ms", 1),
         info(part, "p95 latency", ours["p95_ms"], "ms", 1),
         at_most(part, "p99 latency", ours["p99_ms"], 20, "ms", 1),
@@ -81,12 +91,52 @@ async def staff(size: Size) -> list[Row]:
         info(part, "workshops", result.size.workshops),
         at_most(part, "weekly digest (figures, text, chart)", result.digest_seconds, 2, "s", 2),
         at_most(part, "match all MSOs to a new workshop", result.matching_seconds, 1, "s", 2),
+        at_most(part, "its longest write transaction", result.longest_write * 1000, 50, "ms", 1),
         info(part, "MSOs the new workshop was queued for", result.pushed),
         at_most(part, "peak memory", result.peak_mb, 300, "MB"),
     ]
 
 
-PARTS = {1: conversation, 2: delivery, 3: staff}
+async def stall(size: Size) -> list[Row]:
+    from bench import stall
+
+    result = await stall.run(size.staff_msos, size.answers, size.workshops, users=size.stall_users,
+                             baseline_seconds=size.stall_baseline)
+    part = "4 stall"
+    alone, during = result.baseline, result.during
+    return [
+        info(part, f"MSOs; users answering, each every {stall.THINK[0]:g}-{stall.THINK[1]:g} s", result.msos),
+        info(part, "users alone: p99 latency", alone["p99_ms"], "ms", 1),
+        info(part, "users alone: longest event-loop block", result.baseline_block * 1000, "ms"),
+        info(part, "staff at work: updates handled meanwhile", during["updates"]),
+        info(part, "staff at work: p50 latency", during["p50_ms"], "ms", 1),
+        at_most(part, "staff at work: p99 latency", during["p99_ms"], 50, "ms", 1),
+        info(part, "staff at work: max latency", during["max_ms"], "ms", 1),
+        at_most(part, "staff at work: longest event-loop block", result.longest_block * 1000, 100, "ms"),
+        info(part, "staff at work: the bot's longest write transaction", result.longest_write * 1000, "ms", 1),
+        at_most(part, "failed updates", result.failed, 1, ""),
+        *[info(part, f"{what} done after", seconds, "s", 1) for what, seconds in result.staff_seconds.items()],
+        info(part, "pushes the import queued", result.import_pushes),
+        info(part, "peak memory", result.peak_mb, "MB"),
+    ]
+
+
+async def completion(size: Size) -> list[Row]:
+    from bench import completion
+
+    part = "5 completion"
+    rows, p99 = [], []
+    for msos in (size.completion_small, size.staff_msos):
+        result = await completion.run(msos, size.completion_members, size.completion_workshops)
+        p99.append(result.completions["p99_ms"])
+        rows += [info(part, f"{msos:,} MSOs: completing tap p50", result.completions["p50_ms"], "ms", 1),
+                 at_most(part, f"{msos:,} MSOs: completing tap p99", p99[-1], 20, "ms", 1)]
+    return [info(part, f"completions timed per size, against {size.completion_workshops} workshops",
+                 size.completion_members),
+            *rows, at_most(part, "p99 larger / smaller", p99[1] / p99[0], 1.5, "", 2)]
+
+
+PARTS = {1: conversation, 2: delivery, 3: staff, 4: stall, 5: completion}
 
 
 def run_part(number: int, size: Size) -> list[Row]:

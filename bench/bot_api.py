@@ -57,6 +57,7 @@ class StubRequest(BaseRequest):
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits
         self.calls: Counter[str] = Counter()
+        self.sent: Counter[tuple[int, str]] = Counter()  # (chat, method) of every message sent
         self.too_fast = 0
         self.delivered: list[tuple[int, str]] = []  # (chat, text) of every message sent, if recording
         self.record_texts = False
@@ -98,6 +99,7 @@ class StubRequest(BaseRequest):
                     "supports_inline_queries": False}
         if api in ("sendMessage", "sendDocument", "sendPhoto"):
             chat_id = int(params["chat_id"])
+            self.sent[(chat_id, api)] += 1
             text = params.get("text") or params.get("caption") or ""
             if self.record_texts:
                 self.delivered.append((chat_id, text))

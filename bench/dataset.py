@@ -9,6 +9,7 @@ the last week as the product would have left them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sqlite3
@@ -17,9 +18,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bench.answers import full_answers, user_language
 from bot.catalog.model import Partner, Workshop
 from bot.consent.notice import NOTICE_VERSION
+from bot.kernel.settings import Settings
 from bot.questionnaire.engine import Engine
 from bot.storage import connect
 
@@ -39,6 +43,20 @@ class DatasetSize:
 async def create_schema(path: Path) -> None:
     db = await connect(path)
     await db.close()
+
+
+async def city(settings: Settings, msos: int, answers: int, workshops: int, seed: int) -> DatasetSize:
+    """The database at `settings.database` as the office might have it: `msos` associations
+    (60 % completed), about `answers` answers, the sample partners, `workshops` workshops."""
+    from bot.catalog.importer import SAMPLE, read_catalog, vocabulary
+    from bot.kernel.i18n import Catalogs
+    from bot.services import load_domain
+
+    questionnaire, engine, _catalogs = load_domain(settings)
+    partners = read_catalog(SAMPLE, vocabulary(questionnaire), settings.tz).partners
+    await create_schema(settings.database)
+    return await asyncio.to_thread(generate, settings.database, engine, Catalogs().languages, partners, settings.tz,
+                                   msos, answers, workshops, random.Random(seed).randrange(1 << 30))
 
 
 def _iso(value: datetime) -> str:
@@ -184,3 +202,18 @@ def generate(path: Path, engine: Engine, offered_languages: list[str], partners:
     db.close()
     return DatasetSize(msos=msos, completed=completed_count, answers=used, workshops=workshop_count,
                        suggestions=suggestion_count)
+
+
+def new_workshops(path: Path, count: int, tz: tzinfo) -> Path:
+    """A catalog file of `count` new workshops as staff might import: several topics, in
+    one to three languages, on the coming evenings."""
+    start = datetime.now(tz) + timedelta(days=10)
+    topics = [["bookkeeping"], ["funding"], ["pr"], ["projects", "funding"], ["law"], ["volunteers"]]
+    entries = [{
+        "id": f"neu-{i:02d}", "title": {"de": f"Neuer Workshop {i}"}, "topics": topics[i % len(topics)],
+        "languages": ["de", "tr", "ar"][: 1 + i % 3], "start": (start + timedelta(days=i)).strftime("%Y-%m-%dT18:00"),
+        "end": (start + timedelta(days=i)).strftime("%Y-%m-%dT20:00"), "district": "elberfeld",
+        "address": "Neumarkt 10, 42103 Wuppertal", "provider": "awo", "registration": {"email": "a@example.org"},
+    } for i in range(count)]
+    path.write_text(yaml.safe_dump({"workshops": entries}, allow_unicode=True), encoding="utf-8")
+    return path

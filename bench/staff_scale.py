@@ -9,21 +9,18 @@ MSO it fits, within the two-a-week limit, in one transaction.
 
 from __future__ import annotations
 
-import random
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.dataset import DatasetSize, create_schema, generate
+from bench.dataset import DatasetSize, city
 from bench.report import peak_memory_mb
-from bot.catalog.importer import SAMPLE, read_catalog, vocabulary
 from bot.catalog.model import Workshop
 from bot.digest.render import messages, sections
-from bot.kernel.i18n import Catalogs
 from bot.kernel.settings import Settings
-from bot.services import load_domain, open_services
+from bot.services import open_services
 from bot.storage.catalog import CatalogStore
 
 
@@ -36,6 +33,7 @@ class StaffResult:
     chart_bytes: int
     digest_messages: int
     matching_seconds: float  # offers_added for one new workshop
+    longest_write: float  # the longest of its transactions (BEGIN to COMMIT)
     pushed: int  # MSOs the new workshop was queued for
     peak_mb: float
 
@@ -57,12 +55,8 @@ async def run(msos: int, answers: int, workshops: int, seed: int = 20261125) -> 
         path = Path(tmp) / "staff.sqlite3"
         settings = Settings(telegram_token=None, database=path, staff_ids=[4711], quiet_hours="",
                             _env_file=None)
-        questionnaire, engine, _catalogs = load_domain(settings)
-        partners = read_catalog(SAMPLE, vocabulary(questionnaire), settings.tz).partners
         started = time.perf_counter()
-        await create_schema(path)
-        size = generate(path, engine, Catalogs().languages, partners, settings.tz, msos, answers, workshops,
-                        random.Random(seed).randrange(1 << 30))
+        size = await city(settings, msos, answers, workshops, seed)
         generated = time.perf_counter() - started
 
         services = await open_services(settings)
@@ -79,12 +73,15 @@ async def run(msos: int, answers: int, workshops: int, seed: int = 20261125) -> 
             workshop = new_workshop(settings)
             async with services.store.transaction():  # as /workshop saves it, before pushing
                 await CatalogStore(services.store).upsert_workshops([workshop], sample=False)
+            services.store.longest_transaction = 0.0
             started = time.perf_counter()
             pushed = await services.suggestions.offers_added([workshop.id])
             matching_seconds = time.perf_counter() - started
+            longest_write = services.store.longest_transaction
         finally:
             await services.close()
     return StaffResult(size=size, generate_seconds=generated, figures_seconds=figures_seconds,
                        digest_seconds=digest_seconds, chart_bytes=len(digest.chart),
-                       digest_messages=len(texts), matching_seconds=matching_seconds, pushed=len(pushed),
+                       digest_messages=len(texts), matching_seconds=matching_seconds, longest_write=longest_write,
+                       pushed=len(pushed),
                        peak_mb=peak_memory_mb())

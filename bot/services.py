@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice
+from bot.digest.render import staff_voice
 from bot.digest.service import DigestService
-from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.i18n import Catalogs
+from bot.kernel.offload import Offload
 from bot.kernel.settings import Settings
 from bot.operations import backups
 from bot.privacy.service import PrivacyService
@@ -52,6 +53,8 @@ class Services:
         self.rounds.wake = wake
 
     async def close(self) -> None:
+        await self.staff.close()
+        self.digest.offload.close()
         await self.store.close()
 
 
@@ -83,13 +86,12 @@ async def open_services(settings: Settings) -> Services:
     suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
     suggestions.attach(survey)
     await suggestions.index.ensure()  # after a new questionnaire version: matching reads it anew
-    staff_catalogs = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
-    voice = StaffVoice(staff_catalogs.translator(settings.staff_language),
-                       catalogs.translator(settings.staff_language), engine, settings.tz)
+    voice = staff_voice(settings, engine)
+    offload = Offload()
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
-    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule())
-    staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions)
+    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule(), offload)
+    staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions, settings)
     reminders = UnfinishedReminders(store, engine, survey, settings.tz, settings.reminder_days,
                                     settings.quiet_window())
     suggestions.composers["nudge"] = reminders.compose

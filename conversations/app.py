@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import re
 from datetime import UTC, datetime, time
@@ -84,6 +85,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
         data["heartbeat"] = asyncio.create_task(lease.keep(lambda: data.get("stop", _no_stop)()), name="lease")
         _schedule(application, services)
+        # What start-up loaded lives as long as the bot: frozen, Python's full collections no
+        # longer walk it, each of which paused every reply for up to 60 ms (measured).
+        gc.collect()
+        gc.freeze()
 
     async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         worker = application.bot_data.pop("outbox", None)
@@ -98,6 +103,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
                 await heartbeat
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        gc.unfreeze()
         await post_stop(application)
         lease = application.bot_data.pop("lease", None)
         services = application.bot_data.pop("services", None)

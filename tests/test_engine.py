@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.questionnaire import Questionnaire, load
@@ -132,3 +134,21 @@ def test_one_users_text_is_isolated_wherever_another_reads_it() -> None:
     from bot.kernel.text import FSI, PDI, isolated
     assert isolated("\u202eevil") == f"{FSI}\u202eevil{PDI}"
     assert isolated(f"a{PDI}b{FSI}") == f"{FSI}ab{PDI}"  # it cannot close its own isolate early
+
+
+def test_remembered_visibility_is_the_visibility_worked_out_afresh(engine: Engine) -> None:
+    """`visible` keeps what it worked out per combination of deciding answers: whatever the
+    answers, in whatever order they come, it shows what the rules show."""
+    rng = random.Random(5)
+    fresh = Engine(engine.questionnaire)
+    questions = [q for _s, q in engine.questionnaire.questions()]
+    for _ in range(3000):
+        answers: dict[str, object] = {}
+        for question in rng.sample(questions, rng.randrange(len(questions))):
+            options = [o.id for o in engine.choices(question)] or ["x"]
+            answers[question.id] = (rng.sample(options, rng.randrange(len(options) + 1))
+                                    if question.type is QuestionType.MULTI else rng.choice([*options, None]))
+        expected = [q.id for q in fresh._visible(answers)]
+        assert ids(fresh, answers) == expected
+        assert ids(fresh, answers) == expected  # the second time from what was kept
+    assert ids(fresh, {"status": [["unhashable"]]}) == [q.id for q in fresh._visible({"status": [["unhashable"]]})]

@@ -134,6 +134,32 @@ async def test_two_workers_on_one_database_deliver_every_row_exactly_once(
     await second.close()
 
 
+async def test_a_reply_goes_before_thousands_of_queued_pushes(bot_api: StubBotAPI, tmp_path: Path) -> None:
+    """A new workshop queued pushes for many associations; then staff ask for the export (or a
+    user waits for the cards of a finished questionnaire): that goes next, not after the pushes."""
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    await fill(store, range(500, 560), per_chat=1)
+    bot, telegram = await transport(bot_api)
+    worker = OutboxWorker(store, telegram, compose, rate=40.0)  # 60 pushes: about a second and a half
+    running = asyncio.create_task(worker.run())
+    try:
+        await bot_api.wait_for(lambda c: c.method == "sendMessage", timeout=10)
+        async with store.transaction():
+            await OutboxStore(store).enqueue(4711, None, "export", screen_payload(Screen(text="your export")))
+        worker.wake()
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and c.params.get("text") == "your export",
+                               timeout=10)
+        pushes_before = sum(1 for c in bot_api.calls if c.method == "sendMessage") - 1
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and c.params.get("text") == "message 0 for 559",
+                               timeout=10)
+    finally:
+        await worker.stop()
+        await asyncio.wait_for(running, 10)
+        await bot.shutdown()
+        await store.close()
+    assert pushes_before < 20, f"the reply waited behind {pushes_before} of the 60 pushes"
+
+
 class Slowly:
     def __init__(self, transport: TelegramTransport) -> None:
         self.transport = transport

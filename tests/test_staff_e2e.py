@@ -10,14 +10,21 @@ import io
 import os
 import sqlite3
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 
+from bench.dataset import city
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.offload import Offload
 from bot.kernel.settings import WEEKDAYS, Settings
+from bot.kernel.text import isolated
+from bot.staff.reports import FAILED
 from bot.staff.service import STAFF_COMMANDS
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone
@@ -132,6 +139,9 @@ async def test_export_files_read_back_cell_by_cell(settings: Settings, bot_api: 
                                and str(getattr(c.params["document"], "filename", "")).endswith(".xlsx"), since=since)
     files = {name.rsplit(".", 1)[1]: content for chat, name, content, _c in bot_api.documents if chat == STAFF_ID}
     assert set(files) == {"csv", "xlsx"}
+    with sqlite3.connect(settings.database) as db:  # sent, the files are gone from the database
+        assert db.execute("SELECT COUNT(*) FROM outbox WHERE purpose = 'export' AND state = 'sent'").fetchone() == (2,)
+        assert db.execute("SELECT COUNT(*) FROM outbox_files").fetchone() == (0,)
     sheet = load_workbook(io.BytesIO(files["xlsx"])).active
     assert sheet is not None
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
@@ -151,6 +161,63 @@ async def test_export_files_read_back_cell_by_cell(settings: Settings, bot_api: 
     assert csv_text.splitlines()[0].startswith("Einsendung,Fragebogenversion,Sprache")
     csv_row = next(csv.reader(io.StringIO(csv_text.splitlines()[1])))
     assert csv_row[header.index(comments)] == "'=HYPERLINK(\"http://evil\")"  # never a formula in Excel either
+
+
+async def test_the_list_of_associations_comes_a_page_at_a_time(settings: Settings, bot_api: StubBotAPI) -> None:
+    """85 associations: three messages of at most 40, each with a button for the next, the
+    newest activity first; never 85 lines at once (at city scale that would be hundreds of
+    messages)."""
+    settings = staff_settings(settings)
+    await city(settings, 85, 1700, 10, 7)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+
+    def numbers(text: str) -> list[int]:
+        return [int(line.split(".", 1)[0]) for line in text.splitlines()[1:] if line.split(".", 1)[0].isdigit()]
+
+    async with running_bot(settings, bot_api, processed):
+        await staff.send("/msos")
+        first = staff.last()
+        assert first.text.splitlines()[0] == DE.gettext("Associations ({count})").format(count=85)
+        assert numbers(first.text) == list(range(1, 41))
+        assert [b["text"] for b in first.buttons()] == [DE.gettext("More ({page} of {pages})").format(page=2, pages=3)]
+        await staff.tap(lambda data: data.endswith(":2"), first)
+        second = staff.last()
+        assert numbers(second.text) == list(range(41, 81)) and len(second.buttons()) == 1
+        await staff.tap(lambda data: data.endswith(":3"), second)
+        third = staff.last()
+        assert numbers(third.text) == list(range(81, 86)) and third.buttons() == []
+    with sqlite3.connect(settings.database) as db:
+        newest = db.execute("SELECT o.name FROM submissions s LEFT JOIN organisations o ON o.id = s.organisation_id "
+                            "LEFT JOIN answers a ON a.submission_id = s.id GROUP BY s.id "
+                            "ORDER BY COALESCE(MAX(a.answered_at), s.started_at) DESC, s.id DESC LIMIT 1").fetchone()[0]
+    assert newest and first.text.splitlines()[1].startswith(f"1. {isolated(newest)} (")
+
+
+async def test_an_export_that_fails_says_so_and_the_next_one_arrives(
+        settings: Settings, bot_api: StubBotAPI, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The export's process died (out of memory, killed): staff hear that it failed instead of
+    waiting for files that never come, and asking again works."""
+    settings = staff_settings(settings)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    real_run = Offload.run
+    failures = [BrokenProcessPool("the export's process was killed")]
+
+    async def dying(self: Offload, job: Any, *args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real_run(self, job, *args)
+
+    monkeypatch.setattr(Offload, "run", dying)
+    async with running_bot(settings, bot_api, processed):
+        await staff.send("/export")
+        await bot_api.wait_for(staff.says(DE.gettext(FAILED)))
+        since = len(bot_api.calls)
+        await staff.send("/export")
+        await bot_api.wait_for(lambda c: c.method == "sendDocument", since=since)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= 40] == ["the export failed"]
 
 
 async def test_digest_on_demand_and_the_weekly_one_once_across_a_restart(

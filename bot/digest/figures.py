@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,32 +178,39 @@ class FigureSource:
         return str(latest["name"]), changes
 
     async def _submissions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
-        rows = await self.store.fetch_all(
-            "SELECT s.id, s.user_id, s.started_at, s.completed_at, "
-            "MAX(CASE WHEN a.answered_at < ? THEN a.answered_at END) AS last_answer "
-            "FROM submissions s LEFT JOIN answers a ON a.submission_id = s.id "
-            "WHERE s.started_at < ? GROUP BY s.id", _utc(end), _utc(end))
-        first_start: dict[int, datetime] = {}
-        for row in rows:
-            started = datetime.fromisoformat(row["started_at"])
-            completed = _time(row["completed_at"])
-            if completed is not None and completed >= end:
-                completed = None  # not yet, as of the end of the period
-            last = max(started, _time(row["last_answer"]) or started)
-            user = int(row["user_id"])
-            first_start[user] = min(first_start.get(user, started), started)
-            if start <= started:
-                f.started += 1
-            if completed is not None:
-                f.total_completed += 1
-                f.completed += completed >= start
-            elif last + ABANDONED_AFTER <= end:
-                f.total_abandoned += 1
-                f.abandoned += last + ABANDONED_AFTER > start
-            else:
-                f.total_in_progress += 1
-        f.total_msos = len(first_start)
-        f.new_msos = sum(1 for at in first_start.values() if at >= start)
+        """Counted on the database's thread as the rows come: at city scale these are tens of
+        thousands, and the event loop has users to answer meanwhile."""
+        def count(conn: sqlite3.Connection) -> dict[str, int]:
+            counts = dict.fromkeys(("started", "completed", "total_completed", "abandoned", "total_abandoned",
+                                    "total_in_progress"), 0)
+            first_start: dict[int, datetime] = {}
+            for user_id, started_at, completed_at, last_answer in conn.execute(
+                    "SELECT s.user_id, s.started_at, s.completed_at, "
+                    "MAX(CASE WHEN a.answered_at < ? THEN a.answered_at END) AS last_answer "
+                    "FROM submissions s LEFT JOIN answers a ON a.submission_id = s.id "
+                    "WHERE s.started_at < ? GROUP BY s.id", (_utc(end), _utc(end))):
+                started = datetime.fromisoformat(started_at)
+                completed = _time(completed_at)
+                if completed is not None and completed >= end:
+                    completed = None  # not yet, as of the end of the period
+                last = max(started, _time(last_answer) or started)
+                first_start[user_id] = min(first_start.get(user_id, started), started)
+                counts["started"] += start <= started
+                if completed is not None:
+                    counts["total_completed"] += 1
+                    counts["completed"] += completed >= start
+                elif last + ABANDONED_AFTER <= end:
+                    counts["total_abandoned"] += 1
+                    counts["abandoned"] += last + ABANDONED_AFTER > start
+                else:
+                    counts["total_in_progress"] += 1
+            counts["total_msos"] = len(first_start)
+            counts["new_msos"] = sum(1 for at in first_start.values() if at >= start)
+            return counts
+
+        counted: dict[str, int] = await self.store.db.run(count)
+        for name, value in counted.items():
+            setattr(f, name, value)
 
     async def needs_as_of(self, cutoff: datetime) -> dict[str, int]:
         """Topic -> MSOs whose latest questionnaire completed before `cutoff` rates it big or urgent.

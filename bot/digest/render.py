@@ -8,7 +8,8 @@ from datetime import tzinfo
 from babel.dates import format_date, format_datetime
 
 from bot.digest.figures import DigestFigures, TopicNeed
-from bot.kernel.i18n import Translator
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs, Translator
+from bot.kernel.settings import Settings
 from bot.kernel.text import isolated, split_text
 from bot.questionnaire.engine import Engine
 
@@ -47,6 +48,14 @@ class StaffVoice:
         if value == 0:
             return "±0"
         return ("+" if value > 0 else "−") + self.t.number(abs(value))
+
+
+def staff_voice(settings: Settings, engine: Engine) -> StaffVoice:
+    """The office's voice as the settings give it (a job in its own process makes it again)."""
+    staff = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
+    main = Catalogs(settings.locales_dir, default=settings.default_language)
+    return StaffVoice(staff.translator(settings.staff_language), main.translator(settings.staff_language), engine,
+                      settings.tz)
 
 
 def period_line(v: StaffVoice, figures: DigestFigures) -> str:

@@ -7,15 +7,15 @@ at the scheduled time sends the missed one when it is back.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from bot.digest.chart import needs_chart
+from bot.digest.chart import chart_spec, draw
 from bot.digest.figures import DigestFigures, FigureSource
 from bot.digest.render import StaffVoice, messages, sections
+from bot.kernel.offload import Offload
 from bot.kernel.outcome import Document, Screen
 from bot.outbox import screen_payload
 from bot.storage import Store
@@ -47,8 +47,10 @@ class Digest:
 
 class DigestService:
     def __init__(self, store: Store, figures: FigureSource, voice: StaffVoice, recipients: list[int],
-                 schedule: tuple[int, time], wake: Callable[[], None] = lambda: None) -> None:
+                 schedule: tuple[int, time], offload: Offload | None = None,
+                 wake: Callable[[], None] = lambda: None) -> None:
         self.store = store
+        self.offload = offload or Offload(in_process=True)
         self.figures = figures
         self.voice = voice
         self.recipients = list(dict.fromkeys(recipients))
@@ -59,7 +61,7 @@ class DigestService:
     async def build(self, end: datetime | None = None, title: str | None = None) -> Digest:
         """The digest for the seven days before `end` (default: now)."""
         figures = await self.figures.compute(end or self.store.now())
-        chart = await asyncio.to_thread(needs_chart, self.voice, figures)  # drawing takes a moment: off the loop
+        chart = await self.offload.run(draw, chart_spec(self.voice, figures))  # drawing takes a moment
         return Digest(figures, messages(sections(self.voice, figures, title)), chart)
 
     def due_period_end(self) -> datetime:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 DOMAIN = "messages"
 STAFF_DOMAIN = "staff"  # the office's texts (digest, staff commands): German and English only
 SOURCE_LANGUAGE = "en"
+SMALL_NUMBERS = 1000  # whole numbers below this are formatted once per language and kept
 # Languages most Wuppertal MSOs are likely to choose come first in the picker.
 LIKELY_ORDER = ("de", "tr", "ar", "ru", "uk", "pl", "fa", "ku", "en", "ro", "bg", "el", "it", "sq")
 
@@ -51,6 +52,7 @@ class Translator:
         self._translations = translations
         self._fallback = fallback
         self._catalogs = catalogs
+        self._counts: dict[int, str] = {}  # small whole numbers as this locale writes them
 
     @cached_property
     def locale(self) -> Locale:
@@ -84,6 +86,11 @@ class Translator:
         return bool(catalog) and (message in catalog or (message, 0) in catalog)  # type: ignore[operator]
 
     def number(self, value: float) -> str:
+        if type(value) is int and 0 <= value < SMALL_NUMBERS:  # "Question 3 of 12" on every screen
+            written = self._counts.get(value)
+            if written is None:
+                written = self._counts[value] = format_decimal(value, locale=self.locale)
+            return written
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date) -> str:

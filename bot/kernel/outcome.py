@@ -34,9 +34,15 @@ class Document(BaseModel):
     caption: str | None = None
     mime_type: str = "application/octet-stream"
 
-    def payload(self) -> dict[str, object]:
-        return {"type": "document", "filename": self.filename, "caption": self.caption,
-                "mime_type": self.mime_type, "content": base64.b64encode(self.content).decode()}
+    def payload(self, stored: bool = False) -> dict[str, object]:
+        """For the outbox; `stored`: the content is kept beside the row (`outbox_files`)."""
+        data: dict[str, object] = {"type": "document", "filename": self.filename, "caption": self.caption,
+                                   "mime_type": self.mime_type}
+        if stored:
+            data["stored"] = True
+        else:
+            data["content"] = base64.b64encode(self.content).decode()
+        return data
 
 
 class Edit(BaseModel):

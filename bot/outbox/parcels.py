@@ -31,7 +31,8 @@ def parcel_from_payload(payload: dict[str, object]) -> Parcel | None:
         return Parcel(kind="screen", screen=Screen.model_validate(payload["screen"]))
     if payload.get("type") == "document":
         data = dict(payload)
-        data["content"] = base64.b64decode(str(data["content"]))
+        content = data.get("content")  # bytes: read from outbox_files by the worker
+        data["content"] = content if isinstance(content, bytes) else base64.b64decode(str(content))
         return Parcel(kind="document", document=Document.model_validate(data))
     return None
 

@@ -109,6 +109,9 @@ class OutboxWorker:
         for row in due:
             if self._stopping:
                 break
+            if started and self._wake.is_set():  # something new was queued: it may go before the rest
+                self._wake.clear()
+                break
             now = time.monotonic()
             if self._paused_until > now:
                 await asyncio.sleep(self._paused_until - now)
@@ -148,13 +151,22 @@ class OutboxWorker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
+    async def _with_file(self, row: OutboxRow) -> OutboxRow:
+        """A document kept beside its row (an export): its content, read only now."""
+        if not row.payload.get("stored"):
+            return row
+        content = await self.outbox.file(row.id)
+        if content is None:
+            return row.model_copy(update={"payload": {"type": "gone"}})
+        return row.model_copy(update={"payload": {**row.payload, "content": content}})
+
     async def _finish_in_flight(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _deliver(self, row: OutboxRow, token: str) -> None:
         try:
-            parcel = await self.compose(row)
+            parcel = await self.compose(await self._with_file(row))
             if parcel is None:
                 async with self.store.transaction():
                     await self.outbox.finish(row.id, "dropped", "no longer relevant", token)

@@ -16,6 +16,7 @@ from bot.kernel.text import clean_line, clean_text
 from bot.questionnaire.model import Condition, Option, Question, Questionnaire, QuestionType, Section
 
 Answers = dict[str, Any]  # question id -> value; None means skipped
+SHOWN_REMEMBERED = 4096  # combinations of deciding answers whose visible questions are kept
 _NUMBER = re.compile(r"-?[0-9]{1,15}")  # ASCII digits after the conversion above; no "--", no exponent
 
 
@@ -39,6 +40,11 @@ class Engine:
                                 for _s, q in self._order}
         self._earlier = {q.id: list(q.renamed_from) for _s, q in self._order if q.renamed_from}
         self._any_renamed = bool(self._renamed) or any(self._option_renamed.values())
+        self._conditions = [(q, q.conditions()) for _s, q in self._order]
+        # Which questions are shown depends only on the answers to the questions conditions
+        # name: the same few combinations come again and again, so each is worked out once.
+        self._deciding = sorted({c.question for _q, conditions in self._conditions for c in conditions})
+        self._shown: dict[tuple[Any, ...], tuple[Question, ...]] = {}
 
     # -- structure -------------------------------------------------------------------------
 
@@ -98,10 +104,22 @@ class Engine:
     # -- flow ------------------------------------------------------------------------------
 
     def visible(self, answers: Answers) -> list[Question]:
+        try:
+            key = tuple(_hashable(answers.get(question_id)) for question_id in self._deciding)
+            shown = self._shown.get(key)
+        except TypeError:  # an answer of a shape no question stores: work it out, keep nothing
+            return self._visible(answers)
+        if shown is None:
+            if len(self._shown) >= SHOWN_REMEMBERED:
+                self._shown.clear()
+            shown = self._shown[key] = tuple(self._visible(answers))
+        return list(shown)
+
+    def _visible(self, answers: Answers) -> list[Question]:
         shown: list[Question] = []
         shown_ids: set[str] = set()
-        for _section, question in self._order:
-            if all(self._holds(c, answers, shown_ids) for c in question.conditions()):
+        for question, conditions in self._conditions:
+            if all(self._holds(c, answers, shown_ids) for c in conditions):
                 shown.append(question)
                 shown_ids.add(question.id)
         return shown
@@ -189,3 +207,11 @@ class Engine:
         if question.type is QuestionType.NUMBER:
             return isinstance(value, int)
         return isinstance(value, str)
+
+
+def _hashable(value: Any) -> Any:
+    """An answer as a key: a multiple choice (a list) as a tuple."""
+    if isinstance(value, list):
+        return ("list", *value)
+    hash(value)
+    return value

@@ -10,6 +10,8 @@ from bot.digest.figures import FigureSource
 from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.settings import Settings
+from bot.outbox import screen_payload
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
@@ -27,6 +29,9 @@ class StaffTurn:
     chat_id: int
     outcome: Outcome = field(default_factory=Outcome)
     after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Started once the reply is on its way, running as long as they take (an export, a digest):
+    # the staff member hears first that it is coming, and can go on meanwhile.
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def say(self, text: str) -> None:
         self.outcome.messages.append(Screen(text=text))
@@ -34,8 +39,11 @@ class StaffTurn:
 
 class StaffContext:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, digest: DigestService,
-                 figures: FigureSource, survey: SurveyService, suggestions: SuggestionService) -> None:
+                 figures: FigureSource, survey: SurveyService, suggestions: SuggestionService,
+                 settings: Settings) -> None:
         self.store = store
+        self.settings = settings  # a job in its own process opens the database and catalogs again
+        self.offload = digest.offload
         self.engine = engine
         self.v = voice
         self._ = voice.t.gettext
@@ -47,6 +55,12 @@ class StaffContext:
         self.catalog = CatalogStore(store)
         self.outbox = OutboxStore(store)
         self.rounds: RoundService | None = None  # set by the services (it needs the survey's screens)
+
+    async def tell(self, chat_id: int, text: str) -> None:
+        """A message to staff from background work, through the outbox."""
+        async with self.store.transaction():
+            await self.outbox.enqueue(chat_id, None, "staff", screen_payload(Screen(text=text)))
+        self.digest.wake()
 
     async def ring(self) -> None:
         """After the commit: the outbox worker sends what the command queued."""

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.digest.render import StaffVoice
+from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.i18n import Translator
 from bot.kernel.outcome import Document
+from bot.kernel.settings import Settings
+from bot.questionnaire import load as load_questionnaire
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
 from bot.questionnaire.versions import Definition, Shape
-from bot.storage import Store, Submission
+from bot.storage import Store, Submission, open_reader
 from bot.storage.staff import StaffStore
 from bot.storage.versions import VersionStore
 
@@ -75,19 +77,44 @@ def sheet_title(voice: StaffVoice) -> str:
     return voice.t.gettext("Submissions")
 
 
-def documents(voice: StaffVoice, rows: list[list[str]], now: datetime) -> list[Document]:
-    """The table as the two files staff get for /export."""
-    stamp = now.astimezone(voice.tz).strftime("%Y-%m-%d")
+@dataclass(frozen=True)
+class ExportFiles:
+    csv: bytes
+    xlsx: bytes
+    count: int  # submissions
+
+    def documents(self, voice: StaffVoice, now: datetime) -> list[Document]:
+        """The two files staff get for /export."""
+        stamp = now.astimezone(voice.tz).strftime("%Y-%m-%d")
+        caption = voice.t.ngettext("{count} submission", "{count} submissions", self.count).format(
+            count=voice.n(self.count))
+        return [Document(filename=f"mso-bedarfe-{stamp}.csv", content=self.csv, caption=caption, mime_type="text/csv"),
+                Document(filename=f"mso-bedarfe-{stamp}.xlsx", content=self.xlsx, caption=caption,
+                         mime_type=XLSX_TYPE)]
+
+
+def files(rows: list[list[str]], title: str) -> ExportFiles:
     text = io.StringIO()
     write_csv(rows, text)
-    count = len(rows) - 1
-    caption = voice.t.ngettext("{count} submission", "{count} submissions", count).format(count=voice.n(count))
-    return [
-        Document(filename=f"mso-bedarfe-{stamp}.csv", content=text.getvalue().encode("utf-8-sig"),
-                 caption=caption, mime_type="text/csv"),
-        Document(filename=f"mso-bedarfe-{stamp}.xlsx", content=xlsx_bytes(rows, sheet_title(voice)),
-                 caption=caption, mime_type=XLSX_TYPE),
-    ]
+    return ExportFiles(text.getvalue().encode("utf-8-sig"), xlsx_bytes(rows, title), len(rows) - 1)
+
+
+def export_job(settings: Settings) -> ExportFiles:
+    """/export as a job in its own process (`bot.kernel.offload`): reading a snapshot of the
+    database, the table and both files are seconds of CPU at city scale, none of it the bot's."""
+    return asyncio.run(_export(settings))
+
+
+async def _export(settings: Settings) -> ExportFiles:
+    engine = Engine(load_questionnaire(settings.questionnaire))
+    voice = staff_voice(settings, engine)
+    store = await open_reader(settings.database)
+    store.answer_view, store.question_view = engine.current, engine.current_id
+    try:
+        data = await load(store, engine.questionnaire.id)
+    finally:
+        await store.close()
+    return files(build(voice, data), sheet_title(voice))
 
 
 def _dropped(engine: Engine, earlier: list[Definition]) -> list[tuple[str, Shape, str]]:

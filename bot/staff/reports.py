@@ -3,21 +3,26 @@ associations, and opening a new survey round."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
 
 from bot.digest.render import messages, sections
+from bot.kernel.i18n import N_
 from bot.kernel.outcome import Screen
 from bot.kernel.text import isolated
 from bot.staff.context import StaffContext, StaffTurn
-from bot.staff.exports import documents, table
+from bot.staff.exports import export_job
 from bot.staff.workshop_flow import button
 from bot.storage.staff import MsoRow, StaffStore
 from bot.survey.rounds import round_name
 
+log = logging.getLogger(__name__)
+
 MSOS_PER_PAGE = 40  # lines a page: one message, never hundreds
+FAILED = N_("Sorry, that did not work this time; nothing was lost. Please try again in a few minutes; if it "
+            "fails again, the bot's log says why.")
 
 
 class Reports:
@@ -29,12 +34,17 @@ class Reports:
         c = self.c
 
         async def send() -> None:
-            digest = await c.digest.build(title=self._("Digest of the last seven days"))
+            try:
+                digest = await c.digest.build(title=self._("Digest of the last seven days"))
+            except Exception:
+                log.exception("the digest on demand failed")
+                await c.tell(turn.chat_id, self._(FAILED))
+                return
             async with c.store.transaction():
                 await c.digest.queue(turn.chat_id, digest, None)
             c.digest.wake()
         turn.say(self._("The digest of the last seven days is on its way."))
-        turn.after.append(send)
+        turn.background.append(send)
 
     async def stats(self, turn: StaffTurn) -> None:
         async def compute() -> None:  # after the commit, on the read connection: nobody waits
@@ -47,33 +57,39 @@ class Reports:
     async def export(self, turn: StaffTurn) -> None:
         c = self.c
 
-        async def prepare() -> None:  # read on the reader, built in a thread, queued in one short write
-            rows = await table(c.store, c.v)
-            files = await asyncio.to_thread(documents, c.v, rows, c.store.now())
+        async def prepare() -> None:  # read, built and written in a process of its own; queued in one short write
+            try:
+                made = await c.offload.run(export_job, c.settings)
+            except Exception:
+                log.exception("the export failed")
+                await c.tell(turn.chat_id, self._(FAILED))
+                return
             async with c.store.transaction():
-                for document in files:
-                    await c.outbox.enqueue(turn.chat_id, None, "export", document.payload())
+                for document in made.documents(c.v, c.store.now()):
+                    await c.outbox.enqueue_file(turn.chat_id, None, "export", document)
             c.digest.wake()
         turn.say(self._("The export is being prepared; the two files follow in a moment."))
-        turn.after.append(prepare)
+        turn.background.append(prepare)
 
     async def msos(self, turn: StaffTurn, page: int = 1) -> None:
         """The associations, newest activity first, a page at a time with a button for more."""
         async def show() -> None:
             async with self.c.store.snapshot() as reader:
-                found = await StaffStore(reader).msos()
-            turn.outcome.messages.append(self._msos_page(found, page))
+                store = StaffStore(reader)
+                count = await store.mso_count()
+                shown = min(max(1, page), max(1, -(-count // MSOS_PER_PAGE)))
+                found = await store.msos(MSOS_PER_PAGE, (shown - 1) * MSOS_PER_PAGE)
+            turn.outcome.messages.append(self._msos_page(count, found, shown))
         turn.after.append(show)
 
-    def _msos_page(self, found: list[MsoRow], page: int) -> Screen:
+    def _msos_page(self, count: int, found: list[MsoRow], page: int) -> Screen:
+        """Page `page` (from 1) of `count` associations: `found`, the rows on it."""
         _, v = self._, self.c.v
         total = len([q for _s, q in self.c.engine.questionnaire.questions()])
         now = self.c.store.now()
-        pages = max(1, -(-len(found) // MSOS_PER_PAGE))
-        page = min(max(1, page), pages)
-        lines = [_("Associations ({count})").format(count=v.n(len(found)))]
-        first = (page - 1) * MSOS_PER_PAGE
-        for i, row in enumerate(found[first:first + MSOS_PER_PAGE], first + 1):
+        pages = max(1, -(-count // MSOS_PER_PAGE))
+        lines = [_("Associations ({count})").format(count=v.n(count))]
+        for i, row in enumerate(found, (page - 1) * MSOS_PER_PAGE + 1):
             name = isolated(row.name) if row.name else _("(no name yet)")
             language = v.language(row.language)
             if row.completed_at:

@@ -9,6 +9,7 @@ the data is revealed, not even whether the command exists. The commands themselv
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from bot.digest.service import DigestService
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.settings import Settings
 from bot.questionnaire.engine import Engine
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
@@ -52,12 +54,13 @@ STAFF_MENU = [
 class StaffService:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, staff_ids: list[int],
                  digest: DigestService, figures: FigureSource, survey: SurveyService,
-                 suggestions: SuggestionService) -> None:
-        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions)
+                 suggestions: SuggestionService, settings: Settings) -> None:
+        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings)
         self.store = store
         self.v = voice
         self._ = voice.t.gettext
         self.staff_ids = set(staff_ids)
+        self._background: set[asyncio.Task[None]] = set()
         self.survey = survey
         self.reports = Reports(self.context)
         self.workshops = WorkshopSteps(self.context)
@@ -123,7 +126,24 @@ class StaffService:
         if not await self.store.once(visitor.event_id, lambda: step(turn)):
             return Outcome()
         await run_after_commit(turn.after)
+        for job in turn.background:
+            task = asyncio.create_task(self._in_background(job))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return turn.outcome
+
+    @staticmethod
+    async def _in_background(job: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("background work of a staff command failed")
+
+    async def close(self) -> None:
+        """At shutdown: background work stops (an export not yet queued is asked for again)."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _private_only(self, turn: StaffTurn) -> None:
         turn.say(self._("This command shows data about individual associations, so it works only in your "

@@ -306,5 +306,18 @@ async def _v9_profile_index(db: aiosqlite.Connection) -> None:
         """)
 
 
+async def _v10_outbox_files(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- A large file to send (a staff export: megabytes) is kept beside its outbox row as it is,
+        -- not as base64 in the row's JSON that every look at the queue would parse; it is
+        -- deleted as soon as its row is settled.
+        CREATE TABLE outbox_files (
+            outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,
+            content BLOB NOT NULL
+        );
+        """)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
-                               _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose, _v9_profile_index]
+                               _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose, _v9_profile_index,
+                               _v10_outbox_files]

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.kernel.outcome import Document
 from bot.storage.store import Store
 
 
@@ -24,6 +25,13 @@ class OutboxRow(BaseModel):
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
+
+
+CHUNK = 250  # rows queued per transaction when there are thousands: each well under 50 ms of the write lock
+# Messages nobody is waiting for at this moment: they go after those someone is waiting for (a
+# reply, the export, a digest asked for), however many thousands of them are queued.
+BULK = ("push", "broadcast", "round", "nudge")
+_BULK_LAST = f"purpose IN ({', '.join(repr(p) for p in BULK)})"
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class OutboxStore:
         async with self.store.single_statement():
             rows = await self.store.fetch_all(
                 "SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
-                f"WHERE state = 'pending' AND not_before <= ?{where} ORDER BY not_before, id LIMIT ?",
+                f"WHERE state = 'pending' AND not_before <= ?{where} ORDER BY {_BULK_LAST}, not_before, id LIMIT ?",
                 _iso(self.store.now() + timedelta(seconds=within)), *params, limit)
         return [OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
 
@@ -90,6 +98,7 @@ class OutboxStore:
     async def mark_sent(self, row_id: int, token: str | None = None) -> None:
         await self._settle("state = 'sent', sent_at = ?, attempts = attempts + 1", [_iso(self.store.now())],
                            row_id, token)
+        await self._forget_file(row_id)
 
     async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True,
                           token: str | None = None) -> None:
@@ -99,6 +108,7 @@ class OutboxStore:
     async def finish(self, row_id: int, state: str, error: str | None = None, token: str | None = None) -> None:
         """`dropped` (no longer wanted, or the user blocked the bot) or `failed` (refused)."""
         await self._settle("state = ?, last_error = ?", [state, error], row_id, token)
+        await self._forget_file(row_id)
 
     async def _settle(self, assignments: str, params: list[Any], row_id: int, token: str | None) -> None:
         """The end of an attempt; with its token, only while the row is still this attempt's."""
@@ -108,6 +118,25 @@ class OutboxStore:
             sql += " AND claimed_by = ?"
             params.append(token)
         await self.store.db.execute(sql, params)
+
+    async def _forget_file(self, row_id: int) -> None:
+        """A settled row's file goes at once (an export holds everyone's answers)."""
+        await self.store.write("DELETE FROM outbox_files WHERE outbox_id = ? AND "
+                               "(SELECT state FROM outbox WHERE id = ?) NOT IN ('pending', 'sending')", row_id, row_id)
+
+    async def enqueue_file(self, chat_id: int, user_id: int | None, purpose: str, document: Document) -> int | None:
+        """A document whose content is kept beside the row as it is: an export of ten megabytes
+        would be fourteen of base64 in the row's JSON, parsed on the event loop at every look at
+        the queue."""
+        row_id = await self.enqueue(chat_id, user_id, purpose, document.payload(stored=True))
+        if row_id is not None:
+            await self.store.write("INSERT INTO outbox_files (outbox_id, content) VALUES (?, ?)", row_id,
+                                   document.content)
+        return row_id
+
+    async def file(self, row_id: int) -> bytes | None:
+        row = await self.store.fetch_one("SELECT content FROM outbox_files WHERE outbox_id = ?", row_id)
+        return bytes(row["content"]) if row else None
 
     async def release_claims(self, holder: str) -> int:
         """Rows a worker of `holder` claimed and never finished (it died): pending again."""

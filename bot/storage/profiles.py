@@ -11,6 +11,9 @@ from typing import Any
 from bot.storage.store import Store
 
 Term = tuple[str, str]  # (need | language | strength, value)
+# Associations with a strength looked at per topic a completion needs, the most recent first:
+# all of them in a city of Wuppertal's size; a bound on the work in a far larger one.
+PEERS_PER_TOPIC = 150
 
 
 def _marks(values: Collection[Any]) -> str:
@@ -67,15 +70,20 @@ class ProfileStore:
             *topics, *languages)
         return [(int(r["user_id"]), r["language"], json.loads(r["profile"])) for r in rows]
 
-    async def peers(self, user_id: int, topics: Collection[str], limit: int) -> list[dict[str, Any]]:
-        """Profiles of associations that agreed to networking (answer and consent) with experience
-        in one of `topics`, those with the most of them first: at most `limit`, however many
-        associations there are."""
+    async def peers(self, user_id: int, topics: Collection[str], limit: int,
+                    per_topic: int = PEERS_PER_TOPIC) -> list[str]:
+        """Profiles (as stored: JSON) of associations that agreed to networking (answer and
+        consent) with experience in one of `topics`, those with the most of them first: at most
+        `limit`. Per topic only
+        the `per_topic` most recent are looked at (walking the index backwards), so the cost
+        stays the same however many associations there are."""
+        newest = ("SELECT * FROM (SELECT t.user_id FROM profile_terms t "
+                  "JOIN profiles p ON p.user_id = t.user_id AND p.networking = 1 "
+                  "JOIN users u ON u.id = t.user_id AND u.networking = 1 AND u.blocked_at IS NULL "
+                  "WHERE t.kind = 'strength' AND t.value = ? AND t.user_id != ? "
+                  "ORDER BY t.user_id DESC LIMIT ?)")
         rows = await self.store.fetch_all(
-            "SELECT p.profile, COUNT(*) AS shared FROM profiles p JOIN users u ON u.id = p.user_id "
-            "JOIN profile_terms t ON t.user_id = p.user_id AND t.kind = 'strength' "
-            f"AND t.value IN ({_marks(topics)}) "
-            "WHERE p.networking = 1 AND u.networking = 1 AND u.blocked_at IS NULL AND p.user_id != ? "
-            "GROUP BY p.user_id ORDER BY shared DESC, p.user_id LIMIT ?",
-            *topics, user_id, limit)
-        return [json.loads(r["profile"]) for r in rows]
+            "SELECT p.profile, COUNT(*) AS shared FROM (" + " UNION ALL ".join([newest] * len(topics)) + ") c "
+            "JOIN profiles p ON p.user_id = c.user_id GROUP BY c.user_id ORDER BY shared DESC, c.user_id DESC LIMIT ?",
+            *[value for topic in topics for value in (topic, user_id, per_topic)], limit)
+        return [str(r["profile"]) for r in rows]

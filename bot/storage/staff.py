@@ -54,8 +54,14 @@ class StaffStore:
             (staff_id, topic, text, recipients, self.store.now().isoformat()))
         return int(cursor.lastrowid or 0)
 
-    async def msos(self) -> list[MsoRow]:
-        """Each user's latest submission with its organisation name and progress, newest first."""
+    async def mso_count(self) -> int:
+        row = await self.store.fetch_one("SELECT COUNT(DISTINCT user_id) AS n FROM submissions")
+        return int(row["n"]) if row else 0
+
+    async def msos(self, limit: int, offset: int = 0) -> list[MsoRow]:
+        """A page of the associations: each user's latest submission with its organisation name
+        and progress, newest activity first. Only the page's rows come out of SQLite: a city's
+        twenty thousand would hold up the bot while they are read."""
         rows = await self.store.fetch_all(
             "SELECT s.user_id, s.id AS submission_id, o.name, u.language, s.started_at, s.completed_at, "
             "COUNT(a.question_id) AS answered, COALESCE(MAX(a.answered_at), s.started_at) AS last_activity "
@@ -63,7 +69,7 @@ class StaffStore:
             "LEFT JOIN organisations o ON o.id = s.organisation_id "
             "LEFT JOIN answers a ON a.submission_id = s.id "
             "WHERE s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id) "
-            "GROUP BY s.id ORDER BY last_activity DESC")
+            "GROUP BY s.id ORDER BY last_activity DESC, s.id DESC LIMIT ? OFFSET ?", limit, offset)
         return [MsoRow.model_validate(dict(r)) for r in rows]
 
     async def audience(self, topic_question: str | None, levels: list[str]) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -63,11 +63,11 @@ class SuggestionStore:
             "score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at",
             [(user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now)
              for user_id, ref, score, reasons in rows])
-        ids: dict[tuple[int, str], int] = {}
-        for ref in dict.fromkeys(ref for _user, ref, _score, _reasons in rows):
-            for row in await self.store.fetch_all(
-                    "SELECT id, user_id FROM suggestions WHERE kind = ? AND ref = ?", kind, ref):
-                ids[(int(row["user_id"]), ref)] = int(row["id"])
+        # Read back by user (the unique index leads with it): by offer, the thousandth chunk for a
+        # new workshop would read the 249,750 rows the ones before it wrote.
+        ids = {(int(row["user_id"]), row["ref"]): int(row["id"]) for row in await self.store.fetch_in(
+            "SELECT id, user_id, ref FROM suggestions WHERE user_id IN ({marks}) AND kind = ?",
+            list(dict.fromkeys(user_id for user_id, _ref, _score, _reasons in rows)), kind)}
         return [ids[(user_id, ref)] for user_id, ref, _score, _reasons in rows]
 
     async def offered(self, kind: str, refs: list[str]) -> set[tuple[int, str]]:
@@ -93,10 +93,17 @@ class SuggestionStore:
         rows = await self.store.fetch_all("SELECT kind, ref, state FROM suggestions WHERE user_id = ?", user_id)
         return {(r["kind"], r["ref"]): r["state"] for r in rows}
 
-    async def interest_counts(self, kind: str) -> dict[str, int]:
-        rows = await self.store.fetch_all(
-            "SELECT ref, COUNT(*) AS n FROM suggestions WHERE kind = ? AND state = 'interested' GROUP BY ref",
-            kind)
+    async def interest_counts(self, kind: str, refs: Sequence[str] | None = None) -> dict[str, int]:
+        """How many are interested, per offer; only for `refs` if given (the index then finds
+        just their interested rows, however many suggestions there are)."""
+        if refs is None:
+            rows = await self.store.fetch_all(
+                "SELECT ref, COUNT(*) AS n FROM suggestions WHERE kind = ? AND state = 'interested' GROUP BY ref",
+                kind)
+        else:
+            rows = await self.store.fetch_in(
+                "SELECT ref, COUNT(*) AS n FROM suggestions WHERE ref IN ({marks}) AND kind = ? "
+                "AND state = 'interested' GROUP BY ref", refs, kind)
         return {r["ref"]: int(r["n"]) for r in rows}
 
     async def interested_users(self, kind: str, ref: str) -> list[int]:

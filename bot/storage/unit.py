@@ -5,6 +5,8 @@ the writer for heavy reports."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,10 @@ import aiosqlite
 
 from bot.storage.connection import Connection
 
+log = logging.getLogger(__name__)
+
 Clock = Callable[[], datetime]
+SLOW_TRANSACTION = 1.0  # seconds: a unit of work this long kept every other writer waiting
 CLAIMS_REMEMBERED = 10_000
 # An update is handled once: its inbox row (there when it came through the inbox, else made
 # here) is marked in the transaction of the work it causes, and its payload goes.
@@ -47,6 +52,10 @@ class UnitOfWork:
         # A read-only connection beside this one (WAL lets it read while this one writes): heavy
         # reports read a snapshot there and never wait for, or hold up, the bot's units of work.
         self.reader = self  # the same store until `share_views` gives it one
+        self.reads_only = False  # a read-only connection of its own (`open_reader`)
+        # The longest transaction so far, in seconds (from BEGIN to COMMIT: how long it could
+        # hold the write lock); the benchmark resets it to measure one piece of work.
+        self.longest_transaction = 0.0
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -56,10 +65,12 @@ class UnitOfWork:
         async with self._lock:
             self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
             self._open = True
+            began = time.perf_counter()
             try:
                 yield
                 self.db.pending.append(("COMMIT", ()))
                 await self.db.run()
+                self._took(time.perf_counter() - began)
                 if len(self.claimed) > CLAIMS_REMEMBERED:
                     self.claimed.clear()  # those nobody asked about: the inbox marks them again, harmlessly
                 self.claimed.update(self._claims)
@@ -71,6 +82,11 @@ class UnitOfWork:
             finally:
                 self._open = False
                 self._claims.clear()
+
+    def _took(self, seconds: float) -> None:
+        self.longest_transaction = max(self.longest_transaction, seconds)
+        if seconds > SLOW_TRANSACTION:
+            log.warning("a transaction held the database for %.1f s: other writers waited", seconds)
 
     async def write(self, sql: str, *params: Any) -> None:
         """A write whose result nobody reads: inside a transaction it goes with the next read
@@ -120,7 +136,7 @@ class UnitOfWork:
         """One consistent view for several queries, on the reader: its transaction starts at
         the first query and sees nothing committed after that, and takes no write lock."""
         reader = self.reader
-        if reader is self:  # an in-memory database has no second connection: plain reads here
+        if reader is self and not self.reads_only:  # an in-memory database: plain reads here
             yield self
             return
         async with reader._lock:

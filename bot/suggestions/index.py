@@ -4,6 +4,7 @@ completes or changes its questionnaire, rebuilt from the answers when the questi
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 SHAPE = "1"  # raise when NeedProfile or the terms change: the index is built again at start
 BATCH = 500
+PROFILES_REMEMBERED = 2048
 KEPT_OUT = {"contact", "details"}  # not needed for matching; the index holds no contact
 
 
@@ -28,6 +30,13 @@ def index_row(profile: NeedProfile) -> tuple[dict[str, Any], bool, list[Term]]:
 
 def read_profile(data: dict[str, Any]) -> NeedProfile:
     return NeedProfile.model_validate(data)
+
+
+@functools.lru_cache(maxsize=PROFILES_REMEMBERED)
+def stored_profile(text: str) -> NeedProfile:
+    """A profile as the index stores it (JSON): the same few dozen peers come up for many
+    completions, each is parsed once (a changed profile is another text). Not to be changed."""
+    return NeedProfile.model_validate_json(text)
 
 
 class ProfileIndex:

@@ -12,13 +12,13 @@ from bot.storage import Submission
 from bot.storage.profiles import ProfileStore
 from bot.storage.suggestions import SuggestionRow
 from bot.suggestions.context import SuggestionContext
-from bot.suggestions.index import read_profile
+from bot.suggestions.index import stored_profile
 from bot.suggestions.matching import Match, NeedProfile, build_profile, pick
 from bot.suggestions.screens import SuggestionScreens, as_reasons
 from bot.survey.turns import Turn
 
 WORKSHOPS, PARTNERS, PEERS = 3, 2, 2
-PEER_CANDIDATES = 50  # scored at most, after the index ordered them by shared strengths
+PEER_CANDIDATES = 30  # scored at most, after the index ordered them by shared strengths
 
 
 @dataclass
@@ -65,12 +65,13 @@ class Offering:
         known = known if known is not None else Known()
         now = self.store.now()
         states = await self.c.suggestions.states(profile.user_id)
-        taken = await self.c.suggestions.interest_counts("workshop")
+        upcoming = await self.c.catalog.workshops(upcoming_after=now)
+        taken = await self.c.suggestions.interest_counts("workshop", [w.id for w in upcoming if w.capacity])
 
         def open_(kind: str, ref: str) -> bool:
             return states.get((kind, ref)) not in ("interested", "dismissed")
 
-        known.workshops.update((w.id, w) for w in await self.c.catalog.workshops(upcoming_after=now))
+        known.workshops.update((w.id, w) for w in upcoming)
         known.partners.update((p.id, p) for p in await self.c.catalog.partners())
         scorer = self.c.scorer
         workshops = [m for w in known.workshops.values()
@@ -95,7 +96,7 @@ class Offering:
         needed = [topic for topic, level in profile.needs.items() if level > 0]
         if not needed:
             return []
-        return [read_profile(p) for p in await ProfileStore(self.store).peers(profile.user_id, needed,
+        return [stored_profile(p) for p in await ProfileStore(self.store).peers(profile.user_id, needed,
                                                                              PEER_CANDIDATES)]
 
     async def _card(self, screens: SuggestionScreens, match: Match, row: SuggestionRow,

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.catalog.model import Workshop
 from bot.storage.catalog import CatalogStore
-from bot.storage.outbox import OutboxStore
+from bot.storage.outbox import CHUNK, OutboxStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.suggestions import SuggestionStore
 from bot.suggestions.calendar import reminder_key, reminder_time
@@ -25,7 +25,9 @@ from bot.suggestions.matching import Match
 from bot.suggestions.offering import full
 
 PUSHES_PER_WEEK = 2
-CHUNK = 250  # pushes written per transaction: each well under 50 ms of the write lock
+# Between two chunks: long enough for a writer in another process (the bot, when this runs in
+# `msobot catalog import`), which asks for the lock every millisecond, to take its turn.
+PAUSE = 0.005
 
 
 class Pushes:
@@ -46,7 +48,7 @@ class Pushes:
             languages = sorted({code for w in workshops for code in w.languages})
             candidates = await ProfileStore(reader).for_offer(topics, languages)
             suggestions = SuggestionStore(reader)
-            taken = await suggestions.interest_counts("workshop")
+            taken = await suggestions.interest_counts("workshop", [w.id for w in workshops if w.capacity])
             offered = await suggestions.offered("workshop", [w.id for w in workshops])
             recent = await OutboxStore(reader).counts_since("push", now - timedelta(days=7))
         planned = await asyncio.to_thread(self._plan, workshops, candidates, recent, offered, taken, now)
@@ -57,6 +59,7 @@ class Pushes:
                 for user_id, ref in await self._write(planned[start:start + CHUNK], send_at):
                     pushed.setdefault(user_id, []).append(ref)
             c.wake()
+            await asyncio.sleep(PAUSE)
         async with self.store.transaction():
             await self.store.log_event("offers_pushed", None, workshops=[w.id for w in workshops],
                                        recipients=len(pushed))

@@ -14,7 +14,7 @@ from bot.outbox import Parcel
 from bot.outbox.schedule import quiet_hours_end
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
-from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.storage.outbox import CHUNK, OutboxRow, OutboxStore
 from bot.storage.staff import StaffStore
 from bot.survey.service import SurveyService
 
@@ -33,16 +33,20 @@ class UnfinishedReminders:
         self.outbox = OutboxStore(store)
 
     async def queue_due(self) -> int:
-        """Queue reminders for questionnaires untouched for the configured days; returns how many."""
+        """Queue reminders for questionnaires untouched for the configured days; returns how many.
+        Thousands at city scale: found on the read connection, queued in short transactions of
+        CHUNK, so the users' answers go on meanwhile."""
         now = self.store.now()
-        async with self.store.transaction():
-            due = await StaffStore(self.store).unfinished_for_reminder((now - self.after).isoformat())
-            send_at = quiet_hours_end(now, self.tz, self.quiet)
-            queued = 0
-            for user_id, submission_id in due:
-                if await self.outbox.enqueue(user_id, user_id, "nudge", {"type": "nudge", "submission": submission_id},
-                                             not_before=send_at, dedupe_key=f"nudge:{submission_id}") is not None:
-                    queued += 1
+        async with self.store.snapshot() as reader:
+            due = await StaffStore(reader).unfinished_for_reminder((now - self.after).isoformat())
+        send_at = quiet_hours_end(now, self.tz, self.quiet)
+        queued = 0
+        for start in range(0, len(due), CHUNK):
+            async with self.store.transaction():
+                added = await self.outbox.enqueue_many("nudge", [
+                    (user_id, user_id, {"type": "nudge", "submission": submission_id}, f"nudge:{submission_id}")
+                    for user_id, submission_id in due[start:start + CHUNK]], not_before=send_at)
+            queued += sum(added)
         if queued:
             log.info("%d reminders for unfinished questionnaires queued", queued)
         return queued
