@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bench import conversation, delivery, staff_scale
+from bench import completion, conversation, delivery, staff_scale, stall
 from bench.__main__ import Size
 from bench.__main__ import main as bench_main
 from bench.report import at_least, at_most, table
@@ -35,6 +35,24 @@ async def test_staff_part_builds_the_digest_and_matches_a_new_workshop(caplog: p
     assert result.chart_bytes > 0 and result.digest_messages >= 1
     assert 0 < result.pushed <= 300
     assert not caplog.records
+
+
+async def test_stall_part_has_users_answer_while_staff_export_import_and_ask(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR)
+    result = await stall.run(300, 6000, 30, users=12, baseline_seconds=4.0, new=2)
+    assert result.failed == 0, result.first_failure
+    assert set(result.staff_seconds) == {"/export", "/msos", "/digest", "msobot catalog import"}
+    assert result.baseline["updates"] > 0 and result.during["updates"] > 0
+    assert result.import_pushes > 0  # the second process queued pushes the bot did not write
+    assert result.longest_block > 0 and result.longest_write > 0
+
+
+async def test_completion_part_times_only_the_completing_taps() -> None:
+    result = await completion.run(120, 3, 10)
+    assert result.completions["updates"] == 3  # one completing tap per member
+    assert result.others["updates"] > 3 * 20
+    assert 0 < result.completions["p50_ms"] <= result.completions["p99_ms"]
 
 
 def test_table_marks_goals_met_and_missed() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import aiosqlite
@@ -95,3 +96,17 @@ async def test_deleting_a_user_deletes_their_answers(store: Store) -> None:
         assert (await store.fetch_all(f"SELECT count(*) FROM {table}"))[0][0] == 0, table
     assert await store.fetch_all("SELECT * FROM events") == []  # their events go with them
     await store.close()
+
+
+async def test_no_garbage_collection_while_the_write_lock_may_be_held(store: Store) -> None:
+    # A full collection of a city-sized heap pauses every thread for 100 ms and more; inside a
+    # transaction that would keep every other writer waiting (issue 17).
+    assert gc.isenabled()
+    async with store.transaction():
+        await store.set_language(1, "de")
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        async with store.transaction():
+            raise RuntimeError("rolled back")
+    assert gc.isenabled()

@@ -96,6 +96,8 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
     await seed(store, 5, NEEDS_BOOKKEEPING)  # fits, but had two pushes this week
     await seed(store, 6, NEEDS_BOOKKEEPING)  # fits; its two pushes were eight days ago
     await seed(store, 7, {**NEEDS_BOOKKEEPING, "workshop_languages": ["ar"]})  # cannot follow Turkish
+    # Fits: named no language for workshops, so any language will do.
+    await seed(store, 8, {k: v for k, v in NEEDS_BOOKKEEPING.items() if k != "workshop_languages"})
     outbox = OutboxStore(store)
     async with store.transaction():
         await store.set_pushes(2, False)
@@ -111,10 +113,10 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
     pushed = await service.offers_added(["kasse", "kasse-2", "kasse-3"])
 
     # At most two a week: user 1 gets the two best (the earliest scores the same, so by id).
-    assert pushed == {1: ["kasse", "kasse-2"], 6: ["kasse", "kasse-2"]}
+    assert pushed == {1: ["kasse", "kasse-2"], 6: ["kasse", "kasse-2"], 8: ["kasse", "kasse-2"]}
     rows = await store.fetch_all("SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
                                  "WHERE purpose = 'push' AND created_at >= ?", clock.now.astimezone(UTC).isoformat())
-    assert {r["chat_id"] for r in rows} == {1, 6}
+    assert {r["chat_id"] for r in rows} == {1, 6, 8}
     # Not at night: they wait until 08:00 the next morning.
     assert {datetime.fromisoformat(r["not_before"]) for r in rows} == {datetime(2026, 12, 2, 8, 0, tzinfo=TZ)}
     # A compact row; the card is drawn in the reader's language when it is sent.

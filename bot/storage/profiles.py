@@ -14,6 +14,9 @@ Term = tuple[str, str]  # (need | language | strength, value)
 # Associations with a strength looked at per topic a completion needs, the most recent first:
 # all of them in a city of Wuppertal's size; a bound on the work in a far larger one.
 PEERS_PER_TOPIC = 150
+# The language term of a profile that names no language: any offer's language will do. A term
+# of its own, so that selecting by language is one look-up in the index per candidate.
+ANY_LANGUAGE = "*"
 
 
 def _marks(values: Collection[Any]) -> str:
@@ -56,19 +59,18 @@ class ProfileStore:
         await self.store.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     async def for_offer(self, topics: Collection[str], languages: Collection[str]
-                        ) -> list[tuple[int, str, dict[str, Any]]]:
-        """(user, language, profile) of associations that take messages about new offers and
+                        ) -> list[tuple[int, str, str]]:
+        """(user, language, profile as stored: JSON) of associations that take messages about new offers and
         need help with one of `topics`, speaking one of `languages` (or naming none)."""
         rows = await self.store.fetch_all(
             "SELECT p.user_id, u.language, p.profile FROM profiles p JOIN users u ON u.id = p.user_id "
             "WHERE u.pushes = 1 AND u.blocked_at IS NULL AND u.consent_at IS NOT NULL "
-            f"AND EXISTS (SELECT 1 FROM profile_terms t WHERE t.user_id = p.user_id AND t.kind = 'need' "
-            f"AND t.value IN ({_marks(topics)})) "
-            "AND (NOT EXISTS (SELECT 1 FROM profile_terms l WHERE l.user_id = p.user_id AND l.kind = 'language') "
-            f"OR EXISTS (SELECT 1 FROM profile_terms l WHERE l.user_id = p.user_id AND l.kind = 'language' "
-            f"AND l.value IN ({_marks(languages)})))",
-            *topics, *languages)
-        return [(int(r["user_id"]), r["language"], json.loads(r["profile"])) for r in rows]
+            f"AND EXISTS (SELECT 1 FROM profile_terms t WHERE t.kind = 'need' AND t.value IN ({_marks(topics)}) "
+            "AND t.user_id = p.user_id) "
+            "AND EXISTS (SELECT 1 FROM profile_terms l WHERE l.kind = 'language' "
+            f"AND l.value IN ({_marks([*languages, ANY_LANGUAGE])}) AND l.user_id = p.user_id)",
+            *topics, *languages, ANY_LANGUAGE)
+        return [(int(r["user_id"]), r["language"], str(r["profile"])) for r in rows]
 
     async def peers(self, user_id: int, topics: Collection[str], limit: int,
                     per_topic: int = PEERS_PER_TOPIC) -> list[str]:

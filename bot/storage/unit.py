@@ -5,6 +5,7 @@ the writer for heavy reports."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -65,6 +66,11 @@ class UnitOfWork:
         async with self._lock:
             self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
             self._open = True
+            # No garbage collection while this process may hold the write lock: a full
+            # collection of a large heap pauses every thread for 100 ms and more, and every other
+            # writer would wait that long; it runs once the lock is given back.
+            collecting = gc.isenabled()
+            gc.disable()
             began = time.perf_counter()
             try:
                 yield
@@ -82,6 +88,8 @@ class UnitOfWork:
             finally:
                 self._open = False
                 self._claims.clear()
+                if collecting:
+                    gc.enable()
 
     def _took(self, seconds: float) -> None:
         self.longest_transaction = max(self.longest_transaction, seconds)

@@ -9,13 +9,13 @@ import logging
 from typing import Any
 
 from bot.questionnaire.engine import Answers
-from bot.storage.profiles import ProfileStore, Term
+from bot.storage.profiles import ANY_LANGUAGE, ProfileStore, Term
 from bot.suggestions.context import SuggestionContext
 from bot.suggestions.matching import NeedProfile, build_profile, profile_questions
 
 log = logging.getLogger(__name__)
 
-SHAPE = "1"  # raise when NeedProfile or the terms change: the index is built again at start
+SHAPE = "2"  # raise when NeedProfile or the terms change: the index is built again at start
 BATCH = 500
 PROFILES_REMEMBERED = 2048
 KEPT_OUT = {"contact", "details"}  # not needed for matching; the index holds no contact
@@ -23,13 +23,9 @@ KEPT_OUT = {"contact", "details"}  # not needed for matching; the index holds no
 
 def index_row(profile: NeedProfile) -> tuple[dict[str, Any], bool, list[Term]]:
     terms: list[Term] = [("need", topic) for topic, level in profile.needs.items() if level > 0]
-    terms += [("language", code) for code in sorted(profile.languages)]
+    terms += [("language", code) for code in sorted(profile.languages)] or [("language", ANY_LANGUAGE)]
     terms += [("strength", topic) for topic in sorted(profile.strengths)]
     return profile.model_dump(mode="json", exclude=KEPT_OUT), profile.networking, terms
-
-
-def read_profile(data: dict[str, Any]) -> NeedProfile:
-    return NeedProfile.model_validate(data)
 
 
 @functools.lru_cache(maxsize=PROFILES_REMEMBERED)

@@ -20,14 +20,15 @@ from bot.storage.profiles import ProfileStore
 from bot.storage.suggestions import SuggestionStore
 from bot.suggestions.calendar import reminder_key, reminder_time
 from bot.suggestions.context import SuggestionContext
-from bot.suggestions.index import read_profile
+from bot.suggestions.index import stored_profile
 from bot.suggestions.matching import Match
 from bot.suggestions.offering import full
 
 PUSHES_PER_WEEK = 2
 # Between two chunks: long enough for a writer in another process (the bot, when this runs in
-# `msobot catalog import`), which asks for the lock every millisecond, to take its turn.
-PAUSE = 0.005
+# `msobot catalog import`), which asks for the lock every millisecond, to take its turn
+# (in the same process the lock is fair: waiting units of work go first anyway).
+PAUSE = 0.002
 
 
 class Pushes:
@@ -66,7 +67,7 @@ class Pushes:
         c.wake()
         return pushed
 
-    def _plan(self, workshops: list[Workshop], candidates: list[tuple[int, str, dict[str, Any]]],
+    def _plan(self, workshops: list[Workshop], candidates: list[tuple[int, str, str]],
               recent: dict[int, int], offered: set[tuple[int, str]], taken: dict[str, int],
               now: datetime) -> list[tuple[int, Match]]:
         """The scoring, plain CPU work (in a thread): each candidate's best new workshops, within
@@ -78,7 +79,7 @@ class Pushes:
             room = PUSHES_PER_WEEK - recent.get(user_id, 0)
             if room <= 0:
                 continue
-            profile = read_profile(data)
+            profile = stored_profile(data)
             matches = [m for w in open_workshops if (user_id, w.id) not in offered
                        and (m := scorer.workshop(profile, w, now)) is not None]
             planned += [(user_id, m) for m in sorted(matches, key=lambda m: (-m.score, m.ref))[:room]]
