@@ -16,6 +16,7 @@ from bot.storage.catalog import CatalogStore
 async def import_command(settings: Settings, path: Path | None, sample: bool) -> int:
     path = SAMPLE if sample or path is None else path
     services = await open_services(settings)
+    services.suggestions.pushes.beside_another_writer()  # a running bot may be answering users
     try:
         report = await import_file(services.suggestions, path)
         when = await delivered_by(services)
