@@ -14,7 +14,7 @@ from bot.digest.render import staff_voice
 from bot.digest.service import DigestService
 from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
-from bot.kernel.settings import Settings
+from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
@@ -58,15 +58,24 @@ class Services:
         await self.store.close()
 
 
-def load_domain(settings: Settings) -> tuple[Questionnaire, Engine, Catalogs]:
+Domain = tuple[Questionnaire, Engine, Catalogs]
+
+
+def load_domain(settings: Settings) -> Domain:
     """The parts that need no database; raises QuestionnaireError for a broken file."""
     questionnaire = load(settings.questionnaire)
-    catalogs = Catalogs(settings.locales_dir, default=settings.default_language)
+    catalogs = Catalogs(settings.locales_dir, default=settings.default_language, offered=settings.languages)
+    missing = [code for code in settings.languages if code not in catalogs.languages]
+    if missing:
+        raise ConfigError(f"MSOBOT_LANGUAGES: no catalog for {', '.join(missing)} "
+                          f"(there are: {', '.join(catalogs.languages)})")
     return questionnaire, Engine(questionnaire), catalogs
 
 
-async def open_services(settings: Settings) -> Services:
-    questionnaire, engine, catalogs = load_domain(settings)
+async def open_services(settings: Settings, domain: Domain | None = None) -> Services:
+    """`domain`: what `load_domain` gave already, for a process that opens many throw-away
+    databases on the same files (the review gallery)."""
+    questionnaire, engine, catalogs = domain or load_domain(settings)
 
     async def backup_first(version: int) -> None:
         made = await asyncio.to_thread(backups.before_migration, settings.database, settings.backups(), version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from io import BytesIO
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_catalog_is_complete_and_consistent(language: str) -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        problems += _translation_problems(message)
+        problems += _translation_problems(message, _single_number_forms(catalog))
         if isinstance(message.id, tuple) and len(strings) != expected_forms:
             problems.append(f"{len(strings)} plural forms, {language} has {expected_forms}: {ids[0]!r}")
         problems += [f"{ids[0]!r}: {error}" for _m, error in [(message, e) for e in message.check(catalog)]]
@@ -58,14 +59,27 @@ def test_compiled_catalog_matches_its_po(language: str) -> None:
     assert _entries(compiled) == _entries(fresh), "stale .mo: run `make compile`"
 
 
-def _translation_problems(message: Message) -> list[str]:
+def _single_number_forms(catalog: object) -> set[int]:
+    """Plural forms used for one number only (Arabic's zero, one and two; English's one): they
+    may say "one question" instead of "1 question" and leave out `{count}`."""
+    choose = gettext.c2py(catalog.plural_expr)  # type: ignore[attr-defined]
+    numbers: dict[int, set[int]] = {}
+    for n in range(1000):
+        numbers.setdefault(choose(n), set()).add(n)
+    return {form for form, ns in numbers.items() if len(ns) == 1}
+
+
+def _translation_problems(message: Message, single: set[int] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """Untranslated, fuzzy, or with placeholders other than the source's."""
     ids = message.id if isinstance(message.id, tuple) else (message.id,)
     strings = message.string if isinstance(message.string, tuple) else (message.string,)
     problems = [f"untranslated or fuzzy: {ids[0]!r}"] if message.fuzzy or not all(strings) else []
     wanted = set(PLACEHOLDER.findall(ids[-1]))
-    problems += [f"placeholders differ: {ids[0]!r} -> {string!r}" for string in strings
-                 if set(PLACEHOLDER.findall(string)) != wanted]
+    for form, string in enumerate(strings):
+        found = set(PLACEHOLDER.findall(string))
+        if found != wanted and not (isinstance(message.id, tuple) and form in single
+                                    and found == wanted - {"count"}):
+            problems.append(f"placeholders differ: {ids[0]!r} -> {string!r}")
     return problems
 
 
@@ -82,10 +96,24 @@ def test_plurals_follow_the_locale_rule(language: str) -> None:
                      "You have answered {count} questions so far.", 1)
     many = t.ngettext("You have answered {count} question so far.",
                       "You have answered {count} questions so far.", 7)
-    assert "{count}" in one and "{count}" in many
+    assert "{count}" in many
+    # A form for the number 1 alone may spell it out ("سؤال واحد"); one shared with 21 may not.
+    catalog = _po(language)
+    assert "{count}" in one or gettext.c2py(catalog.plural_expr)(1) in _single_number_forms(catalog)  # type: ignore[attr-defined]
     if language == "en":
         assert (one, many) == ("You have answered {count} question so far.",
                                "You have answered {count} questions so far.")
+
+
+def _po(language: str) -> object:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def test_forms_for_a_single_number_may_spell_it_out() -> None:
+    assert _single_number_forms(_po("ar")) == {0, 1, 2}  # zero, one, two
+    assert _single_number_forms(_po("ru")) == set()  # "one" is also 21, 31 ...
+    assert _single_number_forms(_po("en")) == {0}  # "one": 1 only
 
 
 def test_arabic_uses_distinct_plural_forms() -> None:

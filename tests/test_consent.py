@@ -188,7 +188,9 @@ async def test_the_office_never_sees_a_peers_id_in_mydata(settings: Settings, bo
         peer_card = next(m for m in needy.bot_messages() if m.text.startswith("🫱"))
         await needy.tap(lambda d: d.startswith("G:") and d.endswith(":i"), message=peer_card)
         await needy.send("@elternverein")  # the contact it was asked for: the request goes out
+        since = len(bot_api.calls)
         await needy.send("/mydata")
+        await bot_api.wait_for(lambda c: c.method == "sendDocument", since=since)  # the file is sent after the reply
     (_chat, _name, content, _caption), = bot_api.documents
     data = json.loads(content)
     assert "2002" not in content.decode()  # the other association's Telegram id, nowhere

@@ -127,7 +127,8 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     lines = await terminal.type(confirm)
     thanked = "\n".join(lines)
     assert "Online-Pressearbeit" in thanked
-    interested = [m.group(1) for line in lines if (m := CHOICE.match(line)) and m.group(2).endswith(_("Interested"))]
+    interested = [m.group(1) for line in lines
+                  if (m := CHOICE.match(line)) and m.group(2).endswith(_("We're interested"))]
     assert len(interested) == 2  # the workshop first, then the partner organisation
     lines = await terminal.type(interested[0])
     ics = tmp_path / "files" / "pr-online.ics"

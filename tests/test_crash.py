@@ -68,7 +68,7 @@ from bot.questionnaire.engine import Engine
 from bot.survey.screens import Screens
 from tests.helpers.bot_process import BotProcess
 from tests.helpers.crash_stub import Trap, TrappingBotAPI
-from tests.helpers.scripted_user import HELP_MARK, Plan, ScriptedUser, View
+from tests.helpers.scripted_user import Plan, ScriptedUser, View, shows_help
 
 
 def _setting(name: str, default: int) -> int:
@@ -371,8 +371,8 @@ class Crasher:
         record.quiet_chats += 1
         record.redelivered_handled += len(earlier)
         calls = self.api.chat_calls(user.user_id, restart_index, help_index + 1)
-        extra = [(c.method, str(c.params.get("text", ""))[:50]) for c in calls if HELP_MARK not in
-                 str(c.params.get("text", "")) or c.method != "sendMessage"]
+        extra = [(c.method, str(c.params.get("text", ""))[:50]) for c in calls if not
+                 shows_help(str(c.params.get("text", ""))) or c.method != "sendMessage"]
         assert not extra, (f"{record.describe()}: updates {earlier} of user {user.user_id} were handled "
                            f"before the kill, yet their re-delivery made the bot call {extra}")
         assert len(calls) == 1, f"{record.describe()}: {len(calls)} help messages for one /help"
@@ -384,7 +384,7 @@ class Crasher:
         self.helps[user.user_id] += 1
         call = await self.api.wait_for(
             lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == user.user_id
-            and HELP_MARK in str(c.params["text"]), since=since, timeout=BARRIER_TIMEOUT)
+            and shows_help(str(c.params["text"])), since=since, timeout=BARRIER_TIMEOUT)
         return next(i for i in range(since, len(self.api.calls)) if self.api.calls[i] is call), update_id
 
 
@@ -474,7 +474,7 @@ async def test_killed_at_random_points_the_bot_loses_and_repeats_nothing(tmp_pat
 
     # No message twice: every /help was answered at most once (the test's own ones exactly once).
     for user in users:
-        helps = len([m for m in api.chat(user.user_id) if m.from_bot and HELP_MARK in m.text])
+        helps = len([m for m in api.chat(user.user_id) if m.from_bot and shows_help(m.text)])
         own = len(set(user.help_updates) & processed)
         assert crasher.helps[user.user_id] <= helps <= crasher.helps[user.user_id] + own, \
             f"user {user.user_id}: {helps} help messages for {crasher.helps[user.user_id]} + {own} /help"

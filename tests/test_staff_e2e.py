@@ -152,7 +152,7 @@ async def test_export_files_read_back_cell_by_cell(settings: Settings, bot_api: 
     assert cells["Einsendung"] == "1" and cells["Sprache"] == "tr" and cells["Abgeschlossen"]
     assert cells["Organisation"] == "Elternverein Oberbarmen e.V."
     assert cells["Wie viel Unterstützung braucht Ihr Verein bei Buchhaltung und Finanzen?"] == "Dringend"
-    orgs = next(k for k in header if k and k.startswith("Mit welchen Trägern"))
+    orgs = next(k for k in header if k and k.startswith("Mit welchen Einrichtungen"))
     assert cells[orgs] == "Wohlfahrtsverbände (AWO, Caritas, Diakonie, DRK, Paritätischer); Volkshochschule (VHS)"
     comments = next(k for k in header if k and k.startswith("Möchten Sie dem Integrationsbüro"))
     assert cells[comments] == "=HYPERLINK(\"http://evil\")"  # kept as text ...

@@ -198,7 +198,8 @@ async def test_a_declined_introduction_shares_no_contact(tmp_path: Path) -> None
         "All right. Nothing was passed on.")]
     payloads = [r["payload"] for r in await store.fetch_all("SELECT payload FROM outbox")]
     assert not any("+49 202 1234" in p for p in payloads) and not any("asker@example.org" in p for p in payloads)
-    assert any(EN("The association you asked about cannot take up contact at the moment.")[:40] in p
+    assert any(EN("The association you asked about cannot be put in touch right now. "
+                              "Nothing was passed on. Use /suggestions to see other associations.")[:40] in p
                for p in payloads)
     assert (await store.fetch_one("SELECT state FROM introductions"))["state"] == "declined"  # type: ignore[index]
     # A second tap on the old request changes nothing.

@@ -127,9 +127,9 @@ async def test_suggestions_calendar_file_introduction_and_new_offer(
         await complete(needy, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
         cards = await wait_for_cards(bot_api, needy, since, 3)
         intro = turkish.ngettext(
-            "Based on your answers, here is {count} suggestion for your association. Tap “Interested” or "
+            "Based on your answers, here is {count} suggestion for your association. Tap “We're interested” or "
             "“Not for us” below each one.", "Based on your answers, here are {count} suggestions for your "
-            "association. Tap “Interested” or “Not for us” below each one.", 3).format(count=turkish.number(3))
+            "association. Tap “We're interested” or “Not for us” below each one.", 3).format(count=turkish.number(3))
         assert intro in [m.text for m in needy.bot_messages()]
         workshop_card, partner_card, peer_card = cards
         assert TURKISH_TITLE in workshop_card.text  # the title in the reader's language

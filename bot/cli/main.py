@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.kernel.logs import setup_logging
@@ -62,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--language", choices=["de", "en"], default="de")
     status = commands.add_parser("status", help="is the bot running, is anything stuck; exit 1 if not healthy")
     status.add_argument("--json", action="store_true", help="as JSON (what /healthz shows in webhook mode)")
+    screens = commands.add_parser("screens", help="every screen an association can be shown, one HTML page per "
+                                  "language, for native readers to review")
+    screens.add_argument("--language", default="all", help="a language code, or all (default)")
+    screens.add_argument("--output", type=Path, required=True, help="folder for <code>.html and index.html")
+    translations = commands.add_parser("translations", help="each language's catalog: entries, translated, "
+                                       "reviewed when and by whom, changed since")
+    reviewed = translations.add_subparsers(dest="translations_command").add_parser(
+        "review", help="record that a native reader reviewed a language's texts as they read now")
+    reviewed.add_argument("--language", required=True, help="e.g. tr")
+    reviewed.add_argument("--reviewer", required=True, help="who reviewed, e.g. \"Ayşe Yılmaz\"")
+    reviewed.add_argument("--on", type=date.fromisoformat, help="the day of the review, YYYY-MM-DD (default: today)")
     return parser
 
 
@@ -94,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
             if command == "restore":
                 return operations.restore(settings, args.file)
             return operations.status(settings, args.json)
+        if command in ("screens", "translations"):
+            from bot.cli import review
+            if command == "screens":
+                return asyncio.run(review.screens(settings, args.language, args.output))
+            if args.translations_command == "review":
+                return review.review(settings, args.language, args.reviewer, args.on)
+            return review.translations(settings)
         if command == "catalog":
             from bot.cli.catalog import import_command, list_command
             if args.catalog_command == "list":

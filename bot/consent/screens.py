@@ -72,12 +72,17 @@ class NoticeScreens:
             return Button(label=("☑ " if on else "☐ ") + label, action=Action.consent_data(value), role=Kind.CONSENT)
 
         return Screen(text=text, buttons=[
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [toggle(_("Networking"), networking, consent_value(False, not networking, partners))],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [toggle(_("Partner organisations"), partners, consent_value(False, networking, not partners))],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label="📄 " + _("Full notice"), action=Action.consent_data(f"m{int(networking)}{int(partners)}"),
                     role=Kind.CONSENT)],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label=_("Yes, I agree"), action=Action.consent_data(consent_value(True, networking, partners)),
                     role=Kind.CONSENT),
+             # TRANSLATORS: a button: a few words, in the button form of the style sheet
              Button(label=_("No, thanks"), action=Action.consent_data("n"), role=Kind.CONSENT)],
         ])
 
@@ -104,16 +109,16 @@ class NoticeScreens:
         return self.t.ngettext("{count} week", "{count} weeks", weeks).format(count=self.t.number(weeks))
 
     def full(self) -> Screen:
-        _, f, i = self._, self.facts, self.t.isolate
-        return Screen(text="\n\n".join([
+        _, f, i, n = self._, self.facts, self.t.isolate, self.t.number
+        return Screen(text=self.t.directed("\n\n".join([
             "📄 " + _("Privacy notice: the full text"),
             _("Who is responsible: {controller}, {contact}.").format(
                 controller=i(f.controller), contact=i(f.controller_contact)),
             _("Data protection officer: {contact}.").format(contact=i(f.dpo_contact)),
-            _("Purposes:") + "\n1. " + _(
+            _("Purposes:") + f"\n{n(1)}. " + _(
                 "Planning support for migrant self-organisations from your answers (needed to take part).")
-            + "\n2. " + _("Networking with other associations (optional).")
-            + "\n3. " + _("Passing your association's name and needs on to partner organisations in integration "
+            + f"\n{n(2)}. " + _("Networking with other associations (optional).")
+            + f"\n{n(3)}. " + _("Passing your association's name and needs on to partner organisations in integration "
                           "work (optional)."),
             _("Legal basis for all three: your explicit consent, Art. 6(1)(a) and Art. 9(2)(a) GDPR, because the "
               "answers can show ethnic origin or religion."),
@@ -135,7 +140,7 @@ class NoticeScreens:
             _("You can complain to a supervisory authority, for example: {authority}.").format(
                 authority=i(f.authority)),
             _("Taking part is voluntary. Without your consent nothing is stored, and you receive no suggestions."),
-        ]))
+        ])))
 
     # -- /privacy ----------------------------------------------------------------------------------
 
@@ -148,12 +153,16 @@ class NoticeScreens:
         lines += ["", self.choices(networking, partners), "",
                   _("Switch each of them on or off below; it takes effect at once.")]
         return Screen(text="\n".join(lines), buttons=[
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label=_("Switch networking off") if networking else _("Switch networking on"),
                     action=Action(Kind.PRIVACY, value="n0" if networking else "n1").encode(), role=Kind.PRIVACY)],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label=_("Switch partner sharing off") if partners else _("Switch partner sharing on"),
                     action=Action(Kind.PRIVACY, value="p0" if partners else "p1").encode(), role=Kind.PRIVACY)],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label="📄 " + _("Full notice"), action=Action(Kind.PRIVACY, value="full").encode(),
                     role=Kind.PRIVACY)],
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             [Button(label="🗑 " + _("Withdraw consent and delete everything"),
                     action=Action(Kind.PRIVACY, value="delete").encode(), role=Kind.PRIVACY)],
         ])
@@ -177,5 +186,6 @@ class NoticeScreens:
         """After a questionnaire that asked to network, when networking is not switched on."""
         return Screen(text=self._("You would like to network with other associations. For that we need your "
                                   "consent: switch networking on here, or later with /privacy."),
+                      # TRANSLATORS: a button: a few words, in the button form of the style sheet
                       buttons=[[Button(label=self._("Switch networking on"),
                                        action=Action(Kind.PRIVACY, value="n1").encode(), role=Kind.PRIVACY)]])

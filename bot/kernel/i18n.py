@@ -7,17 +7,22 @@ Source strings (msgids) are English; German is the default language and the fall
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
+from bot.kernel.bidi import directed
+from bot.kernel.style import LanguageStyle, language_style
 from bot.kernel.text import FSI, PDI
 
 log = logging.getLogger(__name__)
@@ -53,10 +58,21 @@ class Translator:
         self._fallback = fallback
         self._catalogs = catalogs
         self._counts: dict[int, str] = {}  # small whole numbers as this locale writes them
+        self._directed: dict[str, str] = {}  # catalog texts as a right-to-left reader gets them
+        self.style: LanguageStyle = catalogs.style(code)
 
     @cached_property
     def locale(self) -> Locale:
         return Locale.parse(self.code)
+
+    @property
+    def comma(self) -> str:
+        """Between the items of a list: the Arabic comma in right-to-left (Arabic-script) text."""
+        return "، " if self.rtl else ", "
+
+    @property
+    def semicolon(self) -> str:
+        return "؛ " if self.rtl else "; "
 
     @property
     def rtl(self) -> bool:
@@ -66,16 +82,30 @@ class Translator:
         if not message:
             return message
         if self._has(message) or self.code == SOURCE_LANGUAGE:
-            return self._translations.gettext(message)
+            return self._direct(self._translations.gettext(message))
         self._catalogs.report_missing(self.code, message)
         return self._fallback.gettext(message) if self._fallback else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         if self._has(singular) or self.code == SOURCE_LANGUAGE:
-            return self._translations.ngettext(singular, plural, n)
+            return self._direct(self._translations.ngettext(singular, plural, n))
         self._catalogs.report_missing(self.code, singular)
         source = self._fallback or self._translations
         return source.ngettext(singular, plural, n)
+
+    def _direct(self, text: str) -> str:
+        """In a right-to-left language: commands, Latin runs and placeholders isolated, every
+        line starting right to left (`bidi.directed`, also used for texts built in code)."""
+        if not self.rtl:
+            return text
+        done = self._directed.get(text)
+        if done is None:
+            done = self._directed[text] = directed(text)
+        return done
+
+    def directed(self, text: str) -> str:
+        """A text built in code, laid out for this reader (unchanged in left-to-right languages)."""
+        return directed(text) if self.rtl else text
 
     def has(self, message: str) -> bool:
         """Whether this language's own catalog translates the message."""
@@ -89,15 +119,24 @@ class Translator:
         if type(value) is int and 0 <= value < SMALL_NUMBERS:  # "Question 3 of 12" on every screen
             written = self._counts.get(value)
             if written is None:
-                written = self._counts[value] = format_decimal(value, locale=self.locale)
+                written = self._counts[value] = self.decimal(value)
             return written
-        return format_decimal(value, locale=self.locale)
+        return self.decimal(value)
+
+    def decimal(self, value: float, pattern: str | None = None) -> str:
+        """A number with the locale's separators, in the digits of the language's style sheet."""
+        return self.style.write_digits(
+            format_decimal(value, format=pattern, locale=self.locale, numbering_system="default"))
+
+    def money(self, amount: Decimal) -> str:
+        return self.style.write_digits(
+            format_currency(amount, "EUR", locale=self.locale, numbering_system="default"))
 
     def date(self, value: date) -> str:
-        return format_date(value, format="medium", locale=self.locale)
+        return self.style.write_digits(format_date(value, format="medium", locale=self.locale))
 
     def datetime(self, value: datetime, tz: tzinfo) -> str:
-        return format_datetime(value.astimezone(tz), format="medium", locale=self.locale)
+        return self.style.write_digits(format_datetime(value.astimezone(tz), format="medium", locale=self.locale))
 
     def isolate(self, text: str) -> str:
         """Keep left-to-right names, numbers and addresses in order inside right-to-left text."""
@@ -107,10 +146,13 @@ class Translator:
 class Catalogs:
     """The compiled catalogs in a locales directory; a language is there when its .mo is."""
 
-    def __init__(self, directory: Path | None = None, default: str = "de", domain: str = DOMAIN) -> None:
+    def __init__(self, directory: Path | None = None, default: str = "de", domain: str = DOMAIN,
+                 offered: Iterable[str] = ()) -> None:
+        """`offered`: the languages users may choose (MSOBOT_LANGUAGES); empty for all."""
         self.directory = directory or default_locales_dir()
         self.default = default
         self.domain = domain
+        self._offered = tuple(offered)
         self._translators: dict[str, Translator] = {}
         self._reported: set[tuple[str, str]] = set()
 
@@ -121,12 +163,28 @@ class Catalogs:
             for mo in self.directory.glob(f"*/LC_MESSAGES/{self.domain}.mo"):
                 found.add(mo.parent.parent.name)
         known = [code for code in found if is_locale(code)]
-        rank = {code: i for i, code in enumerate(LIKELY_ORDER)}
-        return sorted(known, key=lambda c: (rank.get(c, len(rank)), c))
+        rank = {code: float(i) for i, code in enumerate(LIKELY_ORDER)}
+        for code in known:  # a language its style sheet places beside another (Sorani by Kurmanji)
+            near = self.style(code).near
+            if code not in rank and near in rank:
+                rank[code] = rank[near] + 0.5
+        return sorted(known, key=lambda c: (rank.get(c, len(LIKELY_ORDER)), c))
+
+    @cached_property
+    def offered(self) -> list[str]:
+        """The languages of the picker and of matching Telegram's language: those the office
+        chose (reviewed ones), else all. Users who chose another earlier keep it."""
+        if not self._offered:
+            return self.languages
+        return [code for code in self.languages if code in self._offered or code == self.default]
 
     def display_name(self, code: str) -> str:
-        name = Locale.parse(code).get_display_name(code) or code
+        """As the language names itself: its style sheet's `name`, else Babel's."""
+        name = self.style(code).name or Locale.parse(code).get_display_name(code) or code
         return name[:1].upper() + name[1:]
+
+    def style(self, code: str) -> LanguageStyle:
+        return language_style(self.directory, code)
 
     def negotiate(self, language_code: str | None) -> str | None:
         """Match Telegram's IETF `language_code` (e.g. `pt-br`, `ar`) to a catalog."""
@@ -136,7 +194,7 @@ class Catalogs:
             wanted = Locale.parse(language_code.replace("_", "-"), sep="-").language
         except (ValueError, UnknownLocaleError):
             return None
-        return wanted if wanted in self.languages else None
+        return wanted if wanted in self.offered else None
 
     def translator(self, code: str | None) -> Translator:
         code = code if code in self.languages else self.default
@@ -158,6 +216,15 @@ class Catalogs:
         if (code, message) not in self._reported:
             self._reported.add((code, message))
             log.warning("missing %s translation, falling back: %r", code, message[:60])
+
+
+@functools.cache
+def right_to_left(code: str | None) -> bool:
+    """Whether a language is written right to left (Arabic, Persian, Sorani)."""
+    try:
+        return Locale.parse(code).character_order == "right-to-left" if code else False
+    except (ValueError, UnknownLocaleError):
+        return False
 
 
 def is_locale(code: str) -> bool:

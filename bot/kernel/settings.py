@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     staff_chat_id: int | None = None  # a group that receives the digest as well
     default_language: str = "de"
+    # The languages users may choose and Telegram's language is matched to: those the office had
+    # reviewed. Empty: every language with a catalog. The default language is always offered.
+    languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     staff_language: str = "de"
     timezone: str = "Europe/Berlin"
     questionnaire: Path | None = None
@@ -73,6 +76,16 @@ class Settings(BaseSettings):
             if not all(p.lstrip("-").isdigit() for p in parts):
                 raise ValueError("expected comma-separated Telegram user ids, e.g. 12345,67890")
             return [int(p) for p in parts]
+        return value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            codes = [p.strip().lower() for p in value.split(",") if p.strip()]
+            if not all(c.isalpha() and 2 <= len(c) <= 3 for c in codes):
+                raise ValueError("expected comma-separated language codes, e.g. de,tr,ar")
+            return codes
         return value
 
     @field_validator("timezone")

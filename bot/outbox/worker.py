@@ -22,7 +22,9 @@ import uuid
 from collections import deque
 from datetime import timedelta
 
-from bot.outbox.parcels import Compose, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
+from bot.kernel.bidi import directed_screen
+from bot.kernel.i18n import right_to_left
+from bot.outbox.parcels import Compose, Parcel, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
 from bot.storage import Store
 from bot.storage.outbox import Only, OutboxRow, OutboxStore
 
@@ -160,13 +162,23 @@ class OutboxWorker:
             return row.model_copy(update={"payload": {"type": "gone"}})
         return row.model_copy(update={"payload": {**row.payload, "content": content}})
 
+    async def _for_reader(self, row: OutboxRow, parcel: Parcel | None) -> Parcel | None:
+        """A screen for a reader of a right-to-left language, laid out for them (`bidi`): the
+        same pass as for replies, whoever composed or stored the screen."""
+        if parcel is None or parcel.screen is None or row.user_id is None:
+            return parcel
+        user = await self.store.user(row.user_id)
+        if user is None or not right_to_left(user.language):
+            return parcel
+        return parcel.model_copy(update={"screen": directed_screen(parcel.screen)})
+
     async def _finish_in_flight(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _deliver(self, row: OutboxRow, token: str) -> None:
         try:
-            parcel = await self.compose(await self._with_file(row))
+            parcel = await self._for_reader(row, await self.compose(await self._with_file(row)))
             if parcel is None:
                 async with self.store.transaction():
                     await self.outbox.finish(row.id, "dropped", "no longer relevant", token)

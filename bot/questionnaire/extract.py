@@ -12,6 +12,9 @@ from typing import IO, Any
 import yaml
 
 TEXT_KEYS = ("title", "text", "hint", "label")
+# What each kind of text is, for the translator: a label is shown on a button.
+ROLES = {"title": "title", "text": "question or text", "hint": "hint below the question",
+         "label": "a button: a few words"}
 
 
 def extract_questionnaire(
@@ -36,7 +39,7 @@ def _walk(node: yaml.Node, path: list[str]) -> Iterator[tuple[int, str, str, lis
         for key, value in node.value:
             if key.value in TEXT_KEYS and isinstance(value, yaml.ScalarNode) and value.value.strip():
                 where = ".".join(here) or "questionnaire"
-                yield value.start_mark.line + 1, "gettext", value.value.strip(), [f"{where} ({key.value})"]
+                yield value.start_mark.line + 1, "gettext", value.value.strip(), [f"{where} ({ROLES[key.value]})"]
             else:
                 nested = here if key.value in ("sections", "questions", "options") else [*here, key.value]
                 yield from _walk(value, nested)

@@ -12,7 +12,6 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
 
 from bot.catalog.model import Partner, PartnerKind, Workshop
 from bot.kernel.actions import Action, Kind
@@ -75,18 +74,18 @@ class SuggestionScreens:
         day = format_date(local_start.date(), format="full", locale=self.t.locale)
         hours = "{}–{}".format(format_time(local_start, format="short", locale=self.t.locale),
                                format_time(local_end, format="short", locale=self.t.locale))
-        return self.t.isolate(f"{day}, {hours}")
+        return self.t.isolate(self.t.style.write_digits(f"{day}, {hours}"))
 
     def cost(self, amount: Decimal | None) -> str | None:
         if amount is None:
             return None
         if amount == 0:
             return self._("free of charge")
-        return self.t.isolate(format_currency(amount, "EUR", locale=self.t.locale))
+        return self.t.isolate(self.t.money(amount))
 
     def reasons(self, reasons: list[Reason]) -> str:
         parts = [p for p in (self.reason(r) for r in reasons) if p]
-        return self._("Why it fits: {reasons}").format(reasons="; ".join(parts))
+        return self._("Why it fits: {reasons}").format(reasons=self.t.semicolon.join(parts))
 
     def reason(self, reason: Reason) -> str:
         _ = self._
@@ -98,6 +97,7 @@ class SuggestionScreens:
         if reason.kind == "advice":
             return _("you asked for advice on “{topic}”").format(topic=topic)
         if reason.kind == "strength":
+            # TRANSLATORS: a reason on a card about another association: “they” is that association (one organisation)
             return _("they have experience with “{topic}”").format(topic=topic)
         if reason.kind == "language":
             return _("language: {language}").format(language=self.language(reason.value or ""))
@@ -119,6 +119,7 @@ class SuggestionScreens:
         return [[
             Button(label=yes, action=Action(Kind.SUGGESTION, suggestion_id, value="i").encode(),
                    role=Kind.SUGGESTION),
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✖ " + self._("Not for us"),
                    action=Action(Kind.SUGGESTION, suggestion_id, value="n").encode(), role=Kind.SUGGESTION),
         ]]
@@ -131,7 +132,7 @@ class SuggestionScreens:
             lines.append("💻 " + _("online"))
         else:
             lines.append("📍 " + self.t.isolate(f"{workshop.address}") + f" ({self.district(workshop.district)})")
-        lines.append("🗣 " + ", ".join(self.language(c) for c in workshop.languages))
+        lines.append("🗣 " + self.t.comma.join(self.language(c) for c in workshop.languages))
         if provider is not None:
             lines.append("🏛 " + self.t.isolate(provider.name))
         cost = self.cost(workshop.cost)
@@ -149,13 +150,14 @@ class SuggestionScreens:
         text = self.workshop_text(workshop, provider) + "\n\n" + self.reasons(reasons)
         if heading:
             text = heading + "\n\n" + text
-        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("Interested")))
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
+        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("We're interested")))
 
     def partner_text(self, partner: Partner) -> str:
         _ = self._
         lines = ["🤝 " + self.t.isolate(partner.name), _(_KINDS[partner.kind])]
-        lines.append(_("Advice on: {topics}").format(topics=", ".join(self.topic(t) for t in partner.topics)))
-        lines.append("🗣 " + ", ".join(self.language(c) for c in partner.languages))
+        lines.append(_("Advice on: {topics}").format(topics=self.t.comma.join(self.topic(t) for t in partner.topics)))
+        lines.append("🗣 " + self.t.comma.join(self.language(c) for c in partner.languages))
         if partner.district:
             lines.append("📍 " + self.district(partner.district))
         description = partner.description.get(self.t.code) or partner.description["de"] \
@@ -166,7 +168,8 @@ class SuggestionScreens:
 
     def partner_card(self, suggestion_id: int, partner: Partner, reasons: list[Reason]) -> Screen:
         text = self.partner_text(partner) + "\n\n" + self.reasons(reasons)
-        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("Interested")))
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
+        return Screen(text=text, buttons=self._buttons(suggestion_id, "👍 " + self._("We're interested")))
 
     def peer_text(self, topic: str | None, district: str | None) -> str:
         if district:
@@ -179,6 +182,7 @@ class SuggestionScreens:
         text = "\n\n".join([
             self.peer_text(topic, district),
             self.reasons(reasons),
+            # TRANSLATORS: “them”/“they” is the other association (one organisation); “we” is the bot/the office
             self._("If you would like to get in touch, we ask them first. Only if they agree do "
                    "both associations receive each other's contact details."),
         ])
@@ -188,9 +192,9 @@ class SuggestionScreens:
 
     def intro(self, count: int) -> Screen:
         return Screen(text=self.t.ngettext(
-            "Based on your answers, here is {count} suggestion for your association. Tap “Interested” "
+            "Based on your answers, here is {count} suggestion for your association. Tap “We're interested” "
             "or “Not for us” below each one.",
-            "Based on your answers, here are {count} suggestions for your association. Tap “Interested” "
+            "Based on your answers, here are {count} suggestions for your association. Tap “We're interested” "
             "or “Not for us” below each one.", count).format(count=self.t.number(count)))
 
     def nothing_yet(self) -> Screen:
@@ -250,6 +254,7 @@ class SuggestionScreens:
 
     def introduction_request(self, introduction_id: int, name: str | None, district: str | None,
                              topic: str | None) -> Screen:
+        # TRANSLATORS: {name} is the other association; “your” is the reader's association
         text = "🤝 " + self._("The association “{name}” would like to exchange experience with your "
                              "association on “{topic}”.").format(
             name=isolated(name or "?"), topic=self.topic(topic))
@@ -258,18 +263,21 @@ class SuggestionScreens:
         text += "\n\n" + self._("If you agree, both associations receive each other's contact details. "
                                "Nothing is passed on otherwise.")
         return Screen(text=text, buttons=[[
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✅ " + self._("Yes, connect us"),
                    action=Action(Kind.INTRO, introduction_id, value="a").encode(), role=Kind.INTRO),
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✖ " + self._("No, thanks"),
                    action=Action(Kind.INTRO, introduction_id, value="d").encode(), role=Kind.INTRO),
         ]])
 
     def introduced(self, name: str | None, contact: str | None) -> Screen:
+        # TRANSLATORS: {name} and “their” are the other association (one organisation)
         return Screen(text="🤝 " + self._("You are now in touch with “{name}”. Their contact: {contact}").format(
             name=isolated(name or "?"), contact=isolated(contact or "—")))
 
     def introduction_declined(self) -> Screen:
-        return Screen(text=self._("The association you asked about cannot take up contact at the moment. "
+        return Screen(text=self._("The association you asked about cannot be put in touch right now. "
                                   "Nothing was passed on. Use /suggestions to see other associations."))
 
     def declined_by_you(self) -> Screen:
@@ -282,6 +290,7 @@ class SuggestionScreens:
         text = (_("Messages about new offers that fit your association are switched on.") if pushes
                 else _("Messages about new offers that fit your association are switched off."))
         text += "\n" + _("Reminders for workshops you marked as interesting are always sent.")
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
         label = _("Turn off") if pushes else _("Turn on")
         return Screen(text=text, buttons=[[Button(
             label=label, action=Action(Kind.PUSHES, value="off" if pushes else "on").encode(),

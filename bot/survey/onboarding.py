@@ -21,7 +21,7 @@ class Onboarding:
         turn.outcome.messages.append(turn.screens.language_picker(preferred))
 
     async def pick_language(self, turn: Turn, code: str) -> None:
-        if code not in self.flow.catalogs.languages:
+        if code not in self.flow.catalogs.offered:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
         await self.store.set_language(turn.visitor.user_id, code)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.consent.screens import NoticeScreens
 from bot.kernel.actions import Action, Kind
@@ -92,15 +90,18 @@ class QuestionScreens:
             return []
         if question.type is QuestionType.MULTI:
             ticked = set(draft if draft is not None else answers.get(question.id) or [])
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             buttons = [Button(label=("☑ " if o.id in ticked else "☐ ") + self._(o.label),
                               action=Action(Kind.TOGGLE, submission.id, question.id, o.id).encode(),
                               role=Kind.TOGGLE) for o in options]
             rows = button_rows(buttons, 1 if any(len(self._(o.label)) > 18 for o in options) else 2)
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             rows.append([Button(label="✔ " + self._("Done"),
                                 action=Action(Kind.DONE, submission.id, question.id).encode(),
                                 role=Kind.DONE)])
             return rows
         chosen = answers.get(question.id)
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
         buttons = [Button(label=("✓ " if o.id == chosen else "") + self._(o.label),
                           action=Action(Kind.ANSWER, submission.id, question.id, o.id).encode(),
                           role=Kind.ANSWER) for o in options]
@@ -112,12 +113,15 @@ class QuestionScreens:
         row = []
         back_arrow, forward_arrow = ("▶", "◀") if self.t.rtl else ("◀", "▶")  # mirrored for RTL
         if not self.engine.is_first(question):
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             row.append(Button(label=f"{back_arrow} " + self._("Back"),
                               action=Action(Kind.BACK, submission.id, question.id).encode(), role=Kind.BACK))
         if not question.required:
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             row.append(Button(label=self._("Skip") + " ⏭",
                               action=Action(Kind.SKIP, submission.id, question.id).encode(), role=Kind.SKIP))
         if question.id in answers and question.type is not QuestionType.MULTI:
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             row.append(Button(label=self._("Keep answer") + f" {forward_arrow}",
                               action=Action(Kind.KEEP, submission.id, question.id).encode(), role=Kind.KEEP))
         return [row] if row else []
@@ -130,14 +134,14 @@ class QuestionScreens:
         return Screen(text=self._(question.text))
 
     def _plain(self, number: int) -> str:
-        return format_decimal(number, format="#", locale=self.t.locale)
+        return self.t.decimal(number, "#")
 
     def value(self, question: Question, value: Any, limit: int | None = None) -> str:
         if value is None:
             return self._("(skipped)")
         if question.type is QuestionType.MULTI:
             labels = [self._label(question, v) for v in value]
-            return ", ".join(labels) if labels else self._("(none)")
+            return self.t.comma.join(labels) if labels else self._("(none)")
         if question.type is QuestionType.NUMBER:
             return self.t.isolate(self._plain(int(value)))
         if question.type is QuestionType.TEXT:
@@ -193,14 +197,17 @@ class QuestionScreens:
         if complete and submission.completed_at is None:
             lines.append(_("To change an answer, tap its number. If everything is right, "
                            "tap “Confirm and send”."))
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             final = Button(label="✅ " + _("Confirm and send"),
                            action=Action(Kind.CONFIRM, submission.id).encode(), role=Kind.CONFIRM)
         elif complete:
             lines.append(_("To change an answer, tap its number. Changes are saved straight away."))
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             final = Button(label="✅ " + _("Done"),
                            action=Action(Kind.CONFIRM, submission.id).encode(), role=Kind.CONFIRM)
         else:
             lines.append(_("Some questions are still open. To change an answer, tap its number."))
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
             final = Button(label=("◀ " if self.t.rtl else "▶ ") + _("Continue"),
                            action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text="\n".join(lines), buttons=[*button_rows(edit_buttons, 5), [final]], prompt=True)

@@ -16,7 +16,7 @@ class Screens(QuestionScreens):
     """The survey's screens for one user's Translator (questions and summary: QuestionScreens)."""
 
     def language_picker(self, preferred: str | None, note: str | None = None) -> Screen:
-        codes = list(self.catalogs.languages)
+        codes = list(self.catalogs.offered)
         if preferred in codes:
             codes.remove(preferred)
             codes.insert(0, preferred)
@@ -72,6 +72,7 @@ class Screens(QuestionScreens):
             date=self._started(submission, tz))
         text += " " + self._answered(answered)
         text += "\n\n" + self._("Your answers are saved. Would you like to continue where you left off?")
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
         button = Button(label=("◀ " if self.t.rtl else "▶ ") + self._("Continue"),
                         action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text=text, buttons=[[button]])
@@ -82,6 +83,7 @@ class Screens(QuestionScreens):
         text = _("The integration office is asking again ({round}): has anything changed since "
                  "{date}? Your answers from last time are filled in, so it takes only a few minutes.").format(
             round=self.t.isolate(round_name), date=self.t.isolate(self.t.date(last_time.astimezone(tz).date())))
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
         return Screen(text=text, buttons=[[Button(label=_("Answer again"), role=Kind.ROUND,
                                                   action=Action(Kind.ROUND, value=str(round_id)).encode())]])
 
@@ -102,7 +104,7 @@ class Screens(QuestionScreens):
 
     def help(self) -> Screen:
         _ = self._
-        return Screen(text="\n".join([
+        return Screen(text=self.t.directed("\n".join([
             _("MSO Assistant asks about the needs of your association, so that the city's "
               "integration office can offer suitable support."),
             "",
@@ -115,7 +117,7 @@ class Screens(QuestionScreens):
             "/help — " + _("this help"),
             "",
             _("Your answers are saved after every question, so you can stop at any time."),
-        ]))
+        ])))
 
     def no_longer_applies(self) -> str:
         return self._("This button no longer applies.")
@@ -141,8 +143,10 @@ class Screens(QuestionScreens):
         return Screen(text=self._("Do you really want to delete everything stored about you and "
                                   "your association's answers? This cannot be undone."),
                       buttons=[[
+                          # TRANSLATORS: a button: a few words, in the button form of the style sheet
                           Button(label=self._("Yes, delete"), action=Action(Kind.DELETE, value="y").encode(),
                                  role=Kind.DELETE),
+                          # TRANSLATORS: a button: a few words, in the button form of the style sheet
                           Button(label=self._("No, keep"), action=Action(Kind.DELETE, value="n").encode(),
                                  role=Kind.DELETE),
                       ]])

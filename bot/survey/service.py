@@ -15,6 +15,7 @@ from datetime import tzinfo
 
 from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.actions import Kind, parse
+from bot.kernel.bidi import directed_outcome
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
 from bot.questionnaire.engine import Engine
@@ -116,7 +117,9 @@ class SurveyService:
             turn = Turn(visitor, user, self.screens_for(language), source_ref)
             await step(turn)
         await run_after_commit(turn.after)
-        return turn.outcome
+        # Right-to-left readers: every text laid out for them, catalog texts and lines built in
+        # code alike (one pass, `bidi.directed`).
+        return directed_outcome(turn.outcome, turn.screens.t.rtl)
 
     async def run_start(self, turn: Turn) -> None:
         """What /start does, for companions whose commands need the user on board first."""

@@ -25,6 +25,11 @@ from tests.helpers.crash_stub import TrappingBotAPI
 
 REPLY_TIMEOUT = 20.0
 HELP_MARK = "\n/help — "  # a line of the help text in every language
+
+
+def shows_help(text: str) -> bool:
+    """The help text, in any language (right-to-left ones isolate the command: LRI … PDI)."""
+    return HELP_MARK in text.replace("\u2066", "").replace("\u2069", "")
 SURVEY_KINDS = set("LCATDBSKEFN")
 
 
@@ -289,7 +294,7 @@ class ScriptedUser:
 
         def check() -> bool | None:
             helps = [m for m in self.api.chat(self.user_id)
-                     if m.from_bot and m.message_id > mark.message_id and HELP_MARK in m.text]
+                     if m.from_bot and m.message_id > mark.message_id and shows_help(m.text)]
             return True if helps or self.control.generation != generation else None
 
         await self.api.until(check, REPLY_TIMEOUT, f"user {self.user_id}'s /help")
