@@ -65,6 +65,10 @@ class Scorer:
     def __init__(self, tz: tzinfo, places: dict[str, tuple[float, float]]) -> None:
         self.tz = tz
         self.places = places
+        # A new workshop is scored against thousands of associations: its time slot and the
+        # distances between districts are worked out once.
+        self._near: dict[tuple[str, str], float] = {}
+        self._slots: dict[datetime, str] = {}
 
     def closeness(self, a: str | None, b: str | None) -> float:
         """1 in the same district, falling to 0 at PLACE_RANGE_KM; 0 when unknown."""
@@ -72,17 +76,26 @@ class Scorer:
             return 0.0
         if a == b:
             return 1.0
-        if a not in self.places or b not in self.places:
-            return 0.0
-        return max(0.0, 1.0 - _km(self.places[a], self.places[b]) / PLACE_RANGE_KM)
+        near = self._near.get((a, b))
+        if near is None:
+            known = a in self.places and b in self.places
+            near = max(0.0, 1.0 - _km(self.places[a], self.places[b]) / PLACE_RANGE_KM) if known else 0.0
+            self._near[(a, b)] = near
+        return near
+
+    def slot(self, start: datetime) -> str:
+        found = self._slots.get(start)
+        if found is None:
+            found = self._slots[start] = time_slot(start, self.tz)
+        return found
 
     def _topics(self, profile: NeedProfile, topics: list[str],
                 advice: bool = False) -> tuple[str, float, list[Reason]] | None:
         """The best-fitting topic, the points for all fitting topics, and the reason."""
-        rated = sorted(((self._weight(profile, t, advice), t) for t in topics), reverse=True)
-        rated = [(w, t) for w, t in rated if w > 0]
+        rated = [(w, t) for t in topics if (w := self._weight(profile, t, advice)) > 0]
         if not rated:
             return None
+        rated.sort(reverse=True)
         best_weight, best = rated[0]
         points = best_weight * TOPIC + sum(w * OTHER_TOPIC for w, _t in rated[1:])
         if profile.intensity(best) > 0:
@@ -122,7 +135,7 @@ class Scorer:
             score += PLACE * near
             same = workshop.district == profile.district
             reasons.append(Reason(kind="district" if same else "place", value=workshop.district))
-        slot = time_slot(workshop.start, self.tz)
+        slot = self.slot(workshop.start)
         if slot in profile.times:
             score += TIME
             reasons.append(Reason(kind="time", value=slot))
