@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.consent.notice import NoticeFacts
@@ -16,6 +16,7 @@ from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
+from bot.partners.service import PartnerService
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
@@ -45,14 +46,32 @@ class Services:
     reminders: UnfinishedReminders
     privacy: PrivacyService
     rounds: RoundService
+    partners: PartnerService
+
+    # Queuing the rest of the broadcasts and rounds a stop interrupted (see `set_wake`).
+    resuming: asyncio.Task[None] | None = field(default=None, init=False)
 
     def set_wake(self, wake: Callable[[], None]) -> None:
-        """The outbox worker's doorbell, rung after anything is queued."""
+        """The outbox worker's doorbell, rung after anything is queued. It is set when the bot
+        starts sending (`msobot run`): then, in the background, the messages of broadcasts and
+        rounds that a stop interrupted are queued to the end, once each."""
         self.suggestions.wake = wake
         self.digest.wake = wake
         self.rounds.wake = wake
+        if self.resuming is None:
+            self.resuming = asyncio.create_task(self._resume(), name="resume fan-outs")
+
+    async def _resume(self) -> None:
+        try:
+            await self.staff.broadcast.resume()
+            await self.rounds.resume()
+        except Exception:  # tried again at the next start
+            log.exception("queuing the rest of an interrupted broadcast or round failed")
 
     async def close(self) -> None:
+        if self.resuming is not None:
+            self.resuming.cancel()
+            await asyncio.gather(self.resuming, return_exceptions=True)
         await self.staff.close()
         self.digest.offload.close()
         await self.store.close()
@@ -107,5 +126,12 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
     privacy = PrivacyService(survey, settings.retention_days, settings.retention_completed_days)
     rounds = RoundService(store, survey, suggestions.later)
     staff.rounds = rounds
+    partners = PartnerService(store, engine, settings)
+    await partners.load()
+    staff.partners = partners
+    survey.companions.append(partners.requests)  # completing may ask partners for contact
+    suggestions.composers["partner_request"] = partners.requests.compose
+    suggestions.composers["partner_answer"] = partners.answers.compose
+    partners.answers.association_screens = suggestions.screens
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds)
+                    privacy, rounds, partners)

@@ -74,6 +74,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         lease = data["lease"]
         await _set_commands(application, services.catalogs)
         await _set_staff_commands(application, services)
+        services.partners.bot_username = application.bot.username  # for invitation links
         inbox = Inbox(application, services.store)
         data["inbox"] = inbox
         processor.on_done = inbox.finish

@@ -18,6 +18,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.kernel.actions import Kind
 from bot.kernel.outcome import Outcome
+from bot.partners.invites import PREFIX as INVITE_PREFIX
+from bot.partners.service import PARTNER_COMMANDS
 from bot.services import Services
 from bot.staff.service import STAFF_COMMANDS
 from bot.survey.turns import Visitor
@@ -56,10 +58,28 @@ async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
     await deliver(context.bot, chat.id, user.id, outcome, context.survey, update.callback_query)
 
 
-def _command(method: Command) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+def _command(name: str, method: Command) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: BotContext) -> None:
-        await _show(update, context, await method(context.services, visitor(update)))
+        services, who = context.services, visitor(update)
+        if name == "start" and context.args and context.args[0].startswith(INVITE_PREFIX):
+            takes_part = await services.store.current_submission(who.user_id) is not None
+            outcome = await services.partners.start(who, context.args[0], services.staff.is_staff(who.user_id),
+                                                    takes_part)
+        elif services.partners.knows(who.user_id):  # a partner contact: never the survey
+            outcome = await services.partners.command(who, name)
+        else:
+            outcome = await method(services, who)
+        await _show(update, context, outcome)
     return handle
+
+
+async def _partner_contact(update: Update, context: BotContext) -> bool:
+    """Anything else a partner contact sends gets their help; True when it was one."""
+    who = visitor(update)
+    if not context.services.partners.knows(who.user_id):
+        return False
+    await _show(update, context, await context.services.partners.command(who, "other"))
+    return True
 
 
 def _staff_chat(update: Update, context: BotContext) -> bool:
@@ -94,6 +114,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if message.chat.id != query.from_user.id:  # a private chat is its user's; this tap is forged
         await _show(update, context, await context.survey.press(visitor(update), None))  # a toast only
         return
+    if (query.data or "").startswith(Kind.PARTNER.value + ":") or context.services.partners.knows(query.from_user.id):
+        await _show(update, context, await context.services.partners.press(visitor(update), query.data,
+                                                                            query.from_user.full_name))
+        return
     ref = f"{message.chat.id}:{message.message_id}"
     await _show(update, context, await context.survey.press(visitor(update), query.data, ref))
 
@@ -103,6 +127,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     staff = context.services.staff
     if await staff.has_flow(visitor(update).user_id):
         await _show(update, context, await staff.text(visitor(update), update.message.chat_id, update.message.text))
+        return
+    if await _partner_contact(update, context):
         return
     await _show(update, context, await context.survey.text(visitor(update), update.message.text))
 
@@ -117,14 +143,20 @@ async def on_staff_group_text(update: Update, context: BotContext) -> None:
 
 
 async def on_other(update: Update, context: BotContext) -> None:
+    if await _partner_contact(update, context):
+        return
     await _show(update, context, await context.survey.unsupported(visitor(update)))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
+    if await _partner_contact(update, context):
+        return
     await _show(update, context, await context.survey.help(visitor(update)))
 
 
 async def on_edited(update: Update, context: BotContext) -> None:
+    if await _partner_contact(update, context):
+        return
     await _show(update, context, await context.survey.edited(visitor(update)))
 
 
@@ -195,7 +227,9 @@ async def _apologise(update: Update, context: BotContext) -> None:
 
 def register(application: BotApplication) -> None:
     for name, method in COMMANDS.items():
-        application.add_handler(CommandHandler(name, _command(method), filters=PRIVATE))
+        application.add_handler(CommandHandler(name, _command(name, method), filters=PRIVATE))
+    for name in PARTNER_COMMANDS:  # anyone else gets the help, as for any unknown command
+        application.add_handler(CommandHandler(name, _command(name, lambda s, v: s.survey.help(v)), filters=PRIVATE))
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     for name in STAFF_COMMANDS:
         application.add_handler(CommandHandler(name, _staff_command(name), filters=PRIVATE | groups))

@@ -22,6 +22,7 @@ from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, role
 from tests.helpers.running import Processed, running_bot
 from tests.helpers.services import answer_current, answer_until_summary, button, live, onboard
+from tests.test_fan_out import all_fanned_out
 from tests.test_suggestions_e2e import NEEDY
 from tests.test_suggestions_e2e import complete as complete_on_phone
 
@@ -149,6 +150,7 @@ async def test_staff_open_a_round_from_the_chat(settings: Settings) -> None:
         refused = await services.staff.command(DONE, DONE.user_id, "round", "2030")
         assert refused.messages and await services.rounds.rounds.latest() is not None
         assert [r.name for r in await services.rounds.rounds.all()] == ["2027"]  # the association could not
+        await all_fanned_out(services.store)  # the invitations are queued after the reply
         rows = await services.store.fetch_all(
             "SELECT chat_id, payload FROM outbox WHERE purpose = 'round' ORDER BY chat_id")
         assert [r["chat_id"] for r in rows] == [DONE.user_id, turkish.user_id]

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         "open", help="open a new round and invite every association with a completed questionnaire once "
         "(the running bot sends the invitations)")
     open_.add_argument("--name", required=True, help="e.g. 2027")
+    partner = commands.add_parser("partner", help="contacts at partner organisations")
+    partner_commands = partner.add_subparsers(dest="partner_command", required=True)
+    invite = partner_commands.add_parser("invite", help="a one-time link (valid 14 days) that makes its opener a "
+                                         "contact of the partner organisation")
+    invite.add_argument("partner_id", help="the partner's id in the catalog, e.g. awo")
     catalog = commands.add_parser("catalog", help="workshops and partner organisations")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     load = catalog_commands.add_parser(
@@ -113,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.translations_command == "review":
                 return review.review(settings, args.language, args.reviewer, args.on)
             return review.translations(settings)
+        if command == "partner":
+            from bot.cli.partners import invite as invite_partner
+            return asyncio.run(invite_partner(settings, args.partner_id))
         if command == "catalog":
             from bot.cli.catalog import import_command, list_command
             if args.catalog_command == "list":

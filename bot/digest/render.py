@@ -37,6 +37,15 @@ class StaffVoice:
         question = self.engine.question(question_id)
         return self.q.gettext(question.text) if question else question_id
 
+    def option(self, option_id: str) -> str:
+        """Any option of the questionnaire (a district, a format, a need level) by its id."""
+        q = self.engine.questionnaire
+        for _section, question in q.questions():
+            for option in q.choices(question):
+                if option.id == option_id:
+                    return self.q.gettext(option.label)
+        return option_id
+
     def language(self, code: str) -> str:
         """A language code as staff read it, e.g. tr -> Türkisch."""
         return str(self.t.locale.languages.get(code) or code)

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     STAFF = "Z"  # question: the staff flow's step; value: the choice
     ROUND = "O"  # value: the round id of an invitation to answer again
     PRIVACY = "V"  # value: n1/n0 networking on/off, p1/p0 partner sharing on/off, full, delete
+    PARTNER = "Q"  # value: y<token hash prefix> (joining: yes) or n
 
 
 MAX_BYTES = 64
@@ -83,6 +84,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.STAFF: (False, True, True),
     Kind.ROUND: (False, False, True),
     Kind.PRIVACY: (False, False, True),
+    Kind.PARTNER: (False, False, True),
 }
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # reviewed. Empty: every language with a catalog. The default language is always offered.
     languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     staff_language: str = "de"
+    # The bot's Telegram username, for invitation links made outside the bot (`msobot partner
+    # invite`); the running bot learns it from Telegram.
+    bot_username: str | None = None
     timezone: str = "Europe/Berlin"
     questionnaire: Path | None = None
     locales_dir: Path | None = None

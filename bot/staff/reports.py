@@ -121,8 +121,15 @@ class Reports:
         if opened is None:
             turn.say(self._("A round named “{name}” exists already; nobody was invited again.").format(name=name))
             return
-        turn.after.append(rounds.ring)
-        turn.say(self.c.v.t.ngettext(
-            "Round “{name}” is open: {count} association will be invited to answer again.",
-            "Round “{name}” is open: {count} associations will be invited to answer again.",
-            opened.invited).format(name=name, count=self.c.v.n(opened.invited)))
+
+        async def invite() -> None:  # after the commit: counted on a snapshot, queued in the background
+            invitees = await rounds.invitees(opened)
+            turn.say(self.c.v.t.ngettext(
+                "Round “{name}” is open: {count} association will be invited to answer again.",
+                "Round “{name}” is open: {count} associations will be invited to answer again.",
+                len(invitees)).format(name=name, count=self.c.v.n(len(invitees))))
+
+            async def fan_out() -> None:
+                await rounds.fan_out(opened, invitees)
+            turn.background.append(fan_out)
+        turn.after.append(invite)

@@ -21,6 +21,7 @@ from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
+from bot.partners.service import PartnerService
 from bot.questionnaire.engine import Engine
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
@@ -35,9 +36,9 @@ from bot.survey.turns import Visitor, run_after_commit
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "cancel")
+STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "partner", "cancel")
 # What shows individual associations' data (names, answers, who gets a message): private chats only.
-PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast"})
+PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner"})
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -47,6 +48,7 @@ STAFF_MENU = [
     ("workshop", N_("Add a workshop")),
     ("broadcast", N_("Message to associations")),
     ("round", N_("Ask the associations again: /round 2027")),
+    ("partner", N_("Partner contacts: /partner invite awo, /partner list")),
     ("cancel", N_("Cancel the current step")),
 ]
 
@@ -65,6 +67,7 @@ class StaffService:
         self.reports = Reports(self.context)
         self.workshops = WorkshopSteps(self.context)
         self.broadcast = Broadcast(self.context)
+        self.partners: PartnerService | None = None  # set by the wiring (bot.services)
 
     @property
     def rounds(self) -> RoundService | None:
@@ -92,8 +95,25 @@ class StaffService:
             "digest": reports.digest, "stats": reports.stats, "export": reports.export, "msos": reports.msos,
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
+            "partner": functools.partial(self._partner, argument=argument),
         }
         return await self._run(visitor, chat_id, handlers[name])
+
+    async def _partner(self, turn: StaffTurn, argument: str) -> None:
+        """/partner invite <id> · /partner list · /partner revoke <contact id>."""
+        partners = self.partners
+        assert partners is not None
+        s = partners.screens["en" if self.v.t.code == "en" else "de"]
+        verb, _space, rest = argument.strip().partition(" ")
+        by = turn.visitor.user_id
+        if verb == "invite" and rest.strip():
+            turn.say(await partners.invite(rest.strip().lower(), by, s))
+        elif verb == "list":
+            turn.say(await partners.listing(s))
+        elif verb == "revoke" and rest.strip():
+            turn.say(await partners.revoke(rest.strip(), by, s))
+        else:
+            turn.say(s.usage())
 
     async def press(self, visitor: Visitor, chat_id: int, data: str | None) -> Outcome:
         if not self.is_staff(visitor.user_id):

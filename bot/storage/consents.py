@@ -22,12 +22,22 @@ class ConsentStore:
             now, version, int(optional.get("networking", False)), int(optional.get("partners", False)), user_id)
         for purpose, given in {"survey": True, **optional}.items():
             await self._record(user_id, purpose, given, version, now)
+        if not optional.get("partners", False):
+            await self.withdraw_sharing(user_id)
 
     async def change(self, user_id: int, purpose: str, given: bool, version: str) -> None:
         """An optional purpose switched on or off, with immediate effect."""
         now = self.store.now().isoformat()
         await self.store.write(f"UPDATE users SET {COLUMNS[purpose]} = ? WHERE id = ?", int(given), user_id)
         await self._record(user_id, purpose, given, version, now)
+        if purpose == "partners" and not given:
+            await self.withdraw_sharing(user_id)
+
+    async def withdraw_sharing(self, user_id: int) -> None:
+        """Gone at once: its open contact requests (their cards are never drawn now)."""
+        await self.store.write(
+            "UPDATE contact_requests SET state = 'withdrawn', answered_at = ? WHERE user_id = ? AND state = 'pending'",
+            self.store.now().isoformat(), user_id)
 
     async def _record(self, user_id: int, purpose: str, given: bool, version: str, at: str) -> None:
         await self.store.write(

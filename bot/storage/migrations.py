@@ -1,8 +1,6 @@
-"""Versioned schema migrations: append a function, never edit one that has shipped.
-
-Each runs in its own transaction together with the `PRAGMA user_version` bump, so a crash
-leaves the database at the old or the new version, never between.
-"""
+"""Versioned schema migrations: append a function (now in later_migrations.py: this module is
+full), never edit one that has shipped. Each runs in its own transaction together with the
+`PRAGMA user_version` bump, so a crash leaves the database at the old or the new version, never between."""
 
 from __future__ import annotations
 
@@ -11,6 +9,8 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
+
+from bot.storage.later_migrations import LATER_MIGRATIONS
 
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
@@ -318,6 +318,33 @@ async def _v10_outbox_files(db: aiosqlite.Connection) -> None:
         """)
 
 
+async def _v11_partners(db: aiosqlite.Connection) -> None:
+    await execute_script(db, """
+        -- People at an organisation of the catalog (welfare associations, the adult education
+        -- centre, the integration centre) who answer the associations' needs themselves.
+        -- An invitation is a one-time link; only a hash of its token is kept.
+        CREATE TABLE partner_invites (
+            token_hash TEXT PRIMARY KEY,         -- sha256 of the 128-bit token in the link
+            partner_id TEXT NOT NULL,
+            created_by INTEGER,                  -- the staff member (NULL: msobot partner invite)
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by INTEGER
+        );
+        CREATE TABLE partner_contacts (
+            user_id INTEGER PRIMARY KEY,         -- the contact's Telegram id
+            partner_id TEXT NOT NULL,
+            name TEXT,                           -- as Telegram gives it, for staff's list
+            language TEXT NOT NULL,              -- de or en: the office's catalogs
+            joined_at TEXT NOT NULL,
+            last_active_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX partner_contacts_partner ON partner_contacts(partner_id);
+        """)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
                                _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose, _v9_profile_index,
-                               _v10_outbox_files]
+                               _v10_outbox_files, _v11_partners, *LATER_MIGRATIONS]

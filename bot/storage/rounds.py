@@ -13,6 +13,7 @@ class Round(BaseModel):
     id: int
     name: str
     opened_at: datetime
+    fanned_out_at: datetime | None = None  # every invitation queued (None: opened, not yet all queued)
 
 
 class Invitee(BaseModel):
@@ -43,13 +44,23 @@ class RoundStore:
     async def all(self) -> list[Round]:
         return [Round.model_validate(dict(r)) for r in await self.store.fetch_all("SELECT * FROM rounds ORDER BY id")]
 
-    async def invitees(self, round_id: int) -> list[Invitee]:
-        """Everyone whose latest questionnaire is completed and from an earlier round, and who
-        has not blocked the bot."""
+    async def not_fanned_out(self) -> list[Round]:
+        """Rounds whose invitations a stop interrupted: the rest is queued at the next start."""
+        rows = await self.store.fetch_all("SELECT * FROM rounds WHERE fanned_out_at IS NULL ORDER BY id")
+        return [Round.model_validate(dict(r)) for r in rows]
+
+    async def fanned_out(self, round_id: int) -> None:
+        await self.store.db.execute("UPDATE rounds SET fanned_out_at = ? WHERE id = ?",
+                                    (self.store.now().isoformat(), round_id))
+
+    async def invitees(self, opened: Round) -> list[Invitee]:
+        """Everyone whose latest questionnaire is completed, from an earlier round and before
+        this one opened (invitations queued again after a restart go to the same associations),
+        and who has not blocked the bot."""
         rows = await self.store.fetch_all(
             "SELECT s.user_id, u.language, s.id AS submission_id, s.completed_at FROM submissions s "
             "JOIN users u ON u.id = s.user_id WHERE u.blocked_at IS NULL AND u.consent_at IS NOT NULL "
-            "AND s.completed_at IS NOT NULL AND s.round_id IS NOT ? "
+            "AND s.completed_at IS NOT NULL AND s.completed_at <= ? AND s.round_id IS NOT ? "
             "AND s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id) ORDER BY s.user_id",
-            round_id)
+            opened.opened_at.isoformat(), opened.id)
         return [Invitee.model_validate(dict(r)) for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,15 @@ class Flow(BaseModel):
     flow: str
     step: str
     data: dict[str, Any]
+
+
+class BroadcastRow(BaseModel):
+    """A broadcast as recorded when staff sent it: enough to queue it (again) after a restart."""
+
+    id: int
+    topic: str | None
+    text: str
+    created_at: datetime
 
 
 class MsoRow(BaseModel):
@@ -48,11 +58,24 @@ class StaffStore:
     async def end_flow(self, user_id: int) -> None:
         await self.store.db.execute("DELETE FROM staff_flows WHERE user_id = ?", (user_id,))
 
-    async def add_broadcast(self, staff_id: int, topic: str | None, text: str, recipients: int) -> int:
+    async def add_broadcast(self, staff_id: int, topic: str | None, text: str) -> BroadcastRow:
+        """Recorded in the staff member's unit of work; the recipients are counted and queued
+        after the commit (`broadcast_fanned_out`)."""
+        now = self.store.now()
         cursor = await self.store.db.execute(
-            "INSERT INTO broadcasts (staff_id, topic, text, recipients, created_at) VALUES (?, ?, ?, ?, ?)",
-            (staff_id, topic, text, recipients, self.store.now().isoformat()))
-        return int(cursor.lastrowid or 0)
+            "INSERT INTO broadcasts (staff_id, topic, text, recipients, created_at) VALUES (?, ?, ?, 0, ?)",
+            (staff_id, topic, text, now.isoformat()))
+        return BroadcastRow(id=int(cursor.lastrowid or 0), topic=topic, text=text, created_at=now)
+
+    async def broadcasts_not_fanned_out(self) -> list[BroadcastRow]:
+        """Broadcasts whose queuing a stop interrupted: the rest is queued at the next start."""
+        rows = await self.store.fetch_all(
+            "SELECT id, topic, text, created_at FROM broadcasts WHERE fanned_out_at IS NULL ORDER BY id")
+        return [BroadcastRow.model_validate(dict(r)) for r in rows]
+
+    async def broadcast_fanned_out(self, broadcast_id: int, recipients: int) -> None:
+        await self.store.db.execute("UPDATE broadcasts SET recipients = ?, fanned_out_at = ? WHERE id = ?",
+                                    (recipients, self.store.now().isoformat(), broadcast_id))
 
     async def mso_count(self) -> int:
         row = await self.store.fetch_one("SELECT COUNT(DISTINCT user_id) AS n FROM submissions")
@@ -72,12 +95,18 @@ class StaffStore:
             "GROUP BY s.id ORDER BY last_activity DESC, s.id DESC LIMIT ? OFFSET ?", limit, offset)
         return [MsoRow.model_validate(dict(r)) for r in rows]
 
-    async def audience(self, topic_question: str | None, levels: list[str]) -> list[int]:
-        """Users who may receive a broadcast: consented, pushes on, not blocked; with a topic,
-        only those whose latest completed questionnaire rates it at one of `levels`."""
-        sql = ("SELECT u.id FROM users u WHERE u.consent_at IS NOT NULL AND u.pushes = 1 "
+    async def audience(self, topic_question: str | None, levels: list[str],
+                       existing_at: datetime | None = None) -> list[tuple[int, str]]:
+        """(user, language) of those who may receive a broadcast: consented, pushes on, not
+        blocked; with a topic, only those whose latest completed questionnaire rates it at one
+        of `levels`; with `existing_at`, only users there at that moment (a broadcast queued
+        again after a restart reaches the same associations, not those who came since)."""
+        sql = ("SELECT u.id, u.language FROM users u WHERE u.consent_at IS NOT NULL AND u.pushes = 1 "
                "AND u.blocked_at IS NULL")
         params: list[Any] = []
+        if existing_at is not None:
+            sql += " AND u.created_at <= ?"
+            params.append(existing_at.isoformat())
         if topic_question is not None:
             marks = ",".join("?" * len(levels))
             sql += (" AND EXISTS (SELECT 1 FROM answers a WHERE a.question_id = ? "
@@ -85,7 +114,7 @@ class StaffStore:
                     "WHERE t.user_id = u.id AND t.completed_at IS NOT NULL))")
             params += [topic_question, *[json.dumps(level) for level in levels]]
         rows = await self.store.fetch_all(sql + " ORDER BY u.id", *params)
-        return [int(r["id"]) for r in rows]
+        return [(int(r["id"]), str(r["language"])) for r in rows]
 
     async def unfinished_for_reminder(self, before: str) -> list[tuple[int, int]]:
         """(user, submission) pairs: open questionnaires untouched since `before`, not yet reminded."""

@@ -280,6 +280,20 @@ class SuggestionScreens:
         return Screen(text=self._("The association you asked about cannot be put in touch right now. "
                                   "Nothing was passed on. Use /suggestions to see other associations."))
 
+    def partner_will_get_in_touch(self, partner: Partner, person: str | None) -> Screen:
+        """A partner organisation took up the association's contact request (issue 19)."""
+        contact = partner.contact
+        how = [v for v in (contact.phone, contact.email, contact.website, contact.address) if v]
+        # TRANSLATORS: {partner} is a professional organisation (e.g. a welfare association) the association asked for
+        lines = ["🤝 " + self._("“{partner}” will get in touch with you about your request for advice.").format(
+            partner=self.t.isolate(partner.name))]
+        if person:
+            # TRANSLATORS: {person} is the name of a person at that organisation
+            lines.append(self._("Your contact person there: {person}").format(person=isolated(person)))
+        if how:
+            lines.append(self._("You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+        return Screen(text="\n".join(lines))
+
     def declined_by_you(self) -> Screen:
         return Screen(text=self._("All right. Nothing was passed on."))
 

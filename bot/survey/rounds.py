@@ -9,12 +9,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.outbox import screen_payload
+from bot.outbox.fan_out import BESIDE_ANOTHER_WRITER, Message, queue_in_chunks
 from bot.storage import Store
-from bot.storage.outbox import OutboxStore
-from bot.storage.rounds import Round, RoundStore
+from bot.storage.rounds import Invitee, Round, RoundStore
 from bot.survey.service import SurveyService
 
 log = logging.getLogger(__name__)
@@ -36,42 +35,63 @@ class Opened:
 
 
 class RoundService:
+    """Opening a round is one small write (the round); the invitations are queued after its
+    commit, in short transactions of CHUNK each (`bot.outbox.fan_out`), so that a city's twelve
+    thousand never hold up the associations answering meanwhile."""
+
     def __init__(self, store: Store, survey: SurveyService, send_at: Callable[[], datetime],
                  wake: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.send_at = send_at  # now, or after the quiet hours
         self.survey = survey
         self.rounds = RoundStore(store)
-        self.outbox = OutboxStore(store)
         self.wake = wake
 
     async def open(self, name: str) -> Opened | None:
-        """None when a round of that name exists (each association is invited once a round)."""
+        """`msobot round open`: the round and all its invitations, queued beside the running bot
+        (the lock is left free between the chunks). None when a round of that name exists (each
+        association is invited once a round)."""
         valid = round_name(name)
         if valid is None:
             raise ValueError(f"a round name has 1 to {NAME_LIMIT} characters")
         async with self.store.transaction():
             opened = await self.open_here(valid)
-        if opened is not None:
-            self.wake()
-        return opened
-
-    async def open_here(self, name: str) -> Opened | None:
-        """`open` inside the caller's transaction (the staff chat's unit of work)."""
-        opened = await self.rounds.open(name)
         if opened is None:
             return None
-        messages: list[tuple[int, int | None, dict[str, Any], str | None]] = []
-        for invitee in await self.rounds.invitees(opened.id):
-            screens = self.survey.screens_for(invitee.language)
-            screen = screens.round_invitation(opened.name, opened.id, invitee.completed_at, self.survey.tz)
-            messages.append((invitee.user_id, invitee.user_id, screen_payload(screen),
-                             f"round:{opened.id}:{invitee.user_id}"))
-        await self.outbox.enqueue_many("round", messages, not_before=self.send_at())
-        await self.store.log_event("round_opened", None, round=opened.name, invited=len(messages))
-        log.info("round %s opened: %d associations invited", opened.name, len(messages))
-        return Opened(opened, len(messages))
+        return Opened(opened, await self.fan_out(opened, share=BESIDE_ANOTHER_WRITER))
 
-    async def ring(self) -> None:
-        """After the commit: the outbox worker sends the invitations."""
-        self.wake()
+    async def open_here(self, name: str) -> Round | None:
+        """The round alone, inside the caller's transaction (the staff chat's unit of work);
+        `invitees` and `fan_out` after its commit."""
+        return await self.rounds.open(name)
+
+    async def invitees(self, opened: Round) -> list[Invitee]:
+        """Read on a snapshot beside the writer: nobody waits for it."""
+        async with self.store.snapshot() as reader:
+            return await RoundStore(reader).invitees(opened)
+
+    async def fan_out(self, opened: Round, invitees: list[Invitee] | None = None, share: float = 0.0) -> int:
+        """Queue every invitation (those already queued by an interrupted run are kept as they
+        are), then mark the round done; how many associations are invited."""
+        if invitees is None:
+            invitees = await self.invitees(opened)
+
+        def invitation(invitee: Invitee) -> Message:
+            screen = self.survey.screens_for(invitee.language).round_invitation(
+                opened.name, opened.id, invitee.completed_at, self.survey.tz)
+            return invitee.user_id, invitee.user_id, screen_payload(screen), f"round:{opened.id}:{invitee.user_id}"
+
+        await queue_in_chunks(self.store, "round", invitees, invitation, self.send_at(), lambda: self.wake(), share)
+        async with self.store.transaction():
+            await self.rounds.fanned_out(opened.id)
+            await self.store.log_event("round_opened", None, round=opened.name, invited=len(invitees))
+        log.info("round %s opened: %d associations invited", opened.name, len(invitees))
+        return len(invitees)
+
+    async def resume(self) -> None:
+        """At the bot's start: the rest of the invitations of a round whose queuing a stop
+        interrupted."""
+        async with self.store.snapshot() as reader:
+            unfinished = await RoundStore(reader).not_fanned_out()
+        for opened in unfinished:
+            await self.fan_out(opened)

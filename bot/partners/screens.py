@@ -1,0 +1,149 @@
+"""What partner contacts and staff read about partners: the office's catalogs (German or
+English), numbers and topic names as staff see them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from bot.digest.render import StaffVoice
+from bot.kernel.actions import Action, Kind
+from bot.kernel.outcome import Button, Screen
+from bot.partners.needs import MIN_SHOWN, TopicNeeds, shown
+from bot.storage.partners import PartnerContact
+
+
+class PartnerScreens:
+    def __init__(self, voice: StaffVoice) -> None:
+        self.v = voice
+        self._ = voice.t.gettext
+
+    def count(self, n: int) -> str:
+        return self.v.n(n) if n >= MIN_SHOWN else self._("fewer than 3")
+
+    # -- joining -------------------------------------------------------------------------------
+
+    def confirm(self, partner: str, token_hash: str) -> Screen:
+        _ = self._
+        return Screen(text="🤝 " + _("Welcome to MSO Assistant of the City of Wuppertal's integration office. This "
+                                    "invitation makes you a contact of “{partner}”: you will see the needs of the "
+                                    "associations in your organisation's topics, anonymised. Are you with "
+                                    "“{partner}”?").format(partner=partner),
+                      buttons=[[Button(label=_("Yes, I am with {partner}").format(partner=partner),
+                                       action=Action(Kind.PARTNER, value=f"y{token_hash[:16]}").encode(),
+                                       role=Kind.PARTNER),
+                                Button(label=_("No"), action=Action(Kind.PARTNER, value="n").encode(),
+                                       role=Kind.PARTNER)]])
+
+    def joined(self, partner: str) -> str:
+        welcome = self._("You are now a contact of “{partner}”.").format(partner=partner)
+        return f"✅ {welcome}\n\n{self.help_text()}"
+
+    def declined(self) -> str:
+        return self._("Nothing was stored. If this link reached you by mistake, please tell the integration office.")
+
+    def expired(self) -> str:
+        return self._("This invitation link has expired. Please ask the integration office for a new one.")
+
+    def used(self) -> str:
+        return self._("This invitation link has already been used. Each link works once; please ask the "
+                      "integration office for a new one.")
+
+    def unknown(self) -> str:
+        return self._("This invitation link is not valid. Please ask the integration office for a new one.")
+
+    def taken_part(self) -> str:
+        return self._("This Telegram account already takes part as an association. Please open the link with "
+                      "the account you use for your organisation.")
+
+    def staff_account(self) -> str:
+        return self._("Staff accounts of the integration office cannot become partner contacts.")
+
+    def revoked(self) -> str:
+        return self._("Your access as a partner contact has ended. If this is a mistake, please contact the "
+                      "integration office.")
+
+    def help_text(self) -> str:
+        _ = self._
+        return "\n".join([
+            _("As a partner contact you can use:"),
+            "/needs — " + _("the needs of the associations in your topics, anonymised"),
+            "/help — " + _("this help"),
+        ])
+
+    def not_for_partners(self) -> str:
+        return self._("This is not available to partner contacts.") + "\n\n" + self.help_text()
+
+    # -- /needs --------------------------------------------------------------------------------
+
+    def needs(self, partner: str, figures: list[TopicNeeds], now: datetime) -> str:
+        _ = self._
+        lines = ["📊 " + _("Needs of the associations in the topics of “{partner}”, as of {date}").format(
+            partner=partner, date=self.v.t.date(now.astimezone(self.v.tz).date())),
+                 _("Counted from the completed questionnaires; fewer than 3 associations are never shown as a "
+                   "number.")]
+        for topic in figures:
+            lines += ["", self._topic(topic)]
+        return "\n".join(lines)
+
+    def _topic(self, f: TopicNeeds) -> str:
+        _ = self._
+        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(count=self.count(f.total))
+        if f.total >= MIN_SHOWN and f.month_ago >= MIN_SHOWN:
+            head += " " + _("({change} since last month)").format(change=self.v.signed(f.total - f.month_ago))
+        if f.total < MIN_SHOWN:
+            return head
+        rows = [head,
+                _("How much help: {levels}").format(levels=self._counts(f.levels, self.level)),
+                _("Districts: {districts}").format(districts=self._counts(f.districts, self.v.option)),
+                _("Workshop languages: {languages}").format(languages=self._counts(f.languages, self.v.language)),
+                _("Formats: {formats}").format(formats=self._counts(f.formats, self.v.option)),
+                _("Times: {times}").format(times=self._counts(f.times, self.v.option))]
+        return "\n   ".join(rows)
+
+    def level(self, level: str) -> str:
+        return self.v.option(level)
+
+    def _counts(self, counts: Counter[str], name: object) -> str:
+        kept, others = shown(counts)
+        parts = [f"{name(key)} {self.v.n(n)}" for key, n in kept]  # type: ignore[operator]
+        if others:
+            parts.append(self._("others fewer than 3 each"))
+        return ", ".join(parts) or self._("fewer than 3 each")
+
+    # -- staff ---------------------------------------------------------------------------------
+
+    def usage(self) -> str:
+        return self._("Partner contacts: /partner invite <partner id> · /partner list · /partner revoke <contact id>")
+
+    def no_partner(self, partner_id: str, known: list[str]) -> str:
+        return self._("There is no partner organisation with the id “{id}”. Known: {ids}").format(
+            id=partner_id, ids=", ".join(known) or "–")
+
+    def invitation(self, partner: str, link: str, until: datetime) -> str:
+        return self._("Invitation for “{partner}”, valid once until {date}. Send this link to the contact "
+                      "person:").format(partner=partner, date=self.v.t.date(until.astimezone(self.v.tz).date())) \
+            + f"\n{link}"
+
+    def listing(self, partners: list[tuple[str, str, list[PartnerContact]]]) -> str:
+        _ = self._
+        lines = ["🤝 " + _("Partner organisations and their contacts")]
+        for partner_id, name, contacts in partners:
+            lines.append(f"\n{name} ({partner_id})")
+            if not contacts:
+                lines.append("   " + _("no contacts yet"))
+            for c in contacts:
+                state = _("last active {date}").format(date=self._day(c.last_active_at)) if c.active else \
+                    _("access ended {date}").format(date=self._day(c.revoked_at or ""))
+                lines.append(f"   – {c.name or '?'} (id {c.user_id}), {state}")
+        return "\n".join(lines)
+
+    def _day(self, iso: str) -> str:
+        return self.v.t.date(datetime.fromisoformat(iso).astimezone(self.v.tz).date()) if iso else "?"
+
+    def revoked_done(self, contact: PartnerContact, partner: str) -> str:
+        return self._("Access ended: {name} ({partner}).").format(name=contact.name or contact.user_id,
+                                                                  partner=partner)
+
+    def no_contact(self, user_id: str) -> str:
+        return self._("No active partner contact with the id {id}.").format(id=user_id)

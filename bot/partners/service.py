@@ -1,0 +1,195 @@
+"""Partner contacts: invited by staff with a one-time link, they confirm their organisation and
+then see the associations' needs in their topics, counted and anonymised. They never see the
+survey and never get staff commands; a revoked contact is told so at once.
+
+Every action is one unit of work (a repeated Telegram update changes nothing) and an event.
+Which Telegram accounts are partner contacts is kept in memory as well, so that the adapter
+can route each update without a database look-up; the database stays the source of truth
+(loaded at start, changed only through this service).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from bot.catalog.model import Partner
+from bot.digest.render import StaffVoice
+from bot.kernel.actions import Kind, parse
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.settings import Settings
+from bot.partners.answers import RequestAnswers
+from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
+from bot.partners.needs import count_needs
+from bot.partners.requests import ContactRequests
+from bot.partners.screens import PartnerScreens
+from bot.questionnaire.engine import Engine
+from bot.storage import Store
+from bot.storage.catalog import CatalogStore
+from bot.storage.partners import Invite, PartnerContact, PartnerStore
+from bot.survey.turns import Visitor
+
+log = logging.getLogger(__name__)
+
+PARTNER_COMMANDS = ("needs",)
+
+
+class PartnerService:
+    def __init__(self, store: Store, engine: Engine, settings: Settings) -> None:
+        self.store = store
+        self.data = PartnerStore(store)
+        self.catalog = CatalogStore(store)
+        self.settings = settings
+        staff = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
+        main = Catalogs(settings.locales_dir, default=settings.default_language)
+        self.screens = {code: PartnerScreens(StaffVoice(staff.translator(code), main.translator(code), engine,
+                                                        settings.tz)) for code in ("de", "en")}
+        self.bot_username: str | None = None  # the adapter sets it once Telegram told it
+        self._contacts: dict[int, bool] = {}  # Telegram id -> access still open
+        self.requests = ContactRequests(store, engine, self.voice_for)
+        self.answers = RequestAnswers(store, self.requests, settings,
+                                      self.screens["en" if settings.staff_language == "en" else "de"])
+
+    async def load(self) -> None:
+        self._contacts = {c.user_id: c.active for c in await self.data.contacts()}
+
+    def knows(self, user_id: int) -> bool:
+        """A partner contact, or one whose access ended: the survey is not for them."""
+        return user_id in self._contacts
+
+    def voice_for(self, visitor: Visitor | PartnerContact) -> PartnerScreens:
+        code = visitor.language if isinstance(visitor, PartnerContact) else visitor.language_code
+        return self.screens["en" if (code or "").lower().startswith("en") else "de"]
+
+    # -- contacts ------------------------------------------------------------------------------
+
+    async def start(self, visitor: Visitor, parameter: str, is_staff: bool, takes_part: bool) -> Outcome:
+        """/start with an invitation's parameter: the organisation to confirm, or why not."""
+        s = self.voice_for(visitor)
+        token = token_of(parameter)
+        outcome = Outcome()
+
+        async def step() -> None:
+            invite = await self.data.invite(token_hash(token)) if token else None
+            problem = self._invite_problem(invite.expires_at if invite else None, invite is not None and
+                                           invite.used_at is not None, s)
+            if problem is None and (is_staff or takes_part):
+                problem = s.staff_account() if is_staff else s.taken_part()
+            if problem is not None or invite is None:
+                outcome.messages.append(Screen(text=problem or s.unknown()))
+                return
+            partner = await self.catalog.partner(invite.partner_id)
+            name = partner.name if partner else invite.partner_id
+            outcome.messages.append(s.confirm(name, invite.token_hash))
+
+        await self.store.once(visitor.event_id, step)
+        return outcome
+
+    def _invite_problem(self, expires_at: str | None, used: bool, s: PartnerScreens) -> str | None:
+        if expires_at is None:
+            return s.unknown()
+        if used:
+            return s.used()
+        if datetime.fromisoformat(expires_at) <= self.store.now():
+            return s.expired()
+        return None
+
+    async def press(self, visitor: Visitor, data: str | None, name: str | None) -> Outcome:
+        """The contact's answer to "Are you with …?" (or a button of a contact whose access ended)."""
+        s = self.voice_for(visitor)
+        action = parse(data)
+        outcome = Outcome(source_closed=True)
+
+        async def step() -> None:
+            if action is None or action.kind is not Kind.PARTNER or not action.value:
+                outcome.toast = s.not_for_partners()[:190]
+                return
+            if action.value == "n":
+                outcome.messages.append(Screen(text=s.declined()))
+                return
+            if action.value[0] in "ad" and action.value[1:].isdigit():
+                await self.answers.answer(visitor.user_id, int(action.value[1:]), action.value[0] == "a", outcome)
+                return
+            invite = await self._invite_by_prefix(action.value[1:])
+            problem = self._invite_problem(invite.expires_at if invite else None,
+                                           invite is not None and invite.used_at is not None, s)
+            if problem is not None or invite is None:
+                outcome.messages.append(Screen(text=problem or s.unknown()))
+                return
+            language = "en" if (visitor.language_code or "").lower().startswith("en") else "de"
+            await self.data.use_invite(invite.token_hash, visitor.user_id)
+            await self.data.add_contact(visitor.user_id, invite.partner_id, name, language)
+            await self.store.log_event("partner_joined", None, partner=invite.partner_id, contact=visitor.user_id)
+            partner = await self.catalog.partner(invite.partner_id)
+            outcome.messages.append(Screen(text=s.joined(partner.name if partner else invite.partner_id)))
+            joined.append(visitor.user_id)
+
+        joined: list[int] = []
+        await self.store.once(visitor.event_id, step)
+        self._contacts.update(dict.fromkeys(joined, True))  # known once committed
+        return outcome
+
+    async def _invite_by_prefix(self, prefix: str) -> Invite | None:
+        if len(prefix) < 16 or not all(c in "0123456789abcdef" for c in prefix):
+            return None
+        row = await self.store.fetch_one("SELECT token_hash FROM partner_invites WHERE token_hash LIKE ?",
+                                         prefix + "%")
+        return await self.data.invite(row["token_hash"]) if row else None
+
+    async def command(self, visitor: Visitor, name: str) -> Outcome:
+        """A command of a known contact: /needs, /help (and /start); anything else is not for them."""
+        contact = await self.data.contact(visitor.user_id)
+        s = self.voice_for(contact or visitor)
+        if contact is None or not contact.active:
+            return Outcome(messages=[Screen(text=s.revoked())])
+        if name == "needs":
+            return Outcome(messages=[Screen(text=await self._needs(contact, s, visitor.event_id))])
+        if name in ("help", "start"):
+            return Outcome(messages=[Screen(text=s.help_text())])
+        return Outcome(messages=[Screen(text=s.not_for_partners())])
+
+    async def _needs(self, contact: PartnerContact, s: PartnerScreens, event_id: int | None) -> str:
+        partner = await self.catalog.partner(contact.partner_id)
+        topics = list(partner.topics) if partner else []
+        now = self.store.now()
+        async with self.store.snapshot() as reader:
+            profiles = await PartnerStore(reader).need_profiles()
+        figures = await asyncio.to_thread(count_needs, profiles, topics, now)
+
+        async def seen() -> None:
+            await self.data.touch(contact.user_id)
+            await self.store.log_event("partner_needs_viewed", None, partner=contact.partner_id,
+                                       contact=contact.user_id)
+
+        await self.store.once(event_id, seen)
+        return s.needs(partner.name if partner else contact.partner_id, figures, now)
+
+    # -- staff (inside the staff member's unit of work) ------------------------------------------
+
+    async def invite(self, partner_id: str, by: int | None, s: PartnerScreens) -> str:
+        partner = await self.catalog.partner(partner_id)
+        if partner is None:
+            known = [p.id for p in await self.catalog.partners()]
+            return s.no_partner(partner_id, known)
+        token = new_token()
+        until = self.store.now() + timedelta(days=INVITE_DAYS)
+        await self.data.add_invite(token_hash(token), partner.id, by, until.isoformat())
+        await self.store.log_event("partner_invited", None, partner=partner.id, by=by)
+        return s.invitation(partner.name, link(self.bot_username or self.settings.bot_username, token), until)
+
+    async def listing(self, s: PartnerScreens) -> str:
+        partners: list[Partner] = await self.catalog.partners()
+        contacts = await self.data.contacts()
+        return s.listing([(p.id, p.name, [c for c in contacts if c.partner_id == p.id]) for p in partners])
+
+    async def revoke(self, argument: str, by: int | None, s: PartnerScreens) -> str:
+        contact = await self.data.contact(int(argument)) if argument.isdigit() else None
+        if contact is None or not await self.data.revoke(contact.user_id):
+            return s.no_contact(argument)
+        await self.store.log_event("partner_revoked", None, partner=contact.partner_id, contact=contact.user_id,
+                                   by=by)
+        self._contacts[contact.user_id] = False
+        partner = await self.catalog.partner(contact.partner_id)
+        return s.revoked_done(contact, partner.name if partner else contact.partner_id)

@@ -1,0 +1,46 @@
+"""Versioned schema migrations from version 12 on (`migrations.py` holds 1 to 11 and reached the
+size a module may have): append a function to LATER_MIGRATIONS, never edit one that has shipped.
+
+Each runs in the transaction `bot.storage.database.migrate` opened, one statement at a time
+(`executescript` would commit it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+
+async def _v12_fan_out(db: aiosqlite.Connection) -> None:
+    # A broadcast or a round is recorded in the staff member's short unit of work; its messages
+    # are queued after it, in short transactions of their own, and this is set once every one is
+    # queued: until then, the rest is queued at the next start (the outbox's dedupe keys make a
+    # repeat harmless). Earlier ones were queued in the transaction that recorded them.
+    for statement in ("ALTER TABLE broadcasts ADD COLUMN fanned_out_at TEXT",
+                      "ALTER TABLE rounds ADD COLUMN fanned_out_at TEXT",
+                      "UPDATE broadcasts SET fanned_out_at = created_at",
+                      "UPDATE rounds SET fanned_out_at = opened_at"):
+        await db.execute(statement)
+
+
+async def _v13_contact_requests(db: aiosqlite.Connection) -> None:
+    # An association asked for contact with an organisation and agreed that its name and needs
+    # may be passed on: one row per organisation asked, answered by one of its contacts.
+    for statement in ("""
+        CREATE TABLE contact_requests (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            partner_id TEXT NOT NULL,
+            topics TEXT NOT NULL,                -- JSON: the topics it asked about
+            state TEXT NOT NULL,                 -- pending, accepted, declined, withdrawn
+            created_at TEXT NOT NULL,
+            answered_at TEXT,
+            answered_by INTEGER,                 -- the partner contact
+            UNIQUE (submission_id, partner_id)
+        )""", "CREATE INDEX contact_requests_partner ON contact_requests(partner_id, state)",
+            "CREATE INDEX contact_requests_user ON contact_requests(user_id)"):
+        await db.execute(statement)
+
+
+LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests]

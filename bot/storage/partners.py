@@ -1,0 +1,146 @@
+"""Partner contacts and their invitations; the need profiles a partner may see counted."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from bot.storage.store import Store
+
+
+class Invite(BaseModel):
+    token_hash: str
+    partner_id: str
+    created_by: int | None
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    used_by: int | None
+
+
+class PartnerContact(BaseModel):
+    user_id: int
+    partner_id: str
+    name: str | None
+    language: str
+    joined_at: str
+    last_active_at: str
+    revoked_at: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class PartnerStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add_invite(self, token_hash: str, partner_id: str, created_by: int | None, expires_at: str) -> None:
+        await self.store.write(
+            "INSERT INTO partner_invites (token_hash, partner_id, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)", token_hash, partner_id, created_by, self.store.now().isoformat(), expires_at)
+
+    async def invite(self, token_hash: str) -> Invite | None:
+        row = await self.store.fetch_one("SELECT * FROM partner_invites WHERE token_hash = ?", token_hash)
+        return Invite.model_validate(dict(row)) if row else None
+
+    async def use_invite(self, token_hash: str, user_id: int) -> None:
+        await self.store.write("UPDATE partner_invites SET used_at = ?, used_by = ? WHERE token_hash = ?",
+                               self.store.now().isoformat(), user_id, token_hash)
+
+    async def add_contact(self, user_id: int, partner_id: str, name: str | None, language: str) -> None:
+        """A new contact, or one whose access was revoked joining again by a new invitation."""
+        now = self.store.now().isoformat()
+        await self.store.write(
+            "INSERT INTO partner_contacts (user_id, partner_id, name, language, joined_at, last_active_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(user_id) DO UPDATE SET partner_id = ?2, name = ?3, "
+            "language = ?4, joined_at = ?5, last_active_at = ?5, revoked_at = NULL",
+            user_id, partner_id, name, language, now)
+
+    async def contact(self, user_id: int) -> PartnerContact | None:
+        row = await self.store.fetch_one("SELECT * FROM partner_contacts WHERE user_id = ?", user_id)
+        return PartnerContact.model_validate(dict(row)) if row else None
+
+    async def active_ids(self) -> set[int]:
+        rows = await self.store.fetch_all("SELECT user_id FROM partner_contacts WHERE revoked_at IS NULL")
+        return {int(r["user_id"]) for r in rows}
+
+    async def contacts(self) -> list[PartnerContact]:
+        rows = await self.store.fetch_all("SELECT * FROM partner_contacts ORDER BY partner_id, joined_at")
+        return [PartnerContact.model_validate(dict(r)) for r in rows]
+
+    async def touch(self, user_id: int) -> None:
+        await self.store.write("UPDATE partner_contacts SET last_active_at = ? WHERE user_id = ?",
+                               self.store.now().isoformat(), user_id)
+
+    async def revoke(self, user_id: int) -> bool:
+        row = await self.store.fetch_one(
+            "UPDATE partner_contacts SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING user_id",
+            self.store.now().isoformat(), user_id)
+        return row is not None
+
+    async def need_profiles(self) -> list[tuple[str, str | None]]:
+        """(need profile as the index stores it: JSON, completed at) of every completed
+        questionnaire: counted for partners, never shown one by one."""
+        rows = await self.store.fetch_all(
+            "SELECT p.profile, s.completed_at FROM profiles p JOIN submissions s ON s.id = p.submission_id "
+            "WHERE s.completed_at IS NOT NULL")
+        return [(str(r["profile"]), r["completed_at"]) for r in rows]
+
+
+class ContactRequest(BaseModel):
+    id: int
+    user_id: int
+    submission_id: int
+    partner_id: str
+    topics: list[str]
+    state: str
+    created_at: str
+    answered_at: str | None
+    answered_by: int | None
+
+
+class RequestStore:
+    """Contact requests from associations to partner organisations."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, user_id: int, submission_id: int, partner_id: str, topics: list[str]) -> int | None:
+        """The new request's id; None when this questionnaire asked this organisation before."""
+        row = await self.store.fetch_one(
+            "INSERT INTO contact_requests (user_id, submission_id, partner_id, topics, state, created_at) "
+            "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT (submission_id, partner_id) DO NOTHING RETURNING id",
+            user_id, submission_id, partner_id, json.dumps(sorted(topics)), self.store.now().isoformat())
+        return int(row["id"]) if row else None
+
+    async def get(self, request_id: int) -> ContactRequest | None:
+        row = await self.store.fetch_one("SELECT * FROM contact_requests WHERE id = ?", request_id)
+        return ContactRequest.model_validate({**dict(row), "topics": json.loads(row["topics"])}) if row else None
+
+    async def answer(self, request_id: int, state: str, contact_id: int) -> bool:
+        """True when this answer settled the request (the first of its organisation's contacts)."""
+        row = await self.store.fetch_one(
+            "UPDATE contact_requests SET state = ?, answered_at = ?, answered_by = ? "
+            "WHERE id = ? AND state = 'pending' RETURNING id",
+            state, self.store.now().isoformat(), contact_id, request_id)
+        return row is not None
+
+    async def withdraw(self, user_id: int) -> int:
+        """An association took its consent to sharing back: its open requests are withdrawn."""
+        rows = await self.store.fetch_all(
+            "UPDATE contact_requests SET state = 'withdrawn', answered_at = ? "
+            "WHERE user_id = ? AND state = 'pending' RETURNING id", self.store.now().isoformat(), user_id)
+        return len(rows)
+
+    async def counts(self, since: str, open_before: str) -> dict[str, int]:
+        """For the digest: requests sent since `since` by state, and open ones older than `open_before`."""
+        rows = await self.store.fetch_all(
+            "SELECT state, COUNT(*) AS n FROM contact_requests WHERE created_at >= ? GROUP BY state", since)
+        found = {str(r["state"]): int(r["n"]) for r in rows}
+        stale = await self.store.fetch_one(
+            "SELECT COUNT(*) AS n FROM contact_requests WHERE state = 'pending' AND created_at < ?", open_before)
+        found["open_long"] = int(stale["n"]) if stale else 0
+        return found

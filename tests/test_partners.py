@@ -1,0 +1,64 @@
+"""The partner side's domain core: counting needs without showing anyone, and invitations that
+expire (issue 19)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from bot.catalog.importer import SAMPLE
+from bot.kernel.settings import Settings
+from bot.partners.invites import token_of
+from bot.partners.needs import count_needs, shown
+from bot.services import open_services
+from bot.staff.catalog_import import import_file
+from bot.survey.turns import Visitor
+from tests.helpers.fakes import Clock
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def profile(user_id: int, **needs: int) -> str:
+    levels = {1: "some", 2: "big", 3: "urgent"}
+    return json.dumps({"user_id": user_id, "needs": needs, "levels": {t: levels[n] for t, n in needs.items()},
+                       "languages": ["tr"], "formats": ["workshop"], "times": ["evenings"],
+                       "district": "barmen" if user_id < 4 else "vohwinkel"})
+
+
+def test_needs_are_counted_per_topic_and_small_groups_stay_hidden() -> None:
+    old = (NOW - timedelta(days=40)).isoformat()
+    profiles = [(profile(1, funding=3), old), (profile(2, funding=1), old), (profile(3, funding=2), NOW.isoformat()),
+                (profile(4, funding=3, volunteers=1), NOW.isoformat())]
+    funding, volunteers = count_needs(profiles, ["funding", "volunteers"], NOW)
+    assert (funding.total, funding.month_ago) == (4, 2)
+    assert funding.levels == {"urgent": 2, "some": 1, "big": 1}
+    assert shown(funding.districts) == ([("barmen", 3)], True)  # Vohwinkel's one association is left out
+    assert shown(funding.levels) == ([], True)  # no level has three associations
+    assert (volunteers.total, shown(volunteers.districts)) == (1, ([], True))
+
+
+def test_only_partner_invitations_are_taken_from_start() -> None:
+    assert token_of("p_" + "A" * 22) == "A" * 22
+    assert token_of("answers") is None and token_of("p_short") is None and token_of("p_" + "x;" * 11) is None
+
+
+async def test_an_invitation_expires_after_fourteen_days(settings: Settings) -> None:
+    services = await open_services(settings)
+    try:
+        await import_file(services.suggestions, SAMPLE)
+        clock = Clock(NOW)
+        services.store.clock = clock
+        partners = services.partners
+        async with services.store.transaction():
+            text = await partners.invite("awo", None, partners.screens["en"])
+        parameter = text.rsplit("start=", 1)[1]
+        visitor = Visitor(9001, "en")
+        clock.now = NOW + timedelta(days=13, hours=23)
+        still = await partners.start(visitor, parameter, is_staff=False, takes_part=False)
+        assert still.messages[0].buttons  # "Are you with …?"
+        clock.now = NOW + timedelta(days=14, minutes=1)
+        late = await partners.start(visitor, parameter, is_staff=False, takes_part=False)
+        assert late.messages[0].text == partners.screens["en"].expired()
+        assert not partners.knows(9001)
+    finally:
+        await services.close()

@@ -1,0 +1,199 @@
+"""Partner contacts over the real Application and the stub Bot API (issue 19): staff invite AWO,
+its contact joins by the deep link, reads the anonymised needs, never reaches the survey or a
+staff command, and loses access at once when staff revoke it."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from bot.catalog.importer import SAMPLE
+from bot.cli.partners import invite as invite_command
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+from bot.kernel.settings import Settings
+from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.phone import Phone, fill_in, role
+from tests.helpers.running import Processed, running_bot
+from tests.test_suggestions_e2e import NEEDY, complete, import_catalog
+
+STAFF_ID = 501
+CONTACT_ID = 7001
+DE = Catalogs(domain=STAFF_DOMAIN).translator("de")
+MAIN = Catalogs().translator("de")
+LINK = re.compile(r"https://t\.me/msobot_test_bot\?start=(p_[A-Za-z0-9_-]+)")
+AWO = "AWO Kreisverband Wuppertal (Beispiel)"
+
+
+def plan(**needs: str) -> dict[str, object]:
+    return {**NEEDY, "contact_professionals": "no", "professional_orgs": None, "professional_topics": None,
+            "need_bookkeeping": "none", "need_bookkeeping_details": None, **needs}
+
+
+async def invite(staff: Phone) -> str:
+    new = await staff.send("/partner invite awo")
+    found = LINK.search(new[-1].text)
+    assert found, new[-1].text
+    return found.group(1)
+
+
+async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)  # the sample partners: AWO among them
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    stranger = Phone(bot_api, user_id=7002, language_code="de", processed=processed)
+    associations = [Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed) for n in range(3)]
+    async with running_bot(settings, bot_api, processed):
+        # Three associations: all need help with funding (shown: 3), one with volunteers (not shown).
+        await complete(associations[0], "tr", "Verein A", plan(need_funding="urgent", need_volunteers="some"))
+        await complete(associations[1], "tr", "Verein B", plan(need_funding="some"))
+        await complete(associations[2], "tr", "Verein C", plan(need_funding="big"))
+
+        parameter = await invite(staff)
+        assert DE.gettext("Invitation for “{partner}”, valid once until {date}. Send this link to the contact "
+                          "person:").split("„")[0] in staff.last().text
+
+        # The contact opens the link, confirms the organisation, and is one.
+        confirm = (await contact.send(f"/start {parameter}"))[-1]
+        assert AWO in confirm.text
+        joined = await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+        assert DE.gettext("You are now a contact of “{partner}”.").format(partner=AWO) in joined[-1].text
+
+        # The same link a second time, by someone else: used.
+        used = await stranger.send(f"/start {parameter}")
+        assert used[-1].text == DE.gettext("This invitation link has already been used. Each link works once; "
+                                           "please ask the integration office for a new one.")
+
+        # /needs: the real count where at least three associations are behind it, else "fewer than 3".
+        needs = (await contact.send("/needs"))[-1].text
+        funding = next(block for block in needs.split("\n\n") if MAIN.gettext("Funding applications") in block)
+        assert DE.gettext("{count} associations").format(count="3") in funding
+        assert "Barmen 3" in funding  # all three in the same district
+        volunteers = next(b for b in needs.split("\n\n") if MAIN.gettext("Finding and keeping volunteers") in b)
+        assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in volunteers
+        assert "Verein A" not in needs and "1000" not in needs  # nobody one by one
+
+        # Never the survey, never a staff command.
+        answers = (await contact.send("/answers"))[-1].text
+        assert answers.startswith(DE.gettext("This is not available to partner contacts."))
+        refused = (await contact.send("/export"))[-1].text
+        assert "Verein A" not in refused
+        assert not any(c.method == "sendDocument" and int(c.params["chat_id"]) == CONTACT_ID for c in bot_api.calls)
+
+        # Staff see the contact and end its access; it takes effect at once.
+        listing = (await staff.send("/partner list"))[-1].text
+        assert AWO in listing and f"id {CONTACT_ID}" in listing
+        await staff.send(f"/partner revoke {CONTACT_ID}")
+        after = (await contact.send("/needs"))[-1].text
+        assert after == DE.gettext("Your access as a partner contact has ended. If this is a mistake, please "
+                                   "contact the integration office.")
+    with sqlite3.connect(settings.database) as db:
+        kinds = [r[0] for r in db.execute("SELECT kind FROM events WHERE kind LIKE 'partner_%' ORDER BY id")]
+        hashes = [r[0] for r in db.execute("SELECT token_hash FROM partner_invites")]
+    assert kinds == ["partner_invited", "partner_joined", "partner_needs_viewed", "partner_revoked"]
+    assert parameter[2:] not in hashes[0]  # only a hash of the token is kept
+
+
+async def test_a_bad_invitation_gets_a_clear_answer(settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    someone = Phone(bot_api, user_id=7003, language_code="en", processed=processed)
+    en = Catalogs(domain=STAFF_DOMAIN).translator("en")
+    async with running_bot(settings, bot_api, processed):
+        forged = await someone.send("/start p_AAAAAAAAAAAAAAAAAAAAAA")
+        assert forged[-1].text == en.gettext("This invitation link is not valid. Please ask the integration "
+                                             "office for a new one.")
+        unknown = await staff.send("/partner invite nobody")
+        assert "awo" in unknown[-1].text  # the ids there are
+        parameter = await invite(staff)
+        own = await staff.send(f"/start {parameter}")  # staff cannot be partner contacts
+        assert own[-1].text == DE.gettext("Staff accounts of the integration office cannot become partner contacts.")
+        declined = await someone.send(f"/start {parameter}")
+        await someone.tap(lambda d: d == "Q:n", message=declined[-1])
+        assert someone.last().text == en.gettext("Nothing was stored. If this link reached you by mistake, please "
+                                                 "tell the integration office.")
+        # Not a contact: the survey as for anyone.
+        survey = await someone.send("/start")
+        assert any(b["callback_data"].startswith("L:") for b in survey[-1].buttons())
+
+
+async def test_msobot_partner_invite_prints_a_one_time_link(settings: Settings,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    await import_catalog(settings, SAMPLE)
+    named = settings.model_copy(update={"bot_username": "wuppertal_mso_bot"})
+    assert await invite_command(named, "AWO") == 0
+    printed = capsys.readouterr().out
+    token = re.search(r"https://t\.me/wuppertal_mso_bot\?start=p_([A-Za-z0-9_-]{22})\b", printed)
+    assert token, printed
+    assert await invite_command(named, "nobody") == 1
+    assert "awo" in capsys.readouterr().out  # the ids there are
+    with sqlite3.connect(settings.database) as db:
+        rows = db.execute("SELECT partner_id, created_by, used_at FROM partner_invites").fetchall()
+    assert rows == [("awo", None, None)]
+
+
+async def complete_sharing(phone: Phone, language: str, name: str, answers: dict[str, object]) -> None:
+    """As `complete`, agreeing that name and needs may be passed on to partner organisations."""
+    await phone.send("/start")
+    await phone.tap(lambda d: d == f"L:{language}")
+    await phone.tap(lambda d: d == "C:t01")
+    await phone.tap(lambda d: d == "C:y01")
+    await fill_in(phone, answers, name)  # type: ignore[arg-type]
+    await phone.tap(role("F"))
+
+
+async def test_a_contact_request_reaches_the_partner_and_the_answer_the_association(
+        settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    sharing, private, declined = (Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed)
+                                  for n in range(3))
+    wish = plan(need_funding="urgent", contact_professionals="yes", professional_orgs=["welfare"],
+                professional_topics=["funding"])
+    turkish = Catalogs().translator("tr")
+    async with running_bot(settings, bot_api, processed):
+        parameter = await invite(staff)
+        confirm = (await contact.send(f"/start {parameter}"))[-1]
+        await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+
+        since = len(bot_api.calls)
+        await complete_sharing(sharing, "tr", "Elternverein Oberbarmen e.V.", wish)
+        await complete(private, "tr", "Verein ohne Weitergabe", wish)  # did not agree to sharing: no request
+        card = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                                      and "📨" in str(c.params.get("text")), since=since)
+        assert "Elternverein Oberbarmen e.V." in card.params["text"]
+        assert MAIN.gettext("Funding applications") in card.params["text"]
+        card_message = next(m for m in contact.bot_messages() if m.text.startswith("📨"))
+
+        since = len(bot_api.calls)
+        await contact.tap(lambda d: d.startswith("Q:a"), message=card_message)
+        expected = turkish.gettext("“{partner}” will get in touch with you about your request for advice.")
+        told = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                                      and expected.split("{partner}")[1][:20] in str(c.params.get("text")),
+                                      since=since)
+        assert AWO in told.params["text"]
+
+        # A second association's request, declined: the office hears of it.
+        since = len(bot_api.calls)
+        await complete_sharing(declined, "tr", "Kulturverein Vohwinkel", wish)
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                               and "Kulturverein Vohwinkel" in str(c.params.get("text")), since=since)
+        second = next(m for m in contact.bot_messages() if "Kulturverein Vohwinkel" in m.text)
+        since = len(bot_api.calls)
+        await contact.tap(lambda d: d.startswith("Q:d"), message=second)
+        office = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == STAFF_ID
+                                        and "Kulturverein Vohwinkel" in str(c.params.get("text")), since=since)
+        assert AWO in office.params["text"]
+        # An answered card keeps its text and loses its buttons.
+        assert not next(m for m in contact.bot_messages() if m.message_id == card_message.message_id).buttons()
+    with sqlite3.connect(settings.database) as db:
+        rows = db.execute("SELECT user_id, partner_id, state FROM contact_requests ORDER BY id").fetchall()
+    assert rows == [(1000, "awo", "accepted"), (1002, "awo", "declined")]
