@@ -57,6 +57,7 @@ class Services:
         rounds that a stop interrupted are queued to the end, once each."""
         self.suggestions.wake = wake
         self.digest.wake = wake
+        self.partners.monthly.wake = wake
         self.rounds.wake = wake
         if self.resuming is None:
             self.resuming = asyncio.create_task(self._resume(), name="resume fan-outs")
@@ -132,6 +133,9 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
     survey.companions.append(partners.requests)  # completing may ask partners for contact
     suggestions.composers["partner_request"] = partners.requests.compose
     suggestions.composers["partner_answer"] = partners.answers.compose
+    suggestions.composers["partner_digest"] = partners.monthly.compose
     partners.answers.association_screens = suggestions.screens
+    suggestions.composers["partner_interest"] = partners.workshops.compose
+    suggestions.context.interest_changed.append(partners.workshops.interest_changed)
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
                     privacy, rounds, partners)

@@ -167,8 +167,9 @@ async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], 
 
 def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """The weekly digest at its time, a catch-up at start (a bot that was down sends the missed
-    one), the hourly look for unfinished questionnaires to remind, and the daily retention purge
-    (also a minute after start, so a bot restarted every night still purges)."""
+    one), the monthly partner digest likewise, the hourly look for unfinished questionnaires to
+    remind, and the daily retention purge (also a minute after start, so a bot restarted every
+    night still purges)."""
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:
         raise ConfigError("the job queue is missing: install python-telegram-bot[job-queue]")
@@ -190,6 +191,17 @@ def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: 
     queue.run_daily(digest, time=time(at.hour, at.minute, tzinfo=services.settings.tz), days=(ptb_day,),
                     name="weekly-digest")
     queue.run_once(digest, when=1, name="digest-catch-up")
+
+    async def partner_digest(_context: Any) -> None:
+        try:
+            await services.partners.monthly.send_due()
+        except Exception:
+            log.exception("monthly partner digest failed; the next check tries again")
+
+    # Checked each working day at the digest's time (it goes on the month's first one) and at start.
+    queue.run_daily(partner_digest, time=time(at.hour, at.minute, tzinfo=services.settings.tz), days=(1, 2, 3, 4, 5),
+                    name="partner-digest")
+    queue.run_once(partner_digest, when=2, name="partner-digest-catch-up")
     queue.run_repeating(reminders, interval=REMINDER_CHECK_SECONDS, first=30, name="unfinished-reminders")
 
     async def purge(_context: Any) -> None:

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog.model import Workshop
+from bot.catalog.model import Partner, Workshop
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice, messages, sections
+from bot.digest.render import TOP_PARTNERS, StaffVoice, messages, sections
 from bot.digest.service import DigestService, last_occurrence
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.outbox import OutboxWorker, Parcel
@@ -136,6 +136,51 @@ async def test_the_german_digest_reads_as_staff_expect(store: Store) -> None:
     assert "Kurs kasse: 1 Verein interessiert von 12 Plätzen" in text
     assert "„\u2068Wir suchen einen Raum für Treffen am Wochenende\u2069“" in text  # isolated: it is a user's text
     assert "Geheimer Verein" not in text  # the organisation's name is not a free-text answer
+
+
+def partner(id_: str, name: str, topics: list[str]) -> Partner:
+    return Partner.model_validate({"id": id_, "name": name, "kind": "welfare", "topics": topics, "languages": ["de"],
+                                   "contact": {"email": f"{id_}@example.org"}})
+
+
+async def test_staff_see_the_contact_requests_and_the_partners_for_each_uncovered_need(store: Store) -> None:
+    await store.db.execute("BEGIN")
+    await CatalogStore(store).upsert_partners([partner("awo", "AWO Wuppertal", ["pr", "funding"]),
+                                               partner("caritas", "Caritas Wuppertal", ["rooms", "pr"]),
+                                               partner("vhs", "VHS Wuppertal", ["bookkeeping"])], sample=False)
+    for user, partner_id, state, created in [(1, "awo", "accepted", at(18)), (2, "awo", "declined", at(19)),
+                                             (2, "caritas", "pending", at(20)), (4, "awo", "withdrawn", at(21)),
+                                             (1, "caritas", "pending", at(3))]:  # last week's, still open
+        await store.db.execute(
+            "INSERT INTO contact_requests (user_id, submission_id, partner_id, topics, state, created_at) "
+            "VALUES (?, ?, ?, '[\"pr\"]', ?, ?)", (user, user, partner_id, state, created.isoformat()))
+    await store.db.execute("COMMIT")
+    figures = await FigureSource(store, ENGINE, uncovered_min=1).compute(END)
+    requests = figures.requests
+    assert (requests.accepted, requests.declined, requests.pending, requests.withdrawn) == (1, 1, 1, 1)
+    assert requests.open_long == 1  # Caritas' from 3 November
+    assert figures.covering == {"rooms": ["Caritas Wuppertal"], "pr": ["AWO Wuppertal", "Caritas Wuppertal"]}
+    de = voice().t
+    text = "\n\n".join(messages(sections(voice(), figures)))
+    assert de.gettext("Sent this week: {sent} (accepted: {accepted} · declined: {declined} · still open: {pending})"
+                      ).format(sent=4, accepted=1, declined=1, pending=1) in text
+    assert de.gettext("Open for more than seven days: {count}").format(count=1) in text
+    assert "• Räume: 1 Verein\n   " + de.gettext("Partners working on it: {partners}").format(
+        partners="Caritas Wuppertal") in text
+    assert "• Öffentlichkeitsarbeit: 1 Verein\n   " + de.gettext("Partners working on it: {partners}").format(
+        partners="AWO Wuppertal, Caritas Wuppertal") in text
+
+    # Many partners on one topic: a few are named, the section stays within Telegram's limit.
+    many = [f"Partnerorganisation Nummer {i} mit einem recht langen Namen e.V." for i in range(300)]
+    figures.covering = {"rooms": many, "pr": many}
+    parts = messages(sections(voice(), figures))
+    assert all(len(part) <= 4096 for part in parts)
+    joined = "\n\n".join(parts)
+    assert many[TOP_PARTNERS - 1] in joined and many[TOP_PARTNERS] not in joined
+    assert "… und 295 weitere" in joined
+    figures.covering = {}
+    assert de.gettext("no partner organisation in the catalog works on this topic") in "\n".join(
+        sections(voice(), figures))
 
 
 async def test_a_long_digest_is_split_between_sections_below_the_limit(store: Store) -> None:

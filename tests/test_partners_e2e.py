@@ -4,6 +4,8 @@ staff command, and loses access at once when staff revoke it."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import sqlite3
 
@@ -31,6 +33,17 @@ def plan(**needs: str) -> dict[str, object]:
             "need_bookkeeping": "none", "need_bookkeeping_details": None, **needs}
 
 
+async def monthly_claimed(settings: Settings) -> None:
+    """The running bot's catch-up of the monthly partner digest has run (2 s after start): no
+    contact has joined yet, so nothing of it reaches the conversations these tests read."""
+    for _ in range(500):
+        with sqlite3.connect(settings.database) as db:
+            if db.execute("SELECT COUNT(*) FROM partner_digests").fetchone()[0]:
+                return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the monthly partner digest's catch-up did not run")
+
+
 async def invite(staff: Phone) -> str:
     new = await staff.send("/partner invite awo")
     found = LINK.search(new[-1].text)
@@ -47,6 +60,7 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
     stranger = Phone(bot_api, user_id=7002, language_code="de", processed=processed)
     associations = [Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed) for n in range(3)]
     async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
         # Three associations: all need help with funding (shown: 3), one with volunteers (not shown).
         await complete(associations[0], "tr", "Verein A", plan(need_funding="urgent", need_volunteers="some"))
         await complete(associations[1], "tr", "Verein B", plan(need_funding="some"))
@@ -91,7 +105,8 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
         assert after == DE.gettext("Your access as a partner contact has ended. If this is a mistake, please "
                                    "contact the integration office.")
     with sqlite3.connect(settings.database) as db:
-        kinds = [r[0] for r in db.execute("SELECT kind FROM events WHERE kind LIKE 'partner_%' ORDER BY id")]
+        kinds = [r[0] for r in db.execute("SELECT kind FROM events WHERE kind LIKE 'partner_%' "
+                                         "AND kind != 'partner_digest_queued' ORDER BY id")]
         hashes = [r[0] for r in db.execute("SELECT token_hash FROM partner_invites")]
     assert kinds == ["partner_invited", "partner_joined", "partner_needs_viewed", "partner_revoked"]
     assert parameter[2:] not in hashes[0]  # only a hash of the token is kept
@@ -105,6 +120,7 @@ async def test_a_bad_invitation_gets_a_clear_answer(settings: Settings, bot_api:
     someone = Phone(bot_api, user_id=7003, language_code="en", processed=processed)
     en = Catalogs(domain=STAFF_DOMAIN).translator("en")
     async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
         forged = await someone.send("/start p_AAAAAAAAAAAAAAAAAAAAAA")
         assert forged[-1].text == en.gettext("This invitation link is not valid. Please ask the integration "
                                              "office for a new one.")
@@ -160,6 +176,7 @@ async def test_a_contact_request_reaches_the_partner_and_the_answer_the_associat
                 professional_topics=["funding"])
     turkish = Catalogs().translator("tr")
     async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
         parameter = await invite(staff)
         confirm = (await contact.send(f"/start {parameter}"))[-1]
         await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
@@ -172,6 +189,8 @@ async def test_a_contact_request_reaches_the_partner_and_the_answer_the_associat
         assert "Elternverein Oberbarmen e.V." in card.params["text"]
         assert MAIN.gettext("Funding applications") in card.params["text"]
         card_message = next(m for m in contact.bot_messages() if m.text.startswith("📨"))
+        waiting = (await staff.send("/partner list"))[-1].text
+        assert DE.gettext("contact requests waiting for an answer: {count}").format(count="1") in waiting
 
         since = len(bot_api.calls)
         await contact.tap(lambda d: d.startswith("Q:a"), message=card_message)
@@ -194,6 +213,52 @@ async def test_a_contact_request_reaches_the_partner_and_the_answer_the_associat
         assert AWO in office.params["text"]
         # An answered card keeps its text and loses its buttons.
         assert not next(m for m in contact.bot_messages() if m.message_id == card_message.message_id).buttons()
+        # Both sides find the request in /mydata: the association with who answered, the contact with its answers.
+        since = len(bot_api.calls)
+        await sharing.send("/mydata")
+        await contact.send("/mydata")
+        await bot_api.wait_for(lambda c: c.method == "sendDocument" and int(c.params["chat_id"]) == CONTACT_ID,
+                               since=since)
+        await bot_api.wait_for(lambda c: c.method == "sendDocument" and int(c.params["chat_id"]) == 1000,
+                               since=since)
+    files = {chat: json.loads(content) for chat, _name, content, _caption in bot_api.documents}
+    (request,) = files[1000]["contact_requests"]
+    assert (request["organisation"], request["state"], request["topics"]) == ("awo", "accepted", ["funding"])
+    assert request["answered_by"]  # the contact person's name
+    assert files[CONTACT_ID]["partner_contact"]["partner_id"] == "awo"
+    assert [r["state"] for r in files[CONTACT_ID]["answered_requests"]] == ["accepted", "declined"]
     with sqlite3.connect(settings.database) as db:
         rows = db.execute("SELECT user_id, partner_id, state FROM contact_requests ORDER BY id").fetchall()
     assert rows == [(1000, "awo", "accepted"), (1002, "awo", "declined")]
+
+
+async def test_a_partner_sees_interest_in_its_workshops(settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)  # Der Paritätische offers "Kassenbuch und Belege" in Barmen, in Turkish
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    association = Phone(bot_api, user_id=1000, language_code="tr", processed=processed)
+    async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
+        new = await staff.send("/partner invite paritaet")
+        parameter = LINK.search(new[-1].text).group(1)  # type: ignore[union-attr]
+        confirm = (await contact.send(f"/start {parameter}"))[-1]
+        await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+        empty = (await contact.send("/myworkshops"))[-1].text
+        assert "Kassenbuch und Belege für Vereine" in empty and DE.gettext("Associations interested: {count}").format(
+            count="0") in empty
+
+        since = len(bot_api.calls)
+        await complete_sharing(association, "tr", "Elternverein Oberbarmen e.V.", dict(NEEDY))
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                               and "Dernekler için kasa defteri" in str(c.params.get("text")), since=since)
+        card = next(m for m in association.bot_messages() if "Dernekler için kasa defteri" in m.text)
+        since = len(bot_api.calls)
+        await association.tap(lambda d: d.startswith("G:") and d.endswith(":i"), message=card)
+        news = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                                      and "👥" in str(c.params.get("text")), since=since)
+        assert "Kassenbuch und Belege für Vereine" in news.params["text"]
+        listing = (await contact.send("/myworkshops"))[-1].text
+        assert DE.gettext("Associations interested: {count}").format(count="1") in listing
+        assert "Elternverein Oberbarmen e.V." in listing  # it agreed that its name may be passed on

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.catalog.model import Workshop
+from bot.digest.coordination import RequestFigures, covering_partners, request_figures
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
@@ -77,6 +78,8 @@ class DigestFigures(BaseModel):
     total_abandoned: int = 0
     needs: list[TopicNeed] = Field(default_factory=list)  # most MSOs first
     uncovered: list[TopicNeed] = Field(default_factory=list)
+    covering: dict[str, list[str]] = Field(default_factory=dict)  # uncovered topic -> partners working on it
+    requests: RequestFigures = Field(default_factory=RequestFigures)  # contact requests to partners
     workshops: list[WorkshopInterest] = Field(default_factory=list)  # upcoming, soonest first
     introductions_requested: int = 0
     introductions_accepted: int = 0
@@ -92,6 +95,13 @@ def _utc(value: datetime) -> str:
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def uncovered(needs: list[TopicNeed], upcoming: list[Workshop], end: datetime, minimum: int) -> list[TopicNeed]:
+    """Topics that at least `minimum` associations rate big or urgent and that no workshop starting
+    within COVERAGE_WINDOW after `end` answers: the weekly digest's notion, and the partners'."""
+    covered = {t for w in upcoming if w.start <= end + COVERAGE_WINDOW for t in w.topics}
+    return [n for n in needs if n.now >= minimum and n.topic not in covered]
 
 
 def shorten(text: str, limit: int = FREE_TEXT_LENGTH) -> str:
@@ -137,14 +147,21 @@ class FigureSource:
             (TopicNeed(topic=t, now=needs_now.get(t, 0), before=needs_before.get(t, 0)) for t in topics),
             key=lambda n: (-n.now, -n.change, order[n.topic]))
         upcoming = await CatalogStore(self.store).workshops(upcoming_after=end)
-        covered = {t for w in upcoming if w.start <= end + COVERAGE_WINDOW for t in w.topics}
-        figures.uncovered = [n for n in figures.needs if n.now >= self.uncovered_min and n.topic not in covered]
+        figures.uncovered = uncovered(figures.needs, upcoming, end, self.uncovered_min)
+        figures.covering = await covering_partners(self.store, [n.topic for n in figures.uncovered])
+        figures.requests = await request_figures(self.store, start, end)
         figures.workshops = await self._interest(upcoming)
         await self._introductions(figures, start, end)
         figures.languages = await self._languages(end)
         figures.free_texts = await self._free_texts(start, end)
         figures.round_name, figures.round_changes = await self.round_changes()
         return figures
+
+    async def uncovered_as_of(self, end: datetime) -> list[TopicNeed]:
+        """The uncovered needs at `end` alone, without the change (the partners' monthly digest)."""
+        upcoming = await CatalogStore(self.store).workshops(upcoming_after=end)
+        needs = [TopicNeed(topic=t, now=n, before=n) for t, n in (await self.needs_as_of(end)).items()]
+        return uncovered(sorted(needs, key=lambda n: (-n.now, n.topic)), upcoming, end, self.uncovered_min)
 
     async def round_changes(self) -> tuple[str | None, list[TopicChange]]:
         """Per topic: associations whose need improved, stayed or got worse from their answers

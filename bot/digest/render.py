@@ -15,6 +15,7 @@ from bot.questionnaire.engine import Engine
 
 MESSAGE_LIMIT = 4096
 TOP_WORKSHOPS = 10
+TOP_PARTNERS = 5  # partners named per uncovered need; a long list would bury the need itself
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,20 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             for c in figures.round_changes if c.improved or c.same or c.worse] \
             or ["• " + _("No association has answered the new round yet.")]
     uncovered = [_("Uncovered needs: no workshop in the next eight weeks")]
-    uncovered += ["• " + ngettext("{topic}: {count} association", "{topic}: {count} associations", n.now).format(
-        topic=v.topic(n.topic), count=v.n(n.now)) for n in figures.uncovered] \
-        or ["• " + _("Every frequent need has an upcoming workshop.")]
+    for n in figures.uncovered:
+        uncovered.append("• " + ngettext("{topic}: {count} association", "{topic}: {count} associations",
+                                         n.now).format(topic=v.topic(n.topic), count=v.n(n.now)))
+        uncovered.append("   " + _covering(v, figures.covering.get(n.topic, [])))
+    if not figures.uncovered:
+        uncovered.append("• " + _("Every frequent need has an upcoming workshop."))
+    requests = figures.requests
+    partners = [
+        _("Contact requests to partner organisations"),
+        "• " + _("Sent this week: {sent} (accepted: {accepted} · declined: {declined} · still open: {pending})").format(
+            sent=v.n(requests.sent), accepted=v.n(requests.accepted), declined=v.n(requests.declined),
+            pending=v.n(requests.pending)),
+        "• " + _("Open for more than seven days: {count}").format(count=v.n(requests.open_long)),
+    ]
     workshops = [_("Interest in upcoming workshops")]
     for w in figures.workshops[:TOP_WORKSHOPS]:
         when = format_datetime(w.start.astimezone(v.tz), "short", locale=v.t.locale)
@@ -134,7 +146,19 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
     texts = [_("Latest free-text answers")]
     texts += [f"• {v.question(f.question)}: „{isolated(f.text)}“" for f in figures.free_texts] \
         or ["• " + _("No free-text answers this week.")]
-    return ["\n".join(block) for block in (head, week, needs, uncovered, workshops, network, texts)]
+    blocks = (head, week, needs, uncovered, partners, workshops, network, texts)
+    return ["\n".join(block) for block in blocks]
+
+
+def _covering(v: StaffVoice, partners: list[str]) -> str:
+    """Who could take an uncovered need up: the partner organisations whose topics include it."""
+    if not partners:
+        return v.t.gettext("no partner organisation in the catalog works on this topic")
+    names = ", ".join(partners[:TOP_PARTNERS])
+    if len(partners) > TOP_PARTNERS:
+        rest = len(partners) - TOP_PARTNERS
+        names += " " + v.t.ngettext("… and {count} more", "… and {count} more", rest).format(count=v.n(rest))
+    return v.t.gettext("Partners working on it: {partners}").format(partners=names)
 
 
 def messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from bot.catalog.model import Workshop
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
@@ -68,8 +69,14 @@ class PartnerScreens:
         return "\n".join([
             _("As a partner contact you can use:"),
             "/needs — " + _("the needs of the associations in your topics, anonymised"),
+            "/myworkshops — " + _("your organisation's upcoming workshops and who is interested"),
+            "/mydata — " + _("everything stored about you, as a file"),
             "/help — " + _("this help"),
         ])
+
+    def my_data(self) -> str:
+        return self._("Everything stored about you as a partner contact is in this file. To have it deleted, "
+                      "please contact the integration office.")
 
     def not_for_partners(self) -> str:
         return self._("This is not available to partner contacts.") + "\n\n" + self.help_text()
@@ -111,6 +118,32 @@ class PartnerScreens:
             parts.append(self._("others fewer than 3 each"))
         return ", ".join(parts) or self._("fewer than 3 each")
 
+    # -- /myworkshops ---------------------------------------------------------------------------
+
+    def _title(self, workshop: Workshop) -> str:
+        return workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id
+
+    def _when(self, workshop: Workshop) -> str:
+        return self.v.t.datetime(workshop.start, self.v.tz)
+
+    def my_workshop(self, workshop: Workshop, count: int, names: list[str]) -> str:
+        _ = self._
+        lines = [f"📅 {self._title(workshop)} ({self._when(workshop)})",
+                 _("Associations interested: {count}").format(count=self.v.n(count))]
+        if names:
+            lines.append(_("Agreed that their name may be passed on: {names}").format(names="; ".join(names)))
+        return "\n".join(lines)
+
+    def my_workshops(self, blocks: list[str]) -> str:
+        if not blocks:
+            return self._("The catalog holds no upcoming workshop of your organisation.")
+        return "🗓 " + self._("Your organisation's upcoming workshops") + "\n\n" + "\n\n".join(blocks)
+
+    def interest_news(self, workshop: Workshop, count: int) -> str:
+        return "👥 " + self._("Interest in “{title}” ({date}) has changed: {count} associations are interested now. "
+                             "/myworkshops shows who.").format(title=self._title(workshop),
+                                                               date=self._when(workshop), count=self.v.n(count))
+
     # -- staff ---------------------------------------------------------------------------------
 
     def usage(self) -> str:
@@ -125,11 +158,14 @@ class PartnerScreens:
                       "person:").format(partner=partner, date=self.v.t.date(until.astimezone(self.v.tz).date())) \
             + f"\n{link}"
 
-    def listing(self, partners: list[tuple[str, str, list[PartnerContact]]]) -> str:
+    def listing(self, partners: list[tuple[str, str, list[PartnerContact]]], waiting: dict[str, int]) -> str:
         _ = self._
         lines = ["🤝 " + _("Partner organisations and their contacts")]
         for partner_id, name, contacts in partners:
             lines.append(f"\n{name} ({partner_id})")
+            if waiting.get(partner_id):
+                lines.append("   " + _("contact requests waiting for an answer: {count}").format(
+                    count=self.v.n(waiting[partner_id])))
             if not contacts:
                 lines.append("   " + _("no contacts yet"))
             for c in contacts:

@@ -11,6 +11,7 @@ can route each update without a database look-up; the database stays the source 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -18,13 +19,15 @@ from bot.catalog.model import Partner
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Kind, parse
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
-from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.partners.answers import RequestAnswers
 from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
+from bot.partners.monthly import MonthlyDigest
 from bot.partners.needs import count_needs
 from bot.partners.requests import ContactRequests
 from bot.partners.screens import PartnerScreens
+from bot.partners.workshops import PartnerWorkshops
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
@@ -33,7 +36,7 @@ from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
 
-PARTNER_COMMANDS = ("needs",)
+PARTNER_COMMANDS = ("needs", "myworkshops")
 
 
 class PartnerService:
@@ -49,6 +52,8 @@ class PartnerService:
         self.bot_username: str | None = None  # the adapter sets it once Telegram told it
         self._contacts: dict[int, bool] = {}  # Telegram id -> access still open
         self.requests = ContactRequests(store, engine, self.voice_for)
+        self.monthly = MonthlyDigest(store, engine, settings, self.voice_for)
+        self.workshops = PartnerWorkshops(store, engine, self.voice_for)
         self.answers = RequestAnswers(store, self.requests, settings,
                                       self.screens["en" if settings.staff_language == "en" else "de"])
 
@@ -146,6 +151,12 @@ class PartnerService:
             return Outcome(messages=[Screen(text=s.revoked())])
         if name == "needs":
             return Outcome(messages=[Screen(text=await self._needs(contact, s, visitor.event_id))])
+        if name == "mydata":
+            data = json.dumps(await self.data.rows_of(contact.user_id), ensure_ascii=False, indent=2, default=str)
+            return Outcome(messages=[Screen(text=s.my_data())], documents=[Document(
+                filename="msobot-partner-contact.json", content=data.encode(), mime_type="application/json")])
+        if name == "myworkshops":
+            return Outcome(messages=[Screen(text=await self.workshops.listing(contact))])
         if name in ("help", "start"):
             return Outcome(messages=[Screen(text=s.help_text())])
         return Outcome(messages=[Screen(text=s.not_for_partners())])
@@ -182,7 +193,8 @@ class PartnerService:
     async def listing(self, s: PartnerScreens) -> str:
         partners: list[Partner] = await self.catalog.partners()
         contacts = await self.data.contacts()
-        return s.listing([(p.id, p.name, [c for c in contacts if c.partner_id == p.id]) for p in partners])
+        waiting = await self.requests.requests.open_by_partner()
+        return s.listing([(p.id, p.name, [c for c in contacts if c.partner_id == p.id]) for p in partners], waiting)
 
     async def revoke(self, argument: str, by: int | None, s: PartnerScreens) -> str:
         contact = await self.data.contact(int(argument)) if argument.isdigit() else None

@@ -42,15 +42,21 @@ def record(t: Translator, settings: Settings, today: date) -> str:
         + "\n   c) " + _("passing an association's name and needs on to partner organisations in integration work "
                          "(optional, asked separately): the same")
         + "\n   d) " + _("running the service, its security, and proof of the consents: Art. 6(1)(c) with "
-                         "Art. 7(1) GDPR"),
+                         "Art. 7(1) GDPR")
+        + "\n   e) " + _("coordinating the answers to the needs with the contact persons of partner organisations "
+                         "whom the office invited: the municipality's task in integration work, Art. 6(1)(e) "
+                         "GDPR"),
         "4. " + _("Categories of data subjects: board members and contact persons of migrant self-organisations "
-                  "who use the bot; staff of the integration office ({count} configured chats)").format(
+                  "who use the bot; contact persons of partner organisations invited by the office (e); staff of the "
+                  "integration office ({count} configured chats)").format(
             count=t.number(staff)),
         "5. " + _("Categories of personal data: Telegram user id and language; answers to the questionnaire "
                   "including the association's name, district, contact details and needs; the communities and "
                   "languages an association serves (special categories, Art. 9 GDPR: ethnic origin, possibly "
                   "religion); reactions to suggestions; introductions between associations; consents (purpose, "
-                  "notice version, time); technical data (updates until handled, messages sent, an event log)"),
+                  "notice version, time); contact requests to partner organisations and their answers; for partner "
+                  "contacts: Telegram user id, name as Telegram gives it, language, organisation, when they joined "
+                  "and were last active; technical data (updates until handled, messages sent, an event log)"),
         "6. " + _("Recipients: staff of the integration office (a); other associations: district and strengths "
                   "without the name, name and contact only after both agreed (b); partner organisations in "
                   "integration work: the association's name and needs (c); Telegram as the channel"),

@@ -43,4 +43,16 @@ async def _v13_contact_requests(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
-LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests]
+async def _v14_partner_digests(db: aiosqlite.Connection) -> None:
+    # The monthly partner digest, claimed like the weekly one (`digests`): the row is inserted in
+    # the transaction that queues its messages, so a restart never sends it twice.
+    await db.execute("""
+        CREATE TABLE partner_digests (
+            due_at TEXT PRIMARY KEY,             -- UTC ISO of the first working day's digest time
+            claimed_at TEXT NOT NULL,
+            recipients INTEGER NOT NULL          -- active partner contacts it was queued for
+        )""")
+
+
+LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
+                                                                             _v14_partner_digests]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -81,6 +82,20 @@ class PartnerStore:
             self.store.now().isoformat(), user_id)
         return row is not None
 
+    async def rows_of(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about a partner contact, for their /mydata."""
+        contact = await self.store.fetch_one("SELECT * FROM partner_contacts WHERE user_id = ?", user_id)
+        invites = await self.store.fetch_all(
+            "SELECT partner_id, created_at, expires_at, used_at FROM partner_invites WHERE used_by = ?", user_id)
+        answered = await self.store.fetch_all(
+            "SELECT partner_id, topics, state, answered_at FROM contact_requests WHERE answered_by = ?", user_id)
+        events = await self.store.fetch_all(
+            "SELECT at, kind, data FROM events WHERE kind LIKE 'partner%' AND json_extract(data, '$.contact') = ? "
+            "ORDER BY id", user_id)
+        return {"partner_contact": dict(contact) if contact else None, "invitation": [dict(r) for r in invites],
+                "answered_requests": [{**dict(r), "topics": json.loads(r["topics"])} for r in answered],
+                "events": [{**dict(r), "data": json.loads(r["data"]) if r["data"] else None} for r in events]}
+
     async def need_profiles(self) -> list[tuple[str, str | None]]:
         """(need profile as the index stores it: JSON, completed at) of every completed
         questionnaire: counted for partners, never shown one by one."""
@@ -134,6 +149,11 @@ class RequestStore:
             "UPDATE contact_requests SET state = 'withdrawn', answered_at = ? "
             "WHERE user_id = ? AND state = 'pending' RETURNING id", self.store.now().isoformat(), user_id)
         return len(rows)
+
+    async def open_by_partner(self) -> dict[str, int]:
+        rows = await self.store.fetch_all(
+            "SELECT partner_id, COUNT(*) AS n FROM contact_requests WHERE state = 'pending' GROUP BY partner_id")
+        return {str(r["partner_id"]): int(r["n"]) for r in rows}
 
     async def counts(self, since: str, open_before: str) -> dict[str, int]:
         """For the digest: requests sent since `since` by state, and open ones older than `open_before`."""

@@ -22,11 +22,14 @@ _USER_TABLES = {
                      "ELSE i.from_user END ORDER BY s.id DESC LIMIT 1) END AS other_association, "
                      "i.topic, i.state, i.created_at, i.decided_at FROM introductions i "
                      "WHERE i.from_user = ?1 OR i.to_user = ?1 ORDER BY i.id",
+    "contact_requests": "SELECT r.partner_id AS organisation, r.topics, r.state, r.created_at, r.answered_at, "
+                        "c.name AS answered_by FROM contact_requests r LEFT JOIN partner_contacts c "
+                        "ON c.user_id = r.answered_by WHERE r.user_id = ? ORDER BY r.id",
     "queued_messages": "SELECT purpose, state, not_before, created_at, sent_at, payload FROM outbox "
                        "WHERE user_id = ? AND state = 'pending' ORDER BY id",
     "events": "SELECT at, kind, data FROM events WHERE user_id = ? ORDER BY id",
 }
-_JSON_COLUMNS = {"reasons", "payload", "data"}
+_JSON_COLUMNS = {"reasons", "payload", "data", "topics"}
 
 
 def _plain(row: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@ when an unsolicited message may go out, and the outbox's doorbell."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, tzinfo
 
 from bot.kernel.i18n import Catalogs
@@ -34,6 +34,9 @@ class SuggestionContext:
         self.catalog = CatalogStore(store)
         self.suggestions = SuggestionStore(store)
         self.outbox = OutboxStore(store)
+        # Told, in the association's transaction, when it marks a workshop interesting or no
+        # longer (the workshop's organisation may want to know: bot.partners).
+        self.interest_changed: list[Callable[[str], Awaitable[None]]] = []
 
     def screens(self, language: str | None) -> SuggestionScreens:
         return SuggestionScreens(self.catalogs.translator(language), self.engine, self.tz)
