@@ -8,6 +8,8 @@ import asyncio
 import json
 import re
 import sqlite3
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -262,3 +264,84 @@ async def test_a_partner_sees_interest_in_its_workshops(settings: Settings, bot_
         listing = (await contact.send("/myworkshops"))[-1].text
         assert DE.gettext("Associations interested: {count}").format(count="1") in listing
         assert "Elternverein Oberbarmen e.V." in listing  # it agreed that its name may be passed on
+
+
+async def propose(contact: Phone, title: str, start: datetime) -> None:
+    """The partner's walk through /workshop: the same steps as staff, without choosing a provider."""
+    await contact.send("/workshop")
+    await contact.send(title)
+    await contact.tap(lambda d: d == "Z:topic:bookkeeping")
+    await contact.tap(lambda d: d == "Z:topics:done")
+    past = await contact.send((start - timedelta(days=60)).strftime("%d.%m.%Y %H:%M"))
+    assert DE.gettext("That is in the past. Please type a date in the future.") in past[0].text
+    await contact.send(start.strftime("%d.%m.%Y %H:%M"))
+    await contact.send("21:00")
+    await contact.tap(lambda d: d == "Z:place:barmen")
+    await contact.send("Werth 1, 42275 Wuppertal")
+    await contact.tap(lambda d: d == "Z:language:tr")
+    await contact.tap(lambda d: d == "Z:languages:done")
+    await contact.send("kasse@example.org")  # no provider step: it is the partner's own
+    await contact.send("15")
+    await contact.tap(lambda d: d == "Z:cost:free")
+    await contact.tap(lambda d: d == "Z:save:yes")
+
+
+async def test_a_partner_proposes_a_workshop_staff_approve_and_it_reaches_the_association(
+        settings: Settings, bot_api: StubBotAPI) -> None:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    association = Phone(bot_api, user_id=1000, language_code="tr", processed=processed)
+    start = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=20)).replace(hour=18, minute=0, second=0,
+                                                                                   microsecond=0)
+    async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
+        parameter = await invite(staff)
+        confirm = (await contact.send(f"/start {parameter}"))[-1]
+        await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+        await complete_sharing(association, "tr", "Elternverein Oberbarmen e.V.", dict(NEEDY))
+
+        since = len(bot_api.calls)
+        await propose(contact, "Kassenbuch für Vereine", start)
+        card = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == STAFF_ID
+                                      and "📝" in str(c.params.get("text")), since=since)
+        assert "Kassenbuch für Vereine" in card.params["text"] and AWO in card.params["text"]
+        with sqlite3.connect(settings.database) as db:  # nothing in the catalog before staff decide
+            assert db.execute("SELECT COUNT(*) FROM workshops WHERE json_extract(data, '$.provider') = 'awo'"
+                              ).fetchone() == (0,)
+        proposal = next(m for m in staff.bot_messages() if m.text.startswith("📝"))
+
+        since = len(bot_api.calls)
+        await staff.tap(lambda d: d.startswith("Z:proposal:a"), message=proposal)
+        push = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                                      and "Kassenbuch für Vereine" in str(c.params.get("text")), since=since)
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                               and "Kassenbuch für Vereine" in str(c.params.get("text")), since=since)
+        card_message = next(m for m in association.bot_messages() if m.text == push.params["text"])
+        since = len(bot_api.calls)
+        await association.tap(lambda d: d.startswith("G:") and d.endswith(":i"), message=card_message)
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                               and "👥" in str(c.params.get("text")), since=since)
+        listing = (await contact.send("/myworkshops"))[-1].text
+        assert "Kassenbuch für Vereine" in listing and "Elternverein Oberbarmen e.V." in listing
+
+        # A second proposal, rejected with a reason the partner receives.
+        since = len(bot_api.calls)
+        await propose(contact, "Vereinskasse kompakt", start + timedelta(days=7))
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == STAFF_ID
+                               and "Vereinskasse kompakt" in str(c.params.get("text")), since=since)
+        second = next(m for m in staff.bot_messages() if "Vereinskasse kompakt" in m.text and m.text.startswith("📝"))
+        await staff.tap(lambda d: d.startswith("Z:proposal:r"), message=second)
+        since = len(bot_api.calls)
+        await staff.send("Am selben Tag gibt es schon ein Angebot.")
+        told = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                                      and "Am selben Tag gibt es schon ein Angebot." in str(c.params.get("text")),
+                                      since=since)
+        assert "Vereinskasse kompakt" in told.params["text"]
+    with sqlite3.connect(settings.database) as db:
+        states = db.execute("SELECT state, reason IS NOT NULL FROM proposals ORDER BY id").fetchall()
+        providers = db.execute("SELECT json_extract(data, '$.provider') FROM workshops WHERE source = 'partner'"
+                               ).fetchall()
+    assert states == [("approved", 0), ("rejected", 1)] and providers == [("awo",)]

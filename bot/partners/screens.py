@@ -70,6 +70,7 @@ class PartnerScreens:
             _("As a partner contact you can use:"),
             "/needs — " + _("the needs of the associations in your topics, anonymised"),
             "/myworkshops — " + _("your organisation's upcoming workshops and who is interested"),
+            "/workshop — " + _("propose a workshop; the integration office decides"),
             "/mydata — " + _("everything stored about you, as a file"),
             "/help — " + _("this help"),
         ])

@@ -85,8 +85,20 @@ class StaffService:
 
     # -- entry points (adapters) ------------------------------------------------------------
 
+    async def _proposer(self, user_id: int) -> str | None:
+        """The partner organisation of an active partner contact: it may propose workshops."""
+        if self.partners is None or not self.partners.knows(user_id):
+            return None
+        contact = await self.partners.data.contact(user_id)
+        return contact.partner_id if contact is not None and contact.active else None
+
     async def command(self, visitor: Visitor, chat_id: int, name: str, argument: str = "") -> Outcome:
         if not self.is_staff(visitor.user_id):
+            partner_id = await self._proposer(visitor.user_id) if name in ("workshop", "cancel") else None
+            if partner_id is not None and chat_id == visitor.user_id:
+                step = functools.partial(self.workshops.start, partner_id=partner_id) if name == "workshop" \
+                    else self._cancel
+                return await self._run(visitor, chat_id, step)
             return await self.refuse(visitor, name)
         if name in PRIVATE_ONLY and chat_id != visitor.user_id:  # a group: every member would read it
             return await self._run(visitor, chat_id, self._private_only)
@@ -116,7 +128,7 @@ class StaffService:
             turn.say(s.usage())
 
     async def press(self, visitor: Visitor, chat_id: int, data: str | None) -> Outcome:
-        if not self.is_staff(visitor.user_id):
+        if not self.is_staff(visitor.user_id) and await self._proposer(visitor.user_id) is None:
             return await self.refuse(visitor, "button")
         action = parse(data)
         if action is None or action.kind is not Kind.STAFF:
@@ -124,7 +136,8 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
 
     async def has_flow(self, user_id: int) -> bool:
-        return self.is_staff(user_id) and await self.context.data.flow(user_id) is not None
+        allowed = self.is_staff(user_id) or (self.partners is not None and self.partners.knows(user_id))
+        return allowed and await self.context.data.flow(user_id) is not None
 
     async def text(self, visitor: Visitor, chat_id: int, text: str) -> Outcome:
         """Typed input for a staff member's guided conversation (see has_flow)."""
@@ -183,6 +196,8 @@ class StaffService:
             return
         if flow.flow == "workshop":
             await self.workshops.typed(turn, flow, text)
+        elif flow.flow == "reject":
+            await self.workshops.proposals.reason(turn, flow, text)
         else:
             await self.broadcast.typed(turn, flow, text)
 
@@ -200,7 +215,10 @@ class StaffService:
             turn.outcome.source_closed = True
             await self.reports.msos(turn, int(action.value or "1"))
             return
-        if flow is None:
+        if action.question == "proposal" and self.is_staff(turn.visitor.user_id):
+            await self.workshops.proposals.decide(turn, action.value or "", self.workshops.new_id)
+            return
+        if flow is None or (flow.flow != "workshop" and not self.is_staff(turn.visitor.user_id)):
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return

@@ -100,6 +100,8 @@ class WorkshopFlow:
         following = STEPS[STEPS.index(step) + 1]
         if following == "address" and data.get("online"):
             following = "languages"
+        if following == "provider" and data.get("proposal"):  # a partner proposes its own workshop
+            following = STEPS[STEPS.index(following) + 1]
         return following
 
     # -- typed input: an error text, or None when `data` was updated ---------------------------

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.kernel.outcome import Screen
 from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
+from bot.staff.proposals import Proposals
 from bot.staff.workshop_flow import WorkshopFlow
 from bot.storage.staff import Flow
 
@@ -24,13 +25,16 @@ class WorkshopSteps:
         self.c = context
         self._ = context._
         self.flow = WorkshopFlow(context.v, context.topics(), context.districts(), context.languages())
+        self.proposals = Proposals(context, self.flow)
 
-    async def start(self, turn: StaffTurn) -> None:
+    async def start(self, turn: StaffTurn, partner_id: str | None = None) -> None:
+        """Staff add a workshop; a partner contact (`partner_id`) proposes one, its own."""
         if not await self.c.catalog.partner_ids():
             turn.say(self._("The catalog has no partner organisations yet. Import them first "
                             "(msobot catalog import FILE); every workshop needs a provider."))
             return
-        flow = Flow(user_id=turn.visitor.user_id, flow="workshop", step="title", data={})
+        data: dict[str, Any] = {"provider": partner_id, "proposal": True} if partner_id else {}
+        flow = Flow(user_id=turn.visitor.user_id, flow="workshop", step="title", data=data)
         await self.c.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
@@ -92,7 +96,7 @@ class WorkshopSteps:
 
     async def _save(self, turn: StaffTurn, flow: Flow) -> None:
         c = self.c
-        workshop_id = await self._new_id(flow.data)
+        workshop_id = await self.new_id(flow.data)
         try:
             workshop = self.flow.workshop(flow.data, workshop_id)
         except ValidationError as exc:
@@ -101,6 +105,9 @@ class WorkshopSteps:
             flow.step = "title"
             await c.data.save_flow(flow)
             turn.outcome.messages.append(await self._prompt(flow))
+            return
+        if flow.data.get("proposal"):
+            await self.proposals.submit(turn, flow, workshop)
             return
         await c.catalog.upsert_workshops([workshop], sample=False)
         await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
@@ -118,7 +125,7 @@ class WorkshopSteps:
             c.digest.wake()
         turn.after.append(push)
 
-    async def _new_id(self, data: dict[str, Any]) -> str:
+    async def new_id(self, data: dict[str, Any]) -> str:
         day = datetime.fromisoformat(data["start"]).strftime("%y%m%d")
         slug = re.sub(r"[^a-z0-9]+", "-", data["title"].lower().translate(_UMLAUTS)).strip("-")[:14].strip("-")
         base = f"w{day}-{slug or 'workshop'}"

@@ -54,5 +54,23 @@ async def _v14_partner_digests(db: aiosqlite.Connection) -> None:
         )""")
 
 
+async def _v15_proposals(db: aiosqlite.Connection) -> None:
+    # A workshop a partner contact proposed through /workshop: it enters the catalog only when
+    # staff approve it; a rejection carries the reason the partner is told.
+    await db.execute("""
+        CREATE TABLE proposals (
+            id INTEGER PRIMARY KEY,
+            partner_id TEXT NOT NULL,
+            contact_id INTEGER NOT NULL,         -- the partner contact's Telegram id
+            workshop TEXT NOT NULL,              -- JSON: the workshop as it would enter the catalog
+            state TEXT NOT NULL,                 -- pending, approved, rejected
+            reason TEXT,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by INTEGER,
+            workshop_id TEXT                     -- the catalog id once approved
+        )""")
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
-                                                                             _v14_partner_digests]
+                                                                             _v14_partner_digests, _v15_proposals]

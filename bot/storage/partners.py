@@ -164,3 +164,46 @@ class RequestStore:
             "SELECT COUNT(*) AS n FROM contact_requests WHERE state = 'pending' AND created_at < ?", open_before)
         found["open_long"] = int(stale["n"]) if stale else 0
         return found
+
+
+class Proposal(BaseModel):
+    id: int
+    partner_id: str
+    contact_id: int
+    workshop: str  # JSON
+    state: str
+    reason: str | None
+    created_at: str
+
+
+class ProposalStore:
+    """Workshops proposed by partner contacts, waiting for staff."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, partner_id: str, contact_id: int, workshop: str) -> int:
+        row = await self.store.fetch_one(
+            "INSERT INTO proposals (partner_id, contact_id, workshop, state, created_at) "
+            "VALUES (?, ?, ?, 'pending', ?) RETURNING id", partner_id, contact_id, workshop,
+            self.store.now().isoformat())
+        assert row is not None
+        return int(row["id"])
+
+    async def get(self, proposal_id: int) -> Proposal | None:
+        row = await self.store.fetch_one(
+            "SELECT id, partner_id, contact_id, workshop, state, reason, created_at FROM proposals WHERE id = ?",
+            proposal_id)
+        return Proposal.model_validate(dict(row)) if row else None
+
+    async def decide(self, proposal_id: int, state: str, by: int, reason: str | None = None,
+                     workshop_id: str | None = None) -> bool:
+        row = await self.store.fetch_one(
+            "UPDATE proposals SET state = ?, reason = ?, decided_at = ?, decided_by = ?, workshop_id = ? "
+            "WHERE id = ? AND state = 'pending' RETURNING id",
+            state, reason, self.store.now().isoformat(), by, workshop_id, proposal_id)
+        return row is not None
+
+    async def pending_partners(self) -> set[str]:
+        rows = await self.store.fetch_all("SELECT DISTINCT partner_id FROM proposals WHERE state = 'pending'")
+        return {str(r["partner_id"]) for r in rows}
