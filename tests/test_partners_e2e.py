@@ -35,6 +35,15 @@ def plan(**needs: str) -> dict[str, object]:
             "need_bookkeeping": "none", "need_bookkeeping_details": None, **needs}
 
 
+async def world(settings: Settings, bot_api: StubBotAPI) -> tuple[Settings, Processed, Phone, Phone]:
+    """The sample catalog, a staff member and a future partner contact."""
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)
+    processed = Processed()
+    return (settings, processed, Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed),
+            Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed))
+
+
 async def monthly_claimed(settings: Settings) -> None:
     """The running bot's catch-up of the monthly partner digest has run (2 s after start): no
     contact has joined yet, so nothing of it reaches the conversations these tests read."""
@@ -167,11 +176,7 @@ async def complete_sharing(phone: Phone, language: str, name: str, answers: dict
 
 async def test_a_contact_request_reaches_the_partner_and_the_answer_the_association(
         settings: Settings, bot_api: StubBotAPI) -> None:
-    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
-    await import_catalog(settings, SAMPLE)
-    processed = Processed()
-    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
-    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    settings, processed, staff, contact = await world(settings, bot_api)
     sharing, private, declined = (Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed)
                                   for n in range(3))
     wish = plan(need_funding="urgent", contact_professionals="yes", professional_orgs=["welfare"],
@@ -179,9 +184,7 @@ async def test_a_contact_request_reaches_the_partner_and_the_answer_the_associat
     turkish = Catalogs().translator("tr")
     async with running_bot(settings, bot_api, processed):
         await monthly_claimed(settings)
-        parameter = await invite(staff)
-        confirm = (await contact.send(f"/start {parameter}"))[-1]
-        await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+        await join(staff, contact)
 
         since = len(bot_api.calls)
         await complete_sharing(sharing, "tr", "Elternverein Oberbarmen e.V.", wish)
@@ -266,6 +269,13 @@ async def test_a_partner_sees_interest_in_its_workshops(settings: Settings, bot_
         assert "Elternverein Oberbarmen e.V." in listing  # it agreed that its name may be passed on
 
 
+async def join(staff: Phone, contact: Phone) -> None:
+    """Staff invite AWO; the contact opens the link and confirms."""
+    parameter = await invite(staff)
+    confirm = (await contact.send(f"/start {parameter}"))[-1]
+    await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+
+
 async def propose(contact: Phone, title: str, start: datetime) -> None:
     """The partner's walk through /workshop: the same steps as staff, without choosing a provider."""
     await contact.send("/workshop")
@@ -288,19 +298,13 @@ async def propose(contact: Phone, title: str, start: datetime) -> None:
 
 async def test_a_partner_proposes_a_workshop_staff_approve_and_it_reaches_the_association(
         settings: Settings, bot_api: StubBotAPI) -> None:
-    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
-    await import_catalog(settings, SAMPLE)
-    processed = Processed()
-    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
-    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    settings, processed, staff, contact = await world(settings, bot_api)
     association = Phone(bot_api, user_id=1000, language_code="tr", processed=processed)
     start = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=20)).replace(hour=18, minute=0, second=0,
                                                                                    microsecond=0)
     async with running_bot(settings, bot_api, processed):
         await monthly_claimed(settings)
-        parameter = await invite(staff)
-        confirm = (await contact.send(f"/start {parameter}"))[-1]
-        await contact.tap(lambda d: d.startswith("Q:y"), message=confirm)
+        await join(staff, contact)
         await complete_sharing(association, "tr", "Elternverein Oberbarmen e.V.", dict(NEEDY))
 
         since = len(bot_api.calls)

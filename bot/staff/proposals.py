@@ -5,6 +5,7 @@ workshop staff add; rejected, the partner is told the reason staff give."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.catalog.model import Workshop
@@ -43,7 +44,8 @@ class Proposals:
         turn.say("✅ " + _("Thank you. Your proposal went to the integration office; you will hear when it is "
                            "decided."))
 
-    async def decide(self, turn: StaffTurn, value: str, new_id: Any) -> None:
+    async def decide(self, turn: StaffTurn, value: str, new_id: Callable[[dict[str, Any]], Awaitable[str]],
+                     push_after_commit: Callable[[StaffTurn, str], None]) -> None:
         """A staff member's "Approve" (the workshop is saved and pushed) or "Reject" (asks why)."""
         c, _ = self.c, self._
         turn.outcome.source_closed = True
@@ -70,17 +72,7 @@ class Proposals:
                                 staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✅ " + _("Your proposed workshop “{title}” was approved and is now in "
                                                        "the catalog.").format(title=workshop.text("title", "de")))
-
-        async def push() -> None:
-            pushed = await c.suggestions.offers_added([workshop_id])
-            count = len(pushed)
-            text = c.v.t.ngettext(
-                "Saved. {count} association it fits will get a message.",
-                "Saved. {count} associations it fits will get a message.", count).format(count=c.v.n(count))
-            async with c.store.transaction():
-                await c.outbox.enqueue(turn.chat_id, None, "staff", screen_payload(Screen(text=text)))
-            c.digest.wake()
-        turn.after.append(push)
+        push_after_commit(turn, workshop_id)
 
     async def reason(self, turn: StaffTurn, flow: Flow, text: str) -> None:
         c, _ = self.c, self._

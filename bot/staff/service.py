@@ -216,7 +216,8 @@ class StaffService:
             await self.reports.msos(turn, int(action.value or "1"))
             return
         if action.question == "proposal" and self.is_staff(turn.visitor.user_id):
-            await self.workshops.proposals.decide(turn, action.value or "", self.workshops.new_id)
+            await self.workshops.proposals.decide(turn, action.value or "", self.workshops.new_id,
+                                                  self.workshops.push_after_commit)
             return
         if flow is None or (flow.flow != "workshop" and not self.is_staff(turn.visitor.user_id)):
             turn.outcome.toast = stale

@@ -113,9 +113,14 @@ class WorkshopSteps:
         await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
         await c.data.end_flow(turn.visitor.user_id)
+        self.push_after_commit(turn, workshop.id)
+
+    def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
+        """Once the new workshop is committed: out to the associations it fits, and staff told how many."""
+        c = self.c
 
         async def push() -> None:
-            pushed = await c.suggestions.offers_added([workshop.id])
+            pushed = await c.suggestions.offers_added([workshop_id])
             count = len(pushed)
             text = c.v.t.ngettext(
                 "Saved. {count} association it fits will get a message.",
