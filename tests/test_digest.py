@@ -183,6 +183,24 @@ async def test_staff_see_the_contact_requests_and_the_partners_for_each_uncovere
         sections(voice(), figures))
 
 
+async def test_staff_see_a_proposal_waiting_for_an_uncovered_need(store: Store) -> None:
+    await store.db.execute("BEGIN")
+    await CatalogStore(store).upsert_partners([partner("awo", "AWO Wuppertal", ["pr"])], sample=False)
+    for topics, state in ((["pr", "funding"], "pending"), (["rooms"], "rejected")):  # PR and rooms are uncovered
+        await store.db.execute(
+            "INSERT INTO proposals (partner_id, contact_id, workshop, state, created_at) VALUES ('awo', 7, ?, ?, ?)",
+            (json.dumps({"topics": topics}), state, at(20).isoformat()))
+    await store.db.execute("COMMIT")
+    figures = await FigureSource(store, ENGINE, uncovered_min=1).compute(END)
+    assert {n.topic for n in figures.uncovered} == {"pr", "rooms"}
+    assert figures.proposed == {"pr": ["AWO Wuppertal"]}  # a rejected proposal waits for nobody
+    text = "\n\n".join(messages(sections(voice(), figures)))
+    de = voice().t
+    assert "• Öffentlichkeitsarbeit: 1 Verein\n   " + de.gettext("Partners working on it: {partners}").format(
+        partners="AWO Wuppertal") + "\n   " + de.gettext(
+        "A workshop proposal waits for your approval, from: {partners}").format(partners="AWO Wuppertal") in text
+
+
 async def test_a_long_digest_is_split_between_sections_below_the_limit(store: Store) -> None:
     figures = await FigureSource(store, ENGINE).compute(END)
     blocks = sections(voice(), figures)

@@ -7,11 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.catalog.importer import SAMPLE
+from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.settings import Settings
 from bot.partners.invites import token_of
 from bot.partners.needs import count_needs, shown
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
+from bot.storage.consents import ConsentStore
+from bot.storage.partners import RequestStore
 from bot.survey.turns import Visitor
 from tests.helpers.fakes import Clock
 
@@ -60,5 +63,26 @@ async def test_an_invitation_expires_after_fourteen_days(settings: Settings) -> 
         late = await partners.start(visitor, parameter, is_staff=False, takes_part=False)
         assert late.messages[0].text == partners.screens["en"].expired()
         assert not partners.knows(9001)
+    finally:
+        await services.close()
+
+
+async def test_taking_the_sharing_consent_back_withdraws_open_requests_at_once(settings: Settings) -> None:
+    services = await open_services(settings)
+    try:
+        store = services.store
+        async with store.transaction():
+            await store.set_language(5, "tr")
+            await ConsentStore(store).agree(5, NOTICE_VERSION, {"partners": True})
+            submission = await store.create_submission(5, "mso-needs", "1")
+            requests = RequestStore(store)
+            open_one = await requests.add(5, submission.id, "awo", ["bookkeeping"])
+            answered = await requests.add(5, submission.id, "caritas", ["bookkeeping"])
+            assert open_one is not None and answered is not None
+            await requests.answer(answered, "accepted", 7001)
+        async with store.transaction():
+            await ConsentStore(store).change(5, "partners", False, NOTICE_VERSION)
+        assert [(r.partner_id, r.state) for r in [await requests.get(open_one), await requests.get(answered)]
+                if r] == [("awo", "withdrawn"), ("caritas", "accepted")]
     finally:
         await services.close()

@@ -9,9 +9,11 @@ import json
 import re
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from bot.catalog.importer import SAMPLE
 from bot.cli.partners import invite as invite_command
@@ -349,3 +351,85 @@ async def test_a_partner_proposes_a_workshop_staff_approve_and_it_reaches_the_as
         providers = db.execute("SELECT json_extract(data, '$.provider') FROM workshops WHERE source = 'partner'"
                                ).fetchall()
     assert states == [("approved", 0), ("rejected", 1)] and providers == [("awo",)]
+
+
+STORY_PARTNERS = [
+    {"id": "awo", "name": AWO, "kind": "welfare", "topics": ["bookkeeping", "funding"], "languages": ["de", "tr"],
+     "district": "elberfeld", "contact": {"email": "awo@example.org"}},
+    {"id": "vhs", "name": "Bergische VHS", "kind": "vhs", "topics": ["digital"], "languages": ["de"],
+     "district": "elberfeld", "contact": {"email": "vhs@example.org"}},
+]
+
+
+async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotAPI, tmp_path: Path) -> None:
+    """Staff invite AWO; its contact joins; three associations complete the questionnaire, two asking
+    for AWO's advice on bookkeeping, one of them consenting to sharing; /needs shows real and
+    suppressed counts; the consenting one's request reaches AWO, is accepted, and the association
+    is told in Turkish; AWO proposes a workshop, staff approve, the association gets the push, taps
+    "Interested", and /myworkshops names it; after a restart nothing is sent twice."""
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"partners": STORY_PARTNERS, "workshops": []}, allow_unicode=True),
+                       encoding="utf-8")
+    await import_catalog(settings, catalog)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    contact = Phone(bot_api, user_id=CONTACT_ID, language_code="de", processed=processed)
+    sharing, private, other = (Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed)
+                               for n in range(3))
+    asks = {"contact_professionals": "yes", "professional_orgs": ["welfare"], "professional_topics": ["bookkeeping"]}
+    book = {"need_bookkeeping_details": ["cashbook"]}
+    turkish = Catalogs().translator("tr")
+    start = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=20)).replace(hour=18, minute=0, second=0,
+                                                                                   microsecond=0)
+    async with running_bot(settings, bot_api, processed):
+        await monthly_claimed(settings)
+        await join(staff, contact)
+        await complete_sharing(sharing, "tr", "Elternverein Oberbarmen e.V.",
+                               plan(need_bookkeeping="urgent", **book, **asks))
+        await complete(private, "tr", "Verein ohne Weitergabe", plan(need_bookkeeping="big", **book, **asks))
+        await complete(other, "tr", "Kulturverein", plan(need_bookkeeping="some", need_funding="urgent", **book))
+
+        needs = (await contact.send("/needs"))[-1].text.split("\n\n")
+        bookkeeping = next(b for b in needs if MAIN.gettext("Bookkeeping and finances") in b)
+        funding = next(b for b in needs if MAIN.gettext("Funding applications") in b)
+        assert DE.gettext("{count} associations").format(count="3") in bookkeeping
+        assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in funding
+
+        card = next(m for m in contact.bot_messages() if m.text.startswith("📨"))
+        assert "Elternverein Oberbarmen e.V." in card.text
+        assert not [m for m in contact.bot_messages() if "Verein ohne Weitergabe" in m.text]  # no consent: no card
+        since = len(bot_api.calls)
+        await contact.tap(lambda d: d.startswith("Q:a"), message=card)
+        told = turkish.gettext("“{partner}” will get in touch with you about your request for advice.")
+        in_turkish = told.split("{partner}")[1]  # ” danışmanlık talebiniz için sizinle iletişime geçecek.
+        assert "danışmanlık" in in_turkish
+        answer = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                                        and in_turkish in str(c.params.get("text")), since=since)
+        assert AWO in answer.params["text"]
+
+        since = len(bot_api.calls)
+        await propose(contact, "Kassenbuch für Vereine", start)
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == STAFF_ID
+                               and "📝" in str(c.params.get("text")), since=since)
+        since = len(bot_api.calls)
+        await staff.tap(lambda d: d.startswith("Z:proposal:a"),
+                        message=next(m for m in staff.bot_messages() if m.text.startswith("📝")))
+        push = await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                                      and "Kassenbuch für Vereine" in str(c.params.get("text")), since=since)
+        since = len(bot_api.calls)
+        await sharing.tap(lambda d: d.startswith("G:") and d.endswith(":i"),
+                          message=next(m for m in sharing.bot_messages() if m.text == push.params["text"]))
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == CONTACT_ID
+                               and "👥" in str(c.params.get("text")), since=since)
+        mine = (await contact.send("/myworkshops"))[-1].text
+        assert DE.gettext("Associations interested: {count}").format(count="1") in mine
+        assert "Elternverein Oberbarmen e.V." in mine
+    sent_before = len(bot_api.calls)
+    async with running_bot(settings, bot_api, processed):  # a restart: nothing of it again
+        await monthly_claimed(settings)
+        await contact.send("/help")
+    again = [c for c in bot_api.calls[sent_before:] if c.method == "sendMessage"
+             and int(c.params["chat_id"]) in (1000, 1001, 1002, STAFF_ID)]
+    assert again == []
+    assert len([m for m in contact.bot_messages() if m.text.startswith("📨")]) == 1

@@ -1,8 +1,7 @@
 """What the weekly digest tells staff about the work with the partner organisations: the contact
 requests associations sent them, and which partners could take up each uncovered need.
 
-Whether a workshop proposal of a partner is pending for an uncovered need is not shown yet:
-partners cannot propose workshops so far (issue 19, item 4).
+and whether a workshop one of them proposed on it waits for staff's approval.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from pydantic import BaseModel
 
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
-from bot.storage.partners import RequestStore
+from bot.storage.partners import ProposalStore, RequestStore
 
 OPEN_LONG = timedelta(days=7)  # a request unanswered this long is worth a call from the office
 
@@ -43,3 +42,15 @@ async def covering_partners(store: Store, topics: list[str]) -> dict[str, list[s
     """Topic -> names of the catalog's partner organisations that work on it (by id)."""
     partners = await CatalogStore(store).partners()
     return {topic: [p.name for p in partners if topic in p.topics] for topic in topics}
+
+
+async def proposals_waiting(store: Store, topics: list[str]) -> dict[str, list[str]]:
+    """Topic -> names of the partners whose proposed workshop on it waits for staff."""
+    names = {p.id: p.name for p in await CatalogStore(store).partners()}
+    waiting: dict[str, list[str]] = {}
+    for partner_id, proposed in await ProposalStore(store).pending():
+        for topic in topics:
+            name = names.get(partner_id, partner_id)
+            if topic in proposed and name not in waiting.setdefault(topic, []):
+                waiting[topic].append(name)
+    return {topic: found for topic, found in waiting.items() if found}

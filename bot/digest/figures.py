@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.catalog.model import Workshop
-from bot.digest.coordination import RequestFigures, covering_partners, request_figures
+from bot.digest.coordination import RequestFigures, covering_partners, proposals_waiting, request_figures
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
@@ -79,6 +79,7 @@ class DigestFigures(BaseModel):
     needs: list[TopicNeed] = Field(default_factory=list)  # most MSOs first
     uncovered: list[TopicNeed] = Field(default_factory=list)
     covering: dict[str, list[str]] = Field(default_factory=dict)  # uncovered topic -> partners working on it
+    proposed: dict[str, list[str]] = Field(default_factory=dict)  # uncovered topic -> partners with a proposal waiting
     requests: RequestFigures = Field(default_factory=RequestFigures)  # contact requests to partners
     workshops: list[WorkshopInterest] = Field(default_factory=list)  # upcoming, soonest first
     introductions_requested: int = 0
@@ -149,6 +150,7 @@ class FigureSource:
         upcoming = await CatalogStore(self.store).workshops(upcoming_after=end)
         figures.uncovered = uncovered(figures.needs, upcoming, end, self.uncovered_min)
         figures.covering = await covering_partners(self.store, [n.topic for n in figures.uncovered])
+        figures.proposed = await proposals_waiting(self.store, [n.topic for n in figures.uncovered])
         figures.requests = await request_figures(self.store, start, end)
         figures.workshops = await self._interest(upcoming)
         await self._introductions(figures, start, end)

@@ -112,6 +112,9 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
         uncovered.append("• " + ngettext("{topic}: {count} association", "{topic}: {count} associations",
                                          n.now).format(topic=v.topic(n.topic), count=v.n(n.now)))
         uncovered.append("   " + _covering(v, figures.covering.get(n.topic, [])))
+        if figures.proposed.get(n.topic):
+            uncovered.append("   " + _("A workshop proposal waits for your approval, from: {partners}").format(
+                partners=", ".join(figures.proposed[n.topic])))
     if not figures.uncovered:
         uncovered.append("• " + _("Every frequent need has an upcoming workshop."))
     requests = figures.requests

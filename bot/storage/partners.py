@@ -204,6 +204,8 @@ class ProposalStore:
             state, reason, self.store.now().isoformat(), by, workshop_id, proposal_id)
         return row is not None
 
-    async def pending_partners(self) -> set[str]:
-        rows = await self.store.fetch_all("SELECT DISTINCT partner_id FROM proposals WHERE state = 'pending'")
-        return {str(r["partner_id"]) for r in rows}
+    async def pending(self) -> list[tuple[str, list[str]]]:
+        """(partner, the proposed workshop's topics) of every proposal waiting for staff."""
+        rows = await self.store.fetch_all(
+            "SELECT partner_id, json_extract(workshop, '$.topics') AS topics FROM proposals WHERE state = 'pending'")
+        return [(str(r["partner_id"]), json.loads(r["topics"] or "[]")) for r in rows]
