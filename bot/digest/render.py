@@ -60,12 +60,13 @@ class StaffVoice:
         return ("+" if value > 0 else "−") + self.t.number(abs(value))
 
 
-def staff_voice(settings: Settings, engine: Engine) -> StaffVoice:
-    """The office's voice as the settings give it (a job in its own process makes it again)."""
+def staff_voice(settings: Settings, engine: Engine, language: str | None = None) -> StaffVoice:
+    """The office's voice as the settings give it (a job in its own process makes it again); in
+    `language` for a partner contact who reads English."""
+    code = language or settings.staff_language
     staff = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
     main = Catalogs(settings.locales_dir, default=settings.default_language)
-    return StaffVoice(staff.translator(settings.staff_language), main.translator(settings.staff_language), engine,
-                      settings.tz)
+    return StaffVoice(staff.translator(code), main.translator(code), engine, settings.tz)
 
 
 def period_line(v: StaffVoice, figures: DigestFigures) -> str:

@@ -16,9 +16,8 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.catalog.model import Partner
-from bot.digest.render import StaffVoice
+from bot.digest.render import staff_voice
 from bot.kernel.actions import Kind, parse
-from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.partners.answers import RequestAnswers
@@ -45,10 +44,7 @@ class PartnerService:
         self.data = PartnerStore(store)
         self.catalog = CatalogStore(store)
         self.settings = settings
-        staff = Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN)
-        main = Catalogs(settings.locales_dir, default=settings.default_language)
-        self.screens = {code: PartnerScreens(StaffVoice(staff.translator(code), main.translator(code), engine,
-                                                        settings.tz)) for code in ("de", "en")}
+        self.screens = {code: PartnerScreens(staff_voice(settings, engine, code)) for code in ("de", "en")}
         self.bot_username: str | None = None  # the adapter sets it once Telegram told it
         self._contacts: dict[int, bool] = {}  # Telegram id -> access still open
         self.requests = ContactRequests(store, engine, self.voice_for)
@@ -139,9 +135,7 @@ class PartnerService:
     async def _invite_by_prefix(self, prefix: str) -> Invite | None:
         if len(prefix) < 16 or not all(c in "0123456789abcdef" for c in prefix):
             return None
-        row = await self.store.fetch_one("SELECT token_hash FROM partner_invites WHERE token_hash LIKE ?",
-                                         prefix + "%")
-        return await self.data.invite(row["token_hash"]) if row else None
+        return await self.data.invite_by_prefix(prefix)
 
     async def command(self, visitor: Visitor, name: str) -> Outcome:
         """A command of a known contact: /needs, /help (and /start); anything else is not for them."""

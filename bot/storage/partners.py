@@ -47,6 +47,11 @@ class PartnerStore:
         row = await self.store.fetch_one("SELECT * FROM partner_invites WHERE token_hash = ?", token_hash)
         return Invite.model_validate(dict(row)) if row else None
 
+    async def invite_by_prefix(self, prefix: str) -> Invite | None:
+        """The invitation a joining button names by the start of its hash (callback data is short)."""
+        row = await self.store.fetch_one("SELECT * FROM partner_invites WHERE token_hash LIKE ?", prefix + "%")
+        return Invite.model_validate(dict(row)) if row else None
+
     async def use_invite(self, token_hash: str, user_id: int) -> None:
         await self.store.write("UPDATE partner_invites SET used_at = ?, used_by = ? WHERE token_hash = ?",
                                self.store.now().isoformat(), user_id, token_hash)
