@@ -50,6 +50,7 @@ async def conversation(size: Size) -> list[Row]:
     return [
         info(part, "MSOs / completed questionnaires", result.completed),
         at_most(part, "errors logged", result.errors, 1, ""),
+        at_most(part, "Bot API calls refused (as Telegram would)", ours["refused"], 1, ""),
         at_least(part, "updates per second", ours["per_second"], 1000, "/s"),
         info(part, "echo bot, same harness", echo["per_second"], "/s"),
         at_least(part, "ratio to the echo bot", ours["per_second"] / echo["per_second"], 0.5, "", 2),

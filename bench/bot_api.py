@@ -5,17 +5,24 @@ library: everything above it (encoding the parameters, parsing the JSON answer i
 objects, error mapping) runs unchanged, but no socket is opened, so the figures measure the bot
 and not the network. It keeps only what a phone needs to answer: the newest message with live
 buttons per chat. With `limits` it answers 429 like Telegram when messages come too fast.
+
+Every call is checked as the test suite's stub checks it (`tests/helpers/bot_api/checks.py`:
+the Bot API's own description and Telegram's limits) and refused with Telegram's answer; what
+was refused is counted in `refused` and the benchmark reports it (a run should show none).
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import time
 from collections import Counter, deque
-from typing import Any
+from typing import IO, Any
 
 from telegram.request import BaseRequest, RequestData
+
+from tests.helpers.bot_api import checks
 
 BOT_ID = 999000111
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "MSO Assistant", "username": "msobot_bench_bot"}
@@ -66,6 +73,7 @@ class StubRequest(BaseRequest):
         self.prompts: dict[int, dict[str, Any]] = {}  # chat -> newest bot message with buttons
         self.last: dict[int, dict[str, Any]] = {}  # chat -> newest bot message
         self._message_ids = itertools.count(1)
+        self.refused: Counter[str] = Counter()  # method: Telegram's answer
 
     @property
     def read_timeout(self) -> float | None:
@@ -84,12 +92,18 @@ class StubRequest(BaseRequest):
         self.calls[api] += 1
         # What the HTTP client would put on the wire: JSON-encoded parameters (and files).
         params: dict[str, str] = request_data.json_parameters if request_data is not None else {}
+        wire: dict[str, Any] = dict(params)
         if request_data is not None and request_data.contains_files:
-            request_data.multipart_data  # noqa: B018 - encoding the upload is part of the work
+            for name, upload in request_data.multipart_data.items():  # encoding the upload is part of the work
+                wire[name] = _Upload(upload[1])
         if api in _SENDS and self.limits is not None and (wait := self.limits.wait(int(params["chat_id"]))):
             self.too_fast += 1
             return 429, _encode({"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after "
                                  f"{wait}", "parameters": {"retry_after": wait}})
+        refusal = checks.refusal(api, checks.decode(api, wire))
+        if refusal is not None:
+            self.refused[f"{api}: {refusal.description}"] += 1
+            return refusal.status, _encode(refusal.body())
         result = self._answer(api, params)
         return 200, _encode({"ok": True, "result": result})
 
@@ -137,6 +151,13 @@ class StubRequest(BaseRequest):
             elif prompt is not None and prompt["message_id"] == message_id:
                 del self.prompts[chat_id]  # edited to a message without buttons
         return message
+
+
+class _Upload:
+    """An uploaded file as the checks read it (like aiohttp's FileField)."""
+
+    def __init__(self, content: bytes | IO[bytes]) -> None:
+        self.file = io.BytesIO(content if isinstance(content, bytes) else content.read())
 
 
 def _encode(data: dict[str, Any]) -> bytes:

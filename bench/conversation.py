@@ -87,6 +87,9 @@ async def run_ours(directory: Path, msos: int, seed: int,
         await asyncio.gather(*(lane(members[n::concurrency], random.Random(seed + n)) for n in range(concurrency)))
         latencies.wall = time.perf_counter() - began
         latencies.calls = request.calls.total() - calls
+        latencies.refused = request.refused.total()
+        if request.refused:
+            logging.getLogger(__name__).error("the Bot API refused: %s", dict(request.refused))
         row = await services.store.fetch_one("SELECT COUNT(*) AS n FROM submissions WHERE completed_at IS NOT NULL")
         completed = int(row["n"]) if row else 0
         outbox = await OutboxStore(services.store).counts()

@@ -50,6 +50,7 @@ class Latencies:
     seconds: list[float] = field(default_factory=list)
     wall: float = 0.0  # from the first update to the last answered one
     calls: int = 0  # Bot API calls made meanwhile (replies, edits, answered taps, pushes)
+    refused: int = 0  # of those, calls the stub refused as Telegram would
 
     @property
     def count(self) -> int:
@@ -71,7 +72,8 @@ class Latencies:
                 "p99_ms": self.percentile(99) * 1000,
                 "max_ms": max(self.seconds, default=0.0) * 1000,
                 "mean_ms": statistics.fmean(self.seconds) * 1000 if self.seconds else 0.0,
-                "calls_per_update": self.calls / self.count if self.count else 0.0}
+                "calls_per_update": self.calls / self.count if self.count else 0.0,
+                "refused": self.refused}
 
 
 class Member:

@@ -11,38 +11,26 @@ import re
 from datetime import UTC, datetime, time
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, JobQueue
 from telegram.request import BaseRequest
 
-from bot.kernel.i18n import N_
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
 from bot.operations.lease import Lease
 from bot.outbox import OutboxWorker
 from bot.services import Services, load_domain, open_services
-from bot.staff.service import STAFF_MENU
 from bot.survey.turns import Visitor
+from conversations import menus
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
+from conversations.menus import Housekeeping
 from conversations.receiving import Inbox
 from conversations.throttle import Throttle, UserOrderedProcessor
 from conversations.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 
-_COMMANDS = [
-    ("start", N_("Start or continue the questionnaire")),
-    ("answers", N_("See and change your answers")),
-    ("suggestions", N_("Workshops, partners and associations that fit")),
-    ("settings", N_("Messages about new offers")),
-    ("language", N_("Change the language")),
-    ("help", N_("Help")),
-    ("privacy", N_("Privacy notice and your choices")),
-    ("mydata", N_("Download your data")),
-    ("delete", N_("Delete your data")),
-]
 REMINDER_CHECK_SECONDS = 3600
 PURGE_AT = time(3, 30)  # local time of the daily retention job
 BACKUP_AT = time(2, 45)  # local time of the nightly backup
@@ -72,8 +60,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
             await lease.acquire()
             data["lease"] = lease
         lease = data["lease"]
-        await _set_commands(application, services.catalogs)
-        await _set_staff_commands(application, services)
+        housekeeping = Housekeeping(application.bot, services)
+        data["housekeeping"] = housekeeping
+        await housekeeping.start()  # never fatal: what Telegram refuses is logged and retried
         services.partners.bot_username = application.bot.username  # for invitation links
         inbox = Inbox(application, services.store)
         data["inbox"] = inbox
@@ -155,16 +144,6 @@ def _with_request(builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any],
     return builder if request is None else builder.request(request).get_updates_request(request)
 
 
-async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any], catalogs: Any) -> None:
-    """The command menu in each language the bot speaks."""
-    for code in catalogs.languages:
-        t = catalogs.translator(code)
-        commands = [BotCommand(name, t.gettext(text)) for name, text in _COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=code)
-    default = catalogs.translator(catalogs.default)
-    await application.bot.set_my_commands([BotCommand(n, default.gettext(t)) for n, t in _COMMANDS])
-
-
 def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """The weekly digest at its time, a catch-up at start (a bot that was down sends the missed
     one), the monthly partner digest likewise, the hourly look for unfinished questionnaires to
@@ -224,17 +203,12 @@ def _schedule(application: Application[Any, Any, Any, Any, Any, Any], services: 
 
     queue.run_daily(backup, time=BACKUP_AT.replace(tzinfo=services.settings.tz), name="nightly-backup")
 
+    async def housekeeping(_context: Any) -> None:
+        keeper: Housekeeping | None = application.bot_data.get("housekeeping")
+        if keeper is not None and keeper.pending:
+            await keeper.retry()
 
-async def _set_staff_commands(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Staff see their commands in the menu of their own chats; nobody else does."""
-    t = services.staff.v.t
-    user = [BotCommand(n, services.catalogs.translator(t.code).gettext(d)) for n, d in _COMMANDS]
-    staff = [BotCommand(n, t.gettext(d)) for n, d in STAFF_MENU]
-    for chat_id in services.digest.recipients:
-        try:
-            await application.bot.set_my_commands([*staff, *user], scope=BotCommandScopeChat(chat_id))
-        except TelegramError as exc:  # e.g. a staff member who never wrote to the bot yet
-            log.info("could not set the staff commands for chat %s: %s", chat_id, exc.message)
+    queue.run_repeating(housekeeping, interval=menus.RETRY_SECONDS, first=menus.RETRY_SECONDS, name="housekeeping")
 
 
 def check_webhook(settings: Settings) -> None:

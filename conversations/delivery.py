@@ -1,4 +1,5 @@
-"""Show an Outcome in a chat within Telegram's limits (4096 characters, answered callbacks).
+"""Show an Outcome in a chat within Telegram's limits (4096 UTF-16 units, 64-byte button data,
+answered callbacks).
 
 When Telegram has trouble: a 429 means the message was not taken, so the same message is sent
 again after the pause Telegram asks for. Any other failure of a message is not repeated (after a
@@ -20,12 +21,13 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.outcome import Button, Outcome, Screen
 from bot.kernel.text import split_text
 from bot.survey.service import SurveyService
 
 log = logging.getLogger(__name__)
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = 4096  # UTF-16 code units (bot.kernel.text.units)
+CALLBACK_DATA_LIMIT = 64  # bytes
 RETRIES = 3  # a reply refused with 429 is sent again after the pause, at most this often
 LONGEST_WAIT = 60.0  # seconds; a longer pause asked for ends the reply (its answer is saved)
 
@@ -54,10 +56,21 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    if not screen.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
-                                 for row in screen.buttons])
+    """The screen's buttons as Telegram takes them. A button Telegram would refuse (an empty
+    label, callback data outside 1-64 bytes) is left out and logged: the message, and every
+    other button, still reach the user."""
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row if _sendable(b)]
+            for row in screen.buttons]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _sendable(button: Button) -> bool:
+    if button.label.strip() and 1 <= len(button.action.encode()) <= CALLBACK_DATA_LIMIT:
+        return True
+    log.error("a button Telegram would refuse was left out: label %r, %d bytes of data",
+              button.label, len(button.action.encode()))
+    return False
 
 
 def message_ref(message: Message) -> str:

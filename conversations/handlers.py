@@ -25,6 +25,7 @@ from bot.staff.service import STAFF_COMMANDS
 from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import answer_tap, deliver
+from conversations.menus import Housekeeping
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
     if chat is None or user is None:
         return
     await deliver(context.bot, chat.id, user.id, outcome, context.survey, update.callback_query)
+    keeper: Housekeeping | None = context.application.bot_data.get("housekeeping")
+    if outcome.menu_language is not None and keeper is not None and chat.type == "private":
+        await keeper.person(chat.id, user.id, outcome.menu_language)
 
 
 def _command(name: str, method: Command) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:

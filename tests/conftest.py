@@ -49,6 +49,7 @@ async def bot_api() -> AsyncIterator[StubBotAPI]:
     await api.start()
     yield api
     await api.stop()
+    assert not api.unknown, f"the bot called Bot API methods the stub does not know: {sorted(set(api.unknown))}"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime
 from bot.digest.figures import DigestFigures, TopicNeed
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs, Translator
 from bot.kernel.settings import Settings
-from bot.kernel.text import isolated, split_text
+from bot.kernel.text import isolated, split_text, units
 from bot.questionnaire.engine import Engine
 
 MESSAGE_LIMIT = 4096
@@ -172,7 +172,7 @@ def messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     for block in blocks:
         for piece in split_text(block, limit):
             candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
+            if units(candidate) <= limit:
                 current = candidate
             else:
                 result.append(current)

@@ -59,3 +59,6 @@ class Outcome(BaseModel):
     edits: list[Edit] = Field(default_factory=list)
     messages: list[Screen] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)  # sent after the messages
+    # The person's language was just chosen or changed, or their role changed (a partner contact
+    # joined): an adapter with a command menu shows them one in this language.
+    menu_language: str | None = None

@@ -35,27 +35,44 @@ def isolated(text: str) -> str:
     return f"{FSI}{text.replace(FSI, '').replace(PDI, '')}{PDI}"
 
 
+def units(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (most emoji, and every other
+    character outside the Basic Multilingual Plane, count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters from the start of `text` fit in `limit` units."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
 def split_text(text: str, limit: int) -> list[str]:
-    """Cut a long text into pieces of at most `limit` characters, on line breaks where possible."""
-    if len(text) <= limit:
+    """Cut a long text into pieces of at most `limit` units (`units`), on line breaks where possible."""
+    if units(text) <= limit:
         return [text]
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single overlong line: cut at the last space that fits
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
+        while units(line) > limit:  # a single overlong line: cut at the last space that fits
+            fits = _fitting(line, limit)
+            cut = line.rfind(" ", 0, fits)
+            cut = cut if cut > fits // 2 else fits
             if current:
                 pieces.append(current)
                 current = ""
             pieces.append(line[:cut])
             line = line[cut:].lstrip(" ")
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if units(candidate) > limit:
             pieces.append(current)
             current = line
         else:
             current = candidate
     if current:
         pieces.append(current)
-    return [p for p in pieces if p.strip()] or [text[:limit]]
+    return [p for p in pieces if p.strip()] or [text[:_fitting(text, limit)]]

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.catalog.model import Partner
 from bot.digest.render import staff_voice
 from bot.kernel.actions import Kind, parse
+from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.partners.answers import RequestAnswers
@@ -36,6 +37,13 @@ from bot.survey.turns import Visitor
 log = logging.getLogger(__name__)
 
 PARTNER_COMMANDS = ("needs", "myworkshops")
+# The command menu of a partner contact's chat (in the staff catalog: German or English).
+PARTNER_MENU = [
+    ("needs", N_("Needs of the associations in your topics")),
+    ("myworkshops", N_("Your workshops and the interest in them")),
+    ("mydata", N_("Download your data")),
+    ("help", N_("Help")),
+]
 
 
 class PartnerService:
@@ -125,6 +133,7 @@ class PartnerService:
             await self.store.log_event("partner_joined", None, partner=invite.partner_id, contact=visitor.user_id)
             partner = await self.catalog.partner(invite.partner_id)
             outcome.messages.append(Screen(text=s.joined(partner.name if partner else invite.partner_id)))
+            outcome.menu_language = language
             joined.append(visitor.user_id)
 
         joined: list[int] = []

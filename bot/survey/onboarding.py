@@ -25,6 +25,7 @@ class Onboarding:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
         await self.store.set_language(turn.visitor.user_id, code)
+        turn.outcome.menu_language = code
         turn.screens = self.flow.screens_for(code)
         turn.outcome.source = turn.screens.language_chosen(code)
         user = turn.user

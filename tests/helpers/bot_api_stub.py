@@ -1,8 +1,17 @@
-"""A local HTTP server that plays the Telegram Bot API for python-telegram-bot.
+"""A local HTTP server that plays the Telegram Bot API for python-telegram-bot, as strictly as
+Telegram does.
 
 It keeps the chat state a phone would show (messages, their texts and keyboards), hands out
 updates through real long polling with Telegram's offset rule (an update is delivered again
 until a later getUpdates confirms it), and records every call for assertions.
+
+Every call is checked before it takes effect against the Bot API's own description
+(`tests/helpers/bot_api/spec.json`: methods, parameter names, types, required ones) and the
+limits Telegram states (`tests/helpers/bot_api/limits.py`), and refused with Telegram's answer:
+a `ckb` menu, 65 bytes of callback data, a 4,097-unit text, an edit that changes nothing, a tap
+answered more than `QUERY_WINDOW` seconds after it was made (on the stub's clock, which a test
+moves with `advance`), a message to a user who blocked the bot. What it refused is in
+`refused`; a method it does not know is in `unknown` (the `bot_api` fixture fails the test).
 """
 
 from __future__ import annotations
@@ -10,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +26,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.helpers.bot_api import checks
+
 T = TypeVar("T")
 
 BOT_ID = 999000111
-_STRING_PARAMS = {"text", "callback_query_id", "parse_mode", "url", "secret_token", "caption",
-                  "language_code", "inline_message_id", "ip_address"}
+QUERY_WINDOW = 10.0  # seconds Telegram waits for answerCallbackQuery (reports say 10-15)
 
 
 @dataclass
@@ -85,6 +94,13 @@ class StubBotAPI:
         # this many seconds (a client that gave up meanwhile saw a timeout for a delivered message)
         self.late_answers: dict[str, list[float]] = {}
         self._answered_queries: set[str] = set()
+        self._query_times: dict[str, float] = {}  # callback query id -> when it was tapped
+        self.clock_offset = 0.0  # seconds the stub's clock is ahead of time.monotonic()
+        self.refused: list[tuple[str, dict[str, Any], str]] = []  # method, params, Telegram's answer
+        self.unknown: list[str] = []  # methods the bot called that the stub does not know
+        self.blocked: set[int] = set()  # users who blocked the bot: sending to them is refused
+        self.menus: dict[tuple[str, int | None, str], list[dict[str, str]]] = {}  # scope, chat, language
+        self.descriptions: dict[tuple[str, str], str] = {}  # (description|short, language) -> text
 
     # -- server ----------------------------------------------------------------------------
 
@@ -123,7 +139,7 @@ class StubBotAPI:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
                                      status=401)
         method = request.match_info["method"]
-        params = self._decode(dict(await request.post()))
+        params = self._decode(method, dict(await request.post()))
         delay = self.slow_chats.get(params.get("chat_id"), 0.0)  # type: ignore[arg-type]
         if delay:
             await asyncio.sleep(delay)
@@ -149,21 +165,45 @@ class StubBotAPI:
         if fault:
             status, body = fault.pop(0)
             return web.json_response(body, status=status)
-        if handler is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                     status=404)
+        refusal = checks.refusal(method, params) or self._state_refusal(method, params)
+        if handler is None and refusal is None:
+            refusal = checks.Refusal(404, "Not Found: method not found")
+        if refusal is not None:
+            if refusal.status == 404:
+                self.unknown.append(method)
+            return await self._refuse(method, params, refusal, recorded=early)
+        assert handler is not None
         try:
             result = await handler(params)
         except _ApiError as exc:
-            if not early:
-                await self._record(method, params)
-            return web.json_response({"ok": False, "error_code": 400, "description": exc.args[0]},
-                                     status=400)
+            return await self._refuse(method, params, checks.Refusal(400, exc.args[0]), recorded=early)
         if not early:
             await self._record(method, params)
         if self.late_answers.get(method):
             await asyncio.sleep(self.late_answers[method].pop(0))
         return web.json_response({"ok": True, "result": result})
+
+    async def _refuse(self, method: str, params: dict[str, Any], refusal: checks.Refusal,
+                      recorded: bool) -> web.Response:
+        self.refused.append((method, params, refusal.description))
+        if not recorded:
+            await self._record(method, params)
+        return web.json_response(refusal.body(), status=refusal.status)
+
+    def _state_refusal(self, method: str, params: dict[str, Any]) -> checks.Refusal | None:
+        """What Telegram refuses because of what happened before: a blocked user."""
+        chat = params.get("chat_id")
+        if method.startswith("send") and isinstance(chat, int) and chat in self.blocked:
+            return checks.Refusal(403, "Forbidden: bot was blocked by the user")
+        return None
+
+    def now(self) -> float:
+        """The stub's clock: time.monotonic() plus what tests moved it on by."""
+        return time.monotonic() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Time passes for Telegram (taps grow old) while the bot sleeps or restarts."""
+        self.clock_offset += seconds
 
     async def _record(self, method: str, params: dict[str, Any]) -> None:
         self.calls.append(Call(method, params))
@@ -181,17 +221,8 @@ class StubBotAPI:
         return 0
 
     @staticmethod
-    def _decode(form: dict[str, Any]) -> dict[str, Any]:
-        decoded = {}
-        for key, value in form.items():
-            if key in _STRING_PARAMS or not isinstance(value, str):
-                decoded[key] = value
-                continue
-            try:
-                decoded[key] = json.loads(value)
-            except ValueError:
-                decoded[key] = value
-        return decoded
+    def _decode(method: str, form: dict[str, Any]) -> dict[str, Any]:
+        return checks.decode(method, form)
 
     # -- Bot API methods -------------------------------------------------------------------
 
@@ -207,15 +238,43 @@ class StubBotAPI:
         return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.menus[self._menu_key(params)] = params["commands"]
         return True
 
+    async def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        self.menus.pop(self._menu_key(params), None)
+        return True
+
+    async def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        self.descriptions[("description", params.get("language_code") or "")] = params.get("description") or ""
+        return True
+
+    async def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        self.descriptions[("short", params.get("language_code") or "")] = params.get("short_description") or ""
+        return True
+
+    @staticmethod
+    def _menu_key(params: dict[str, Any]) -> tuple[str, int | None, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return scope["type"], scope.get("chat_id"), params.get("language_code") or ""
+
+    def menu(self, chat_id: int | None = None, language_code: str = "") -> list[dict[str, str]] | None:
+        """The commands a chat's menu shows, as Telegram picks them: the chat's own menu, else the
+        menu for private chats or the default one in the user's app language, else without one."""
+        keys = [("chat", chat_id, language_code), ("chat", chat_id, "")] if chat_id is not None else []
+        for kind in ("all_private_chats", "default"):
+            keys += [(kind, None, language_code), (kind, None, "")]
+        for key in keys:
+            if key in self.menus:
+                return self.menus[key]
+        return None
+
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        """Like Telegram: a query is answered once, with at most 200 characters."""
+        """Like Telegram: a query is answered once, within QUERY_WINDOW seconds of the tap."""
         query_id = str(params["callback_query_id"])
-        if query_id in self._answered_queries:
-            raise _ApiError("Bad Request: query is too old and response timeout expired or query id is invalid")
-        if len(str(params.get("text") or "")) > 200:
-            raise _ApiError("Bad Request: MESSAGE_TOO_LONG")
+        tapped = self._query_times.get(query_id)
+        if query_id in self._answered_queries or tapped is None or self.now() - tapped > QUERY_WINDOW:
+            raise _ApiError("Bad Request: query is too old and response timeout expired or query ID is invalid")
         self._answered_queries.add(query_id)
         return True
 
@@ -236,9 +295,6 @@ class StubBotAPI:
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = str(params["text"])
-        if not text or len(text) > 4096:
-            raise _ApiError("Bad Request: message text is empty or too long")
-        self._check_markup(params.get("reply_markup"))
         chat_id = int(params["chat_id"])
         message = StoredMessage(chat_id, next(self._message_ids), text, params.get("reply_markup"), True)
         self.messages[(chat_id, message.message_id)] = message
@@ -273,9 +329,6 @@ class StubBotAPI:
         message = self._find(params)
         text = str(params["text"])
         markup = params.get("reply_markup")
-        self._check_markup(markup)
-        if len(text) > 4096:
-            raise _ApiError("Bad Request: MESSAGE_TOO_LONG")
         if text == message.text and markup == message.reply_markup:
             raise _ApiError("Bad Request: message is not modified")
         message.text, message.reply_markup = text, markup
@@ -295,14 +348,6 @@ class StubBotAPI:
             raise _ApiError("Bad Request: message to edit not found")
         return self.messages[key]
 
-    @staticmethod
-    def _check_markup(markup: dict[str, Any] | None) -> None:
-        for row in (markup or {}).get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data", "")
-                if not 1 <= len(data.encode()) <= 64:
-                    raise _ApiError("Bad Request: BUTTON_DATA_INVALID")
-
     # -- the user's side -------------------------------------------------------------------
 
     def user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
@@ -314,6 +359,8 @@ class StubBotAPI:
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         update["update_id"] = update_id
+        if "callback_query" in update:  # Telegram's clock for answering it starts now
+            self._query_times.setdefault(str(update["callback_query"]["id"]), self.now())
         self.updates.append(update)
         async with self._changed:
             self._changed.notify_all()

@@ -75,7 +75,7 @@ class TrappingBotAPI(StubBotAPI):
         if request.match_info["token"] != self.token:
             return await super()._handle(request)
         method = request.match_info["method"]
-        params = self._decode(dict(await request.post()))  # aiohttp caches the parsed form
+        params = self._decode(method, dict(await request.post()))  # aiohttp caches the parsed form
         gate, chat = self._gate, params.get("chat_id")
         if gate is not None and chat is not None and int(chat) in self._held and self._to_hold != 0:
             if self._to_hold is not None:
