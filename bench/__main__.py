@@ -57,6 +57,8 @@ async def conversation(size: Size) -> list[Row]:
         info(part, "Bot API calls per update", ours["calls_per_update"], "", 2),
         info(part, "echo bot: Bot API calls per update", echo["calls_per_update"], "", 2),
         info(part, "ratio to the echo bot per Bot API call", per_call, "", 2),
+        info(part, "database round trips per update", ours["trips_per_update"], "", 2),
+        info(part, "write transactions per update", ours["writes_per_update"], "", 2),
         info(part, "p50 latency", ours["p50_ms"], "ms", 1),
         info(part, "p95 latency", ours["p95_ms"], "ms", 1),
         at_most(part, "p99 latency", ours["p99_ms"], 20, "ms", 1),

@@ -25,7 +25,18 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bench.answers import user_language
 from bench.bot_api import TOKEN, StubRequest
-from bench.harness import TEXT, ErrorCount, Latencies, Member, Trace, Updates, running_application, step, timed
+from bench.harness import (
+    TEXT,
+    DatabaseTrips,
+    ErrorCount,
+    Latencies,
+    Member,
+    Trace,
+    Updates,
+    running_application,
+    step,
+    timed,
+)
 from bench.report import peak_memory_mb
 from bot.kernel.i18n import Catalogs
 from bot.kernel.settings import Settings
@@ -84,8 +95,11 @@ async def run_ours(directory: Path, msos: int, seed: int,
 
         calls = request.calls.total()
         began = time.perf_counter()
-        await asyncio.gather(*(lane(members[n::concurrency], random.Random(seed + n)) for n in range(concurrency)))
+        with DatabaseTrips().counting() as trips:
+            await asyncio.gather(*(lane(members[n::concurrency], random.Random(seed + n))
+                                   for n in range(concurrency)))
         latencies.wall = time.perf_counter() - began
+        latencies.trips, latencies.writes = trips.trips, trips.writes
         latencies.calls = request.calls.total() - calls
         latencies.refused = request.refused.total()
         if request.refused:

@@ -11,7 +11,7 @@ import logging
 import random
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,8 @@ class Latencies:
     wall: float = 0.0  # from the first update to the last answered one
     calls: int = 0  # Bot API calls made meanwhile (replies, edits, answered taps, pushes)
     refused: int = 0  # of those, calls the stub refused as Telegram would
+    trips: int = 0  # database round trips meanwhile (calls to aiosqlite's thread), every connection
+    writes: int = 0  # write transactions meanwhile (BEGIN IMMEDIATE)
 
     @property
     def count(self) -> int:
@@ -73,7 +75,43 @@ class Latencies:
                 "max_ms": max(self.seconds, default=0.0) * 1000,
                 "mean_ms": statistics.fmean(self.seconds) * 1000 if self.seconds else 0.0,
                 "calls_per_update": self.calls / self.count if self.count else 0.0,
-                "refused": self.refused}
+                "refused": self.refused,
+                "trips_per_update": self.trips / self.count if self.count else 0.0,
+                "writes_per_update": self.writes / self.count if self.count else 0.0}
+
+
+class DatabaseTrips:
+    """Counts round trips to the database threads (every call aiosqlite runs on its thread: a
+    query, a batch of put-off writes with its COMMIT) and write transactions, while in use."""
+
+    def __init__(self) -> None:
+        self.trips = 0
+        self.writes = 0
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[DatabaseTrips]:
+        import aiosqlite
+
+        from bot.storage import connection
+
+        original_trip, original_execute = aiosqlite.Connection._execute, connection.execute
+
+        async def trip(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            self.trips += 1
+            return await original_trip(conn, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+        def execute(conn: Any, sql: str, params: Any = ()) -> Any:
+            if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"):
+                self.writes += 1
+            return original_execute(conn, sql, params)
+
+        aiosqlite.Connection._execute = trip  # type: ignore[method-assign,assignment]
+        connection.execute = execute
+        try:
+            yield self
+        finally:
+            aiosqlite.Connection._execute = original_trip  # type: ignore[method-assign]
+            connection.execute = original_execute
 
 
 class Member:

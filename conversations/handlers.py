@@ -1,9 +1,12 @@
-"""Thin handlers: who and what from the update, one survey call, the outcome shown.
+"""Thin handlers: who acts (their role, decided once), what they did, the routing table's
+capability for it, the outcome shown.
 
-Registration order matters: commands, then button taps, then typed text, then everything
-else a user can send in a private chat (stickers, photos, voice notes ...), which gets a
-polite re-ask. An edited message gets a short note that edits are not read. Groups and
-channels are ignored: the survey is one person's, in private.
+Every command and button goes through `bot.kernel.routes`: a role the table does not allow gets
+the polite refusal and reaches no capability. Registration order matters: commands, then button
+taps, then typed text, then everything else a user can send in a private chat (stickers,
+photos, voice notes ...), which gets a polite re-ask. An edited message gets a short note that
+edits are not read. Groups other than the staff group are ignored; in the staff group only
+staff count.
 """
 
 from __future__ import annotations
@@ -16,12 +19,10 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.kernel.actions import Kind
 from bot.kernel.outcome import Outcome
+from bot.kernel.routes import PROPOSING, ROUTES, STAFF_COMMANDS, Capability, Role, button_key, find, role_of
 from bot.partners.invites import PREFIX as INVITE_PREFIX
-from bot.partners.service import PARTNER_COMMANDS
 from bot.services import Services
-from bot.staff.service import STAFF_COMMANDS
 from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import answer_tap, deliver
@@ -52,6 +53,16 @@ def visitor(update: Update) -> Visitor:
     return Visitor(user_id=user.id, language_code=user.language_code, event_id=update.update_id)
 
 
+def role(update: Update, context: BotContext) -> Role:
+    """Who is acting, decided once per update before any capability sees it."""
+    chat, user = update.effective_chat, update.effective_user
+    services = context.services
+    if chat is None or user is None:
+        return Role.STRANGER
+    return role_of(private=chat.type == "private", staff_chat=chat.id == services.settings.staff_chat_id,
+                   staff=services.staff.is_staff(user.id), contact=services.partners.contact_state(user.id))
+
+
 async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
@@ -62,106 +73,120 @@ async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
         await keeper.person(chat.id, user.id, outcome.menu_language)
 
 
-def _command(name: str, method: Command) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: BotContext) -> None:
-        services, who = context.services, visitor(update)
-        if name == "start" and context.args and context.args[0].startswith(INVITE_PREFIX):
+        chat = update.effective_chat
+        assert chat is not None
+        services, who, acting = context.services, visitor(update), role(update, context)
+        arguments = context.args or []
+        invitation = name == "start" and bool(arguments) and arguments[0].startswith(INVITE_PREFIX)
+        route = find("/start invitation" if invitation else f"/{name}", acting)
+        if route is None:
+            await _refuse_command(update, context, name, acting)
+            return
+        if route.capability is Capability.INVITATION:
             takes_part = await services.store.current_submission(who.user_id) is not None
-            outcome = await services.partners.start(who, context.args[0], services.staff.is_staff(who.user_id),
-                                                    takes_part)
-        elif services.partners.knows(who.user_id):  # a partner contact: never the survey
+            outcome = await services.partners.start(who, arguments[0], acting is Role.STAFF, takes_part)
+        elif route.capability is Capability.PARTNERS:
             outcome = await services.partners.command(who, name)
+        elif route.capability is Capability.STAFF:
+            outcome = await services.staff.command(who, chat.id, name, " ".join(arguments))
         else:
-            outcome = await method(services, who)
+            outcome = await COMMANDS[name](services, who)
         await _show(update, context, outcome)
     return handle
 
 
-async def _partner_contact(update: Update, context: BotContext) -> bool:
-    """Anything else a partner contact sends gets their help; True when it was one."""
-    who = visitor(update)
-    if not context.services.partners.knows(who.user_id):
-        return False
-    await _show(update, context, await context.services.partners.command(who, "other"))
-    return True
-
-
-def _staff_chat(update: Update, context: BotContext) -> bool:
-    """Staff work in a private chat with the bot or in the configured staff group."""
-    chat = update.effective_chat
-    return chat is not None and (chat.type == "private" or chat.id == context.services.settings.staff_chat_id)
-
-
-def _staff_command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
-    async def handle(update: Update, context: BotContext) -> None:
-        chat = update.effective_chat
-        if chat is None or not _staff_chat(update, context):
-            return
-        argument = " ".join(context.args or [])
-        await _show(update, context, await context.services.staff.command(visitor(update), chat.id, name, argument))
-    return handle
+async def _refuse_command(update: Update, context: BotContext, name: str, acting: Role) -> None:
+    """A staff command from anyone else: the staff service's refusal (logged, no names); any
+    other command a role has not: what an unknown command gets. Outside private chats and the
+    staff group the bot says nothing."""
+    services, who = context.services, visitor(update)
+    log.info("refused /%s to a %s (update %s)", name, acting, update.update_id)
+    if acting is Role.STRANGER:
+        return
+    if name in STAFF_COMMANDS:
+        await _show(update, context, await services.staff.refuse(who, name))
+    elif acting in (Role.PARTNER, Role.REVOKED):
+        await _show(update, context, await services.partners.command(who, "other"))
+    elif acting is not Role.STAFF_CHAT:
+        await _show(update, context, await services.survey.help(who))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     message = query.message  # may be an InaccessibleMessage (too old): the tap still counts
-    if message is None or not _staff_chat(update, context):
+    acting, services, who = role(update, context), context.services, visitor(update)
+    if message is None or acting is Role.STRANGER:
+        log.info("refused a button to a %s (update %s)", acting, update.update_id)
         await answer_tap(query)
         return
-    if (query.data or "").startswith(Kind.STAFF.value + ":"):
-        await _show(update, context, await context.services.staff.press(visitor(update), message.chat.id, query.data))
+    if message.chat.type == "private" and message.chat.id != query.from_user.id:
+        # a private chat is its user's: this tap is forged
+        await _show(update, context, await context.survey.press(who, None))  # a toast only
         return
-    if message.chat.type != "private":
-        await answer_tap(query)
-        return
-    if message.chat.id != query.from_user.id:  # a private chat is its user's; this tap is forged
-        await _show(update, context, await context.survey.press(visitor(update), None))  # a toast only
-        return
-    if (query.data or "").startswith(Kind.PARTNER.value + ":") or context.services.partners.knows(query.from_user.id):
-        await _show(update, context, await context.services.partners.press(visitor(update), query.data,
-                                                                            query.from_user.full_name))
-        return
-    ref = f"{message.chat.id}:{message.message_id}"
-    await _show(update, context, await context.survey.press(visitor(update), query.data, ref))
+    key = button_key(query.data)
+    route = find(key, acting)
+    if route is None:
+        await _show(update, context, await _refuse_button(context, who, acting, key))
+    elif route.capability is Capability.STAFF:
+        await _show(update, context, await services.staff.press(who, message.chat.id, query.data))
+    elif route.capability in (Capability.PARTNERS, Capability.INVITATION):
+        takes_part = route.capability is Capability.INVITATION and \
+            await services.store.current_submission(who.user_id) is not None
+        await _show(update, context, await services.partners.press(who, query.data, query.from_user.full_name,
+                                                                   takes_part))
+    else:
+        ref = f"{message.chat.id}:{message.message_id}"
+        await _show(update, context, await context.survey.press(who, query.data, ref))
+
+
+async def _refuse_button(context: BotContext, who: Visitor, acting: Role, key: str) -> Outcome:
+    """A button this role may not press (old, forged or someone else's): a short notice on the
+    button in the person's language, a staff button's refusal logged (without the id); nothing
+    changes."""
+    services = context.services
+    log.info("refused %s to a %s (update %s)", key, acting, who.event_id)
+    if key.startswith("button Z:") and acting not in (Role.STAFF, Role.STAFF_CHAT):
+        return await services.staff.refuse(who, "button")
+    if acting in (Role.PARTNER, Role.REVOKED):
+        return await services.partners.press(who, None, None, False)
+    if acting in (Role.STAFF, Role.STAFF_CHAT):
+        return await services.staff.press(who, who.user_id, None)
+    return await context.survey.press(who, None)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     assert update.message is not None and update.message.text is not None
-    staff = context.services.staff
-    if await staff.has_flow(visitor(update).user_id):
-        await _show(update, context, await staff.text(visitor(update), update.message.chat_id, update.message.text))
-        return
-    if await _partner_contact(update, context):
-        return
-    await _show(update, context, await context.survey.text(visitor(update), update.message.text))
-
-
-async def on_staff_group_text(update: Update, context: BotContext) -> None:
-    """In the staff group, only typed answers to a staff member's guided conversation count."""
-    message = update.message
-    if message is None or message.text is None or not _staff_chat(update, context):
-        return
-    if await context.services.staff.has_flow(visitor(update).user_id):
-        await _show(update, context, await context.services.staff.text(visitor(update), message.chat_id, message.text))
+    services, who, acting = context.services, visitor(update), role(update, context)
+    chat_id = update.message.chat_id
+    if acting in PROPOSING and await services.staff.has_flow(who.user_id):
+        await _show(update, context, await services.staff.text(who, chat_id, update.message.text))
+    elif acting in (Role.PARTNER, Role.REVOKED):
+        await _show(update, context, await services.partners.command(who, "other"))
+    elif acting in (Role.ASSOCIATION, Role.STAFF):
+        await _show(update, context, await context.survey.text(who, update.message.text))
 
 
 async def on_other(update: Update, context: BotContext) -> None:
-    if await _partner_contact(update, context):
-        return
-    await _show(update, context, await context.survey.unsupported(visitor(update)))
+    acting = role(update, context)
+    if acting in (Role.PARTNER, Role.REVOKED):
+        await _show(update, context, await context.services.partners.command(visitor(update), "other"))
+    elif acting in (Role.ASSOCIATION, Role.STAFF):
+        await _show(update, context, await context.survey.unsupported(visitor(update)))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
-    if await _partner_contact(update, context):
-        return
-    await _show(update, context, await context.survey.help(visitor(update)))
+    await _refuse_command(update, context, "", role(update, context))
 
 
 async def on_edited(update: Update, context: BotContext) -> None:
-    if await _partner_contact(update, context):
-        return
-    await _show(update, context, await context.survey.edited(visitor(update)))
+    acting = role(update, context)
+    if acting in (Role.PARTNER, Role.REVOKED):
+        await _show(update, context, await context.services.partners.command(visitor(update), "other"))
+    elif acting in (Role.ASSOCIATION, Role.STAFF):
+        await _show(update, context, await context.survey.edited(visitor(update)))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -230,17 +255,16 @@ async def _apologise(update: Update, context: BotContext) -> None:
 
 
 def register(application: BotApplication) -> None:
-    for name, method in COMMANDS.items():
-        application.add_handler(CommandHandler(name, _command(name, method), filters=PRIVATE))
-    for name in PARTNER_COMMANDS:  # anyone else gets the help, as for any unknown command
-        application.add_handler(CommandHandler(name, _command(name, lambda s, v: s.survey.help(v)), filters=PRIVATE))
+    """Every command of the routing table, button taps, typed text, anything else in a private
+    chat, edits; typed text in groups (the staff group's guided conversations)."""
+    commands = sorted({r.key[1:] for r in ROUTES if r.key.startswith("/") and " " not in r.key})
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
-    for name in STAFF_COMMANDS:
-        application.add_handler(CommandHandler(name, _staff_command(name), filters=PRIVATE | groups))
+    for name in commands:
+        application.add_handler(CommandHandler(name, _command(name), filters=PRIVATE | groups))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     application.add_handler(MessageHandler(PRIVATE, on_other))
     application.add_handler(MessageHandler(EDITED, on_edited))
-    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, on_staff_group_text))
+    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_error_handler(on_error)

@@ -18,6 +18,7 @@ async def test_conversation_part_completes_every_questionnaire_through_both_bots
     assert result.completed == 6 and result.errors == 0, result.first_error
     assert result.ours["updates"] == result.echo["updates"] > 6 * 20  # the same trace through both
     assert result.ours["refused"] == 0  # every call as Telegram takes it
+    assert 1 <= result.ours["writes_per_update"] <= result.ours["trips_per_update"]  # counted
     assert 0 < result.ours["p50_ms"] <= result.ours["p99_ms"]
     assert result.outbox.get("sent", 0) + result.outbox.get("pending", 0) > 0  # suggestions were queued
 

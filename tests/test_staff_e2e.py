@@ -22,10 +22,10 @@ from openpyxl import load_workbook
 from bench.dataset import city
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.offload import Offload
+from bot.kernel.routes import STAFF_COMMANDS
 from bot.kernel.settings import WEEKDAYS, Settings
 from bot.kernel.text import isolated
 from bot.staff.reports import FAILED
-from bot.staff.service import STAFF_COMMANDS
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone
 from tests.helpers.running import Processed, running_bot

@@ -25,7 +25,6 @@ class Purpose(StrEnum):
     PARTNERS = "partners"  # optional: name and needs to partner organisations in integration work
 
 
-OPTIONAL = (Purpose.NETWORKING, Purpose.PARTNERS)
 
 
 @dataclass(frozen=True)

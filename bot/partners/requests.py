@@ -10,7 +10,6 @@ withdrawn meanwhile (the association deleted its data or took its consent back) 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from bot.catalog.model import Partner
 from bot.kernel.actions import Action, Kind
@@ -118,8 +117,3 @@ class ContactRequests:
         return Screen(text="\n".join(lines), buttons=[[
             Button(label="✅ " + _("We will get in touch"), action=accept, role=Kind.PARTNER),
             Button(label="✖ " + _("Not our field"), action=decline, role=Kind.PARTNER)]])
-
-
-def payload_request(payload: dict[str, Any]) -> int | None:
-    value = payload.get("request")
-    return int(value) if isinstance(value, int) else None

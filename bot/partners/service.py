@@ -36,7 +36,6 @@ from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
 
-PARTNER_COMMANDS = ("needs", "myworkshops")
 # The command menu of a partner contact's chat (in the staff catalog: German or English).
 PARTNER_MENU = [
     ("needs", N_("Needs of the associations in your topics")),
@@ -67,6 +66,10 @@ class PartnerService:
     def knows(self, user_id: int) -> bool:
         """A partner contact, or one whose access ended: the survey is not for them."""
         return user_id in self._contacts
+
+    def contact_state(self, user_id: int) -> bool | None:
+        """None: not a partner contact; True: an active one; False: one whose access ended."""
+        return self._contacts.get(user_id)
 
     def voice_for(self, visitor: Visitor | PartnerContact) -> PartnerScreens:
         code = visitor.language if isinstance(visitor, PartnerContact) else visitor.language_code
@@ -105,8 +108,10 @@ class PartnerService:
             return s.expired()
         return None
 
-    async def press(self, visitor: Visitor, data: str | None, name: str | None) -> Outcome:
-        """The contact's answer to "Are you with …?" (or a button of a contact whose access ended)."""
+    async def press(self, visitor: Visitor, data: str | None, name: str | None, takes_part: bool) -> Outcome:
+        """The answer to "Are you with …?" (`takes_part`: the person answers for an association
+        already, so cannot join), a contact's answer to a contact request, or any other button
+        of a contact (whose access may have ended)."""
         s = self.voice_for(visitor)
         action = parse(data)
         outcome = Outcome(source_closed=True)
@@ -124,6 +129,8 @@ class PartnerService:
             invite = await self._invite_by_prefix(action.value[1:])
             problem = self._invite_problem(invite.expires_at if invite else None,
                                            invite is not None and invite.used_at is not None, s)
+            if problem is None and takes_part:
+                problem = s.taken_part()
             if problem is not None or invite is None:
                 outcome.messages.append(Screen(text=problem or s.unknown()))
                 return

@@ -62,10 +62,6 @@ class StaffContext:
             await self.outbox.enqueue(chat_id, None, "staff", screen_payload(Screen(text=text)))
         self.digest.wake()
 
-    async def ring(self) -> None:
-        """After the commit: the outbox worker sends what the command queued."""
-        self.digest.wake()
-
     # -- vocabulary from the questionnaire, in the staff language ---------------------------
 
     def topics(self) -> list[tuple[str, str]]:

@@ -36,7 +36,6 @@ from bot.survey.turns import Visitor, run_after_commit
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "partner", "cancel")
 # What shows individual associations' data (names, answers, who gets a message): private chats only.
 PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner"})
 # Shown only in staff members' chats; German by default (the staff catalog).
@@ -136,7 +135,7 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
 
     async def has_flow(self, user_id: int) -> bool:
-        allowed = self.is_staff(user_id) or (self.partners is not None and self.partners.knows(user_id))
+        allowed = self.is_staff(user_id) or (self.partners is not None and self.partners.contact_state(user_id) is True)
         return allowed and await self.context.data.flow(user_id) is not None
 
     async def text(self, visitor: Visitor, chat_id: int, text: str) -> Outcome:

@@ -4,8 +4,7 @@ was waiting or being handled when the process died is handled after the restart,
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from bot.storage.store import Store
 
@@ -50,9 +49,3 @@ class InboxStore:
             await self.store.db.execute(
                 "UPDATE inbox SET handled_at = ?, payload = NULL WHERE update_id = ? AND handled_at IS NULL",
                 (self.store.now().isoformat(), update_id))
-
-    async def backlog(self) -> tuple[int, datetime | None]:
-        """How many updates wait, and since when the oldest."""
-        row: Any = await self.store.fetch_one(
-            "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox WHERE handled_at IS NULL")
-        return int(row["n"]), datetime.fromisoformat(row["oldest"]) if row["oldest"] else None

@@ -82,10 +82,6 @@ class OutboxStore:
                 _iso(self.store.now() + timedelta(seconds=within)), *params, limit)
         return [OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self.store.fetch_one("SELECT MIN(not_before) AS at FROM outbox WHERE state = 'pending'")
-        return datetime.fromisoformat(row["at"]) if row and row["at"] else None
-
     async def claim(self, row_id: int, token: str) -> bool:
         """Committed before the message goes out: a second worker can never take it too."""
         async with self.store.single_statement():

@@ -69,10 +69,6 @@ class PartnerStore:
         row = await self.store.fetch_one("SELECT * FROM partner_contacts WHERE user_id = ?", user_id)
         return PartnerContact.model_validate(dict(row)) if row else None
 
-    async def active_ids(self) -> set[int]:
-        rows = await self.store.fetch_all("SELECT user_id FROM partner_contacts WHERE revoked_at IS NULL")
-        return {int(r["user_id"]) for r in rows}
-
     async def contacts(self) -> list[PartnerContact]:
         rows = await self.store.fetch_all("SELECT * FROM partner_contacts ORDER BY partner_id, joined_at")
         return [PartnerContact.model_validate(dict(r)) for r in rows]

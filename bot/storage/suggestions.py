@@ -152,11 +152,6 @@ class SuggestionStore:
             answers[row["submission_id"]][row["question_id"]] = value(row["value"])
         return [(s, self.store.answer_view(answers[s.id])) for s in submissions]
 
-    async def push_recipients(self) -> dict[int, str]:
-        """Users who take messages about new offers, with their language."""
-        rows = await self.store.fetch_all("SELECT id, language FROM users WHERE pushes = 1 AND blocked_at IS NULL")
-        return {int(r["id"]): r["language"] for r in rows}
-
     # -- introductions ---------------------------------------------------------------------
 
     async def introduction_between(self, a: int, b: int) -> Introduction | None:
