@@ -66,13 +66,55 @@ def rule_for(module: str, table: list[Rule]) -> tuple[str, Rule] | None:
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
-    """Every project module a file imports, at any depth (TYPE_CHECKING and lazy imports too)."""
+    """Every project module a file imports, at any depth (TYPE_CHECKING and lazy imports too),
+    relative imports resolved against the file's package."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            [_absolute(path, node)] if isinstance(node, ast.ImportFrom) else []
         found += [(node.lineno, n) for n in names if n.split(".")[0] in ("bot", "conversations")]
     return found
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    package = dotted(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    base = package[:len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def package_graph(table: list[Rule], sources: list[tuple[str, Path]]) -> dict[str, set[str]]:
+    """Which package (a place of the table) imports which other, from the code."""
+    graph: dict[str, set[str]] = {}
+    for module, path in sources:
+        match = rule_for(module, table)
+        if match is None:
+            continue
+        for _line, target in imports(path):
+            other = rule_for(target, table)
+            if other is not None and other[0] != match[0]:
+                graph.setdefault(match[0], set()).add(other[0])
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle reachable in `graph`, each once, as the packages along it."""
+    found: dict[frozenset[str], list[str]] = {}
+
+    def walk(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                cycle = path[path.index(nxt):]
+                found.setdefault(frozenset(cycle), cycle)
+            else:
+                walk(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        walk(start, [start])
+    return list(found.values())
 
 
 def violations(table: list[Rule], sources: list[tuple[str, Path]]) -> list[str]:
@@ -140,3 +182,20 @@ def test_modules_and_classes_stay_small(path: Path) -> None:
         if isinstance(node, ast.ClassDef):
             assert node.end_lineno is not None
             assert node.end_lineno - node.lineno + 1 <= CLASS_LINES, f"class {node.name}: split it along its seams"
+
+
+def test_the_packages_import_each_other_in_layers_without_a_cycle(table: list[Rule]) -> None:
+    graph = package_graph(table, [(dotted(path), path) for path in SOURCES])
+    assert not cycles(graph), "\n".join(" -> ".join([*c, c[0]]) for c in cycles(graph))
+
+
+def test_the_checks_see_relative_imports_and_cycles(table: list[Rule], tmp_path: Path) -> None:
+    """The layout checks themselves: a relative import is checked like an absolute one, and a
+    cycle between two packages is found."""
+    package = ROOT / "bot" / "kernel"
+    relative = ast.parse("from ..survey import service\nfrom .text import clean_line\n")
+    found = [_absolute(package / "outcome.py", node) for node in ast.walk(relative)
+             if isinstance(node, ast.ImportFrom)]
+    assert found == ["bot.survey", "bot.kernel.text"]
+    assert cycles({"bot.a": {"bot.b"}, "bot.b": {"bot.c"}, "bot.c": {"bot.a"}}) == [["bot.a", "bot.b", "bot.c"]]
+    assert cycles({"bot.a": {"bot.b"}, "bot.b": set()}) == []

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
         setup_logging(settings.log_level if command == "run" else logging.WARNING, secrets)
         if command == "check":
-            from bot.questionnaire.check import run_check
+            from bot.cli.check import run_check
             return run_check(settings, args.file)
         if command in ("purge", "export", "digest", "round"):
             from bot.cli import office

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.questionnaire import Problem, Questionnaire, QuestionnaireError
-from bot.questionnaire.versions import Change, compare, definition, problems
-from bot.storage.versions import VersionStore
+from bot.questionnaire.versions import Change, Definition, Usage, compare, definition, problems
 
 log = logging.getLogger(__name__)
+
+
+class Versions(Protocol):
+    """Where the versions the bot ran with are kept (`bot.storage.versions.VersionStore`): the
+    questionnaire package reads them through this, so it imports no storage."""
+
+    async def latest(self, questionnaire_id: str) -> Definition | None: ...
+
+    async def get(self, questionnaire_id: str, version: str) -> Definition | None: ...
+
+    async def record(self, definition: Definition) -> None: ...
+
+    async def usage(self, questionnaire_id: str) -> Usage: ...
 
 
 @dataclass
@@ -20,7 +33,7 @@ class Review:
     problems: list[Change] = field(default_factory=list)
 
 
-async def review(versions: VersionStore, questionnaire: Questionnaire) -> Review:
+async def review(versions: Versions, questionnaire: Questionnaire) -> Review:
     new = definition(questionnaire)
     old = await versions.latest(questionnaire.id)
     if old is None:
@@ -33,7 +46,7 @@ async def review(versions: VersionStore, questionnaire: Questionnaire) -> Review
     return Review(old.version, compare(old, new), problems(old, new, usage))
 
 
-async def deploy(versions: VersionStore, questionnaire: Questionnaire, file: str) -> Review:
+async def deploy(versions: Versions, questionnaire: Questionnaire, file: str) -> Review:
     """Inside a transaction; raises QuestionnaireError naming the file and questions."""
     result = await review(versions, questionnaire)
     if result.problems:
