@@ -25,7 +25,8 @@ ENV PATH=/opt/msobot/bin:$PATH \
 VOLUME /data
 USER msobot
 WORKDIR /data
-# Healthy: a bot holds the database's lease and nothing waits too long (msobot status).
+# Healthy: a bot holds the database's lock, its heartbeat is fresh (a frozen bot is restarted) and
+# nothing waits too long (msobot status).
 HEALTHCHECK --interval=60s --timeout=15s --start-period=30s --retries=3 CMD ["msobot", "status"]
 ENTRYPOINT ["docker-entrypoint"]
 CMD ["run"]

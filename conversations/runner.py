@@ -1,6 +1,7 @@
-"""`msobot run`: take the database's lease before anything talks to Telegram, run the
-Application with our own receiving (polling or webhook, both through the durable inbox), and
-stop cleanly on SIGTERM or SIGINT, when the lease is lost, or when Telegram refuses us."""
+"""`msobot run`: take the database's lock (the lease) before anything talks to Telegram, run
+the Application with our own receiving (polling or webhook, both through the durable inbox),
+and stop cleanly on SIGTERM or SIGINT, when the database file was replaced, or when Telegram
+refuses us."""
 
 from __future__ import annotations
 
