@@ -102,7 +102,7 @@ async def _shut_down(application: BotApplication, receiver: Receiver | None) -> 
 
 
 def _health(settings: Settings) -> Any:
-    async def health() -> tuple[bool, dict[str, Any]]:
+    async def health() -> bool:
         status = await asyncio.to_thread(read_status, settings.database, settings.backups(), datetime.now(UTC))
-        return status.healthy, status.model_dump()
+        return status.healthy
     return health
