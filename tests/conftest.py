@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("MSOBOT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask() -> Iterator[None]:
+    """`bot.cli.main` makes its process's files private (umask 077); a test that calls it
+    leaves the umask as it found it."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.kernel.files import private_file
 from bot.storage.migrations import MIGRATIONS
 
 DAILY, WEEKLY = 7, 4
@@ -38,9 +39,9 @@ def copy_database(database: Path, target: Path) -> Backup:
     one self-contained file, checked with `PRAGMA integrity_check` before it replaces `target`."""
     if not database.is_file():
         raise BackupError(f"{database}: no database there")
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
+    private_file(part)  # in a private folder; SQLite takes the empty file as a new database
     try:
         with contextlib.closing(sqlite3.connect(database, timeout=30)) as source, \
                 contextlib.closing(sqlite3.connect(part)) as copy:
@@ -162,6 +163,6 @@ def restore(database: Path, backup: Path, now: datetime) -> Path:
         if extra.exists():
             extra.replace(aside.with_name(aside.name + suffix))
     part = database.with_name(database.name + ".restoring")
-    shutil.copyfile(backup, part)
+    shutil.copyfile(backup, private_file(part))
     part.replace(database)
     return aside

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.kernel.files import private_file
 from bot.storage import Store
 from bot.storage.outbox import OutboxStore
 
@@ -77,9 +78,8 @@ def take_lock(database: Path, patience: float = PATIENCE) -> int:
     """The exclusive lock, as an open file descriptor (closing it lets go); Busy when another
     process holds it. A process that only looks (`is_locked`) holds it for a moment: retried
     for `patience` seconds."""
-    path = lock_file(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    path = private_file(lock_file(database))
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     deadline = time.monotonic() + patience
     while True:
         try:
