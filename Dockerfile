@@ -10,8 +10,10 @@ RUN pybabel compile -d locales -D messages && pybabel compile -d locales -D staf
  && pip wheel --no-deps --no-build-isolation --wheel-dir /dist .
 
 FROM python:3.11-slim
+# /data holds the answers (special categories of personal data): only the msobot account may
+# enter it, and the bot creates its database, log, backups and exports 0600 (umask 077).
 RUN useradd --system --uid 999 --create-home msobot \
- && mkdir /data && chown msobot:msobot /data
+ && mkdir -m 700 /data && chown msobot:msobot /data
 COPY --from=build /dist/*.whl /tmp/
 RUN python -m venv /opt/msobot \
  && /opt/msobot/bin/pip install --no-cache-dir "$(ls /tmp/*.whl)[replication]" \
@@ -25,7 +27,8 @@ ENV PATH=/opt/msobot/bin:$PATH \
 VOLUME /data
 USER msobot
 WORKDIR /data
-# Healthy: a bot holds the database's lease and nothing waits too long (msobot status).
+# Healthy: a bot holds the database's lock, its heartbeat is fresh (a frozen bot is restarted) and
+# nothing waits too long (msobot status).
 HEALTHCHECK --interval=60s --timeout=15s --start-period=30s --retries=3 CMD ["msobot", "status"]
 ENTRYPOINT ["docker-entrypoint"]
 CMD ["run"]

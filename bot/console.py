@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.kernel.actions import Kind
+from bot.kernel.files import private_file
 from bot.kernel.outcome import Button, Document, Outcome, Screen
 from bot.operations.lease import running_bot
 from bot.outbox import OutboxWorker, Parcel
@@ -57,8 +58,7 @@ class ConsoleChat:
 
     def _save(self, document: Document) -> None:
         """Files the bot sends land next to the database."""
-        self.files.mkdir(parents=True, exist_ok=True)
-        target = self.files / document.filename
+        target = private_file(self.files / document.filename)
         target.write_bytes(document.content)
         self._print()
         self._print(f"📎 {document.caption or ''} → {target}")

@@ -73,7 +73,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         services.set_wake(worker.wake)
         data["outbox"] = worker
         data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
-        data["heartbeat"] = asyncio.create_task(lease.keep(lambda: data.get("stop", _no_stop)()), name="lease")
+        data["heartbeat"] = asyncio.create_task(lease.keep(lambda reason: data.get("stop", _no_stop)(reason)),
+                                                name="lease")
         _schedule(application, services)
         # What start-up loaded lives as long as the bot: frozen, Python's full collections no
         # longer walk it, each of which paused every reply for up to 60 ms (measured).
@@ -135,8 +136,8 @@ async def _slow_down(application: BotApplication, update: Update) -> None:
         await application.bot.send_message(chat.id, text)
 
 
-def _no_stop() -> None:
-    log.error("the bot should stop now, but nothing can stop it from here")
+def _no_stop(reason: str) -> None:
+    log.error("the bot should stop now (%s), but nothing can stop it from here", reason)
 
 
 def _with_request(builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any],

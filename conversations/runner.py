@@ -1,6 +1,7 @@
-"""`msobot run`: take the database's lease before anything talks to Telegram, run the
-Application with our own receiving (polling or webhook, both through the durable inbox), and
-stop cleanly on SIGTERM or SIGINT, when the lease is lost, or when Telegram refuses us."""
+"""`msobot run`: take the database's lock (the lease) before anything talks to Telegram, run
+the Application with our own receiving (polling or webhook, both through the durable inbox),
+and stop cleanly on SIGTERM or SIGINT, when the database file was replaced, or when Telegram
+refuses us."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ async def _shut_down(application: BotApplication, receiver: Receiver | None) -> 
 
 
 def _health(settings: Settings) -> Any:
-    async def health() -> tuple[bool, dict[str, Any]]:
+    async def health() -> bool:
         status = await asyncio.to_thread(read_status, settings.database, settings.backups(), datetime.now(UTC))
-        return status.healthy, status.model_dump()
+        return status.healthy
     return health

@@ -1,6 +1,12 @@
 """Webhook mode: a small tornado server (tornado comes with python-telegram-bot's webhooks
-extra) that answers Telegram with 200 only once the update is committed to the inbox, checks
-the secret token on every request, and serves `/healthz` for monitors."""
+extra) that answers Telegram with 200 only once the update is committed to the inbox.
+
+It is open to the internet behind the proxy, so it gives a stranger as little as it can: the
+secret token is checked as soon as the headers are in, before a byte of the body is read (a
+wrong one is answered 403 and the connection closed), a body over `MAX_BODY` is refused with
+413, a client that is slow to send its headers or body is cut off, only so many connections
+are served at once, and `/healthz` says healthy or not and nothing else (the details are in
+`msobot status`)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ from typing import Any
 
 from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
-from tornado.web import Application, RequestHandler
+from tornado.iostream import IOStream
+from tornado.web import Application, RequestHandler, stream_request_body
 
 from bot.kernel.settings import Settings
 from conversations.context import BotApplication
@@ -21,21 +28,51 @@ from conversations.receiving import Inbox
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
+MAX_BODY = 1024 * 1024  # bytes; Telegram's updates are a few kilobytes
+MAX_HEADERS = 16 * 1024
+HEADER_SECONDS = 10.0  # to send the request's headers (and between two requests on one connection)
+BODY_SECONDS = 10.0  # to send its body
+MAX_CONNECTIONS = 100  # Telegram opens at most 40 (setWebhook's max_connections, by default)
+Health = Callable[[], Awaitable[bool]]
 
 
+@stream_request_body
 class _Updates(RequestHandler):
     def initialize(self, inbox: Inbox, secret: str, bot: Bot) -> None:  # tornado's hook
         self.inbox, self.secret, self.bot = inbox, secret, bot
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.refused = False
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """Runs once the headers are in and before the body is read: a refusal here closes the
+        connection with the body unread."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret token refused")
-            self.set_status(403)
+            self._refuse(403)
             return
+        declared = self.request.headers.get("Content-Length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            self._refuse(413)
+
+    def data_received(self, chunk: bytes) -> None:  # a body without Content-Length (chunked)
+        if self.refused:
+            return
+        self.size += len(chunk)
+        if self.size > MAX_BODY:
+            self._refuse(413)
+            return
+        self.chunks.append(chunk)
+
+    def _refuse(self, status: int) -> None:
+        self.refused = True
+        self.set_status(status)
+        self.finish()
+
+    async def post(self) -> None:
         try:
-            update = Update.de_json(json.loads(self.request.body), self.bot)
+            update = Update.de_json(json.loads(b"".join(self.chunks)), self.bot)
         except Exception:  # not an update
             self.set_status(400)
             return
@@ -48,10 +85,20 @@ class _Health(RequestHandler):
         self.health = health
 
     async def get(self) -> None:
-        healthy, report = await self.health()
+        healthy = await self.health()
         self.set_status(200 if healthy else 503)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(report))
+        self.finish(json.dumps({"healthy": healthy}))
+
+
+class _BoundedServer(HTTPServer):
+    """Connections beyond `MAX_CONNECTIONS` are closed at once instead of served."""
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        if len(self._connections) >= MAX_CONNECTIONS:
+            stream.close()
+            return
+        super().handle_stream(stream, address)
 
 
 class WebhookReceiver:
@@ -67,7 +114,9 @@ class WebhookReceiver:
         self.server: HTTPServer | None = None
 
     async def start(self) -> None:
-        self.server = HTTPServer(self.app, xheaders=True)
+        self.server = _BoundedServer(self.app, xheaders=True, max_header_size=MAX_HEADERS,
+                                     max_body_size=MAX_BODY, idle_connection_timeout=HEADER_SECONDS,
+                                     body_timeout=BODY_SECONDS)
         self.server.listen(self.settings.webhook_port, self.settings.webhook_listen)
         assert self.settings.webhook_url and self.settings.webhook_secret
         await self.application.bot.set_webhook(

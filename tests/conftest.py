@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sqlite3
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,6 +11,7 @@ import aiosqlite
 import pytest
 
 from bot.kernel.settings import Settings
+from bot.storage.inbox import InboxStore
 from tests.helpers.bot_api_stub import StubBotAPI
 
 
@@ -20,6 +23,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("MSOBOT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask() -> Iterator[None]:
+    """`bot.cli.main` makes its process's files private (umask 077); a test that calls it
+    leaves the umask as it found it."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +70,19 @@ def settings(tmp_path: Path) -> Settings:
     # Scripted phones answer far faster than any person: the flood limit is the flood test's.
     return Settings(telegram_token="123456:TEST-TOKEN", database=tmp_path / "msobot.sqlite3",
                     throttle_burst=10_000, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def inbox_fails_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The first write to the inbox fails (a locked or full disk); the ids each write got."""
+    original = InboxStore.record
+    writes: list[int] = []
+
+    async def record(self: InboxStore, updates: list[tuple[int, int | None, str]]) -> list[int]:
+        writes.extend(update_id for update_id, _user, _payload in updates)
+        if len(writes) == len(updates):
+            raise sqlite3.OperationalError("disk I/O error")
+        return await original(self, updates)
+
+    monkeypatch.setattr(InboxStore, "record", record)
+    yield writes

@@ -61,7 +61,7 @@ async def test_a_second_bot_on_the_same_database_stops_at_once(bot_api: StubBotA
         lines = [line for line in err.splitlines() if line.strip() and " INFO " not in line]
         assert code == 1 and len(lines) == 1, err
         assert lines[0].startswith("msobot: another bot runs on this database: msobot run on ")
-        assert f"(pid {first.pid}) since " in lines[0] and lines[0].endswith("; not started.")
+        assert f", pid {first.pid}) since " in lines[0] and lines[0].endswith("; not started.")
         assert not any(c.method == "getMe" for c in bot_api.calls[since:])  # it never talked to Telegram
         # ... and the first one goes on: a message still gets its answer.
         await bot_api.send_message(bot_api.user(31, "de"), "/start")

@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from bot.kernel.files import keep_private
 from bot.kernel.logs import setup_logging
 from bot.kernel.settings import ConfigError, Settings, load_settings
 from bot.questionnaire import QuestionnaireError
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_private()  # whatever it writes (database, log, backups, exports) only its account may read
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()

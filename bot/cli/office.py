@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bot.kernel.files import open_private, private_file
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations.lease import Holder, Lease, LeaseHeld, running_bot
 from bot.services import Services, open_services
@@ -99,8 +100,7 @@ async def delivered_by(services: Services) -> str:
 
 
 def _write_bytes(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    private_file(path).write_bytes(content)
 
 
 async def open_round(settings: Settings, name: str) -> int:
@@ -135,8 +135,7 @@ async def export(settings: Settings, output: Path, format_: str) -> int:
     elif str(output) == "-":
         write_csv(rows, sys.stdout)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8-sig", newline="") as out:
+        with open_private(output, encoding="utf-8-sig", newline="") as out:
             write_csv(rows, out)
         print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
     return 0

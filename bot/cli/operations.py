@@ -13,7 +13,7 @@ from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
 from bot.operations import backups
 from bot.operations.backups import BackupError
-from bot.operations.lease import Holder
+from bot.operations.lease import Busy, Holder, held, holder_from, unknown
 from bot.operations.status import read_status
 from bot.staff.record import record
 
@@ -31,14 +31,16 @@ def backup(settings: Settings, output: Path | None) -> int:
 
 
 def restore(settings: Settings, file: Path) -> int:
+    """Under the database's lock, so never while a bot holds it, running or frozen."""
     now = datetime.now(UTC)
-    holder = _live_holder(settings.database, now)
-    if holder is not None:
+    try:
+        with held(settings.database):
+            aside = backups.restore(settings.database, file, now.astimezone(settings.tz))
+    except Busy:
+        holder = _holder(settings.database) or unknown(now)
         print(f"msobot: not restored: a bot runs on this database ({holder.describe(now)}); stop it first",
               file=sys.stderr)
         return 1
-    try:
-        aside = backups.restore(settings.database, file, now.astimezone(settings.tz))
     except (BackupError, sqlite3.Error, OSError) as exc:
         print(f"msobot: not restored: {exc}", file=sys.stderr)
         return 1
@@ -55,19 +57,17 @@ def status(settings: Settings, as_json: bool) -> int:
     return 0 if report.healthy else 1
 
 
-def _live_holder(database: Path, now: datetime) -> Holder | None:
+def _holder(database: Path) -> Holder | None:
+    """The row the lock's holder wrote, read without waiting for anything."""
     if not database.is_file():
         return None
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+        db.row_factory = sqlite3.Row
         try:
-            row = db.execute("SELECT holder, host, pid, command, started_at, heartbeat_at FROM lease").fetchone()
+            row = db.execute("SELECT * FROM lease").fetchone()
         except sqlite3.OperationalError:  # a database from before the lease
             return None
-    if row is None:
-        return None
-    holder = Holder(row[0], row[1], int(row[2]), row[3], datetime.fromisoformat(row[4]),
-                    datetime.fromisoformat(row[5]))
-    return holder if holder.alive(now) else None
+    return holder_from(row) if row is not None else None
 
 
 def privacy_record(settings: Settings, language: str) -> int:

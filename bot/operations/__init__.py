@@ -1,2 +1,2 @@
-"""Running it in production: one bot per database (the lease), backups and restore, and the
+"""Running it in production: one bot per database (an exclusive lock: the lease), backups and restore, and the
 status a monitor reads."""

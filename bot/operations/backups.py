@@ -1,16 +1,24 @@
 """Backups with SQLite's online backup API: a consistent copy while the bot runs, checked
 before it counts; nightly copies kept 7 days and 4 weeks; one before every migration; and
-putting a copy back (never under a running bot)."""
+putting a copy back (never under a running bot, and only a file whose tables, indexes and
+triggers are exactly what the migrations create: a planted trigger would run on every write)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+import aiosqlite
+
+from bot.kernel.files import private_file
+from bot.storage.migrations import MIGRATIONS
 
 DAILY, WEEKLY = 7, 4
 NIGHTLY = re.compile(r"^msobot-(\d{4}-\d{2}-\d{2})\.sqlite3$")
@@ -31,9 +39,9 @@ def copy_database(database: Path, target: Path) -> Backup:
     one self-contained file, checked with `PRAGMA integrity_check` before it replaces `target`."""
     if not database.is_file():
         raise BackupError(f"{database}: no database there")
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
+    private_file(part)  # in a private folder; SQLite takes the empty file as a new database
     try:
         with contextlib.closing(sqlite3.connect(database, timeout=30)) as source, \
                 contextlib.closing(sqlite3.connect(part)) as copy:
@@ -62,6 +70,51 @@ def check_database(path: Path) -> int:
     if version < 1 or not {"users", "submissions", "answers"} <= tables:
         raise BackupError(f"{path}: not an msobot database")
     return version
+
+
+SchemaEntry = tuple[str, str, str, str]  # type, name, table, SQL with its spaces folded
+_SCHEMA = ("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master "
+           "WHERE name NOT LIKE 'sqlite_stat%'")
+
+
+def _entries(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], SchemaEntry]:
+    return {(kind, name): (kind, name, table, " ".join(sql.split())) for kind, name, table, sql in rows}
+
+
+def migrated_schema(version: int) -> dict[tuple[str, str], SchemaEntry]:
+    """What the migrations up to `version` create, built in a fresh in-memory database."""
+    async def build() -> list[tuple[str, str, str, str]]:
+        db = await aiosqlite.connect(":memory:", isolation_level=None)
+        try:
+            db.row_factory = aiosqlite.Row
+            for migration in MIGRATIONS[:version]:
+                await db.execute("BEGIN")
+                await migration(db)
+                await db.execute("COMMIT")
+            return [tuple(row) for row in await db.execute_fetchall(_SCHEMA)]
+        finally:
+            await db.close()
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whether or not the caller has one
+        return _entries(thread.submit(asyncio.run, build()).result())
+
+
+def check_schema(path: Path, version: int) -> None:
+    """BackupError naming the first table, index, trigger or view that is not what the
+    migrations create for `version` (one extra, one missing, or one defined otherwise)."""
+    if version > len(MIGRATIONS):
+        raise BackupError(f"{path}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        found = _entries(db.execute(_SCHEMA).fetchall())
+    expected = migrated_schema(version)
+    for key in sorted(found.keys() - expected.keys()):
+        raise BackupError(f"{path}: unexpected {key[0]} {key[1]!r} "
+                          f"(not in schema version {version})")
+    for key in sorted(expected.keys() - found.keys()):
+        raise BackupError(f"{path}: {key[0]} {key[1]!r} of schema version {version} is missing")
+    for key in sorted(expected):
+        if found[key] != expected[key]:
+            raise BackupError(f"{path}: {key[0]} {key[1]!r} differs from schema version {version}")
 
 
 def nightly(database: Path, directory: Path, today: date) -> Backup:
@@ -98,7 +151,7 @@ def latest(directory: Path) -> Backup | None:
 def restore(database: Path, backup: Path, now: datetime) -> Path:
     """Put `backup` in place of `database`; the current file (with its -wal and -shm) is kept
     aside, and its new name returned. The caller makes sure no bot runs."""
-    check_database(backup)
+    check_schema(backup, check_database(backup))
     aside = database.with_name(f"{database.name}.before-restore-{now:%Y%m%d-%H%M%S}")
     if database.exists():
         with contextlib.suppress(sqlite3.DatabaseError), \
@@ -110,6 +163,6 @@ def restore(database: Path, backup: Path, now: datetime) -> Path:
         if extra.exists():
             extra.replace(aside.with_name(aside.name + suffix))
     part = database.with_name(database.name + ".restoring")
-    shutil.copyfile(backup, part)
+    shutil.copyfile(backup, private_file(part))
     part.replace(database)
     return aside

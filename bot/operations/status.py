@@ -1,5 +1,7 @@
 """What a monitor needs to know, read straight from the database file (no migration, no
-lease): is a bot running, is anything stuck, when were the last digest and backup."""
+lock taken): is a bot running (it holds the database's lock) and alive (its heartbeat is
+fresh: a frozen bot keeps the lock, and only a restart helps it), is anything stuck, when
+were the last digest and backup."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.operations.backups import latest
-from bot.operations.lease import Holder
+from bot.operations.lease import STALE, holder_from, is_locked
 
 INBOX_LATE = timedelta(minutes=1)  # an update waiting longer: the bot is stuck
 OUTBOX_LATE = timedelta(minutes=15)  # a message due this long and not sent: delivery is stuck
@@ -82,7 +84,7 @@ def read_status(database: Path, backups: Path, now: datetime) -> Status:
         if not {"lease", "inbox"} <= tables:
             status.problems.append("the database has not been opened by this version yet (start the bot once)")
             return status
-        _read(db, status, now)
+        _read(db, status, now, is_locked(database))
     backup = latest(backups)
     if backup is not None:
         status.last_backup, status.last_backup_bytes = str(backup.path), backup.size
@@ -91,16 +93,19 @@ def read_status(database: Path, backups: Path, now: datetime) -> Status:
     return status
 
 
-def _read(db: sqlite3.Connection, status: Status, now: datetime) -> None:
+def _read(db: sqlite3.Connection, status: Status, now: datetime, locked: bool) -> None:
+    status.running = locked
     one: Any = db.execute("SELECT * FROM lease WHERE name = 'bot'").fetchone()
-    if one is not None:
-        holder = Holder(one["holder"], one["host"], int(one["pid"]), one["command"],
-                        datetime.fromisoformat(one["started_at"]), datetime.fromisoformat(one["heartbeat_at"]))
-        status.running = holder.alive(now)
-        status.holder = f"{holder.command} on {holder.host} (pid {holder.pid}) since {holder.started_at.isoformat()}"
+    if locked and one is not None:
+        holder = holder_from(one)
+        status.holder = (f"{holder.command} on {holder.host} (instance {holder.holder[:8]}, pid {holder.pid}) "
+                         f"since {holder.started_at.isoformat()}")
         status.heartbeat_seconds_ago = _seconds(now, one["heartbeat_at"])
-    if not status.running:
+    if not locked:
         status.problems.append("no bot is running on this database")
+    elif status.heartbeat_seconds_ago is None or status.heartbeat_seconds_ago > STALE.total_seconds():
+        status.problems.append(f"the bot holding this database has not written a heartbeat for "
+                               f"{status.heartbeat_seconds_ago} s (frozen or stuck): restart it")
     one = db.execute("SELECT MAX(handled_at) AS last, SUM(handled_at IS NULL) AS waiting, "
                      "MIN(CASE WHEN handled_at IS NULL THEN received_at END) AS oldest FROM inbox").fetchone()
     status.last_update_handled_at, status.inbox_waiting = one["last"], int(one["waiting"] or 0)

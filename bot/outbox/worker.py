@@ -7,8 +7,8 @@ user who blocked the bot is marked and gets nothing more.
 Exactly once: a worker reads only committed rows and claims each (state `sending`, with the
 attempt's token) in a committed statement before the HTTP call, so two workers on one
 database never send the same row. A row claimed by a worker that died goes back to pending
-when its lease changes hands, or when the claim is older than any attempt can take; only the
-message in flight at a crash can then go out twice.
+when the next bot takes the database's lock (the dead one's claims, and any claim older than
+an attempt can take); only the message in flight at a crash can then go out twice.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import aiosqlite
 
+from bot.kernel.files import private_file
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,9 @@ BeforeMigration = Callable[[int], Awaitable[None]]
 async def connect(path: Path | str, before_migration: BeforeMigration | None = None) -> aiosqlite.Connection:
     """Autocommit mode: transactions are opened explicitly by the store (BEGIN IMMEDIATE)."""
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        for private in (Path(path), *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm"))):
+            if private == Path(path) or private.exists():  # SQLite gives its log the file's mode
+                private_file(private)
     db = await aiosqlite.connect(str(path), isolation_level=None)
     try:
         db.row_factory = aiosqlite.Row

@@ -57,12 +57,23 @@ class UnitOfWork:
         # The longest transaction so far, in seconds (from BEGIN to COMMIT: how long it could
         # hold the write lock); the benchmark resets it to measure one piece of work.
         self.longest_transaction = 0.0
+        # Why this process may no longer write (its database file was replaced), if so.
+        self.refusal: str | None = None
 
     def _now(self) -> str:
         return self.clock().isoformat()
 
+    def refuse_writes(self, reason: str) -> None:
+        """From now on every unit of work fails with `reason` before it writes anything."""
+        self.refusal = reason
+
+    def _may_write(self) -> None:
+        if self.refusal is not None:
+            raise RuntimeError(f"no more writes: {self.refusal}")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
+        self._may_write()
         async with self._lock:
             self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
             self._open = True
@@ -102,6 +113,7 @@ class UnitOfWork:
         if self._open:
             self.db.pending.append((sql, params))
         else:
+            self._may_write()
             await self.db.execute(sql, params)
 
     @asynccontextmanager
@@ -109,6 +121,7 @@ class UnitOfWork:
         """For one write on its own: SQLite makes a single statement its own transaction
         (autocommit), so BEGIN and COMMIT would only cost two more trips to the database
         thread; the lock still keeps it out of another unit of work's transaction."""
+        self._may_write()
         async with self._lock:
             yield
 

@@ -36,8 +36,10 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 class BotProcess:
     def __init__(self, api: StubBotAPI, database: Path, log: Path,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> None:
+        """`prefix`: what the command runs under (`unshare --pid ...`: another PID namespace)."""
         self.api = api
+        self.prefix = prefix
         self.database = database
         self.log = log
         self.extra_env = dict(extra_env or {})
@@ -65,7 +67,7 @@ class BotProcess:
             output.write(f"\n===== bot generation {self.generation} =====\n".encode())
             output.flush()
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=self.env(), cwd=self.database.parent,
+                *self.prefix, sys.executable, "-m", "bot", "run", env=self.env(), cwd=self.database.parent,
                 stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=asyncio.subprocess.STDOUT,
                 preexec_fn=_die_with_parent if _libc is not None else None)
         polling = asyncio.ensure_future(self.api.wait_for(
