@@ -3,14 +3,14 @@ English), numbers and topic names as staff see them."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.catalog.model import Workshop
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
-from bot.partners.needs import MIN_SHOWN, TopicNeeds, shown
+from bot.partners.needs import MIN_SHOWN, PublishedNeeds
 from bot.storage.partners import PartnerContact
 
 
@@ -84,22 +84,28 @@ class PartnerScreens:
 
     # -- /needs --------------------------------------------------------------------------------
 
-    def needs(self, partner: str, figures: list[TopicNeeds], now: datetime) -> str:
+    def needs(self, partner: str, figures: list[PublishedNeeds], at: datetime) -> str:
         _ = self._
         lines = ["📊 " + _("Needs of the associations in the topics of “{partner}”, as of {date}").format(
-            partner=partner, date=self.v.t.date(now.astimezone(self.v.tz).date())),
-                 _("Counted from the completed questionnaires; fewer than 3 associations are never shown as a "
-                   "number.")]
+            partner=partner, date=self.v.t.date(at.astimezone(self.v.tz).date())),
+                 _("Counted once, from the completed questionnaires of the associations that agreed to sharing. "
+                   "Every figure is rounded to a multiple of 5; groups of fewer than 3 associations, and where "
+                   "needed a few more, are not shown.")]
         for topic in figures:
             lines += ["", self._topic(topic)]
         return "\n".join(lines)
 
-    def _topic(self, f: TopicNeeds) -> str:
+    def no_figures(self) -> str:
+        return self._("No figures have been published yet. The integration office publishes them on the first "
+                      "working day of each month.")
+
+    def _topic(self, f: PublishedNeeds) -> str:
         _ = self._
-        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(count=self.count(f.total))
-        if f.total >= MIN_SHOWN and f.month_ago >= MIN_SHOWN:
-            head += " " + _("({change} since last month)").format(change=self.v.signed(f.total - f.month_ago))
-        if f.total < MIN_SHOWN:
+        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(
+            count=self.v.n(f.total) if f.total is not None else _("fewer than 3"))
+        if f.change is not None:
+            head += " " + _("({change} since last month)").format(change=self.v.signed(f.change))
+        if f.total is None:
             return head
         rows = [head,
                 _("How much help: {levels}").format(levels=self._counts(f.levels, self.level)),
@@ -112,12 +118,9 @@ class PartnerScreens:
     def level(self, level: str) -> str:
         return self.v.option(level)
 
-    def _counts(self, counts: Counter[str], name: object) -> str:
-        kept, others = shown(counts)
-        parts = [f"{name(key)} {self.v.n(n)}" for key, n in kept]  # type: ignore[operator]
-        if others:
-            parts.append(self._("others fewer than 3 each"))
-        return ", ".join(parts) or self._("fewer than 3 each")
+    def _counts(self, counts: dict[str, int], name: Callable[[str], str]) -> str:
+        kept = sorted(counts.items(), key=lambda kn: (-kn[1], kn[0]))
+        return ", ".join(f"{name(key)} {self.v.n(n)}" for key, n in kept) or self._("none shown (too few in each)")
 
     # -- /myworkshops ---------------------------------------------------------------------------
 
@@ -148,7 +151,13 @@ class PartnerScreens:
     # -- staff ---------------------------------------------------------------------------------
 
     def usage(self) -> str:
-        return self._("Partner contacts: /partner invite <partner id> · /partner list · /partner revoke <contact id>")
+        return self._("Partner contacts: /partner invite <partner id> · /partner list · /partner revoke <contact id> "
+                      "· /partner publish (the figures partners see, counted now)")
+
+    def published(self) -> str:
+        return self._("The partner figures are published: counted now from the completed questionnaires of the "
+                      "associations that agreed to sharing, protected as the README describes. Partner contacts "
+                      "see them with /needs until the next publication.")
 
     def no_partner(self, partner_id: str, known: list[str]) -> str:
         return self._("There is no partner organisation with the id “{id}”. Known: {ids}").format(

@@ -112,7 +112,7 @@ class StaffService:
         return await self._run(visitor, chat_id, handlers[name])
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
-        """/partner invite <id> · /partner list · /partner revoke <contact id>."""
+        """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
         partners = self.partners
         assert partners is not None
         s = partners.screens["en" if self.v.t.code == "en" else "de"]
@@ -124,6 +124,9 @@ class StaffService:
             turn.say(await partners.listing(s))
         elif verb == "revoke" and rest.strip():
             turn.say(await partners.revoke(rest.strip(), by, s))
+        elif verb == "publish":
+            turn.after.append(functools.partial(partners.figures.publish, "staff"))  # counted on the reader
+            turn.say(s.published())
         else:
             turn.say(s.usage())
 

@@ -40,7 +40,7 @@ class Reactions:
                                                  dedupe_key=reminder_key(user.id, suggestion.ref))
                 if suggestion.state == "interested":
                     for hook in self.c.interest_changed:
-                        await hook(suggestion.ref)
+                        await hook(suggestion.ref, user.id)
             await self.store.log_event("suggestion_dismissed", user.id, offer=suggestion.kind, ref=suggestion.ref)
             turn.outcome.source = screens.dismissed(text)
             return
@@ -82,7 +82,7 @@ class Reactions:
         await self.c.suggestions.set_state(suggestion.id, "interested")
         await self.store.log_event("suggestion_interested", user.id, offer="workshop", ref=workshop.id)
         for hook in self.c.interest_changed:
-            await hook(workshop.id)
+            await hook(workshop.id, user.id)
         document = calendar_file(screens, workshop, provider.name if provider else None, self.store.now())
         await self.c.outbox.enqueue(user.id, user.id, "reply", document.payload(),
                                     dedupe_key=f"ics:{user.id}:{workshop.id}:{suggestion.id}")
