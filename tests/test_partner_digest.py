@@ -180,7 +180,7 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
     assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in volunteers  # suppressed
     assert DE.gettext("Open: {count}, of them waiting for more than seven days: {waiting}").format(
         count="2", waiting="1") in text
-    assert "Ehrenamtliche gewinnen: " + DE.ngettext("{count} association interested",
+    assert "\u2068Ehrenamtliche gewinnen\u2069: " + DE.ngettext("{count} association interested",
                                                      "{count} associations interested", 2).format(count="2") in text
     assert "Vergangener Kurs" not in text and "Projektideen" not in text  # past, and not AWO's
     rate = "{topic}: {count} associations rate the need big or urgent"
@@ -193,7 +193,7 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
 
     ben = digests(phone.texts(BEN), EN.gettext("Monthly digest for “{partner}”: {month}"))
     assert len(ben) == 1 and ben[0].startswith(f"📆 Monthly digest for “{AWO}”: May 2027")
-    assert "Finding volunteers: 2 associations interested" in ben[0]
+    assert "\u2068Finding volunteers\u2069: 2 associations interested" in ben[0]
     assert phone.texts(CARLA) == [] and phone.texts(ROLF) == []  # revoked after queuing, and before
     with sqlite3.connect(settings.database) as db:
         rows = db.execute("SELECT chat_id, user_id, state FROM outbox WHERE purpose = 'partner' ORDER BY chat_id")

@@ -30,6 +30,7 @@ DE = Catalogs(domain=STAFF_DOMAIN).translator("de")
 MAIN = Catalogs().translator("de")
 LINK = re.compile(r"https://t\.me/msobot_test_bot\?start=(p_[A-Za-z0-9_-]+)")
 AWO = "AWO Kreisverband Wuppertal (Beispiel)"
+PEER_CONTACT = "+49 202 555 0199"
 
 
 def plan(**needs: str) -> dict[str, object]:
@@ -388,8 +389,10 @@ async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotA
     async with running_bot(settings, bot_api, processed):
         await monthly_claimed(settings)
         await join(staff, contact)
+        # It gives a contact for other associations, but agrees to sharing only, not to networking.
         await complete_sharing(sharing, "tr", "Elternverein Oberbarmen e.V.",
-                               plan(need_bookkeeping="urgent", **book, **asks))
+                               plan(need_bookkeeping="urgent", network_msos="yes", peer_contact=PEER_CONTACT,
+                                    **book, **asks))
         await complete(private, "tr", "Verein ohne Weitergabe", plan(need_bookkeeping="big", **book, **asks))
         await complete(other, "tr", "Kulturverein", plan(need_bookkeeping="some", need_funding="urgent", **book))
         await staff.send("/partner publish")
@@ -403,6 +406,9 @@ async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotA
 
         card = next(m for m in contact.bot_messages() if m.text.startswith("📨"))
         assert "Elternverein Oberbarmen e.V." in card.text
+        assert PEER_CONTACT not in card.text  # no networking consent: the office's route instead
+        assert DE.gettext("How to reach it: {contact}").format(
+            contact=DE.gettext("through the integration office")) in card.text
         assert not [m for m in contact.bot_messages() if "Verein ohne Weitergabe" in m.text]  # no consent: no card
         since = len(bot_api.calls)
         await contact.tap(lambda d: d.startswith("Q:a"), message=card)
@@ -429,7 +435,7 @@ async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotA
                                and "👥" in str(c.params.get("text")), since=since)
         mine = (await contact.send("/myworkshops"))[-1].text
         assert DE.gettext("Associations interested: {count}").format(count="1") in mine
-        assert "Elternverein Oberbarmen e.V." in mine
+        assert "Elternverein Oberbarmen e.V." in mine and PEER_CONTACT not in mine
     sent_before = len(bot_api.calls)
     async with running_bot(settings, bot_api, processed):  # a restart: nothing of it again
         await monthly_claimed(settings)

@@ -26,6 +26,7 @@ from bot.digest.figures import BIG, COVERAGE_WINDOW
 from bot.digest.render import messages
 from bot.kernel.outcome import Screen
 from bot.kernel.settings import Settings
+from bot.kernel.text import isolated
 from bot.outbox import Parcel
 from bot.partners.figures import PartnerFigures
 from bot.partners.needs import PublishedNeeds
@@ -167,7 +168,7 @@ class MonthlyDigest:
             requests.append("• " + _("No contact request is waiting for your answer."))
         workshops = ["📅 " + _("Interest in your upcoming workshops")]
         for workshop, interested in month.workshops[:TOP_WORKSHOPS]:
-            title = workshop.text("title", v.t.code) or workshop.id
+            title = isolated(workshop.text("title", v.t.code) or workshop.id)
             when = format_datetime(workshop.start.astimezone(v.tz), "short", locale=v.t.locale)
             workshops.append(f"• {when} {title}: " + ngettext(
                 "{count} association interested", "{count} associations interested", interested).format(

@@ -10,8 +10,15 @@ from bot.catalog.model import Workshop
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
+from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
 from bot.storage.partners import PartnerContact
+
+
+def person(name: str | None) -> str:
+    """A name a partner contact (Telegram) or an association chose, inside another's screen:
+    cleaned (rows stored before names were cleaned) and isolated."""
+    return isolated(clean_line(name or "") or "?")
 
 
 class PartnerScreens:
@@ -125,7 +132,8 @@ class PartnerScreens:
     # -- /myworkshops ---------------------------------------------------------------------------
 
     def _title(self, workshop: Workshop) -> str:
-        return workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id
+        """Isolated: a partner's proposed title is a partner contact's text."""
+        return isolated(workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id)
 
     def _when(self, workshop: Workshop) -> str:
         return self.v.t.datetime(workshop.start, self.v.tz)
@@ -135,7 +143,8 @@ class PartnerScreens:
         lines = [f"📅 {self._title(workshop)} ({self._when(workshop)})",
                  _("Associations interested: {count}").format(count=self.v.n(count))]
         if names:
-            lines.append(_("Agreed that their name may be passed on: {names}").format(names="; ".join(names)))
+            lines.append(_("Agreed that their name may be passed on: {names}").format(
+                names="; ".join(isolated(n) for n in names)))
         return "\n".join(lines)
 
     def my_workshops(self, blocks: list[str]) -> str:
@@ -181,14 +190,14 @@ class PartnerScreens:
             for c in contacts:
                 state = _("last active {date}").format(date=self._day(c.last_active_at)) if c.active else \
                     _("access ended {date}").format(date=self._day(c.revoked_at or ""))
-                lines.append(f"   – {c.name or '?'} (id {c.user_id}), {state}")
+                lines.append(f"   – {person(c.name)} (id {c.user_id}), {state}")
         return "\n".join(lines)
 
     def _day(self, iso: str) -> str:
         return self.v.t.date(datetime.fromisoformat(iso).astimezone(self.v.tz).date()) if iso else "?"
 
     def revoked_done(self, contact: PartnerContact, partner: str) -> str:
-        return self._("Access ended: {name} ({partner}).").format(name=contact.name or contact.user_id,
+        return self._("Access ended: {name} ({partner}).").format(name=person(contact.name or str(contact.user_id)),
                                                                   partner=partner)
 
     def no_contact(self, user_id: str) -> str:

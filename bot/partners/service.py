@@ -19,6 +19,7 @@ from bot.digest.render import staff_voice
 from bot.kernel.actions import Kind, parse
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
+from bot.kernel.text import clean_line
 from bot.partners.answers import RequestAnswers
 from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
 from bot.partners.monthly import MonthlyDigest
@@ -121,7 +122,8 @@ class PartnerService:
                 return
             language = "en" if (visitor.language_code or "").lower().startswith("en") else "de"
             await self.data.use_invite(invite.token_hash, visitor.user_id)
-            await self.data.add_contact(visitor.user_id, invite.partner_id, name, language)
+            await self.data.add_contact(visitor.user_id, invite.partner_id, clean_line(name or "")[:128] or None,
+                                        language)
             await self.store.log_event("partner_joined", None, partner=invite.partner_id, contact=visitor.user_id)
             partner = await self.catalog.partner(invite.partner_id)
             outcome.messages.append(Screen(text=s.joined(partner.name if partner else invite.partner_id)))

@@ -56,7 +56,7 @@ class PartnerWorkshops:
         submission = await self.store.current_submission(user_id)
         matching = self.engine.questionnaire.matching
         contact = None
-        if submission is not None and matching is not None:
+        if submission is not None and matching is not None and user.networking:  # see ContactRequests.compose
             contact = build_profile(user_id, await self.store.answers(submission.id), matching).contact
         return f"{name} ({contact})" if contact else name
 

@@ -84,6 +84,14 @@ async def _v16_partner_figures(db: aiosqlite.Connection) -> None:
         )""")
 
 
+async def _v17_no_peer_ids_in_events(db: aiosqlite.Connection) -> None:
+    # "Not for us" on a peer card logged the other association's Telegram id as `ref`, kept after
+    # that association's own /delete and shown in /mydata; it is logged by the suggestion's id now.
+    await db.execute("UPDATE events SET data = json_remove(data, '$.ref') WHERE kind = 'suggestion_dismissed' "
+                     "AND json_extract(data, '$.offer') = 'peer'")
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
-                                                                             _v16_partner_figures]
+                                                                             _v16_partner_figures,
+                                                                             _v17_no_peer_ids_in_events]

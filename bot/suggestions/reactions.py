@@ -41,7 +41,9 @@ class Reactions:
                 if suggestion.state == "interested":
                     for hook in self.c.interest_changed:
                         await hook(suggestion.ref, user.id)
-            await self.store.log_event("suggestion_dismissed", user.id, offer=suggestion.kind, ref=suggestion.ref)
+            # A peer by the suggestion's own id: its ref is the other association's Telegram id.
+            reference = {"suggestion": suggestion.id} if suggestion.kind == "peer" else {"ref": suggestion.ref}
+            await self.store.log_event("suggestion_dismissed", user.id, offer=suggestion.kind, **reference)
             turn.outcome.source = screens.dismissed(text)
             return
         if suggestion.kind == "workshop":
