@@ -100,6 +100,8 @@ class StaffService:
                     else self._cancel
                 return await self._run(visitor, chat_id, step)
             return await self.refuse(visitor, name)
+        if chat_id != visitor.user_id and chat_id != self.context.settings.staff_chat_id:
+            return await self._run(visitor, chat_id, self._foreign_group)  # its members are not the office's
         if name in PRIVATE_ONLY and chat_id != visitor.user_id:  # a group: every member would read it
             return await self._run(visitor, chat_id, self._private_only)
         reports = self.reports
@@ -180,6 +182,10 @@ class StaffService:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _foreign_group(self, turn: StaffTurn) -> None:
+        turn.say(self._("Staff commands work only in the office's staff group and in your private chat with me, "
+                        "not in this group."))
 
     async def _private_only(self, turn: StaffTurn) -> None:
         turn.say(self._("This command shows data about individual associations, so it works only in your "
