@@ -18,7 +18,7 @@ from bot.privacy.service import PrivacyService
 from bot.storage.outbox import OutboxStore
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.fakes import Clock
-from tests.helpers.phone import Phone, fill_in, onboard, role
+from tests.helpers.phone import Phone, fill_in, in_group, onboard, role
 from tests.helpers.running import Processed, running_bot
 from tests.test_suggestions import NEEDS_NOTHING, TZ, open_service, seed
 from tests.test_suggestions_e2e import EXPERIENCED, NEEDY
@@ -123,24 +123,19 @@ async def test_staff_outputs_with_personal_data_only_in_a_private_chat(settings:
     group = {"id": -100300, "type": "supergroup", "title": "Team Integration"}
     settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "staff_chat_id": -100300, "quiet_hours": ""})
     processed = Processed()
-    staff_user = bot_api.user(STAFF_ID, "de")
 
-    async def in_group(text: str) -> int:
-        update = {"message": {"message_id": 900 + len(bot_api.calls), "date": 0, "chat": group, "from": staff_user,
-                              "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
-        update_id = await bot_api.push(update)
-        await processed.wait(update_id)
-        return update_id
+    async def in_staff_group(text: str) -> int:
+        return await in_group(bot_api, processed, group, STAFF_ID, text)
 
     async with running_bot(settings, bot_api, processed):
         for command in ("/export", "/msos", "/stats", "/broadcast"):
             since = len(bot_api.calls)
-            await in_group(command)
+            await in_staff_group(command)
             said = [str(c.params["text"]) for c in bot_api.calls[since:] if c.method == "sendMessage"]
             assert said == ["Dieser Befehl zeigt Daten einzelner Vereine und funktioniert deshalb nur im privaten "
                             "Chat mit mir, nicht in einer Gruppe. Bitte schicken Sie ihn mir dort."], command
         since = len(bot_api.calls)
-        await in_group("/digest")  # aggregates: fine for the group
+        await in_staff_group("/digest")  # aggregates: fine for the group
         await bot_api.wait_for(lambda c: c.method == "sendPhoto" and int(c.params["chat_id"]) == -100300, since=since)
     assert not any(chat == -100300 for chat, *_rest in bot_api.documents)
 

@@ -21,7 +21,7 @@ from bot.outbox import OutboxWorker
 from bot.partners.monthly import last_monthly
 from bot.services import Services, open_services
 from bot.storage.catalog import CatalogStore
-from bot.storage.partner_digests import PartnerDigestStore
+from bot.storage.partner_digests import FigureStore, PartnerDigestStore
 from bot.storage.partners import PartnerStore
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.fakes import Clock, Recorder
@@ -66,10 +66,10 @@ def workshop(id_: str, provider: str, topic: str, start: datetime, title: dict[s
 
 async def seed(services: Services) -> None:
     """AWO works on funding, volunteers and organising; Caritas on funding and projects.
-    Associations: funding urgent, big, big, some (four need it: shown, three completed more than a
-    month ago: +1); volunteers urgent (one: "fewer than 3"); organising big twice (uncovered, but
-    shown as "fewer than 3"); volunteers has an AWO workshop in two weeks (covered); rooms is
-    uncovered too, but neither partner's topic."""
+    Associations, all agreeing to sharing: funding urgent three times, big three times (six need
+    it: shown as 5, its levels 5 and 5, uncovered with 10); volunteers urgent (one: "fewer than
+    3"); organising big twice (uncovered, but not published); volunteers has an AWO workshop in two
+    weeks (covered); rooms is uncovered too, but neither partner's topic."""
     store = services.store
     async with store.transaction():
         catalog = CatalogStore(store)
@@ -87,9 +87,11 @@ async def seed(services: Services) -> None:
                 (1, old, {"need_funding": "urgent", "need_volunteers": "urgent", "need_organising": "big"}),
                 (2, old, {"need_funding": "big", "need_organising": "big", "need_rooms": "urgent"}),
                 (3, old, {"need_funding": "big", "need_rooms": "big"}),
-                (4, recent, {"need_funding": "some"})]:
+                (4, recent, {"need_funding": "big"}), (5, old, {"need_funding": "urgent"}),
+                (6, recent, {"need_funding": "urgent"})]:
             answers = {**needs, "district": "barmen"}
-            await store.db.modify("INSERT INTO users (id, language, consent_at, created_at) VALUES (?, 'tr', ?, ?)",
+            await store.db.modify("INSERT INTO users (id, language, consent_at, created_at, sharing) "
+                                  "VALUES (?, 'tr', ?, ?, 1)",
                                   (user_id, old.isoformat(), old.isoformat()))
             made = await store.db.modify(
                 "INSERT INTO submissions (user_id, questionnaire_id, questionnaire_version, started_at, completed_at) "
@@ -134,6 +136,8 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
         async with services.store.transaction():
             await services.store.db.modify("INSERT INTO partner_digests (due_at, claimed_at, recipients) "
                                            "VALUES (?, ?, 3)", (APRIL_1.isoformat(), APRIL_1.isoformat()))
+            await FigureStore(services.store).add(APRIL_1.isoformat(), "monthly", {"funding": {"topic": "funding",
+                                                                                               "total": 5}})
         assert not await monthly.send_due()  # Sunday 2 May: nothing due (the 1st was a Saturday)
         clock.now = MAY_3 - timedelta(minutes=1)
         assert not await monthly.send_due()  # Monday 07:59
@@ -169,27 +173,27 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
     assert text.startswith("📆 " + title.format(partner=AWO, month="Mai 2027"))
     blocks = text.split("\n\n")
     funding = next(b for b in blocks if b.startswith("▪ " + MAIN_DE.gettext("Funding applications")))
-    assert DE.gettext("{count} associations").format(count="4") in funding  # the real count
-    assert DE.gettext("({change} since last month)").format(change="+1") in funding
+    assert DE.gettext("{count} associations").format(count="5") in funding  # six, rounded to 5
+    assert DE.gettext("({change} since last month)").format(change="±0") in funding  # April published 5 too
+    assert DE.gettext("How much help: {levels}").format(levels="Groß 5, Dringend 5") in funding
     volunteers = next(b for b in blocks if b.startswith("▪ " + MAIN_DE.gettext("Finding and keeping volunteers")))
     assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in volunteers  # suppressed
     assert DE.gettext("Open: {count}, of them waiting for more than seven days: {waiting}").format(
         count="2", waiting="1") in text
-    assert "Ehrenamtliche gewinnen: " + DE.ngettext("{count} association interested",
+    assert "\u2068Ehrenamtliche gewinnen\u2069: " + DE.ngettext("{count} association interested",
                                                      "{count} associations interested", 2).format(count="2") in text
     assert "Vergangener Kurs" not in text and "Projektideen" not in text  # past, and not AWO's
     rate = "{topic}: {count} associations rate the need big or urgent"
     uncovered = text.split(DE.gettext("Uncovered needs in your topics: no workshop in the next eight weeks"))[1]
-    assert DE.gettext(rate).format(topic=MAIN_DE.gettext("Funding applications"), count="3") in uncovered
-    assert DE.gettext(rate).format(topic=MAIN_DE.gettext("Organising association work"),
-                                   count=DE.gettext("fewer than 3")) in uncovered
+    assert DE.gettext(rate).format(topic=MAIN_DE.gettext("Funding applications"), count="10") in uncovered
+    assert MAIN_DE.gettext("Organising association work") not in uncovered  # two: not published
     assert MAIN_DE.gettext("Finding and keeping volunteers") not in uncovered  # AWO's workshop covers it
     assert MAIN_DE.gettext("Rooms and premises") not in text  # uncovered, but not AWO's topic
     assert "Barmen" in text and "1001" not in text
 
     ben = digests(phone.texts(BEN), EN.gettext("Monthly digest for “{partner}”: {month}"))
     assert len(ben) == 1 and ben[0].startswith(f"📆 Monthly digest for “{AWO}”: May 2027")
-    assert "Finding volunteers: 2 associations interested" in ben[0]
+    assert "\u2068Finding volunteers\u2069: 2 associations interested" in ben[0]
     assert phone.texts(CARLA) == [] and phone.texts(ROLF) == []  # revoked after queuing, and before
     with sqlite3.connect(settings.database) as db:
         rows = db.execute("SELECT chat_id, user_id, state FROM outbox WHERE purpose = 'partner' ORDER BY chat_id")

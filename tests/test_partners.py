@@ -10,7 +10,7 @@ from bot.catalog.importer import SAMPLE
 from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.settings import Settings
 from bot.partners.invites import token_of
-from bot.partners.needs import count_needs, shown
+from bot.partners.needs import count_needs, published
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
 from bot.storage.consents import ConsentStore
@@ -29,15 +29,19 @@ def profile(user_id: int, **needs: int) -> str:
 
 
 def test_needs_are_counted_per_topic_and_small_groups_stay_hidden() -> None:
-    old = (NOW - timedelta(days=40)).isoformat()
-    profiles = [(profile(1, funding=3), old), (profile(2, funding=1), old), (profile(3, funding=2), NOW.isoformat()),
-                (profile(4, funding=3, volunteers=1), NOW.isoformat())]
-    funding, volunteers = count_needs(profiles, ["funding", "volunteers"], NOW)
-    assert (funding.total, funding.month_ago) == (4, 2)
+    profiles = [profile(1, funding=3), profile(2, funding=1), profile(3, funding=2),
+                profile(4, funding=3, volunteers=1)]
+    funding, volunteers = count_needs(profiles, ["funding", "volunteers"])
+    assert funding.total == 4  # counted exactly, never shown so
     assert funding.levels == {"urgent": 2, "some": 1, "big": 1}
-    assert shown(funding.districts) == ([("barmen", 3)], True)  # Vohwinkel's one association is left out
-    assert shown(funding.levels) == ([], True)  # no level has three associations
-    assert (volunteers.total, shown(volunteers.districts)) == (1, ([], True))
+    shown = published(funding)
+    # Vohwinkel's one association is hidden, and Barmen's three with it: 4 - 3 would give it away.
+    assert (shown.total, shown.districts) == (5, {})
+    assert published(count_needs([*profiles, profile(5, funding=2)], ["funding"])[0]).districts == {}  # 3 + 2
+    more = [*profiles, profile(5, funding=2), profile(6, funding=2)]
+    assert published(count_needs(more, ["funding"])[0]).districts == {"barmen": 5, "vohwinkel": 5}
+    assert shown.levels == {}  # no level has three associations
+    assert published(volunteers).total is None and published(volunteers).districts == {}
 
 
 def test_only_partner_invitations_are_taken_from_start() -> None:

@@ -30,6 +30,7 @@ DE = Catalogs(domain=STAFF_DOMAIN).translator("de")
 MAIN = Catalogs().translator("de")
 LINK = re.compile(r"https://t\.me/msobot_test_bot\?start=(p_[A-Za-z0-9_-]+)")
 AWO = "AWO Kreisverband Wuppertal (Beispiel)"
+PEER_CONTACT = "+49 202 555 0199"
 
 
 def plan(**needs: str) -> dict[str, object]:
@@ -74,10 +75,12 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
     associations = [Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed) for n in range(3)]
     async with running_bot(settings, bot_api, processed):
         await monthly_claimed(settings)
-        # Three associations: all need help with funding (shown: 3), one with volunteers (not shown).
-        await complete(associations[0], "tr", "Verein A", plan(need_funding="urgent", need_volunteers="some"))
-        await complete(associations[1], "tr", "Verein B", plan(need_funding="some"))
-        await complete(associations[2], "tr", "Verein C", plan(need_funding="big"))
+        # Three associations that agreed to sharing: all need help with funding (shown: 3 reads 5),
+        # one with volunteers (not shown).
+        await complete_sharing(associations[0], "tr", "Verein A", plan(need_funding="urgent", need_volunteers="some"))
+        await complete_sharing(associations[1], "tr", "Verein B", plan(need_funding="some"))
+        await complete_sharing(associations[2], "tr", "Verein C", plan(need_funding="big"))
+        await staff.send("/partner publish")
 
         parameter = await invite(staff)
         assert DE.gettext("Invitation for “{partner}”, valid once until {date}. Send this link to the contact "
@@ -94,11 +97,11 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
         assert used[-1].text == DE.gettext("This invitation link has already been used. Each link works once; "
                                            "please ask the integration office for a new one.")
 
-        # /needs: the real count where at least three associations are behind it, else "fewer than 3".
+        # /needs: as published, rounded to 5 where at least three associations are behind it.
         needs = (await contact.send("/needs"))[-1].text
         funding = next(block for block in needs.split("\n\n") if MAIN.gettext("Funding applications") in block)
-        assert DE.gettext("{count} associations").format(count="3") in funding
-        assert "Barmen 3" in funding  # all three in the same district
+        assert DE.gettext("{count} associations").format(count="5") in funding
+        assert "Barmen 5" in funding  # all three in the same district
         volunteers = next(b for b in needs.split("\n\n") if MAIN.gettext("Finding and keeping volunteers") in b)
         assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in volunteers
         assert "Verein A" not in needs and "1000" not in needs  # nobody one by one
@@ -121,7 +124,8 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
         kinds = [r[0] for r in db.execute("SELECT kind FROM events WHERE kind LIKE 'partner_%' "
                                          "AND kind != 'partner_digest_queued' ORDER BY id")]
         hashes = [r[0] for r in db.execute("SELECT token_hash FROM partner_invites")]
-    assert kinds == ["partner_invited", "partner_joined", "partner_needs_viewed", "partner_revoked"]
+    assert kinds == ["partner_figures_published", "partner_figures_published", "partner_invited", "partner_joined",
+                     "partner_needs_viewed", "partner_revoked"]
     assert parameter[2:] not in hashes[0]  # only a hash of the token is kept
 
 
@@ -385,19 +389,26 @@ async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotA
     async with running_bot(settings, bot_api, processed):
         await monthly_claimed(settings)
         await join(staff, contact)
+        # It gives a contact for other associations, but agrees to sharing only, not to networking.
         await complete_sharing(sharing, "tr", "Elternverein Oberbarmen e.V.",
-                               plan(need_bookkeeping="urgent", **book, **asks))
+                               plan(need_bookkeeping="urgent", network_msos="yes", peer_contact=PEER_CONTACT,
+                                    **book, **asks))
         await complete(private, "tr", "Verein ohne Weitergabe", plan(need_bookkeeping="big", **book, **asks))
         await complete(other, "tr", "Kulturverein", plan(need_bookkeeping="some", need_funding="urgent", **book))
+        await staff.send("/partner publish")
 
         needs = (await contact.send("/needs"))[-1].text.split("\n\n")
         bookkeeping = next(b for b in needs if MAIN.gettext("Bookkeeping and finances") in b)
         funding = next(b for b in needs if MAIN.gettext("Funding applications") in b)
-        assert DE.gettext("{count} associations").format(count="3") in bookkeeping
+        # Three need bookkeeping, one of them agreed to sharing: only that one counts.
+        assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in bookkeeping
         assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in funding
 
         card = next(m for m in contact.bot_messages() if m.text.startswith("📨"))
         assert "Elternverein Oberbarmen e.V." in card.text
+        assert PEER_CONTACT not in card.text  # no networking consent: the office's route instead
+        assert DE.gettext("How to reach it: {contact}").format(
+            contact=DE.gettext("through the integration office")) in card.text
         assert not [m for m in contact.bot_messages() if "Verein ohne Weitergabe" in m.text]  # no consent: no card
         since = len(bot_api.calls)
         await contact.tap(lambda d: d.startswith("Q:a"), message=card)
@@ -424,7 +435,7 @@ async def test_the_whole_story_of_issue_19(settings: Settings, bot_api: StubBotA
                                and "👥" in str(c.params.get("text")), since=since)
         mine = (await contact.send("/myworkshops"))[-1].text
         assert DE.gettext("Associations interested: {count}").format(count="1") in mine
-        assert "Elternverein Oberbarmen e.V." in mine
+        assert "Elternverein Oberbarmen e.V." in mine and PEER_CONTACT not in mine
     sent_before = len(bot_api.calls)
     async with running_bot(settings, bot_api, processed):  # a restart: nothing of it again
         await monthly_claimed(settings)

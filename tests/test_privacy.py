@@ -162,7 +162,12 @@ async def test_a_deleted_user_is_withdrawn_from_introductions_and_peer_cards(tmp
     assert await store.fetch_all("SELECT * FROM introductions") == []
     assert await store.user(2) is not None
 
-    assert await store.fetch_one("SELECT id FROM suggestions WHERE kind = 'peer' AND user_id = 3 AND ref = '2'")
+    shown = await store.fetch_one("SELECT id FROM suggestions WHERE kind = 'peer' AND user_id = 3 AND ref = '2'")
+    assert shown is not None
+    await survey.press(Visitor(3, "en"), f"G:{shown['id']}:n")  # "Not for us" on the card of 2
+    dismissed = [json.loads(r["data"]) for r in await store.fetch_all(
+        "SELECT data FROM events WHERE user_id = 3 AND kind = 'suggestion_dismissed'")]
+    assert dismissed == [{"offer": "peer", "suggestion": shown["id"]}]  # by the card, never by 2's Telegram id
     await survey.press(Visitor(2, "de"), "X:y")  # the association offered as a peer deletes its data
     assert await store.fetch_all("SELECT * FROM suggestions WHERE kind = 'peer' AND ref = '2'") == []
     assert await store.user(3) is not None

@@ -94,7 +94,7 @@ async def test_workshop_conversation_adds_it_and_reaches_the_association_it_fits
         await staff.send("15")
         await staff.tap(lambda d: d == "Z:cost:free")
         preview = staff.last().text
-        assert "📌 Kassenbuch für Vereine" in preview and "Werth 1, 42275 Wuppertal (Barmen)" in preview
+        assert "📌 \u2068Kassenbuch für Vereine\u2069" in preview and "Werth 1, 42275 Wuppertal (Barmen)" in preview
         assert "Der Paritätische Wuppertal" in preview and "kasse@example.org" in preview
         assert DE.gettext("Free of charge") in preview
 

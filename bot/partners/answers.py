@@ -11,7 +11,7 @@ from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.outbox import Parcel, screen_payload
 from bot.partners.requests import PURPOSE, ContactRequests
-from bot.partners.screens import PartnerScreens
+from bot.partners.screens import PartnerScreens, person
 from bot.storage import Store
 from bot.storage.outbox import OutboxRow
 from bot.storage.partners import PartnerContact
@@ -61,7 +61,7 @@ class RequestAnswers:
         staff = self.staff
         text = "📨 " + staff._("“{partner}” answered “Not our field” to the contact request of “{name}” ({topics}). "
                               "Please take it up.").format(partner=partner.name if partner else contact.partner_id,
-                                                           name=name or "?",
+                                                           name=person(name),
                                                            topics=", ".join(staff.v.topic(t) for t in request.topics))
         for staff_id in self.settings.staff_ids:
             await r.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)))

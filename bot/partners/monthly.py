@@ -5,14 +5,15 @@ contact requests, the interest in its upcoming workshops and the uncovered needs
 
 It is claimed in `partner_digests` in the transaction that queues its messages, as the weekly
 digest is claimed in `digests`: a restart never sends it twice, and a bot that was down on the
-day sends it when it is back. The text holds counts only (the needs as `/needs` shows them:
-nothing below three associations); it is written when queued and sent only while the contact's
-access is still open, so a revocation stops a digest that waits in the outbox too.
+day sends it when it is back. The partner figures are published in the same transaction
+(`PartnerFigures`): the digest's needs are those `/needs` shows until the next publication,
+protected (`bot.partners.disclosure`); the uncovered needs are read off them. The text is
+written when queued and sent only while the contact's access is still open, so a revocation
+stops a digest that waits in the outbox too.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from babel.dates import format_date, format_datetime
 
 from bot.catalog.model import Partner, Workshop
-from bot.digest.figures import FigureSource, TopicNeed
+from bot.digest.figures import BIG, COVERAGE_WINDOW
 from bot.digest.render import messages
 from bot.kernel.outcome import Screen
 from bot.kernel.settings import Settings
+from bot.kernel.text import isolated
 from bot.outbox import Parcel
-from bot.partners.needs import TopicNeeds, count_needs
+from bot.partners.figures import PartnerFigures
+from bot.partners.needs import PublishedNeeds
 from bot.partners.requests import PURPOSE
 from bot.partners.screens import PartnerScreens
 from bot.questionnaire.engine import Engine
@@ -67,15 +70,13 @@ def last_monthly(now: datetime, tz: tzinfo, at: time) -> datetime:
 
 @dataclass(frozen=True)
 class PartnerMonth:
-    """One partner's figures, in no language yet."""
+    """One partner's own figures, in no language yet (the needs are the publication's)."""
 
     partner: Partner
-    at: datetime  # when they were counted
-    needs: list[TopicNeeds]  # in the partner's topic order
     open_requests: int
     waiting_long: int  # of those, sent more than WAITING_LONG ago
-    workshops: list[tuple[Workshop, int]]  # its upcoming workshops, soonest first; associations interested
-    uncovered: list[TopicNeed]  # in its topics, most associations first
+    workshops: list[tuple[Workshop, int]]  # its upcoming workshops, soonest first; sharing associations interested
+    covered: frozenset[str]  # topics with a workshop (anyone's) in the coverage window
 
 
 class MonthlyDigest:
@@ -87,6 +88,8 @@ class MonthlyDigest:
         self.at = settings.digest_schedule()[1]  # the weekly digest's time of day
         self.uncovered_min = settings.uncovered_min
         self.screens = screens
+        self.intensity = engine.questionnaire.matching.intensity if engine.questionnaire.matching else {}
+        self.published = PartnerFigures(store, engine)
         self.contacts = PartnerStore(store)
         self.outbox = OutboxStore(store)
         self.wake: Callable[[], None] = lambda: None  # the outbox worker's doorbell, set by the wiring
@@ -103,12 +106,16 @@ class MonthlyDigest:
             return False
         contacts = [c for c in await self.contacts.contacts() if c.active]
         months = await self.figures({c.partner_id for c in contacts}, self.store.now())  # on the snapshot
+        counted = await self.published.count()
         recipients = [c for c in contacts if c.partner_id in months]  # not those of a partner gone from the catalog
         async with self.store.transaction():
             if not await claims.claim(due.isoformat(), len(recipients)):
                 return False
+            await self.published.save(counted, "monthly")
+            latest = await self.published.latest()
+            assert latest is not None
             for contact in recipients:
-                texts = self.texts(self.screens(contact), months[contact.partner_id], due)
+                texts = self.texts(self.screens(contact), months[contact.partner_id], latest, due)
                 for i, text in enumerate(texts):
                     # A partner contact is no user of the survey: the row belongs to the chat only.
                     await self.outbox.enqueue(contact.user_id, None, PURPOSE, {"type": PAYLOAD_TYPE, "text": text},
@@ -119,27 +126,35 @@ class MonthlyDigest:
         return True
 
     async def figures(self, partner_ids: set[str], now: datetime) -> dict[str, PartnerMonth]:
-        """Per partner in the catalog, from one consistent snapshot; the needs are counted off the
-        event loop (every completed questionnaire's profile is read)."""
+        """Per partner in the catalog, from one consistent snapshot."""
         if not partner_ids:
             return {}
         async with self.store.snapshot() as reader:
             catalog = CatalogStore(reader)
             partners = [p for p in await catalog.partners() if p.id in partner_ids]
-            profiles = await PartnerStore(reader).need_profiles()
             requests = await PartnerDigestStore(reader).open_requests((now - WAITING_LONG).isoformat())
-            theirs = [w for w in await catalog.workshops(upcoming_after=now) if w.provider in partner_ids]
-            interest = await SuggestionStore(reader).interest_counts("workshop", [w.id for w in theirs])
-            uncovered = await FigureSource(reader, self.engine, self.uncovered_min).uncovered_as_of(now)
-        topics = sorted({t for p in partners for t in p.topics})
-        counted = {n.topic: n for n in await asyncio.to_thread(count_needs, profiles, topics, now)}
+            upcoming = await catalog.workshops(upcoming_after=now)
+            theirs = [w for w in upcoming if w.provider in partner_ids]
+            interest = await SuggestionStore(reader).interest_counts("workshop", [w.id for w in theirs], sharing=True)
+        covered = frozenset(t for w in upcoming if w.start <= now + COVERAGE_WINDOW for t in w.topics)
         return {p.id: PartnerMonth(
-            partner=p, at=now, needs=[counted[t] for t in dict.fromkeys(p.topics)],
-            open_requests=requests.get(p.id, (0, 0))[0], waiting_long=requests.get(p.id, (0, 0))[1],
-            workshops=[(w, interest.get(w.id, 0)) for w in theirs if w.provider == p.id],
-            uncovered=[n for n in uncovered if n.topic in p.topics]) for p in partners}
+            partner=p, open_requests=requests.get(p.id, (0, 0))[0], waiting_long=requests.get(p.id, (0, 0))[1],
+            workshops=[(w, interest.get(w.id, 0)) for w in theirs if w.provider == p.id], covered=covered)
+            for p in partners}
 
-    def texts(self, s: PartnerScreens, month: PartnerMonth, due: datetime) -> list[str]:
+    def uncovered(self, month: PartnerMonth, needs: dict[str, PublishedNeeds]) -> list[tuple[str, int]]:
+        """The partner's topics without a workshop soon, with the associations rating them big or
+        urgent as published (the sum of published cells: nothing the needs block does not show)."""
+        found = []
+        for topic in dict.fromkeys(month.partner.topics):
+            levels = needs[topic].levels if topic in needs else {}
+            pressing = sum(n for level, n in levels.items() if self.intensity.get(level, 0) >= BIG)
+            if topic not in month.covered and pressing and pressing >= self.uncovered_min:
+                found.append((topic, pressing))
+        return sorted(found, key=lambda tn: (-tn[1], tn[0]))
+
+    def texts(self, s: PartnerScreens, month: PartnerMonth, latest: tuple[datetime, dict[str, PublishedNeeds]],
+              due: datetime) -> list[str]:
         """The digest in the contact's language, as few messages as fit Telegram's limit."""
         _, ngettext, v = s._, s.v.t.ngettext, s.v
         name = month.partner.name
@@ -153,7 +168,7 @@ class MonthlyDigest:
             requests.append("• " + _("No contact request is waiting for your answer."))
         workshops = ["📅 " + _("Interest in your upcoming workshops")]
         for workshop, interested in month.workshops[:TOP_WORKSHOPS]:
-            title = workshop.text("title", v.t.code) or workshop.id
+            title = isolated(workshop.text("title", v.t.code) or workshop.id)
             when = format_datetime(workshop.start.astimezone(v.tz), "short", locale=v.t.locale)
             workshops.append(f"• {when} {title}: " + ngettext(
                 "{count} association interested", "{count} associations interested", interested).format(
@@ -164,15 +179,17 @@ class MonthlyDigest:
         if not month.workshops:
             workshops.append("• " + _("The catalog lists no upcoming workshop of your organisation."))
         uncovered = ["⚠️ " + _("Uncovered needs in your topics: no workshop in the next eight weeks")]
+        pressing = self.uncovered(month, latest[1])
         uncovered += ["• " + _("{topic}: {count} associations rate the need big or urgent").format(
-            topic=v.topic(n.topic), count=s.count(n.now)) for n in month.uncovered]
-        if month.uncovered:
+            topic=v.topic(topic), count=s.count(n)) for topic, n in pressing]
+        if pressing:
             uncovered.append(_("If you could offer a workshop on one of these, the integration office would be glad "
                                "to hear from you."))
         else:
             uncovered.append("• " + _("None: every frequent need in your topics has an upcoming workshop."))
-        blocks = [f"{head}\n\n{s.needs(name, month.needs, month.at)}", *("\n".join(b) for b in
-                                                                        (requests, workshops, uncovered))]
+        needs = [latest[1].get(t) or PublishedNeeds(topic=t) for t in dict.fromkeys(month.partner.topics)]
+        blocks = [f"{head}\n\n{s.needs(name, needs, latest[0])}", *("\n".join(b) for b in
+                                                                    (requests, workshops, uncovered))]
         return messages(blocks)
 
     async def compose(self, row: OutboxRow) -> Parcel | None:

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from bot.catalog.model import Partner
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
+from bot.kernel.text import isolated
 from bot.outbox import Parcel
-from bot.partners.screens import PartnerScreens
+from bot.partners.screens import PartnerScreens, person
 from bot.questionnaire.engine import Answers, Engine
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
@@ -92,6 +93,11 @@ class ContactRequests:
             return None
         answers = await self.store.answers(request.submission_id)
         profile = build_profile(request.user_id, answers, matching)
+        user = await self.store.user(request.user_id)
+        if user is None or not user.networking:
+            # `peer_contact` was given "for other associations once you agree to an introduction":
+            # without the networking consent partners are shown the office's route instead.
+            profile.contact = None
         name = await self.store.organisation_name(request.user_id)
         return Parcel(kind="screen", screen=self.card(self.screens(contact), request, partner, name, profile))
 
@@ -102,7 +108,7 @@ class ContactRequests:
                  if profile.levels.get(t)]
         lines = ["📨 " + _("Contact request for “{partner}”").format(partner=partner.name),
                  _("The association “{name}” would like your advice on: {topics}.").format(
-                     name=name or "?", topics=", ".join(s.v.topic(t) for t in request.topics))]
+                     name=person(name), topics=", ".join(s.v.topic(t) for t in request.topics))]
         if needs:
             lines.append(_("How much help it needs: {needs}").format(needs="; ".join(needs)))
         if profile.district:
@@ -111,7 +117,7 @@ class ContactRequests:
             lines.append(_("Languages: {languages}").format(
                 languages=", ".join(s.v.language(c) for c in sorted(profile.languages))))
         lines.append(_("How to reach it: {contact}").format(
-            contact=profile.contact or _("through the integration office")))
+            contact=isolated(profile.contact) if profile.contact else _("through the integration office")))
         accept = Action(Kind.PARTNER, value=f"a{request.id}").encode()
         decline = Action(Kind.PARTNER, value=f"d{request.id}").encode()
         return Screen(text="\n".join(lines), buttons=[[

@@ -3,15 +3,22 @@ English), numbers and topic names as staff see them."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.catalog.model import Workshop
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
-from bot.partners.needs import MIN_SHOWN, TopicNeeds, shown
+from bot.kernel.text import clean_line, isolated
+from bot.partners.needs import MIN_SHOWN, PublishedNeeds
 from bot.storage.partners import PartnerContact
+
+
+def person(name: str | None) -> str:
+    """A name a partner contact (Telegram) or an association chose, inside another's screen:
+    cleaned (rows stored before names were cleaned) and isolated."""
+    return isolated(clean_line(name or "") or "?")
 
 
 class PartnerScreens:
@@ -84,22 +91,28 @@ class PartnerScreens:
 
     # -- /needs --------------------------------------------------------------------------------
 
-    def needs(self, partner: str, figures: list[TopicNeeds], now: datetime) -> str:
+    def needs(self, partner: str, figures: list[PublishedNeeds], at: datetime) -> str:
         _ = self._
         lines = ["📊 " + _("Needs of the associations in the topics of “{partner}”, as of {date}").format(
-            partner=partner, date=self.v.t.date(now.astimezone(self.v.tz).date())),
-                 _("Counted from the completed questionnaires; fewer than 3 associations are never shown as a "
-                   "number.")]
+            partner=partner, date=self.v.t.date(at.astimezone(self.v.tz).date())),
+                 _("Counted once, from the completed questionnaires of the associations that agreed to sharing. "
+                   "Every figure is rounded to a multiple of 5; groups of fewer than 3 associations, and where "
+                   "needed a few more, are not shown.")]
         for topic in figures:
             lines += ["", self._topic(topic)]
         return "\n".join(lines)
 
-    def _topic(self, f: TopicNeeds) -> str:
+    def no_figures(self) -> str:
+        return self._("No figures have been published yet. The integration office publishes them on the first "
+                      "working day of each month.")
+
+    def _topic(self, f: PublishedNeeds) -> str:
         _ = self._
-        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(count=self.count(f.total))
-        if f.total >= MIN_SHOWN and f.month_ago >= MIN_SHOWN:
-            head += " " + _("({change} since last month)").format(change=self.v.signed(f.total - f.month_ago))
-        if f.total < MIN_SHOWN:
+        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(
+            count=self.v.n(f.total) if f.total is not None else _("fewer than 3"))
+        if f.change is not None:
+            head += " " + _("({change} since last month)").format(change=self.v.signed(f.change))
+        if f.total is None:
             return head
         rows = [head,
                 _("How much help: {levels}").format(levels=self._counts(f.levels, self.level)),
@@ -112,17 +125,15 @@ class PartnerScreens:
     def level(self, level: str) -> str:
         return self.v.option(level)
 
-    def _counts(self, counts: Counter[str], name: object) -> str:
-        kept, others = shown(counts)
-        parts = [f"{name(key)} {self.v.n(n)}" for key, n in kept]  # type: ignore[operator]
-        if others:
-            parts.append(self._("others fewer than 3 each"))
-        return ", ".join(parts) or self._("fewer than 3 each")
+    def _counts(self, counts: dict[str, int], name: Callable[[str], str]) -> str:
+        kept = sorted(counts.items(), key=lambda kn: (-kn[1], kn[0]))
+        return ", ".join(f"{name(key)} {self.v.n(n)}" for key, n in kept) or self._("none shown (too few in each)")
 
     # -- /myworkshops ---------------------------------------------------------------------------
 
     def _title(self, workshop: Workshop) -> str:
-        return workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id
+        """Isolated: a partner's proposed title is a partner contact's text."""
+        return isolated(workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id)
 
     def _when(self, workshop: Workshop) -> str:
         return self.v.t.datetime(workshop.start, self.v.tz)
@@ -132,7 +143,8 @@ class PartnerScreens:
         lines = [f"📅 {self._title(workshop)} ({self._when(workshop)})",
                  _("Associations interested: {count}").format(count=self.v.n(count))]
         if names:
-            lines.append(_("Agreed that their name may be passed on: {names}").format(names="; ".join(names)))
+            lines.append(_("Agreed that their name may be passed on: {names}").format(
+                names="; ".join(isolated(n) for n in names)))
         return "\n".join(lines)
 
     def my_workshops(self, blocks: list[str]) -> str:
@@ -148,7 +160,13 @@ class PartnerScreens:
     # -- staff ---------------------------------------------------------------------------------
 
     def usage(self) -> str:
-        return self._("Partner contacts: /partner invite <partner id> · /partner list · /partner revoke <contact id>")
+        return self._("Partner contacts: /partner invite <partner id> · /partner list · /partner revoke <contact id> "
+                      "· /partner publish (the figures partners see, counted now)")
+
+    def published(self) -> str:
+        return self._("The partner figures are published: counted now from the completed questionnaires of the "
+                      "associations that agreed to sharing, protected as the README describes. Partner contacts "
+                      "see them with /needs until the next publication.")
 
     def no_partner(self, partner_id: str, known: list[str]) -> str:
         return self._("There is no partner organisation with the id “{id}”. Known: {ids}").format(
@@ -172,14 +190,14 @@ class PartnerScreens:
             for c in contacts:
                 state = _("last active {date}").format(date=self._day(c.last_active_at)) if c.active else \
                     _("access ended {date}").format(date=self._day(c.revoked_at or ""))
-                lines.append(f"   – {c.name or '?'} (id {c.user_id}), {state}")
+                lines.append(f"   – {person(c.name)} (id {c.user_id}), {state}")
         return "\n".join(lines)
 
     def _day(self, iso: str) -> str:
         return self.v.t.date(datetime.fromisoformat(iso).astimezone(self.v.tz).date()) if iso else "?"
 
     def revoked_done(self, contact: PartnerContact, partner: str) -> str:
-        return self._("Access ended: {name} ({partner}).").format(name=contact.name or contact.user_id,
+        return self._("Access ended: {name} ({partner}).").format(name=person(contact.name or str(contact.user_id)),
                                                                   partner=partner)
 
     def no_contact(self, user_id: str) -> str:

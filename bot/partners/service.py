@@ -10,7 +10,6 @@ can route each update without a database look-up; the database stays the source 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
@@ -21,10 +20,11 @@ from bot.kernel.actions import Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
+from bot.kernel.text import clean_line
 from bot.partners.answers import RequestAnswers
 from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
 from bot.partners.monthly import MonthlyDigest
-from bot.partners.needs import count_needs
+from bot.partners.needs import PublishedNeeds
 from bot.partners.requests import ContactRequests
 from bot.partners.screens import PartnerScreens
 from bot.partners.workshops import PartnerWorkshops
@@ -56,6 +56,7 @@ class PartnerService:
         self._contacts: dict[int, bool] = {}  # Telegram id -> access still open
         self.requests = ContactRequests(store, engine, self.voice_for)
         self.monthly = MonthlyDigest(store, engine, settings, self.voice_for)
+        self.figures = self.monthly.published
         self.workshops = PartnerWorkshops(store, engine, self.voice_for)
         self.answers = RequestAnswers(store, self.requests, settings,
                                       self.screens["en" if settings.staff_language == "en" else "de"])
@@ -136,7 +137,8 @@ class PartnerService:
                 return
             language = "en" if (visitor.language_code or "").lower().startswith("en") else "de"
             await self.data.use_invite(invite.token_hash, visitor.user_id)
-            await self.data.add_contact(visitor.user_id, invite.partner_id, name, language)
+            await self.data.add_contact(visitor.user_id, invite.partner_id, clean_line(name or "")[:128] or None,
+                                        language)
             await self.store.log_event("partner_joined", None, partner=invite.partner_id, contact=visitor.user_id)
             partner = await self.catalog.partner(invite.partner_id)
             outcome.messages.append(Screen(text=s.joined(partner.name if partner else invite.partner_id)))
@@ -172,12 +174,9 @@ class PartnerService:
         return Outcome(messages=[Screen(text=s.not_for_partners())])
 
     async def _needs(self, contact: PartnerContact, s: PartnerScreens, event_id: int | None) -> str:
+        """The latest publication, never a live count (see `PartnerFigures`)."""
         partner = await self.catalog.partner(contact.partner_id)
-        topics = list(partner.topics) if partner else []
-        now = self.store.now()
-        async with self.store.snapshot() as reader:
-            profiles = await PartnerStore(reader).need_profiles()
-        figures = await asyncio.to_thread(count_needs, profiles, topics, now)
+        latest = await self.figures.latest()
 
         async def seen() -> None:
             await self.data.touch(contact.user_id)
@@ -185,7 +184,12 @@ class PartnerService:
                                        contact=contact.user_id)
 
         await self.store.once(event_id, seen)
-        return s.needs(partner.name if partner else contact.partner_id, figures, now)
+        if latest is None:
+            return s.no_figures()
+        at, figures = latest
+        topics = dict.fromkeys(partner.topics) if partner else {}
+        return s.needs(partner.name if partner else contact.partner_id,
+                       [figures.get(t) or PublishedNeeds(topic=t) for t in topics], at)
 
     # -- staff (inside the staff member's unit of work) ------------------------------------------
 

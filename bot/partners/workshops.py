@@ -1,6 +1,8 @@
 """A partner's own workshops: `/myworkshops` (how many associations are interested, and who,
 where they agreed that their name may be passed on) and a short message when the interest
-changes, at most one a day per workshop and contact."""
+changes, at most one a day per workshop and contact. Only associations that agreed that their
+name and needs may be passed on count (they are named anyway); the others are not counted and
+their interest sends no message."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ class PartnerWorkshops:
         that agreed to sharing (with how to reach them, where they gave it)."""
         s = self.screens(contact)
         workshops = await self.upcoming(contact.partner_id)
-        counts = await self.suggestions.interest_counts("workshop", [w.id for w in workshops])
+        counts = await self.suggestions.interest_counts("workshop", [w.id for w in workshops], sharing=True)
         blocks = []
         for workshop in workshops:
             names = [await self._named(user_id) for user_id in
@@ -54,14 +56,15 @@ class PartnerWorkshops:
         submission = await self.store.current_submission(user_id)
         matching = self.engine.questionnaire.matching
         contact = None
-        if submission is not None and matching is not None:
+        if submission is not None and matching is not None and user.networking:  # see ContactRequests.compose
             contact = build_profile(user_id, await self.store.answers(submission.id), matching).contact
         return f"{name} ({contact})" if contact else name
 
-    async def interest_changed(self, workshop_id: str) -> None:
+    async def interest_changed(self, workshop_id: str, user_id: int) -> None:
         """In the association's transaction: the workshop's organisation hears of it, once a day."""
         workshop = await self.catalog.workshop(workshop_id)
-        if workshop is None or not workshop.provider:
+        user = await self.store.user(user_id)
+        if workshop is None or not workshop.provider or user is None or not user.sharing:
             return
         day = self.store.now().date().isoformat()
         for contact in await self.data.contacts():
@@ -75,5 +78,5 @@ class PartnerWorkshops:
         workshop = await self.catalog.workshop(str(row.payload.get("workshop") or ""))
         if contact is None or not contact.active or workshop is None or workshop.start <= self.store.now():
             return None
-        count = (await self.suggestions.interest_counts("workshop", [workshop.id])).get(workshop.id, 0)
+        count = (await self.suggestions.interest_counts("workshop", [workshop.id], sharing=True)).get(workshop.id, 0)
         return Parcel(kind="screen", screen=Screen(text=self.screens(contact).interest_news(workshop, count)))

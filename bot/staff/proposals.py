@@ -11,6 +11,7 @@ from typing import Any
 from bot.catalog.model import Workshop
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
+from bot.kernel.text import clean_text, isolated
 from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.workshop_flow import WorkshopFlow
@@ -71,12 +72,13 @@ class Proposals:
         await c.store.log_event("proposal_approved", None, proposal=proposal.id, workshop=workshop_id,
                                 staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✅ " + _("Your proposed workshop “{title}” was approved and is now in "
-                                                       "the catalog.").format(title=workshop.text("title", "de")))
+                                                       "the catalog.").format(
+            title=isolated(workshop.text("title", "de") or workshop.id)))
         push_after_commit(turn, workshop_id)
 
     async def reason(self, turn: StaffTurn, flow: Flow, text: str) -> None:
         c, _ = self.c, self._
-        reason = text.strip()
+        reason = clean_text(text)
         if not 3 <= len(reason) <= 500:
             turn.say("⚠️ " + _("Please type a reason of 3 to 500 characters."))
             return
@@ -89,7 +91,7 @@ class Proposals:
         await c.store.log_event("proposal_rejected", None, proposal=proposal.id, staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✖ " + _("Your proposed workshop “{title}” was not accepted. The "
                                                       "integration office writes: {reason}").format(
-            title=title, reason=reason))
+            title=isolated(title or ""), reason=isolated(reason)))
         turn.say(_("Rejected; the partner organisation is told the reason."))
 
     async def _tell(self, contact_id: int, text: str) -> None:

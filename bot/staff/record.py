@@ -16,6 +16,7 @@ from bot.consent.notice import (
 )
 from bot.kernel.i18n import Translator
 from bot.kernel.settings import Settings
+from bot.partners.disclosure import BASE, THRESHOLD
 
 
 def record(t: Translator, settings: Settings, today: date) -> str:
@@ -75,6 +76,11 @@ def record(t: Translator, settings: Settings, today: date) -> str:
               "deleted data cannot be recovered from the file"),
             _("consent per purpose with notice version and time; withdrawal at any time with immediate effect"),
             _("pseudonymisation: associations are suggested to others without their name until both agree"),
+            _("statistical disclosure control for the figures partner organisations see: counted once (monthly, or "
+              "when staff publish them) over the associations that agreed to sharing, never live; groups of fewer "
+              "than {threshold} associations hidden, and further cells where a hidden one could be recomputed from "
+              "a total; every figure rounded to a multiple of {base}; a change only as the difference of two "
+              "published figures").format(threshold=t.number(THRESHOLD), base=t.number(BASE)),
             _("access: staff commands only for configured staff ids; outputs with personal data only in a "
               "private chat"),
             _("logs without the bot token and without users' texts (error messages that may quote them are "

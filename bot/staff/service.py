@@ -99,6 +99,8 @@ class StaffService:
                     else self._cancel
                 return await self._run(visitor, chat_id, step)
             return await self.refuse(visitor, name)
+        if chat_id != visitor.user_id and chat_id != self.context.settings.staff_chat_id:
+            return await self._run(visitor, chat_id, self._foreign_group)  # its members are not the office's
         if name in PRIVATE_ONLY and chat_id != visitor.user_id:  # a group: every member would read it
             return await self._run(visitor, chat_id, self._private_only)
         reports = self.reports
@@ -111,7 +113,7 @@ class StaffService:
         return await self._run(visitor, chat_id, handlers[name])
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
-        """/partner invite <id> · /partner list · /partner revoke <contact id>."""
+        """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
         partners = self.partners
         assert partners is not None
         s = partners.screens["en" if self.v.t.code == "en" else "de"]
@@ -123,6 +125,9 @@ class StaffService:
             turn.say(await partners.listing(s))
         elif verb == "revoke" and rest.strip():
             turn.say(await partners.revoke(rest.strip(), by, s))
+        elif verb == "publish":
+            turn.after.append(functools.partial(partners.figures.publish, "staff"))  # counted on the reader
+            turn.say(s.published())
         else:
             turn.say(s.usage())
 
@@ -176,6 +181,10 @@ class StaffService:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _foreign_group(self, turn: StaffTurn) -> None:
+        turn.say(self._("Staff commands work only in the office's staff group and in your private chat with me, "
+                        "not in this group."))
 
     async def _private_only(self, turn: StaffTurn) -> None:
         turn.say(self._("This command shows data about individual associations, so it works only in your "

@@ -19,10 +19,12 @@ from bot.catalog.model import Partner, Registration, Workshop
 from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
+from bot.kernel.text import clean_line, isolated
 
 STEPS = ("title", "topics", "start", "end", "place", "address", "languages", "provider", "registration",
          "capacity", "cost", "preview")
 _DATE_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M")
+LINK = re.compile(r"https?:|www\.|t\.me/|@\w", re.IGNORECASE)  # a title is no place for a link
 
 
 def button(label: str, step: str, value: str) -> Button:
@@ -108,10 +110,15 @@ class WorkshopFlow:
 
     def typed(self, step: str, data: dict[str, Any], text: str, now: datetime) -> str | None:
         _ = self._
-        text = text.strip()
+        if step == "title" and "\n" in text.strip():
+            return _("Please type a title of 3 to 120 characters on one line.")
+        # One line without format characters (a partner contact's text reaches associations).
+        text = clean_line(text)
         if step == "title":
-            if not 3 <= len(text) <= 120 or "\n" in text:
+            if not 3 <= len(text) <= 120:
                 return _("Please type a title of 3 to 120 characters on one line.")
+            if LINK.search(text):
+                return _("Please leave links out of the title; the registration step takes one.")
             data["title"] = text
         elif step == "start":
             start = self._datetime(text)
@@ -210,7 +217,7 @@ class WorkshopFlow:
         cost = data.get("cost")
         lines = [
             _("Please check the new workshop:"), "",
-            f"📌 {data['title']}",
+            f"📌 {isolated(data['title'])}",
             f"🗓 {when}",
             f"📍 {place}",
             "🏷 " + ", ".join(labels.get(t, t) for t in data["topics"]),

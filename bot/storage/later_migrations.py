@@ -72,5 +72,26 @@ async def _v15_proposals(db: aiosqlite.Connection) -> None:
         )""")
 
 
+async def _v16_partner_figures(db: aiosqlite.Connection) -> None:
+    # The figures partners see, published once (monthly, or when staff publish them) and already
+    # protected (bot/partners/disclosure.py): no exact count is ever stored.
+    await db.execute("""
+        CREATE TABLE partner_figures (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            reason TEXT NOT NULL,                -- monthly, staff
+            figures TEXT NOT NULL                -- JSON: topic -> published (rounded, suppressed) figures
+        )""")
+
+
+async def _v17_no_peer_ids_in_events(db: aiosqlite.Connection) -> None:
+    # "Not for us" on a peer card logged the other association's Telegram id as `ref`, kept after
+    # that association's own /delete and shown in /mydata; it is logged by the suggestion's id now.
+    await db.execute("UPDATE events SET data = json_remove(data, '$.ref') WHERE kind = 'suggestion_dismissed' "
+                     "AND json_extract(data, '$.offer') = 'peer'")
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
-                                                                             _v14_partner_digests, _v15_proposals]
+                                                                             _v14_partner_digests, _v15_proposals,
+                                                                             _v16_partner_figures,
+                                                                             _v17_no_peer_ids_in_events]

@@ -97,13 +97,14 @@ class PartnerStore:
                 "answered_requests": [{**dict(r), "topics": json.loads(r["topics"])} for r in answered],
                 "events": [{**dict(r), "data": json.loads(r["data"]) if r["data"] else None} for r in events]}
 
-    async def need_profiles(self) -> list[tuple[str, str | None]]:
-        """(need profile as the index stores it: JSON, completed at) of every completed
-        questionnaire: counted for partners, never shown one by one."""
+    async def need_profiles(self) -> list[str]:
+        """The need profile (as the index stores it: JSON) of every completed questionnaire of an
+        association that agreed to sharing: counted for partners, never shown one by one; one
+        that did not agree counts in no figure a partner sees."""
         rows = await self.store.fetch_all(
-            "SELECT p.profile, s.completed_at FROM profiles p JOIN submissions s ON s.id = p.submission_id "
-            "WHERE s.completed_at IS NOT NULL")
-        return [(str(r["profile"]), r["completed_at"]) for r in rows]
+            "SELECT p.profile FROM profiles p JOIN submissions s ON s.id = p.submission_id "
+            "JOIN users u ON u.id = p.user_id WHERE s.completed_at IS NOT NULL AND u.sharing = 1")
+        return [str(r["profile"]) for r in rows]
 
 
 class ContactRequest(BaseModel):

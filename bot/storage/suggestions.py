@@ -93,17 +93,20 @@ class SuggestionStore:
         rows = await self.store.fetch_all("SELECT kind, ref, state FROM suggestions WHERE user_id = ?", user_id)
         return {(r["kind"], r["ref"]): r["state"] for r in rows}
 
-    async def interest_counts(self, kind: str, refs: Sequence[str] | None = None) -> dict[str, int]:
+    async def interest_counts(self, kind: str, refs: Sequence[str] | None = None,
+                              sharing: bool = False) -> dict[str, int]:
         """How many are interested, per offer; only for `refs` if given (the index then finds
-        just their interested rows, however many suggestions there are)."""
+        just their interested rows, however many suggestions there are); with `sharing`, only
+        associations that agreed that their name and needs may be passed on (what partners see)."""
+        only = " AND user_id IN (SELECT id FROM users WHERE sharing = 1)" if sharing else ""
         if refs is None:
             rows = await self.store.fetch_all(
-                "SELECT ref, COUNT(*) AS n FROM suggestions WHERE kind = ? AND state = 'interested' GROUP BY ref",
-                kind)
+                "SELECT ref, COUNT(*) AS n FROM suggestions WHERE kind = ? AND state = 'interested'"
+                f"{only} GROUP BY ref", kind)
         else:
             rows = await self.store.fetch_in(
                 "SELECT ref, COUNT(*) AS n FROM suggestions WHERE ref IN ({marks}) AND kind = ? "
-                "AND state = 'interested' GROUP BY ref", refs, kind)
+                f"AND state = 'interested'{only} GROUP BY ref", refs, kind)
         return {r["ref"]: int(r["n"]) for r in rows}
 
     async def interested_users(self, kind: str, ref: str) -> list[int]:

@@ -36,7 +36,7 @@ class SuggestionContext:
         self.outbox = OutboxStore(store)
         # Told, in the association's transaction, when it marks a workshop interesting or no
         # longer (the workshop's organisation may want to know: bot.partners).
-        self.interest_changed: list[Callable[[str], Awaitable[None]]] = []
+        self.interest_changed: list[Callable[[str, int], Awaitable[None]]] = []  # (workshop, association)
 
     def screens(self, language: str | None) -> SuggestionScreens:
         return SuggestionScreens(self.catalogs.translator(language), self.engine, self.tz)

@@ -40,8 +40,10 @@ class Reactions:
                                                  dedupe_key=reminder_key(user.id, suggestion.ref))
                 if suggestion.state == "interested":
                     for hook in self.c.interest_changed:
-                        await hook(suggestion.ref)
-            await self.store.log_event("suggestion_dismissed", user.id, offer=suggestion.kind, ref=suggestion.ref)
+                        await hook(suggestion.ref, user.id)
+            # A peer by the suggestion's own id: its ref is the other association's Telegram id.
+            reference = {"suggestion": suggestion.id} if suggestion.kind == "peer" else {"ref": suggestion.ref}
+            await self.store.log_event("suggestion_dismissed", user.id, offer=suggestion.kind, **reference)
             turn.outcome.source = screens.dismissed(text)
             return
         if suggestion.kind == "workshop":
@@ -82,7 +84,7 @@ class Reactions:
         await self.c.suggestions.set_state(suggestion.id, "interested")
         await self.store.log_event("suggestion_interested", user.id, offer="workshop", ref=workshop.id)
         for hook in self.c.interest_changed:
-            await hook(workshop.id)
+            await hook(workshop.id, user.id)
         document = calendar_file(screens, workshop, provider.name if provider else None, self.store.now())
         await self.c.outbox.enqueue(user.id, user.id, "reply", document.payload(),
                                     dedupe_key=f"ics:{user.id}:{workshop.id}:{suggestion.id}")

@@ -127,7 +127,8 @@ class SuggestionScreens:
     def workshop_text(self, workshop: Workshop, provider: Partner | None) -> str:
         _ = self._
         code = self.t.code
-        lines = ["📅 " + (workshop.text("title", code) or ""), self.when(workshop.start, workshop.end)]
+        # Isolated: an approved partner proposal's title is a partner contact's text.
+        lines = ["📅 " + isolated(workshop.text("title", code) or ""), self.when(workshop.start, workshop.end)]
         if workshop.online:
             lines.append("💻 " + _("online"))
         else:
@@ -142,7 +143,7 @@ class SuggestionScreens:
         if description:
             if len(description) > DESCRIPTION_LIMIT:
                 description = description[:DESCRIPTION_LIMIT - 1].rstrip() + "…"
-            lines += ["", description]
+            lines += ["", isolated(description)]
         return "\n".join(lines)
 
     def workshop_card(self, suggestion_id: int, workshop: Workshop, provider: Partner | None,

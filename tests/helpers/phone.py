@@ -147,3 +147,15 @@ async def onboard(phone: Phone, language: str, *consent: str) -> None:
     await phone.tap(lambda d: d == f"L:{language}")
     for data in consent or ("C:y",):
         await phone.tap(lambda d, data=data: d == data)
+
+
+async def in_group(bot_api: StubBotAPI, processed: Processed, group: dict[str, Any], user_id: int,
+                   text: str) -> int:
+    """A command a user sends in a group chat; returns its update id once it was handled."""
+    command = text.split()[0]
+    update = {"message": {"message_id": 900 + len(bot_api.calls), "date": 0, "chat": group,
+                          "from": bot_api.user(user_id, "de"), "text": text,
+                          "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]}}
+    update_id = await bot_api.push(update)
+    await processed.wait(update_id)
+    return update_id
