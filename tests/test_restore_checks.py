@@ -66,8 +66,15 @@ def test_an_older_backup_is_checked_against_its_own_version(tmp_path: Path) -> N
     """A copy made before a migration has the schema of its version, and restores."""
     path = database(tmp_path / "current.sqlite3")
     check_schema(path, len(MIGRATIONS))
-    with pytest.raises(BackupError, match=f"\\(not in schema version {len(MIGRATIONS) - 1}\\)"):
-        check_schema(path, len(MIGRATIONS) - 1)
+    # The newest version before a migration that changed the schema (some only change data).
+    for older in range(len(MIGRATIONS) - 1, 0, -1):
+        try:
+            check_schema(path, older)
+        except BackupError as exc:
+            assert f"(not in schema version {older})" in str(exc)
+            break
+    else:
+        raise AssertionError("no older schema version differs from the current one")
 
 
 def _null_language(path: Path) -> None:
