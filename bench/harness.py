@@ -92,26 +92,26 @@ class DatabaseTrips:
     def counting(self) -> Iterator[DatabaseTrips]:
         import aiosqlite
 
-        from bot.storage import connection
+        from bot.storage.connection import Connection
 
-        original_trip, original_execute = aiosqlite.Connection._execute, connection.execute
+        original_trip, original_run = aiosqlite.Connection._execute, Connection.run
 
         async def trip(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             self.trips += 1
             return await original_trip(conn, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
-        def execute(conn: Any, sql: str, params: Any = ()) -> Any:
-            if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"):
-                self.writes += 1
-            return original_execute(conn, sql, params)
+        async def run(conn: Connection, work: Any = None) -> Any:
+            # A unit of work's BEGIN IMMEDIATE is put off and goes with its first statement.
+            self.writes += sum(1 for sql, _params in conn.pending if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"))
+            return await original_run(conn, work)
 
         aiosqlite.Connection._execute = trip  # type: ignore[method-assign,assignment]
-        connection.execute = execute
+        Connection.run = run  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:
             aiosqlite.Connection._execute = original_trip  # type: ignore[method-assign]
-            connection.execute = original_execute
+            Connection.run = original_run  # type: ignore[method-assign]
 
 
 class Member:

@@ -21,6 +21,7 @@ from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
+from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store
 from bot.storage.versions import VersionStore
@@ -48,19 +49,25 @@ class Services:
     rounds: RoundService
     partners: PartnerService
 
-    # Queuing the rest of the broadcasts and rounds a stop interrupted (see `set_wake`).
+    # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
+    # tools leave to the running bot (see `set_wake`).
     resuming: asyncio.Task[None] | None = field(default=None, init=False)
+    doing_jobs: asyncio.Task[None] | None = field(default=None, init=False)
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """The outbox worker's doorbell, rung after anything is queued. It is set when the bot
         starts sending (`msobot run`): then, in the background, the messages of broadcasts and
-        rounds that a stop interrupted are queued to the end, once each."""
+        rounds that a stop interrupted are queued to the end, once each, and from then on the
+        jobs of command line tools are done as they come (`bot.staff.jobs`)."""
         self.suggestions.wake = wake
         self.digest.wake = wake
         self.partners.monthly.wake = wake
         self.rounds.wake = wake
         if self.resuming is None:
             self.resuming = asyncio.create_task(self._resume(), name="resume fan-outs")
+        if self.doing_jobs is None:
+            jobs = Jobs(self.store, self.suggestions, self.rounds)
+            self.doing_jobs = asyncio.create_task(jobs.keep(), name="jobs of command line tools")
 
     async def _resume(self) -> None:
         try:
@@ -70,9 +77,10 @@ class Services:
             log.exception("queuing the rest of an interrupted broadcast or round failed")
 
     async def close(self) -> None:
-        if self.resuming is not None:
-            self.resuming.cancel()
-            await asyncio.gather(self.resuming, return_exceptions=True)
+        for task in (self.resuming, self.doing_jobs):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self.staff.close()
         self.digest.offload.close()
         await self.store.close()

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.catalog.importer import SAMPLE, CatalogFileError
-from bot.cli.office import delivered_by
+from bot.cli.office import alone, the_bot
 from bot.kernel.settings import Settings
 from bot.services import open_services
 from bot.staff.catalog_import import import_file
@@ -16,23 +16,29 @@ from bot.storage.catalog import CatalogStore
 async def import_command(settings: Settings, path: Path | None, sample: bool) -> int:
     path = SAMPLE if sample or path is None else path
     services = await open_services(settings)
-    services.suggestions.pushes.beside_another_writer()  # a running bot may be answering users
+    lease = await alone(services, "msobot catalog import")
     try:
-        report = await import_file(services.suggestions, path)
-        when = await delivered_by(services)
+        report = await import_file(services.suggestions, path, leave_to_bot=lease is None)
+        bot = await the_bot(services) if lease is None else ""
     except CatalogFileError as exc:
         print(f"msobot: nothing imported; {len(exc.problems)} problem(s):\n{exc}", file=sys.stderr)
         return 1
     finally:
+        if lease is not None:
+            await lease.release()
         await services.close()
     for name, counts in (("partners", report.partners), ("workshops", report.workshops)):
         print(f"{name}: {len(counts.added)} added, {len(counts.updated)} updated, "
               f"{len(counts.unchanged)} unchanged")
     if report.sample:
         print("note: this file is SAMPLE DATA, not real offers")
-    if report.pushed:
+    if report.pushed is None:
+        if report.workshops.added:
+            print(f"new offers: the running bot pushes them to the associations they fit ({bot})")
+    elif report.pushed:
         count = sum(len(v) for v in report.pushed.values())
-        print(f"new offers: {count} message(s) to {len(report.pushed)} association(s) queued; {when}")
+        print(f"new offers: {count} message(s) to {len(report.pushed)} association(s) queued; "
+              "no bot runs now: they go out when it starts")
     return 0
 
 

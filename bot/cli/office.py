@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.kernel.files import open_private, private_file
 from bot.kernel.settings import ConfigError, Settings
-from bot.operations.lease import Holder, Lease, LeaseHeld, running_bot
+from bot.operations.lease import Lease, LeaseHeld, running_bot
 from bot.services import Services, open_services
 from bot.staff.exports import table, write_csv, xlsx_bytes
 from bot.storage.outbox import Only
@@ -50,27 +50,22 @@ async def _send_digest(services: Services) -> int:
     no bot runs (only the digest's own rows: the rest of the outbox is the bot's)."""
     store = services.store
     digest = await services.digest.build()
-    lease = Lease(store, "msobot digest --send")
-    try:
-        await lease.acquire()
-    except LeaseHeld as exc:
-        lease_holder: Holder | None = exc.holder
-    else:
-        lease_holder = None
+    lease = await alone(services, "msobot digest --send")
     try:
         async with store.transaction():
             rows = [row for chat_id in services.digest.recipients
                     for row in await services.digest.queue(chat_id, digest, None)]
         chats = len(services.digest.recipients)
-        if lease_holder is not None:
-            print(f"digest queued for {chats} chat(s); the running bot delivers it "
-                  f"({lease_holder.describe(store.now())})", file=sys.stderr)
+        if lease is None:
+            print(f"digest queued for {chats} chat(s); the running bot delivers it ({await the_bot(services)})",
+                  file=sys.stderr)
             return 0
         await _deliver(services, lease.id, Only(ids=tuple(rows)))
         print(f"digest sent to {chats} chat(s)", file=sys.stderr)
         return 0
     finally:
-        await lease.release()
+        if lease is not None:
+            await lease.release()
 
 
 async def _deliver(services: Services, holder: str, only: Only) -> None:
@@ -91,12 +86,22 @@ async def _deliver(services: Services, holder: str, only: Only) -> None:
         await worker.drain(limit_seconds=120)
 
 
-async def delivered_by(services: Services) -> str:
-    """Who sends what a command queued: the running bot, or the next one."""
+async def alone(services: Services, command: str) -> Lease | None:
+    """The database's lock when no bot runs: the command then does all its work itself, as the
+    single writer (release the lease when done). None when a bot holds it: the command writes
+    its small part and a job in one short transaction, and the bot does the rest."""
+    lease = Lease(services.store, command)
+    try:
+        await lease.acquire()
+    except LeaseHeld:
+        return None
+    return lease
+
+
+async def the_bot(services: Services) -> str:
+    """The running bot, as a command that left it a job names it."""
     holder = await running_bot(services.store)
-    if holder is None:
-        return "no bot runs now: they go out when it starts"
-    return f"the running bot sends them ({holder.describe(services.store.now())})"
+    return holder.describe(services.store.now()) if holder else "a bot that stopped meanwhile: the next one"
 
 
 def _write_bytes(path: Path, content: bytes) -> None:
@@ -105,12 +110,16 @@ def _write_bytes(path: Path, content: bytes) -> None:
 
 async def open_round(settings: Settings, name: str) -> int:
     services = await open_services(settings)
+    lease = await alone(services, "msobot round open")
     try:
-        opened = await services.rounds.open(name)
-        when = await delivered_by(services)
+        opened = await services.rounds.open(name, leave_to_bot=lease is None)
+        when = (f"the running bot queues and sends them ({await the_bot(services)})" if lease is None
+                else "no bot runs now: they go out when it starts")
     except ValueError as exc:
         raise ConfigError(f"--name: {exc}") from exc
     finally:
+        if lease is not None:
+            await lease.release()
         await services.close()
     if opened is None:
         print(f"A round named {name!r} exists already; nobody was invited again.", file=sys.stderr)

@@ -85,8 +85,9 @@ def record(t: Translator, settings: Settings, today: date) -> str:
               "private chat"),
             _("logs without the bot token and without users' texts (error messages that may quote them are "
               "withheld)"),
-            _("integrity: one bot per database (a lease), a durable inbox and outbox, nightly backups checked "
-              "with an integrity check, kept in {folder}").format(folder=settings.backups()),
+            _("integrity: one bot per database (an exclusive lock the operating system holds for the bot's "
+              "whole life), a durable inbox and outbox, nightly backups checked with an integrity check, kept "
+              "in {folder}").format(folder=settings.backups()),
             _("text from one user shown to others is isolated and cleaned of control characters; exported "
               "spreadsheet cells cannot become formulas"),
             _("webhook mode: a secret token of at least 32 characters, checked on every request"),

@@ -3,40 +3,14 @@ put off and sent with its next read or its COMMIT."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import aiosqlite
 
 Params = tuple[Any, ...]
-LOCK_POLL = 0.001  # seconds between two tries for the write lock another process holds
-_TAKES_WRITE_LOCK = re.compile(r"\s*(BEGIN IMMEDIATE|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
-
-def execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-    """`conn.execute`, except that a statement that must take the write lock while another
-    process holds it asks again every millisecond (up to the connection's busy timeout).
-    SQLite's own busy handler sleeps ever longer between tries, up to 100 ms: against a
-    process that writes short transactions one after another it would wait far longer than
-    any of them takes, and meanwhile hold up every query queued for this connection."""
-    if conn.in_transaction or not _TAKES_WRITE_LOCK.match(sql):
-        return conn.execute(sql, params)
-    patience = conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
-    deadline = time.monotonic() + patience
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                return conn.execute(sql, params)
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    raise
-            time.sleep(LOCK_POLL)
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {round(patience * 1000)}")
 
 class Changed(NamedTuple):
     rowcount: int
@@ -64,7 +38,7 @@ class Connection:
 
         def batch(conn: sqlite3.Connection) -> Any:
             for sql, params in pending:
-                execute(conn, sql, params)
+                conn.execute(sql, params)
             return work(conn) if work is not None else None
 
         # aiosqlite's own methods run their work on its thread this way; there is no public
@@ -75,7 +49,7 @@ class Connection:
         """A write whose effect the caller reads (rows changed, new row id), in one trip with
         the pending ones."""
         def change(conn: sqlite3.Connection) -> Changed:
-            cursor = execute(conn, sql, parameters)
+            cursor = conn.execute(sql, parameters)
             return Changed(cursor.rowcount, cursor.lastrowid)
 
         return await self.run(change)  # type: ignore[no-any-return]

@@ -10,7 +10,6 @@ is drawn in the reader's language only when the outbox sends it."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,22 +25,12 @@ from bot.suggestions.matching import Match
 from bot.suggestions.offering import full
 
 PUSHES_PER_WEEK = 2
-# Beside a writer in another process (the bot, when this runs in `msobot catalog import`),
-# which asks for the lock every millisecond: after each chunk, leave the lock free for as long
-# as the chunk held it, so the bot's units of work go on between the chunks. In the bot's own
-# process nothing is needed: the lock is fair, waiting units of work go first anyway.
-SHARE_BESIDE_ANOTHER_WRITER = 1.0
 
 
 class Pushes:
     def __init__(self, context: SuggestionContext) -> None:
         self.c = context
         self.store = context.store
-        self.share = 0.0  # how long to leave the lock free after a chunk, relative to the chunk
-
-    def beside_another_writer(self) -> None:
-        """This process is not the bot: give the bot's writes room between chunks."""
-        self.share = SHARE_BESIDE_ANOTHER_WRITER
 
     async def offers_added(self, workshop_ids: list[str]) -> dict[int, list[str]]:
         """Push new workshops to the associations they fit; who got which."""
@@ -62,13 +51,11 @@ class Pushes:
         planned = await asyncio.to_thread(self._plan, workshops, candidates, recent, offered, taken, now)
         pushed: dict[int, list[str]] = {}
         send_at = c.later()
-        for start in range(0, len(planned), CHUNK):
-            began = time.perf_counter()
+        for start in range(0, len(planned), CHUNK):  # the store's lock is fair: units of work go in between
             async with self.store.transaction():
                 for user_id, ref in await self._write(planned[start:start + CHUNK], send_at):
                     pushed.setdefault(user_id, []).append(ref)
             c.wake()
-            await asyncio.sleep((time.perf_counter() - began) * self.share)
         async with self.store.transaction():
             await self.store.log_event("offers_pushed", None, workshops=[w.id for w in workshops],
                                        recipients=len(pushed))

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.outbox import screen_payload
-from bot.outbox.fan_out import BESIDE_ANOTHER_WRITER, Message, queue_in_chunks
+from bot.outbox.fan_out import Message, queue_in_chunks
 from bot.storage import Store
+from bot.storage.jobs import JobStore
 from bot.storage.rounds import Invitee, Round, RoundStore
 from bot.survey.service import SurveyService
 
@@ -47,18 +48,23 @@ class RoundService:
         self.rounds = RoundStore(store)
         self.wake = wake
 
-    async def open(self, name: str) -> Opened | None:
-        """`msobot round open`: the round and all its invitations, queued beside the running bot
-        (the lock is left free between the chunks). None when a round of that name exists (each
-        association is invited once a round)."""
+    async def open(self, name: str, leave_to_bot: bool = False) -> Opened | None:
+        """`msobot round open`: the round, and all its invitations queued here (this process
+        holds the database's lock: no bot runs) or, `leave_to_bot`, a job for the running bot
+        in the round's transaction (`bot.staff.jobs`). None when a round of that name exists
+        (each association is invited once a round)."""
         valid = round_name(name)
         if valid is None:
             raise ValueError(f"a round name has 1 to {NAME_LIMIT} characters")
         async with self.store.transaction():
             opened = await self.open_here(valid)
+            if opened is not None and leave_to_bot:
+                await JobStore(self.store).add("round", round=opened.id)
         if opened is None:
             return None
-        return Opened(opened, await self.fan_out(opened, share=BESIDE_ANOTHER_WRITER))
+        if leave_to_bot:
+            return Opened(opened, len(await self.invitees(opened)))
+        return Opened(opened, await self.fan_out(opened))
 
     async def open_here(self, name: str) -> Round | None:
         """The round alone, inside the caller's transaction (the staff chat's unit of work);
@@ -70,7 +76,7 @@ class RoundService:
         async with self.store.snapshot() as reader:
             return await RoundStore(reader).invitees(opened)
 
-    async def fan_out(self, opened: Round, invitees: list[Invitee] | None = None, share: float = 0.0) -> int:
+    async def fan_out(self, opened: Round, invitees: list[Invitee] | None = None) -> int:
         """Queue every invitation (those already queued by an interrupted run are kept as they
         are), then mark the round done; how many associations are invited."""
         if invitees is None:
@@ -81,7 +87,7 @@ class RoundService:
                 opened.name, opened.id, invitee.completed_at, self.survey.tz)
             return invitee.user_id, invitee.user_id, screen_payload(screen), f"round:{opened.id}:{invitee.user_id}"
 
-        await queue_in_chunks(self.store, "round", invitees, invitation, self.send_at(), lambda: self.wake(), share)
+        await queue_in_chunks(self.store, "round", invitees, invitation, self.send_at(), lambda: self.wake())
         async with self.store.transaction():
             await self.rounds.fanned_out(opened.id)
             await self.store.log_event("round_opened", None, round=opened.name, invited=len(invitees))
