@@ -19,7 +19,7 @@ from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
 from bot.operations.lease import Lease
 from bot.outbox import OutboxWorker
-from bot.services import Services, load_domain, open_services
+from bot.services import Domain, Services, load_domain, open_services
 from bot.survey.turns import Visitor
 from conversations import menus
 from conversations.context import BotApplication, BotContext
@@ -41,19 +41,20 @@ def file_url(api_url: str) -> str:
     return re.sub(r"/bot$", "/file/bot", api_url.rstrip("/"))
 
 
-def build_application(settings: Settings, *, request: BaseRequest | None = None) -> BotApplication:
+def build_application(settings: Settings, *, request: BaseRequest | None = None,
+                      domain: Domain | None = None) -> BotApplication:
     """`request`: another way to the Bot API than HTTP (the benchmark's in-memory stub)."""
     token = settings.token()
     if not token:
         raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)")
-    load_domain(settings)  # fail before connecting if the questionnaire is broken
+    loaded = domain or load_domain(settings)  # fail before connecting if the questionnaire is broken
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Services and the lease (`msobot run` takes both before it talks to Telegram), the
         inbox's leftovers first in the queue, the outbox worker, the heartbeat, the jobs."""
         data = application.bot_data
         if "services" not in data:
-            data["services"] = await open_services(settings)
+            data["services"] = await open_services(settings, loaded)
         services: Services = data["services"]
         if "lease" not in data:
             lease = Lease(services.store, "msobot run")

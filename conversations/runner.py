@@ -42,12 +42,12 @@ async def serve(settings: Settings, webhook: bool) -> int:
     if webhook:
         check_webhook(settings)
     require(settings)  # the privacy notice names who is responsible
-    load_domain(settings)  # a broken questionnaire stops here, before anything else
-    services = await open_services(settings)
+    domain = load_domain(settings)  # a broken questionnaire stops here, before anything else (once)
+    services = await open_services(settings, domain)
     lease = Lease(services.store, "msobot run --webhook" if webhook else "msobot run")
     try:
         await lease.acquire()
-        application = build_application(settings)
+        application = build_application(settings, domain=domain)
     except LeaseHeld as exc:
         await services.close()
         print(f"msobot: {exc}; not started.", file=sys.stderr)
