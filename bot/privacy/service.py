@@ -90,7 +90,7 @@ class PrivacyService:
             await self.store.forget_old_updates(UPDATES_KEEP)
             if submissions or associations:
                 await self.store.log_event("retention_purge", submissions=submissions, associations=associations)
-        await self.store.checkpoint()
+        await self.store.eraser.settle()  # now, or in the background once no reader holds the log
         if submissions or associations or messages or events:
             log.info("retention: %d unfinished questionnaires and %d associations with completed ones deleted, "
                      "%d delivered messages emptied, %d events deleted", submissions, associations, messages, events)
