@@ -112,6 +112,8 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
 
     store = await open_store(settings.database, backup_first)
     store.answer_view, store.question_view = engine.current, engine.current_id
+    if await store.eraser.waiting():  # an erasure whose log a reader held when the bot stopped
+        store.eraser.retry_in_background()
     try:
         async with store.transaction():
             await store.forget_old_updates()

@@ -5,24 +5,39 @@ with personal data only in private chats; the record of processing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from bot.catalog.importer import SAMPLE
 from bot.cli import main
+from bot.consent.notice import NOTICE_VERSION
+from bot.kernel.outcome import Outcome
 from bot.kernel.settings import Settings
+from bot.operations.status import read_status
+from bot.outbox.worker import OutboxWorker
 from bot.privacy.service import PrivacyService
+from bot.services import Services, open_services
+from bot.staff.exports import export_job
+from bot.storage import Submission
+from bot.storage.consents import ConsentStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.partners import PartnerStore
+from bot.survey.turns import Turn, Visitor
 from tests.helpers.bot_api_stub import StubBotAPI
-from tests.helpers.fakes import Clock
+from tests.helpers.fakes import Clock, Recorder
 from tests.helpers.phone import Phone, fill_in, in_group, onboard, role
 from tests.helpers.running import Processed, running_bot
 from tests.test_suggestions import NEEDS_NOTHING, TZ, open_service, seed
-from tests.test_suggestions_e2e import EXPERIENCED, NEEDY
+from tests.test_suggestions_e2e import EXPERIENCED, NEEDY, import_catalog
 
+T = TypeVar("T")
 STAFF_ID = 501
 LEAVER = 987654321  # far from any update or message id
 NAME, CONTACT, FREE_TEXT = "Verein Gehtweg e.V.", "+49 202 999 1234", "Wir brauchen einen Raum QZX-frei"
@@ -159,3 +174,140 @@ def test_the_record_of_processing_follows_the_configuration(monkeypatch: pytest.
     english = capsys.readouterr().out
     assert english.startswith("Record of processing activities (Art. 30 GDPR)") and "200 days" in english
 
+
+
+# -- erasure that reaches everything (issue 26, part 2) ------------------------------------------
+
+AWO_CONTACT = 7001
+WISH = {**NEEDY, "need_funding": "urgent", "professional_orgs": ["welfare"], "professional_topics": ["funding"],
+        "org_name": NAME, "comments": FREE_TEXT}
+
+
+async def leaving(services: Services, answers: dict[str, object] = WISH) -> Submission:
+    """The association that will leave: completed, agreed to sharing, asked welfare organisations
+    for advice (the request card to AWO's contact is queued as completing queues it)."""
+    store = services.store
+    async with store.transaction():
+        await store.set_language(LEAVER, "de")
+        await ConsentStore(store).agree(LEAVER, NOTICE_VERSION, {"partners": True})
+        submission = await store.create_submission(LEAVER, services.engine.questionnaire.id,
+                                                   services.engine.questionnaire.version)
+        for question, value in answers.items():
+            await store.save_answer(submission.id, question, value)
+        await store.set_organisation_name(submission.id, NAME)
+        await store.complete(submission.id)
+        user = await store.user(LEAVER)
+        turn = Turn(Visitor(LEAVER), user, services.survey.screens_for("de"))
+        await services.partners.requests.completed(turn, submission, answers)  # type: ignore[arg-type]
+    return submission
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    settings = settings.model_copy(update={"staff_ids": [STAFF_ID], "quiet_hours": ""})
+    await import_catalog(settings, SAMPLE)
+    opened = await open_services(settings)
+    async with opened.store.transaction():
+        await PartnerStore(opened.store).add_contact(AWO_CONTACT, "awo", "Frau Beispiel", "de")
+    await opened.partners.load()
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def reader(settings: Settings) -> Iterator[sqlite3.Connection]:
+    """Another connection to the database (a backup, Litestream): `begin` holds a read transaction."""
+    connection = sqlite3.connect(settings.database, isolation_level=None)
+    yield connection
+    connection.close()
+
+
+async def test_delete_reaches_queued_messages_reports_and_the_log_behind_a_reader(
+        services: Services, reader: sqlite3.Connection) -> None:
+    store, outbox = services.store, OutboxStore(services.store)
+    await leaving(services)
+    request = await store.fetch_one("SELECT id FROM contact_requests WHERE user_id = ?", LEAVER)
+    assert request is not None
+    async with store.transaction():  # AWO answers "Not our field": the office is told, naming the association
+        await services.partners.answers.answer(AWO_CONTACT, request["id"], False, Outcome())
+        # ... and a notice queued by an earlier version, without `about_user`
+        await outbox.enqueue(STAFF_ID, None, "staff", {"type": "screen", "screen": {"text": f"„{NAME}“ fragt an"}})
+    stale = await services.digest.build()  # a digest and an export built before the deletion ...
+    made = await asyncio.to_thread(export_job, services.settings)
+    assert FREE_TEXT in "".join(stale.texts) and NAME.encode() in made.csv
+    async with store.transaction():  # ... and one of each queued before it
+        await services.digest.queue(STAFF_ID, stale, None)
+        for document in made.documents(services.staff.context.v, store.now()):
+            await outbox.enqueue_file(STAFF_ID, None, "export", document, built_on=made.erasures)
+    pending = await store.fetch_all("SELECT purpose FROM outbox WHERE state = 'pending'")
+    assert sorted({r["purpose"] for r in pending}) == ["digest", "export", "partner", "staff"]
+    assert traces(services.settings.database, [NAME, FREE_TEXT], LEAVER)
+
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM organisations").fetchone()[0] == 1  # holds the snapshot
+    await services.survey.press(Visitor(LEAVER), "X:y")  # /delete, confirmed
+    # Nothing of it queued any more, in any table, column or outbox payload (the reader still holds the log).
+    assert await store.fetch_all("SELECT purpose, payload FROM outbox WHERE state != 'dropped' AND payload != '{}'") \
+        == []
+    assert await store.fetch_all("SELECT outbox_id FROM outbox_files") == []
+    assert [t for t in traces(services.settings.database, [NAME, FREE_TEXT], LEAVER) if "file bytes" not in t] == []
+    # The report built before: out of date, and withheld if it is queued all the same.
+    assert not await services.digest.current(stale)
+    async with store.transaction():
+        await services.digest.queue(STAFF_ID, stale, None)
+    recorder = Recorder()
+    worker = OutboxWorker(store, recorder, services.suggestions.compose, chat_interval=0.0)
+    await worker.drain()
+    assert not any(FREE_TEXT in t or NAME in t for t in recorder.texts(STAFF_ID)) and not recorder.sent
+    # The log: the reader holds it, the bot keeps trying, and `msobot status` says so.
+    status = read_status(services.settings.database, services.settings.backups(), store.now() + timedelta(hours=1))
+    assert status.erasure_waiting_since is not None
+    assert any("erasure" in line and "waiting" in line for line in status.lines())
+    assert any("erasure" in p for p in status.problems)
+    reader.execute("ROLLBACK")
+    await until_settled(services)
+    assert traces(services.settings.database, [NAME, FREE_TEXT], LEAVER) == []  # the file and the log too
+    later = read_status(services.settings.database, services.settings.backups(), store.now())
+    assert later.erasure_waiting_since is None and not any("erasure" in line for line in later.lines())
+
+
+async def until_settled(services: Services) -> None:
+    """The background retry's end: the note that an erasure waits is gone."""
+    for _ in range(400):
+        if not await services.store.eraser.waiting():
+            return
+        await asyncio.sleep(0.025)
+    raise TimeoutError("the log was never emptied after the reader let go")
+
+
+async def test_a_digest_or_export_built_before_a_delete_is_built_again(services: Services,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff asked for /digest and /export; while each was built from its snapshot the association
+    deleted its data: what reaches the outbox is built again, without it."""
+    store, context = services.store, services.staff.context
+    builds: list[str] = []
+
+    def deleting_after(kind: str, build: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        async def built(*args: object, **kwargs: object) -> T:
+            made = await build(*args, **kwargs)
+            builds.append(kind)
+            if builds.count(kind) == 1:
+                await services.survey.press(Visitor(LEAVER), "X:y")
+            return made
+        return built
+
+    for command, kind in (("digest", "digest"), ("export", "export")):
+        await leaving(services)
+        if kind == "digest":
+            monkeypatch.setattr(services.digest, "build", deleting_after(kind, services.digest.build))
+        else:
+            monkeypatch.setattr(context.offload, "run", deleting_after(kind, context.offload.run))
+        await services.staff.command(Visitor(STAFF_ID), STAFF_ID, command)
+        await asyncio.gather(*services.staff._background)
+        assert builds.count(kind) == 2, builds
+        rows = await store.fetch_all("SELECT o.payload, f.content FROM outbox o LEFT JOIN outbox_files f "
+                                     "ON f.outbox_id = o.id WHERE o.purpose = ? AND o.state = 'pending'", kind)
+        assert rows, kind
+        for row in rows:
+            assert NAME not in row["payload"] and FREE_TEXT not in row["payload"]
+            assert row["content"] is None or NAME.encode() not in row["content"]

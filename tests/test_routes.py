@@ -43,7 +43,7 @@ def _data(kind: Kind) -> str:
 # Button data for each button key: right kind, someone else's ids.
 BUTTON_DATA = {
     "button Z:msos": "Z:msos:2", "button Z:proposal": "Z:proposal:a7", "button Z:step": "Z:save:yes",
-    "button Q:join": "Q:y0123456789abcdef01", "button Q:answer": "Q:a7",
+    "button Q:join": "Q:y0123456789abcdef01", "button Q:answer": "Q:a7", "button Q:delete": "Q:x",
     **{f"button {k.value}": _data(k) for k in Kind if k not in (Kind.STAFF, Kind.PARTNER)},
 }
 REFUSALS = {"staff.refuse", "survey.help", "partners.other", "press none"}

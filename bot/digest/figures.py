@@ -88,6 +88,7 @@ class DigestFigures(BaseModel):
     free_texts: list[FreeText] = Field(default_factory=list)  # newest first
     round_name: str | None = None  # the latest survey round, if staff opened one
     round_changes: list[TopicChange] = Field(default_factory=list)  # topics in questionnaire order
+    erasures: int = 0  # as of the snapshot (bot.storage.erasure): built before a later erasure, it is out of date
 
 
 def _utc(value: datetime) -> str:
@@ -138,7 +139,7 @@ class FigureSource:
 
     async def _compute(self, end: datetime, start: datetime | None) -> DigestFigures:
         start = start or end - WEEK
-        figures = DigestFigures(period_start=start, period_end=end)
+        figures = DigestFigures(period_start=start, period_end=end, erasures=await self.store.erasures())
         await self._submissions(figures, start, end)
         needs_now = await self.needs_as_of(end)
         needs_before = await self.needs_as_of(start)

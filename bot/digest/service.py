@@ -23,6 +23,8 @@ from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 
+REBUILDS = 3  # a digest or export built before an erasure is built again, at most this often
+
 
 def last_occurrence(now: datetime, tz: tzinfo, weekday: int, at: time) -> datetime:
     """The latest scheduled moment (weekday, local time) at or before `now`, in UTC."""
@@ -74,19 +76,30 @@ class DigestService:
         end = self.due_period_end()
         if await self._claimed(end):
             return False
-        digest = await self.build(end)  # outside the transaction: drawing takes a moment
-        async with self.store.transaction():
-            cursor = await self.store.db.execute(
-                "INSERT OR IGNORE INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, ?)",
-                (end.isoformat(), self.store.now().isoformat(), len(self.recipients)))
-            if cursor.rowcount != 1:
-                return False
-            for chat_id in self.recipients:
-                await self.queue(chat_id, digest, f"digest:{end.isoformat()}:{chat_id}")
-            await self.store.log_event("digest_queued", period_end=end.isoformat(), recipients=len(self.recipients))
+        for _attempt in range(REBUILDS):
+            digest = await self.build(end)  # outside the transaction: drawing takes a moment
+            async with self.store.transaction():
+                if not await self.current(digest):
+                    continue  # an association deleted its data meanwhile: built again
+                cursor = await self.store.db.execute(
+                    "INSERT OR IGNORE INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, ?)",
+                    (end.isoformat(), self.store.now().isoformat(), len(self.recipients)))
+                if cursor.rowcount != 1:
+                    return False
+                for chat_id in self.recipients:
+                    await self.queue(chat_id, digest, f"digest:{end.isoformat()}:{chat_id}")
+                await self.store.log_event("digest_queued", period_end=end.isoformat(),
+                                           recipients=len(self.recipients))
+            break
+        else:
+            return False  # erasures kept coming: the next scheduled look tries again
         log.info("weekly digest up to %s queued for %d recipients", end.isoformat(), len(self.recipients))
         self.wake()
         return True
+
+    async def current(self, digest: Digest) -> bool:
+        """No erasure since its snapshot (inside the queuing transaction: none can come between)."""
+        return digest.figures.erasures == await self.store.erasures()
 
     async def _claimed(self, end: datetime) -> bool:
         row = await self.store.fetch_one("SELECT 1 FROM digests WHERE period_end = ?", end.isoformat())
@@ -95,9 +108,10 @@ class DigestService:
     async def queue(self, chat_id: int, digest: Digest, key: str | None) -> list[int]:
         """Text messages in order, then the chart; inside the caller's transaction. The outbox
         rows queued (none that a dedupe key had queued before)."""
+        built_on = digest.figures.erasures
         rows = [await self.outbox.enqueue(chat_id, None, "digest", screen_payload(Screen(text=text)),
-                                          dedupe_key=f"{key}:{i}" if key else None)
+                                          dedupe_key=f"{key}:{i}" if key else None, built_on=built_on)
                 for i, text in enumerate(digest.texts)]
         rows.append(await self.outbox.enqueue(chat_id, None, "digest", digest.chart_document().payload(),
-                                              dedupe_key=f"{key}:chart" if key else None))
+                                              dedupe_key=f"{key}:chart" if key else None, built_on=built_on))
         return [row for row in rows if row is not None]

@@ -70,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     Route("button Z:step", Capability.STAFF, PROPOSING),  # a step of /workshop, /broadcast; cancel
     Route("button Q:join", Capability.INVITATION, frozenset({Role.ASSOCIATION, *CONTACTS})),  # never staff
     Route("button Q:answer", Capability.PARTNERS, frozenset({Role.PARTNER})),  # a contact request
+    Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
 )
 
 
@@ -101,5 +102,7 @@ def button_key(data: str | None) -> str:
         value = action.value or ""
         if value[:1] in ("a", "d") and value[1:].isdigit():
             return "button Q:answer"
+        if value in ("x", "k"):
+            return "button Q:delete"
         return "button Q:join"
     return f"button {action.kind.value}"

@@ -15,9 +15,11 @@ from pydantic import BaseModel
 
 from bot.operations.backups import latest
 from bot.operations.lease import STALE, holder_from, is_locked
+from bot.storage.erasure import WAITING
 
 INBOX_LATE = timedelta(minutes=1)  # an update waiting longer: the bot is stuck
 OUTBOX_LATE = timedelta(minutes=15)  # a message due this long and not sent: delivery is stuck
+ERASURE_LATE = timedelta(minutes=5)  # erased data still in the log this long: a reader never lets go
 
 
 class Status(BaseModel):
@@ -36,6 +38,7 @@ class Status(BaseModel):
     outbox_failed: int = 0
     outbox_oldest_due_seconds: int | None = None
     last_digest_at: str | None = None
+    erasure_waiting_since: str | None = None  # an erasure whose log readers still hold (bot.storage.erasure)
     last_backup: str | None = None
     last_backup_at: str | None = None
     last_backup_bytes: int | None = None
@@ -60,6 +63,8 @@ class Status(BaseModel):
             + (f", the oldest for {self.outbox_oldest_due_seconds} s" if self.outbox_oldest_due_seconds is not None
                else "") + f"), {self.outbox_failed} failed",
             f"last digest     {self.last_digest_at or '–'}",
+            *([f"erasure         waiting since {self.erasure_waiting_since} for readers of the database to finish: "
+               "the log file still holds erased data"] if self.erasure_waiting_since else []),
             f"last backup     {self.last_backup or '–'}"
             + (f" ({self.last_backup_bytes:,} bytes, {self.last_backup_at})" if self.last_backup else ""),
             *(f"PROBLEM         {p}" for p in self.problems),
@@ -123,6 +128,13 @@ def _read(db: sqlite3.Connection, status: Status, now: datetime, locked: bool) -
     if status.outbox_oldest_due_seconds is not None and status.outbox_oldest_due_seconds > OUTBOX_LATE.total_seconds():
         status.problems.append(f"{status.outbox_due} messages are due, the oldest for "
                                f"{status.outbox_oldest_due_seconds} s")
+    if "meta" in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+        one = db.execute("SELECT value FROM meta WHERE key = ?", (WAITING,)).fetchone()
+        status.erasure_waiting_since = one["value"] if one else None
+    waited = _seconds(now, status.erasure_waiting_since)
+    if waited is not None and waited > ERASURE_LATE.total_seconds():
+        status.problems.append(f"an erasure has waited {waited} s for readers of the database (a long read "
+                               "transaction: a backup, Litestream, another process); erased data is still on disk")
     one = db.execute("SELECT MAX(claimed_at) AS at FROM digests").fetchone()
     status.last_digest_at = one["at"]
     one = db.execute("SELECT version FROM questionnaire_versions ORDER BY deployed_at DESC LIMIT 1").fetchone()

@@ -178,6 +178,11 @@ class OutboxWorker:
 
     async def _deliver(self, row: OutboxRow, token: str) -> None:
         try:
+            if await self.outbox.stale(row.payload):  # a report built before an erasure: never sent, not kept
+                log.info("outbox message %s withheld: built before an erasure", row.id)
+                async with self.store.transaction():
+                    await self.outbox.withhold(row.id, token)
+                return
             parcel = await self._for_reader(row, await self.compose(await self._with_file(row)))
             if parcel is None:
                 async with self.store.transaction():

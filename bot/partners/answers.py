@@ -64,7 +64,9 @@ class RequestAnswers:
                                                            name=person(name),
                                                            topics=", ".join(staff.v.topic(t) for t in request.topics))
         for staff_id in self.settings.staff_ids:
-            await r.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)))
+            # It names the association: deleting its data deletes this message too.
+            await r.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)),
+                                   about_user=request.user_id)
 
     async def compose(self, row: OutboxRow) -> Parcel | None:
         """The association hears back, in its language, when the message is sent."""

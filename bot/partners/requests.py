@@ -77,7 +77,7 @@ class ContactRequests:
                 # Not a user of the survey: the row belongs to the chat only (outbox.user_id refers to users).
                 await self.outbox.enqueue(contact.user_id, None, PURPOSE,
                                           {"type": "partner_request", "request": request_id},
-                                          dedupe_key=f"request:{request_id}:{contact.user_id}")
+                                          dedupe_key=f"request:{request_id}:{contact.user_id}", about_user=user.id)
             await self.store.log_event("contact_request", user.id, submission.id, partner=partner.id)
 
     # -- the card, drawn when it is sent ---------------------------------------------------------

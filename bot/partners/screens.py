@@ -12,7 +12,7 @@ from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
-from bot.storage.partners import PartnerContact
+from bot.storage.partners import CONTACT_KEEP, PartnerContact
 
 
 def person(name: str | None) -> str:
@@ -36,12 +36,21 @@ class PartnerScreens:
         return Screen(text="🤝 " + _("Welcome to MSO Assistant of the City of Wuppertal's integration office. This "
                                     "invitation makes you a contact of “{partner}”: you will see the needs of the "
                                     "associations in your organisation's topics, anonymised. Are you with "
-                                    "“{partner}”?").format(partner=partner),
+                                    "“{partner}”?").format(partner=partner) + "\n\n" + self.kept_how_long(),
                       buttons=[[Button(label=_("Yes, I am with {partner}").format(partner=partner),
                                        action=Action(Kind.PARTNER, value=f"y{token_hash[:16]}").encode(),
                                        role=Kind.PARTNER),
                                 Button(label=_("No"), action=Action(Kind.PARTNER, value="n").encode(),
                                        role=Kind.PARTNER)]])
+
+    def kept_how_long(self) -> str:
+        """What a contact is told before joining (Art. 13 GDPR): what is kept, how long, /delete."""
+        return "🔒 " + self._(
+            "What is stored about you: your Telegram id and name, your language and organisation, when you joined "
+            "and were last active, and your answers to the associations' requests. It is deleted {days} after "
+            "your access ends, or {days} after you last used the bot while it is open. /delete erases it at any "
+            "time.").format(days=self.v.t.ngettext("{count} day", "{count} days", CONTACT_KEEP.days).format(
+                count=self.v.n(CONTACT_KEEP.days)))
 
     def joined(self, partner: str) -> str:
         welcome = self._("You are now a contact of “{partner}”.").format(partner=partner)
@@ -79,12 +88,37 @@ class PartnerScreens:
             "/myworkshops — " + _("your organisation's upcoming workshops and who is interested"),
             "/workshop — " + _("propose a workshop; the integration office decides"),
             "/mydata — " + _("everything stored about you, as a file"),
+            "/delete — " + _("delete everything stored about you"),
             "/help — " + _("this help"),
         ])
 
     def my_data(self) -> str:
         return self._("Everything stored about you as a partner contact is in this file. To have it deleted, "
-                      "please contact the integration office.")
+                      "send /delete.")
+
+    def delete_question(self) -> Screen:
+        _ = self._
+        return Screen(text=_("Delete everything stored about you as a partner contact? You will no longer receive "
+                             "contact requests or digests; your organisation keeps the answers it gave, without "
+                             "your name. This cannot be undone."),
+                      buttons=[[Button(label=_("Yes, delete"), action=Action(Kind.PARTNER, value="x").encode(),
+                                       role=Kind.PARTNER),
+                                Button(label=_("No, keep"), action=Action(Kind.PARTNER, value="k").encode(),
+                                       role=Kind.PARTNER)]])
+
+    def deleted(self) -> str:
+        return self._("Everything stored about you as a partner contact has been deleted. Goodbye!")
+
+    def kept(self) -> str:
+        return self._("Nothing was deleted.")
+
+    def contact_left(self, partner: str, remaining: int) -> str:
+        """To staff: who left is not said (their data is erased), only that the organisation lost a contact."""
+        return "👋 " + self.v.t.ngettext(
+            "A contact person of “{partner}” deleted their data and receives nothing more; {count} contact person "
+            "of “{partner}” remains.",
+            "A contact person of “{partner}” deleted their data and receives nothing more; {count} contact persons "
+            "of “{partner}” remain.", remaining).format(partner=partner, count=self.v.n(remaining))
 
     def not_for_partners(self) -> str:
         return self._("This is not available to partner contacts.") + "\n\n" + self.help_text()

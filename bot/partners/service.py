@@ -21,6 +21,7 @@ from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.kernel.text import clean_line
+from bot.outbox import screen_payload
 from bot.partners.answers import RequestAnswers
 from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
 from bot.partners.monthly import MonthlyDigest
@@ -124,6 +125,12 @@ class PartnerService:
             if action.value == "n":
                 outcome.messages.append(Screen(text=s.declined()))
                 return
+            if action.value in ("x", "k"):
+                outcome.messages.append(Screen(text=await self._erase(visitor.user_id, s, erased)
+                                               if action.value == "x" else s.kept()))
+                return
+            if await self.data.contact(visitor.user_id) is not None:
+                await self.data.touch(visitor.user_id)
             if action.value[0] in "ad" and action.value[1:].isdigit():
                 await self.answers.answer(visitor.user_id, int(action.value[1:]), action.value[0] == "a", outcome)
                 return
@@ -146,9 +153,29 @@ class PartnerService:
             joined.append(visitor.user_id)
 
         joined: list[int] = []
+        erased: list[int] = []
         await self.store.once(visitor.event_id, step)
         self._contacts.update(dict.fromkeys(joined, True))  # known once committed
+        for user_id in erased:
+            self._contacts.pop(user_id, None)  # a stranger again: /start is the survey's
+        if erased:
+            await self.store.eraser.settle()  # the log too (bot.storage.erasure)
         return outcome
+
+    async def _erase(self, user_id: int, s: PartnerScreens, erased: list[int]) -> str:
+        """The contact's /delete, confirmed (in its unit of work); staff hear the organisation lost one."""
+        partner_id = await self.data.erase(user_id)
+        if partner_id is None:
+            return s.kept()
+        erased.append(user_id)
+        await self.store.log_event("partner_contact_deleted", None, partner=partner_id)
+        partner = await self.catalog.partner(partner_id)
+        remaining = len([c for c in await self.data.contacts() if c.partner_id == partner_id and c.active])
+        staff = self.answers.staff
+        text = staff.contact_left(partner.name if partner else partner_id, remaining)
+        for staff_id in self.settings.staff_ids:
+            await self.requests.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)))
+        return s.deleted()
 
     async def _invite_by_prefix(self, prefix: str) -> Invite | None:
         if len(prefix) < 16 or not all(c in "0123456789abcdef" for c in prefix):
@@ -159,8 +186,14 @@ class PartnerService:
         """A command of a known contact: /needs, /help (and /start); anything else is not for them."""
         contact = await self.data.contact(visitor.user_id)
         s = self.voice_for(contact or visitor)
+        if name == "delete" and contact is not None:  # also once access ended: the data is still kept
+            return Outcome(messages=[s.delete_question()])
         if contact is None or not contact.active:
+            if contact is None:
+                self._contacts.pop(visitor.user_id, None)  # erased by retention: a stranger from now on
             return Outcome(messages=[Screen(text=s.revoked())])
+        async with self.store.single_statement():
+            await self.data.touch(contact.user_id)  # last activity: the retention counts from it
         if name == "needs":
             return Outcome(messages=[Screen(text=await self._needs(contact, s, visitor.event_id))])
         if name == "mydata":

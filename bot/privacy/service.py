@@ -18,6 +18,7 @@ from bot.kernel.outcome import Document, Outcome
 from bot.privacy.choices import PrivacyChoices
 from bot.questionnaire.readable import readable_value
 from bot.storage.consents import ConsentStore
+from bot.storage.partners import PartnerStore
 from bot.storage.privacy import PrivacyStore
 from bot.survey.service import SurveyService
 from bot.survey.turns import Turn, Visitor
@@ -30,6 +31,7 @@ class Purged:
     messages: int
     associations: int = 0
     events: int = 0
+    partner_contacts: int = 0
 
 
 class PrivacyService:
@@ -87,11 +89,16 @@ class PrivacyService:
                 associations += 1
             messages = await self.rows.forget_delivered(now - DELIVERED_KEEP, now - OFFICE_FILES_KEEP)
             events = await self.rows.forget_events(now - self.retention)
+            contacts = PartnerStore(self.store)
+            expired = await contacts.expired(now)
+            for contact_id in expired:
+                await contacts.erase(contact_id)
             await self.store.forget_old_updates(UPDATES_KEEP)
-            if submissions or associations:
-                await self.store.log_event("retention_purge", submissions=submissions, associations=associations)
-        await self.store.checkpoint()
+            if submissions or associations or expired:
+                await self.store.log_event("retention_purge", submissions=submissions, associations=associations,
+                                           partner_contacts=len(expired))
+        await self.store.eraser.settle()  # now, or in the background once no reader holds the log
         if submissions or associations or messages or events:
             log.info("retention: %d unfinished questionnaires and %d associations with completed ones deleted, "
                      "%d delivered messages emptied, %d events deleted", submissions, associations, messages, events)
-        return Purged(submissions, messages, associations, events)
+        return Purged(submissions, messages, associations, events, len(expired))

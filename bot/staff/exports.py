@@ -31,13 +31,14 @@ class ExportData:
 
     earlier: list[Definition]
     rows: list[tuple[Submission, str, str | None, dict[str, Any]]]
+    erasures: int = 0  # as of the snapshot (bot.storage.erasure)
 
 
 async def load(store: Store, questionnaire_id: str) -> ExportData:
     """The reading, on the read connection: the bot's writes go on meanwhile."""
     async with store.snapshot() as reader:
         earlier = await VersionStore(reader).all(questionnaire_id)
-        return ExportData(earlier, await StaffStore(reader).export_rows())
+        return ExportData(earlier, await StaffStore(reader).export_rows(), await reader.erasures())
 
 
 def build(voice: StaffVoice, data: ExportData) -> list[list[str]]:
@@ -82,6 +83,7 @@ class ExportFiles:
     csv: bytes
     xlsx: bytes
     count: int  # submissions
+    erasures: int = 0  # as of the snapshot it was built from: out of date after a later erasure
 
     def documents(self, voice: StaffVoice, now: datetime) -> list[Document]:
         """The two files staff get for /export."""
@@ -93,10 +95,10 @@ class ExportFiles:
                          mime_type=XLSX_TYPE)]
 
 
-def files(rows: list[list[str]], title: str) -> ExportFiles:
+def files(rows: list[list[str]], title: str, erasures: int = 0) -> ExportFiles:
     text = io.StringIO()
     write_csv(rows, text)
-    return ExportFiles(text.getvalue().encode("utf-8-sig"), xlsx_bytes(rows, title), len(rows) - 1)
+    return ExportFiles(text.getvalue().encode("utf-8-sig"), xlsx_bytes(rows, title), len(rows) - 1, erasures)
 
 
 def export_job(settings: Settings) -> ExportFiles:
@@ -114,7 +116,7 @@ async def _export(settings: Settings) -> ExportFiles:
         data = await load(store, engine.questionnaire.id)
     finally:
         await store.close()
-    return files(build(voice, data), sheet_title(voice))
+    return files(build(voice, data), sheet_title(voice), data.erasures)
 
 
 def _dropped(engine: Engine, earlier: list[Definition]) -> list[tuple[str, Shape, str]]:

@@ -95,5 +95,7 @@ class Proposals:
         turn.say(_("Rejected; the partner organisation is told the reason."))
 
     async def _tell(self, contact_id: int, text: str) -> None:
+        if not contact_id:  # the contact deleted their data meanwhile: nobody to tell
+            return
         await self.c.outbox.enqueue(contact_id, None, "staff", screen_payload(Screen(text=text)))
         self.c.digest.wake()

@@ -17,6 +17,7 @@ from bot.consent.notice import (
 from bot.kernel.i18n import Translator
 from bot.kernel.settings import Settings
 from bot.partners.disclosure import BASE, THRESHOLD
+from bot.storage.partners import CONTACT_KEEP
 
 
 def record(t: Translator, settings: Settings, today: date) -> str:
@@ -70,7 +71,9 @@ def record(t: Translator, settings: Settings, today: date) -> str:
                   "on request (/delete) at once, backups following within that time").format(
             unfinished=days(facts.unfinished_days), completed=days(facts.completed_days),
             delivered=days(DELIVERED_KEEP.days), office=days(OFFICE_FILES_KEEP.days),
-            updates=days(UPDATES_KEEP.days), events=days(facts.unfinished_days), weeks=t.number(BACKUP_WEEKS)),
+            updates=days(UPDATES_KEEP.days), events=days(facts.unfinished_days), weeks=t.number(BACKUP_WEEKS))
+        + "; " + _("partner contacts' data {keep} after their access ended, or, while it is open, {keep} after "
+                   "their last activity; on their request (/delete) at once").format(keep=days(CONTACT_KEEP.days)),
         "9. " + _("Technical and organisational measures (Art. 32 GDPR):") + "\n" + "\n".join("   – " + m for m in [
             _("SQLite database in WAL mode with secure_delete; after an erasure the log is folded in and emptied, so "
               "deleted data cannot be recovered from the file"),

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from babel.dates import format_date
 
 from bot.digest.render import messages, sections
+from bot.digest.service import REBUILDS
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Screen
 from bot.kernel.text import isolated
@@ -34,14 +35,20 @@ class Reports:
         c = self.c
 
         async def send() -> None:
-            try:
-                digest = await c.digest.build(title=self._("Digest of the last seven days"))
-            except Exception:
-                log.exception("the digest on demand failed")
+            for _attempt in range(REBUILDS):  # built again when an association deleted its data meanwhile
+                try:
+                    digest = await c.digest.build(title=self._("Digest of the last seven days"))
+                except Exception:
+                    log.exception("the digest on demand failed")
+                    await c.tell(turn.chat_id, self._(FAILED))
+                    return
+                async with c.store.transaction():
+                    if await c.digest.current(digest):
+                        await c.digest.queue(turn.chat_id, digest, None)
+                        break
+            else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            async with c.store.transaction():
-                await c.digest.queue(turn.chat_id, digest, None)
             c.digest.wake()
         turn.say(self._("The digest of the last seven days is on its way."))
         turn.background.append(send)
@@ -58,15 +65,21 @@ class Reports:
         c = self.c
 
         async def prepare() -> None:  # read, built and written in a process of its own; queued in one short write
-            try:
-                made = await c.offload.run(export_job, c.settings)
-            except Exception:
-                log.exception("the export failed")
+            for _attempt in range(REBUILDS):  # built again when an association deleted its data meanwhile
+                try:
+                    made = await c.offload.run(export_job, c.settings)
+                except Exception:
+                    log.exception("the export failed")
+                    await c.tell(turn.chat_id, self._(FAILED))
+                    return
+                async with c.store.transaction():
+                    if made.erasures == await c.store.erasures():
+                        for document in made.documents(c.v, c.store.now()):
+                            await c.outbox.enqueue_file(turn.chat_id, None, "export", document, built_on=made.erasures)
+                        break
+            else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            async with c.store.transaction():
-                for document in made.documents(c.v, c.store.now()):
-                    await c.outbox.enqueue_file(turn.chat_id, None, "export", document)
             c.digest.wake()
         turn.say(self._("The export is being prepared; the two files follow in a moment."))
         turn.background.append(prepare)

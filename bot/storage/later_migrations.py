@@ -91,7 +91,27 @@ async def _v17_no_peer_ids_in_events(db: aiosqlite.Connection) -> None:
                      "AND json_extract(data, '$.offer') = 'peer'")
 
 
+async def _v18_events_go_with_their_user(db: aiosqlite.Connection) -> None:
+    # An event of a user was kept with user_id set to NULL when the user was deleted (ON DELETE
+    # SET NULL): an erasure that missed one left it behind, no longer anyone's but still about
+    # them. Rebuilt so that a user's events go with the user (ON DELETE CASCADE).
+    for statement in ("""
+        CREATE TABLE events_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            submission_id INTEGER REFERENCES submissions(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        )""", "INSERT INTO events_new (id, at, user_id, submission_id, kind, data) "
+              "SELECT id, at, user_id, submission_id, kind, data FROM events",
+            "DROP TABLE events", "ALTER TABLE events_new RENAME TO events",
+            "CREATE INDEX events_kind_at ON events(kind, at)", "CREATE INDEX events_user ON events(user_id)"):
+        await db.execute(statement)
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
-                                                                             _v17_no_peer_ids_in_events]
+                                                                             _v17_no_peer_ids_in_events,
+                                                                             _v18_events_go_with_their_user]

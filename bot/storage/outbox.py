@@ -60,10 +60,13 @@ class OutboxStore:
 
     async def enqueue(self, chat_id: int, user_id: int | None, purpose: str, payload: dict[str, Any],
                       not_before: datetime | None = None, dedupe_key: str | None = None,
-                      about_user: int | None = None) -> int | None:
+                      about_user: int | None = None, built_on: int | None = None) -> int | None:
         """Add a message; None when one with the same dedupe_key is already there. `about_user`:
-        whose data it shows besides the recipient's, so deleting that user withdraws it."""
+        whose data it shows besides the recipient's, so deleting that user withdraws it;
+        `built_on`: the erasure count of the snapshot a report was built from (`stale`)."""
         now = self.store.now()
+        if built_on is not None:
+            payload = {**payload, "erasures": built_on}
         cursor = await self.store.db.modify(
             "INSERT OR IGNORE INTO outbox (chat_id, user_id, purpose, payload, dedupe_key, not_before, "
             "created_at, about_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -106,6 +109,12 @@ class OutboxStore:
         await self._settle("state = ?, last_error = ?", [state, error], row_id, token)
         await self._forget_file(row_id)
 
+    async def withhold(self, row_id: int, token: str | None = None) -> None:
+        """Dropped with its content: a report built before an erasure may name whom it erased."""
+        await self._settle("state = 'dropped', payload = '{}', last_error = 'built before an erasure'", [], row_id,
+                           token)
+        await self._forget_file(row_id)
+
     async def _settle(self, assignments: str, params: list[Any], row_id: int, token: str | None) -> None:
         """The end of an attempt; with its token, only while the row is still this attempt's."""
         sql = f"UPDATE outbox SET {assignments}, claimed_by = NULL, claimed_at = NULL WHERE id = ?"
@@ -120,15 +129,21 @@ class OutboxStore:
         await self.store.write("DELETE FROM outbox_files WHERE outbox_id = ? AND "
                                "(SELECT state FROM outbox WHERE id = ?) NOT IN ('pending', 'sending')", row_id, row_id)
 
-    async def enqueue_file(self, chat_id: int, user_id: int | None, purpose: str, document: Document) -> int | None:
+    async def enqueue_file(self, chat_id: int, user_id: int | None, purpose: str, document: Document,
+                           built_on: int | None = None) -> int | None:
         """A document whose content is kept beside the row as it is: an export of ten megabytes
         would be fourteen of base64 in the row's JSON, parsed on the event loop at every look at
         the queue."""
-        row_id = await self.enqueue(chat_id, user_id, purpose, document.payload(stored=True))
+        row_id = await self.enqueue(chat_id, user_id, purpose, document.payload(stored=True), built_on=built_on)
         if row_id is not None:
             await self.store.write("INSERT INTO outbox_files (outbox_id, content) VALUES (?, ?)", row_id,
                                    document.content)
         return row_id
+
+    async def stale(self, payload: dict[str, Any]) -> bool:
+        """A report built on a snapshot taken before an erasure since: it may name whom it erased."""
+        built_on = payload.get("erasures")
+        return isinstance(built_on, int) and built_on != await self.store.erasures()
 
     async def file(self, row_id: int) -> bytes | None:
         row = await self.store.fetch_one("SELECT content FROM outbox_files WHERE outbox_id = ?", row_id)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
+from bot.storage.erasure import note_erasure
 from bot.storage.store import Store
+
+# A partner contact's data is kept this long after their access ended (revoked), or after they
+# last used the bot while it is open; then the nightly purge erases it (`PartnerStore.erase`).
+CONTACT_KEEP = timedelta(days=365)
 
 
 class Invite(BaseModel):
@@ -82,6 +88,32 @@ class PartnerStore:
             "UPDATE partner_contacts SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING user_id",
             self.store.now().isoformat(), user_id)
         return row is not None
+
+    async def erase(self, user_id: int) -> str | None:
+        """Everything about a partner contact (their /delete, or retention): the contact, the
+        invitation's link to them, their events, their flow and messages; what their organisation
+        answered or proposed stays, without them. The organisation's id, or None when unknown."""
+        row = await self.store.fetch_one("DELETE FROM partner_contacts WHERE user_id = ? RETURNING partner_id",
+                                         user_id)
+        if row is None:
+            return None
+        await note_erasure(self.store)  # the log is to be emptied of it (bot.storage.erasure)
+        for sql in ("UPDATE partner_invites SET used_by = NULL WHERE used_by = ?",
+                    "UPDATE contact_requests SET answered_by = NULL WHERE answered_by = ?",
+                    "UPDATE proposals SET contact_id = 0 WHERE contact_id = ?",  # 0: nobody to tell of the decision
+                    "DELETE FROM events WHERE json_valid(data) AND json_extract(data, '$.contact') = ?",
+                    "DELETE FROM staff_flows WHERE user_id = ?",
+                    "DELETE FROM outbox WHERE chat_id = ? AND user_id IS NULL AND state != 'sending'",
+                    "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?"):
+            await self.store.db.execute(sql, (user_id,))
+        return str(row["partner_id"])
+
+    async def expired(self, now: datetime) -> list[int]:
+        """Contacts kept long enough: access ended CONTACT_KEEP ago, or open and unused that long."""
+        cutoff = (now - CONTACT_KEEP).isoformat()
+        rows = await self.store.fetch_all(
+            "SELECT user_id FROM partner_contacts WHERE COALESCE(revoked_at, last_active_at) < ?", cutoff)
+        return [int(r["user_id"]) for r in rows]
 
     async def rows_of(self, user_id: int) -> dict[str, Any]:
         """Everything stored about a partner contact, for their /mydata."""

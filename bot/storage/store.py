@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.storage.erasure import erasures, note_erasure
 from bot.storage.unit import CLAIM_UPDATE, UnitOfWork
 
 
@@ -48,6 +49,8 @@ class Submission(BaseModel):
 USER = "SELECT * FROM users WHERE id = ?"
 LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
 ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
+# A name this short could be part of any message: such messages are deleted by `about_user` only.
+NAME_MATCH_MIN = 4
 
 
 
@@ -82,16 +85,39 @@ class Store(UnitOfWork):
         """The user, their submissions, answers, consents, events and the organisations they
         entered; every other association's card and queued message that shows them (see
         migration v4); and the content of the office's digests and exports, which may quote them."""
+        await note_erasure(self)  # reports built before are out of date; the log is to be emptied
         await self.db.execute("DELETE FROM suggestions WHERE kind = 'peer' AND ref = ?", (str(user_id),))
         await self.db.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
         await self.db.execute(
             "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END "
             "WHERE purpose IN ('digest', 'export') AND state != 'sending' AND payload != '{}'")
+        await self.db.execute("DELETE FROM outbox_files WHERE outbox_id IN (SELECT id FROM outbox WHERE "
+                              "purpose IN ('digest', 'export') AND state NOT IN ('pending', 'sending'))")
+        await self._forget_messages_naming(user_id)
         await self.db.execute(
             "DELETE FROM organisations WHERE created_by = ? OR id IN "
             "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))
         await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await self.db.execute("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?", (user_id,))
+
+    async def _forget_messages_naming(self, user_id: int) -> None:
+        """Messages to the office and to partner contacts that name the association: the partner
+        request cards of its requests, and (queued before they were marked `about_user`, which
+        deletes them with the user) any that quote its name. A message being sent stays."""
+        await self.db.execute(
+            "DELETE FROM outbox WHERE state != 'sending' AND purpose = 'partner' AND "
+            "json_extract(payload, '$.type') = 'partner_request' AND json_extract(payload, '$.request') IN "
+            "(SELECT id FROM contact_requests WHERE user_id = ?)", (user_id,))
+        names = await self._all(
+            "SELECT DISTINCT o.name FROM organisations o WHERE o.created_by = ?1 OR o.id IN "
+            "(SELECT organisation_id FROM submissions WHERE user_id = ?1)", user_id)
+        for name in {r["name"] for r in names if r["name"] and len(r["name"].strip()) >= NAME_MATCH_MIN}:
+            quoted = json.dumps(name, ensure_ascii=False)[1:-1]  # as the payload's JSON holds it
+            await self.db.execute("DELETE FROM outbox WHERE state != 'sending' AND user_id IS NULL "
+                                  "AND instr(payload, ?) > 0", (quoted,))
+
+    async def erasures(self) -> int:
+        return await erasures(self)
 
     async def set_prompt_ref(self, user_id: int, ref: str | None) -> None:
         await self.write("UPDATE users SET prompt_ref = ? WHERE id = ?", ref, user_id)

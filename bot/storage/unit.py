@@ -16,6 +16,8 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.storage.connection import Connection
+from bot.storage.database import BUSY_TIMEOUT_MS
+from bot.storage.erasure import LogEraser
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class UnitOfWork:
         self.longest_transaction = 0.0
         # Why this process may no longer write (its database file was replaced), if so.
         self.refusal: str | None = None
+        self.eraser = LogEraser(self)  # empties the log after an erasure, in the background while readers hold it
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -135,13 +138,23 @@ class UnitOfWork:
             await step()
         return True
 
-    async def checkpoint(self) -> None:
+    async def checkpoint(self) -> bool:
         """Fold the write-ahead log into the database file and empty it, so that erased data
-        does not linger in old log frames (outside any transaction)."""
+        does not linger in old log frames (outside any transaction). True when it did: while
+        another connection holds a read transaction (a report's snapshot, Litestream, a backup)
+        SQLite can do neither, and says so in the result's busy flag. It does not wait for
+        readers (busy timeout 0): waiting would hold the write lock and stall every reply."""
         async with self._lock:
-            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self.db.execute("PRAGMA busy_timeout = 0")
+            try:
+                rows = await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)", ())
+            finally:
+                await self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        busy, frames, _done = rows[0] if rows else (1, -1, -1)
+        return busy == 0 and frames in (0, -1)  # -1: not in WAL mode (an in-memory database)
 
     async def close(self) -> None:
+        await self.eraser.close()
         if self.reader is not self:
             await self.reader.close()
         await self.db.close()

@@ -24,5 +24,5 @@ class Deletion:
         if turn.user is not None:
             await self.store.delete_user(turn.user.id)
             await self.store.log_event("user_deleted")
-            turn.after.append(self.store.checkpoint)  # erased rows leave the log file too
+            turn.after.append(self.store.eraser.settle)  # erased rows leave the log file too (bot.storage.erasure)
         turn.outcome.messages.append(turn.screens.deleted())

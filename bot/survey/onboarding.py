@@ -63,6 +63,7 @@ class Onboarding:
         elif what == "n":
             await self.store.delete_user(user.id)
             await self.store.log_event("consent_declined")
+            turn.after.append(self.store.eraser.settle)
             turn.outcome.source_closed = True
             turn.outcome.messages.append(turn.screens.declined())
         else:
