@@ -36,7 +36,7 @@ from bot.survey.turns import Visitor, run_after_commit
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "partner", "cancel")
+STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner", "cancel")
 # What shows individual associations' data (names, answers, who gets a message): private chats only.
 PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner"})
 # Shown only in staff members' chats; German by default (the staff catalog).
@@ -44,6 +44,7 @@ STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
     ("stats", N_("Statistics")),
     ("export", N_("Export all submissions (CSV and Excel)")),
+    ("report", N_("The needs report for the committee (PDF): /report or /report 2027")),
     ("msos", N_("Associations and their progress")),
     ("workshop", N_("Add a workshop")),
     ("broadcast", N_("Message to associations")),
@@ -105,6 +106,7 @@ class StaffService:
         reports = self.reports
         handlers: dict[str, Callable[[StaffTurn], Awaitable[None]]] = {
             "digest": reports.digest, "stats": reports.stats, "export": reports.export, "msos": reports.msos,
+            "report": functools.partial(reports.report, argument=argument),
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
             "partner": functools.partial(self._partner, argument=argument),
