@@ -50,7 +50,7 @@ def draw(spec: ChartSpec) -> bytes:
             bars = axes.barh(positions, values, 0.7, left=left, **style)
             left = [a + b for a, b in zip(left, values, strict=True)]
         else:
-            offset = (i - (groups - 1) / 2) * height
+            offset = ((groups - 1) / 2 - i) * height  # the first series on top of its group
             bars = axes.barh([p + offset for p in positions], values, height, **style)
             axes.bar_label(bars, labels=[str(v) if v else "" for v in values], padding=2, fontsize=7)
     if spec.stacked:
@@ -61,9 +61,8 @@ def draw(spec: ChartSpec) -> bytes:
     axes.tick_params(axis="x", labelsize=7)
     axes.set_title(spec.title, fontsize=10)
     if len(series) > 1:
-        below = -0.12 - 0.6 / max(len(labels), 1)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=min(len(series), 4), fontsize=7,
-                    frameon=False)
+        wide = sum(len(name) for name, _values in series) > 80
+        figure.legend(loc="outside lower center", ncol=1 if wide else len(series), fontsize=7, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     out = io.BytesIO()
     figure.savefig(out, format="png", metadata={"Software": None})
