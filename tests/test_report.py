@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -170,8 +170,24 @@ def test_the_same_data_give_the_same_bytes(city: Settings, engine: Engine, data:
     first = render(compose(voice(city, engine), data, None, GENERATED), "pdf")
     again = render(compose(voice(city, engine), data, None, GENERATED), "pdf")
     assert first == again
+    later = render(compose(voice(city, engine), data, None, GENERATED.replace(year=2027)), "pdf")
+    assert later != first  # the "generated on" line; the document's date and id stay the data's
+    assert PdfReader(io.BytesIO(later)).metadata == PdfReader(io.BytesIO(first)).metadata
+    assert PdfReader(io.BytesIO(later)).trailer["/ID"] == PdfReader(io.BytesIO(first)).trailer["/ID"]
     html = render(compose(voice(city, engine), data, None, GENERATED), "html").decode()
     assert html.count('<img src="data:image/png;base64,') == 4 and 'alt=""' not in html
+
+
+def test_a_span_of_days_covers_the_questionnaires_started_in_it(city: Settings, engine: Engine,
+                                                               data: ReportData) -> None:
+    second = asyncio.run(read(city, engine, Scope(start=NOW.date(), end=date(2026, 12, 31))))
+    assert sorted(a.user for a in second.associations) == sorted(a.user for a in data.associations)
+    assert second.previous is None and second.invited is None
+    assert second.scope_label == "2026-11-01 – 2026-12-31"
+    nothing = asyncio.run(read(city, engine, Scope(start=date(2030, 1, 1))))
+    assert nothing.associations == []
+    empty = render(compose(voice(city, engine), nothing, None, GENERATED), "pdf")  # an empty report still renders
+    assert PdfReader(io.BytesIO(empty)).pages
 
 
 def test_msobot_report_writes_the_pdf_for_a_round(city: Settings, tmp_path: Path,

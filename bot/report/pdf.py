@@ -112,10 +112,10 @@ def _text(pdf: FPDF, block: Text) -> None:
     elif block.kind == "li":
         pdf.set_font(FONT, "", BODY)
         pdf.set_x(pdf.l_margin + 3)
-        pdf.multi_cell(0, 5, "• " + block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, "• " + block.text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
         pdf.set_font(FONT, "", BODY)
-        pdf.multi_cell(0, 5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, block.text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
 
 
@@ -142,7 +142,7 @@ def _table(pdf: FPDF, block: Table) -> None:
                 row.cell(value)
     if block.note:
         pdf.set_font(FONT, "", 6.5)
-        pdf.multi_cell(0, 3.5, block.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 3.5, block.note, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
 
 
