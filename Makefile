@@ -40,7 +40,7 @@ extract: $(BIN)/msobot
 	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --project=msobot \
 	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" . >/dev/null
 	$(BIN)/pybabel extract -o locales/staff.pot --project=msobot --add-comments=TRANSLATORS: \
-	  --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" bot/digest bot/staff bot/partners >/dev/null
+	  --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" bot/digest bot/staff bot/partners bot/report >/dev/null
 
 update: $(BIN)/msobot
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete

@@ -33,11 +33,13 @@ class Size:
     completion_small: int = 2000  # part 5: associations in the database, the smaller ...
     completion_members: int = 200  # ... and the larger (staff_msos): completions timed in each
     completion_workshops: int = 200  # upcoming workshops each completion is matched against
+    report_msos: int = 2000  # part 6: associations of the two-round city the committee's report covers
 
 
 FULL = Size()
 QUICK = Size(msos=200, pushes=200, chats=40, staff_msos=2000, answers=40_000, workshops=200, stall_users=40,
-             stall_baseline=5.0, completion_small=200, completion_members=40, completion_workshops=50)
+             stall_baseline=5.0, completion_small=200, completion_members=40, completion_workshops=50,
+             report_msos=200)
 
 
 async def conversation(size: Size) -> list[Row]:
@@ -139,7 +141,21 @@ async def completion(size: Size) -> list[Row]:
             *rows, at_most(part, "p99 larger / smaller", p99[1] / p99[0], 1.5, "", 2)]
 
 
-PARTS = {1: conversation, 2: delivery, 3: staff, 4: stall, 5: completion}
+async def report(size: Size) -> list[Row]:
+    from bench import report_scale
+
+    result = await report_scale.run(size.report_msos)
+    part = "6 report"
+    return [
+        info(part, "associations in two rounds", result.msos),
+        at_most(part, "committee's report as PDF (read, protect, charts, layout)", result.pdf_seconds, 30, "s", 1),
+        info(part, "the same as HTML", result.html_seconds, "s", 1),
+        info(part, "PDF size", result.pdf_bytes / 1024, "KiB"),
+        info(part, "peak memory", result.peak_mb, "MB"),
+    ]
+
+
+PARTS = {1: conversation, 2: delivery, 3: staff, 4: stall, 5: completion, 6: report}
 
 
 def run_part(number: int, size: Size) -> list[Row]:

@@ -45,7 +45,8 @@ async def create_schema(path: Path) -> None:
     await db.close()
 
 
-async def city(settings: Settings, msos: int, answers: int, workshops: int, seed: int) -> DatasetSize:
+async def city(settings: Settings, msos: int, answers: int, workshops: int, seed: int,
+               now: datetime | None = None) -> DatasetSize:
     """The database at `settings.database` as the office might have it: `msos` associations
     (60 % completed), about `answers` answers, the sample partners, `workshops` workshops."""
     from bot.catalog.importer import SAMPLE, read_catalog, vocabulary
@@ -56,7 +57,7 @@ async def city(settings: Settings, msos: int, answers: int, workshops: int, seed
     partners = read_catalog(SAMPLE, vocabulary(questionnaire), settings.tz).partners
     await create_schema(settings.database)
     return await asyncio.to_thread(generate, settings.database, engine, Catalogs().languages, partners, settings.tz,
-                                   msos, answers, workshops, random.Random(seed).randrange(1 << 30))
+                                   msos, answers, workshops, random.Random(seed).randrange(1 << 30), now)
 
 
 def _iso(value: datetime) -> str:
@@ -123,10 +124,12 @@ def workshops(count: int, rng: random.Random, engine: Engine, partners: list[Par
 
 
 def generate(path: Path, engine: Engine, offered_languages: list[str], partners: list[Partner], tz: tzinfo,
-             msos: int, answers: int, workshop_count: int, seed: int = 20261125) -> DatasetSize:
-    """Fill a migrated, empty database at `path`; aims at `answers` answers over `msos` MSOs."""
+             msos: int, answers: int, workshop_count: int, seed: int = 20261125,
+             now: datetime | None = None) -> DatasetSize:
+    """Fill a migrated, empty database at `path`; aims at `answers` answers over `msos` MSOs.
+    `now`: the moment the data is as of (the clock when not given; fixed for the sample report)."""
     rng = random.Random(seed)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     questionnaire = engine.questionnaire
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")

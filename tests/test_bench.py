@@ -70,3 +70,10 @@ def test_one_part_prints_its_table(capsys: pytest.CaptureFixture[str], monkeypat
     out = capsys.readouterr().out
     assert "messages per second" in out and "duplicates" in out
 
+
+
+async def test_report_part_times_the_committee_report() -> None:
+    from bench import report_scale
+
+    result = await report_scale.run(40)
+    assert result.msos == 40 and result.pdf_bytes > 10_000 and result.pdf_seconds > 0

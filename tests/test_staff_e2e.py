@@ -299,3 +299,24 @@ async def test_msobot_digest_send_delivers_to_every_staff_chat(settings: Setting
     assert sorted(int(c.params["chat_id"]) for c in texts) == [-100300, STAFF_ID, 502]
     assert all(str(c.params["text"]).startswith("📊 " + DE.gettext("Weekly digest of MSO Assistant")) for c in texts)
     assert sorted(chat for chat, _n, _c in bot_api.photos) == [-100300, STAFF_ID, 502]
+
+
+async def test_report_arrives_as_a_pdf_without_the_association_in_it(settings: Settings, bot_api: StubBotAPI) -> None:
+    from pypdf import PdfReader
+
+    settings = staff_settings(settings)
+    processed = Processed()
+    staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
+    needy = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
+    async with running_bot(settings, bot_api, processed):
+        await complete(needy, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
+        since = len(bot_api.calls)
+        await staff.send("/report")
+        assert staff.last().text == DE.gettext("The report is being prepared; the PDF follows in a moment.")
+        await bot_api.wait_for(lambda c: c.method == "sendDocument" and c.params.get("document") is not None
+                               and str(getattr(c.params["document"], "filename", "")).endswith(".pdf"), since=since)
+    [pdf] = [content for chat, name, content, _c in bot_api.documents if chat == STAFF_ID and name.endswith(".pdf")]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Der Bedarf der Migrantenselbstorganisationen in Wuppertal" in " ".join(text.split())
+    assert "Zusammenfassung für den Rat" in text
+    assert "Elternverein" not in text and "Oberbarmen e.V." not in text  # one association: nothing of it shows

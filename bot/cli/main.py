@@ -38,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--send", action="store_true",
                       help="send it now to MSOBOT_STAFF_IDS and MSOBOT_STAFF_CHAT_ID (needs the token)")
     digest.add_argument("--chart", type=Path, help="with --print: also write the chart PNG to this file")
+    report = commands.add_parser("report", help="the needs report for the committee, as PDF or HTML (figures "
+                                 "protected: nothing below three associations, rounded to five)")
+    scope = report.add_mutually_exclusive_group()
+    scope.add_argument("--round", help="a survey round by name (default: the latest round, else all answers)")
+    scope.add_argument("--from", dest="start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=date.fromisoformat, help="last day, YYYY-MM-DD (with --from)")
+    report.add_argument("--notes", type=Path, help="Markdown file: the recommendations section")
+    report.add_argument("--output", type=Path, required=True, help="FILE.pdf or FILE.html")
     commands.add_parser("purge", help="delete unfinished questionnaires older than MSOBOT_RETENTION_DAYS now "
                         "(the running bot does it daily)")
     round_ = commands.add_parser("round", help="ask the associations again: survey rounds")
@@ -94,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check":
             from bot.cli.check import run_check
             return run_check(settings, args.file)
+        if command == "report":
+            from bot.cli.office import report as write_report
+            return write_report(settings, args.round, args.start, args.end, args.notes, args.output)
         if command in ("purge", "export", "digest", "round"):
             from bot.cli import office
             if command == "purge":

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.kernel.files import open_private, private_file
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations.lease import Lease, LeaseHeld, running_bot
+from bot.report.data import Scope
+from bot.report.job import ReportRequest, report_job
 from bot.services import Services, open_services
 from bot.staff.exports import table, write_csv, xlsx_bytes
 from bot.storage.outbox import Only
@@ -147,4 +150,23 @@ async def export(settings: Settings, output: Path, format_: str) -> int:
         with open_private(output, encoding="utf-8-sig", newline="") as out:
             write_csv(rows, out)
         print(f"{len(rows) - 1} submissions written to {output}", file=sys.stderr)
+    return 0
+
+
+def report(settings: Settings, round_name: str | None, start: date | None, end: date | None, notes: Path | None,
+           output: Path) -> int:
+    """The committee's report; the file's suffix chooses PDF or HTML."""
+    format_ = output.suffix.lower().lstrip(".")
+    if format_ not in ("pdf", "html"):
+        raise ConfigError("--output: a file ending in .pdf or .html")
+    if end is not None and start is None:
+        raise ConfigError("--to: needs --from")
+    text = notes.read_text(encoding="utf-8") if notes is not None else None
+    request = ReportRequest(Scope(round_name, start, end), text, format_)
+    try:
+        content = report_job(settings, request, datetime.now(UTC))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    _write_bytes(output, content)
+    print(f"report written to {output}", file=sys.stderr)
     return 0

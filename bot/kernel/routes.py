@@ -45,7 +45,8 @@ STAFF_ONLY = frozenset({Role.STAFF, Role.STAFF_CHAT})
 SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "settings", "language", "delete", "mydata",
                    "privacy")
 PARTNER_COMMANDS = ("needs", "myworkshops")
-STAFF_COMMANDS = ("digest", "stats", "export", "msos", "workshop", "broadcast", "round", "partner", "cancel")
+STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
+                  "cancel")
 # A partner contact proposes workshops through the staff's /workshop steps (checked further by
 # the staff service: an active contact, in their private chat).
 PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})

@@ -11,8 +11,10 @@ from babel.dates import format_date
 from bot.digest.render import messages, sections
 from bot.digest.service import REBUILDS
 from bot.kernel.i18n import N_
-from bot.kernel.outcome import Screen
+from bot.kernel.outcome import Document, Screen
 from bot.kernel.text import isolated
+from bot.report.data import Scope
+from bot.report.job import PDF_TYPE, ReportRequest, report_job
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import export_job
 from bot.staff.workshop_flow import button
@@ -82,6 +84,32 @@ class Reports:
                 return
             c.digest.wake()
         turn.say(self._("The export is being prepared; the two files follow in a moment."))
+        turn.background.append(prepare)
+
+    async def report(self, turn: StaffTurn, argument: str = "") -> None:
+        """The committee's report as a PDF: made in a process of its own (seconds of CPU at
+        city scale, none of it the bot's), then queued in one short write."""
+        c = self.c
+        request = ReportRequest(Scope(round=argument.strip() or None), language=c.v.t.code)
+
+        async def prepare() -> None:
+            now = c.store.now()
+            try:
+                content = await c.offload.run(report_job, c.settings, request, now)
+            except ValueError:
+                await c.tell(turn.chat_id, self._("There is no round named “{name}”.").format(name=argument.strip()))
+                return
+            except Exception:
+                log.exception("the report failed")
+                await c.tell(turn.chat_id, self._(FAILED))
+                return
+            stamp = now.astimezone(c.v.tz).strftime("%Y-%m-%d")
+            document = Document(filename=f"mso-bedarfsbericht-{stamp}.pdf", content=content, mime_type=PDF_TYPE,
+                                 caption=self._("The needs report for the committee"))
+            async with c.store.transaction():
+                await c.outbox.enqueue_file(turn.chat_id, None, "export", document)
+            c.digest.wake()
+        turn.say(self._("The report is being prepared; the PDF follows in a moment."))
         turn.background.append(prepare)
 
     async def msos(self, turn: StaffTurn, page: int = 1) -> None:

@@ -43,6 +43,7 @@ STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
     ("stats", N_("Statistics")),
     ("export", N_("Export all submissions (CSV and Excel)")),
+    ("report", N_("The needs report for the committee (PDF): /report or /report 2027")),
     ("msos", N_("Associations and their progress")),
     ("workshop", N_("Add a workshop")),
     ("broadcast", N_("Message to associations")),
@@ -106,6 +107,7 @@ class StaffService:
         reports = self.reports
         handlers: dict[str, Callable[[StaffTurn], Awaitable[None]]] = {
             "digest": reports.digest, "stats": reports.stats, "export": reports.export, "msos": reports.msos,
+            "report": functools.partial(reports.report, argument=argument),
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
             "partner": functools.partial(self._partner, argument=argument),
