@@ -3,7 +3,8 @@
 The pushes are queued with the call the product uses for new offers (`OutboxStore.enqueue`,
 purpose "push", one dedupe key each, inside a transaction), spread over many chats so that the
 one-message-a-second-per-chat limit matters as well as the 30 a second overall. The real
-`OutboxWorker` sends them through the real `TelegramTransport` and python-telegram-bot, in real
+`OutboxWorker` sends them through the real `TelegramTransport` and python-telegram-bot, paced
+by the bot's `SendGate` as in `msobot run` (the worker does not count the rate itself), in real
 time; the in-memory Bot API answers 429 with `retry_after` when a message comes too fast.
 """
 
@@ -26,6 +27,7 @@ from bot.kernel.outcome import Button, Screen
 from bot.outbox import OutboxWorker, Parcel, parcel_from_payload, screen_payload
 from bot.storage import Store, connect
 from bot.storage.outbox import OutboxRow, OutboxStore
+from conversations.pacing import SendGate
 from conversations.transport import TelegramTransport
 
 
@@ -76,9 +78,9 @@ async def run(pushes: int, chats: int, seed: int = 20261125, limit_seconds: floa
         limits = Limits()
         request = StubRequest(limits=limits)
         request.record_texts = True
-        bot: ExtBot[None] = ExtBot(TOKEN, request=request, get_updates_request=request)
+        bot: ExtBot[str] = ExtBot(TOKEN, request=request, get_updates_request=request, rate_limiter=SendGate())
         await bot.initialize()
-        worker = OutboxWorker(store, TelegramTransport(bot), compose)
+        worker = OutboxWorker(store, TelegramTransport(bot), compose, rate=None)
         started = time.monotonic()
         task = asyncio.create_task(worker.run(), name="outbox")
         try:

@@ -210,10 +210,12 @@ async def step(application: App, request: StubRequest, updates: Updates,
 @contextlib.asynccontextmanager
 async def running_application(settings: Settings, request: StubRequest) -> AsyncIterator[App]:
     """The Application `msobot run` builds, started with its services, outbox worker and jobs,
-    its updates handed in by the caller."""
+    its updates handed in by the caller. Unpaced: the in-memory Bot API has no limits, and these
+    parts measure the bot's own work, which Telegram's 30 messages a second would cap (the
+    outbox worker then paces its own sends, as without the gate)."""
     from conversations.app import build_application
 
-    application = build_application(settings, request=request)
+    application = build_application(settings, request=request, paced=False)
     await application.initialize()
     assert application.post_init is not None and application.post_shutdown is not None
     await application.post_init(application)

@@ -19,12 +19,14 @@ from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
 from bot.operations.lease import Lease
 from bot.outbox import OutboxWorker
+from bot.outbox.worker import RATE
 from bot.services import Domain, Services, load_domain, open_services
 from bot.survey.turns import Visitor
 from conversations import menus
 from conversations.context import BotApplication, BotContext
 from conversations.handlers import register
 from conversations.menus import Housekeeping
+from conversations.pacing import Limits, SendGate
 from conversations.receiving import Inbox
 from conversations.throttle import Throttle, UserOrderedProcessor
 from conversations.transport import TelegramTransport
@@ -42,8 +44,12 @@ def file_url(api_url: str) -> str:
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
-                      domain: Domain | None = None) -> BotApplication:
-    """`request`: another way to the Bot API than HTTP (the benchmark's in-memory stub)."""
+                      domain: Domain | None = None, paced: bool = True) -> BotApplication:
+    """`request`: another way to the Bot API than HTTP (the benchmark's in-memory stub);
+    `domain`: what `load_domain` gave already (`msobot run` loads it once); `paced`: every
+    message the bot sends waits for its turn within Telegram's limits, replies first
+    (`conversations.pacing`); off only where no Telegram limits apply (the benchmark's
+    throughput parts)."""
     token = settings.token()
     if not token:
         raise ConfigError("MSOBOT_TELEGRAM_TOKEN: missing (get one from @BotFather)")
@@ -69,8 +75,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         data["inbox"] = inbox
         processor.on_done = inbox.finish
         await inbox.replay()
+        # Behind the gate the outbox is paced with everything else (its calls marked bulk);
+        # without it, the worker paces its own sends.
         worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose,
-                              holder=lease.id)
+                              holder=lease.id, rate=None if paced else RATE)
         services.set_wake(worker.wake)
         data["outbox"] = worker
         data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
@@ -105,8 +113,11 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
             await services.close()
 
     processor = UserOrderedProcessor(Throttle(settings.throttle_burst, settings.throttle_rate))
+    builder = _with_request(Application.builder(), request)
+    if paced:
+        builder = builder.rate_limiter(SendGate(Limits(chat_interval=settings.chat_interval)))
     application: BotApplication = (
-        _with_request(Application.builder(), request)
+        builder
         .token(token)
         .updater(None)  # updates come through the inbox (conversations.receiving), not PTB's Updater
         .concurrent_updates(processor)

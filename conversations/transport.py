@@ -1,7 +1,10 @@
 """The outbox's way into Telegram: Parcels become API calls; Telegram's errors become the
-outbox's five kinds (wait, unreachable, transient, refused, unconfirmed)."""
+outbox's five kinds (wait, unreachable, transient, refused, unconfirmed). Behind the bot's
+`SendGate` its calls are marked bulk, so that they wait behind replies."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 from telegram import InputFile
@@ -11,14 +14,17 @@ from telegram.ext import ExtBot
 from bot.kernel.text import split_text
 from bot.outbox import Parcel, Rejected, RetryLater, Transient, Unconfirmed, Unreachable
 from conversations.delivery import MESSAGE_LIMIT, keyboard, retry_after_seconds
+from conversations.pacing import BULK
 
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not found",
          "bot can't initiate conversation")
 
 
 class TelegramTransport:
-    def __init__(self, bot: ExtBot[None]) -> None:
+    def __init__(self, bot: ExtBot[Any]) -> None:
         self.bot = bot
+        # python-telegram-bot refuses rate_limit_args on a bot without a rate limiter
+        self.mark = BULK if bot.rate_limiter is not None else None
 
     async def send(self, chat_id: int, parcel: Parcel) -> None:
         try:
@@ -47,14 +53,15 @@ class TelegramTransport:
             document = parcel.document
             if document.mime_type.startswith("image/"):
                 await self.bot.send_photo(chat_id, InputFile(document.content, filename=document.filename),
-                                          caption=document.caption)
+                                          caption=document.caption, rate_limit_args=self.mark)
                 return
             await self.bot.send_document(
                 chat_id, InputFile(document.content, filename=document.filename),
-                caption=document.caption)
+                caption=document.caption, rate_limit_args=self.mark)
             return
         assert parcel.screen is not None
         chunks = split_text(parcel.screen.text, MESSAGE_LIMIT)
         for chunk in chunks[:-1]:
-            await self.bot.send_message(chat_id, chunk)
-        await self.bot.send_message(chat_id, chunks[-1], reply_markup=keyboard(parcel.screen))
+            await self.bot.send_message(chat_id, chunk, rate_limit_args=self.mark)
+        await self.bot.send_message(chat_id, chunks[-1], reply_markup=keyboard(parcel.screen),
+                                    rate_limit_args=self.mark)

@@ -45,7 +45,8 @@ def test_the_bucket_lets_a_burst_through_warns_once_then_refills() -> None:
 
 async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: Settings,
                                                                       bot_api: StubBotAPI) -> None:
-    settings = settings.model_copy(update={"throttle_burst": 10, "throttle_rate": 1.0})  # the defaults
+    settings = settings.model_copy(update={"throttle_burst": 10, "throttle_rate": 1.0,  # the defaults
+                                           "chat_interval": 1.0})
     processed = Processed()
     flooder = Phone(bot_api, user_id=66, language_code="en", processed=processed)
     calm = Phone(bot_api, user_id=77, language_code="de", processed=processed)
@@ -69,6 +70,8 @@ async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: 
         await asyncio.sleep(0.2)
         waits = []
         for step in ("/start", "L:de", "C:y", "Verein Ruhig e.V."):
+            if waits:  # reading the reply, as a person does: one message a second per chat is
+                await asyncio.sleep(1.0)  # Telegram's limit (conversations.pacing), not the flood's
             started = time.monotonic()
             if step == "/start" or step[1:2] != ":":
                 await calm.send(step)
@@ -78,7 +81,7 @@ async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: 
         await flooding
         await calm.tap(option("communities", "turkish"))
         await bot_api.wait_for(flooder.says(Catalogs().translator("en").gettext(SLOW_DOWN)), since=since)
-        await asyncio.sleep(4.0)  # the admitted ones finish, slowly
+        await bot_api.until(lambda: _all_handled(bot_api, settings), 60, "every update handled")
         bot_api.slow_chats.clear()
         to_flooder = [c for c in bot_api.calls[since:]
                       if c.method == "sendMessage" and int(c.params["chat_id"]) == 66]
@@ -92,6 +95,16 @@ async def test_a_flooding_user_is_throttled_and_others_are_not_slowed(settings: 
         names = dict(db.execute("SELECT s.user_id, a.value FROM answers a JOIN submissions s "
                                 "ON s.id = a.submission_id WHERE a.question_id = 'org_name'").fetchall())
     assert names == {66: '"Nachricht 0"', 77: '"Verein Ruhig e.V."'}  # in order: the first was the answer
+
+
+def _all_handled(api: StubBotAPI, settings: Settings) -> bool | None:
+    """Every update the stub holds taken into the inbox (confirmed) and finished there: the
+    admitted ones of a flood take a while, paced at one reply a second in the flooder's chat."""
+    if api.confirmed_offset <= api.updates[-1]["update_id"]:
+        return None
+    with sqlite3.connect(settings.database) as db:
+        (waiting,) = db.execute("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL").fetchone()
+    return True if waiting == 0 else None
 
 
 async def test_quick_messages_to_a_slow_chat_are_handled_in_the_order_sent(settings: Settings) -> None:

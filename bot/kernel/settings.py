@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Flood protection per user: this many updates at once, then this many per second.
     throttle_burst: int = Field(default=10, ge=1)
     throttle_rate: float = Field(default=1.0, gt=0)
+    # Seconds between two new messages (or two edits) to one chat: Telegram's "about one a second".
+    chat_interval: float = Field(default=1.0, ge=0)
     # Nightly copies of the database (7 daily, 4 weekly), and one before every migration.
     backup_dir: Path | None = None
     # Completed questionnaires are deleted (with the association's data) this many days after

@@ -1,8 +1,12 @@
 """Deliver the outbox within Telegram's limits, and survive anything on the way.
 
 Limits (see shared/telegram-facts.md): about 30 messages a second overall and one a second
-per chat. A 429 pauses all sending for `retry_after`; network errors retry with backoff; a
-user who blocked the bot is marked and gets nothing more.
+per chat. Behind a transport that paces every message the bot sends (the Telegram adapter's
+`SendGate`, which also counts replies and edits), the worker is built with `rate=None` and
+does not count the overall rate itself, so no message is counted twice; it still starts one
+message per chat a second, so that a row for a busy chat does not hold one of its slots while
+another chat's row could go. A 429 pauses all sending for `retry_after`; network errors retry
+with backoff; a user who blocked the bot is marked and gets nothing more.
 
 Exactly once: a worker reads only committed rows and claims each (state `sending`, with the
 attempt's token) in a committed statement before the HTTP call, so two workers on one
@@ -43,19 +47,20 @@ ATTEMPT_SECONDS = 120.0  # one delivery never takes longer (the transport's time
 
 
 class OutboxWorker:
-    def __init__(self, store: Store, transport: Transport, compose: Compose, *, rate: float = RATE,
+    def __init__(self, store: Store, transport: Transport, compose: Compose, *, rate: float | None = RATE,
                  chat_interval: float = CHAT_INTERVAL, poll_seconds: float = 2.0,
                  max_in_flight: int = 16, holder: str | None = None, only: Only | None = None) -> None:
         """`holder`: whose claims these are (the lease holder; a random id otherwise);
-        `only`: the rows this worker may send (the console: its own user's)."""
+        `only`: the rows this worker may send (the console: its own user's); `rate`: messages a
+        second, or None when the transport paces them (the shared gate)."""
         self.holder = holder or uuid.uuid4().hex
         self.only = only
         self.store = store
         self.outbox = OutboxStore(store)
         self.transport = transport
         self.compose = compose
-        self.interval = 1.0 / rate
-        self.per_window = max(1, int(rate))
+        self.interval = 1.0 / rate if rate else 0.0
+        self.per_window = max(1, int(rate)) if rate else 0
         self._started: deque[float] = deque(maxlen=self.per_window)
         self.chat_interval = chat_interval
         self.poll_seconds = poll_seconds
@@ -122,11 +127,12 @@ class OutboxWorker:
             if free_at > now:
                 waiting_for_chat.append(free_at)
                 continue
-            self._next_slot = max(self._next_slot + self.interval, now)
-            if len(self._started) == self.per_window:
-                self._next_slot = max(self._next_slot, self._started[0] + WINDOW)
-            if self._next_slot > now:
-                await asyncio.sleep(self._next_slot - now)
+            if self.per_window:  # no more than `rate` a second; otherwise the transport paces
+                self._next_slot = max(self._next_slot + self.interval, now)
+                if len(self._started) == self.per_window:
+                    self._next_slot = max(self._next_slot, self._started[0] + WINDOW)
+                if self._next_slot > now:
+                    await asyncio.sleep(self._next_slot - now)
             await self._slots.acquire()
             token = f"{self.holder}:{uuid.uuid4().hex[:12]}"
             try:
