@@ -224,7 +224,10 @@ class OutboxWorker:
             self.sent += 1
         except Exception:
             log.exception("outbox message %s: unexpected error", row.id)
-            await self._backoff(row, "unexpected error", token)
+            try:
+                await self._backoff(row, "unexpected error", token)
+            except Exception as exc:  # e.g. this process may no longer write: its claim stays
+                log.error("outbox message %s: could not record the error either: %s", row.id, exc)
         finally:
             self._slots.release()
 
