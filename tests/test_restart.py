@@ -18,7 +18,7 @@ from tests.helpers.phone import Phone, option
 async def start_bot(api: StubBotAPI, database: Path, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
     env.update(MSOBOT_TELEGRAM_TOKEN=api.token, MSOBOT_TELEGRAM_API_URL=api.url,
-               MSOBOT_DATABASE=str(database), **CONTROLLER)
+               MSOBOT_DATABASE=str(database), MSOBOT_CHAT_INTERVAL="0", **CONTROLLER)
     since = len(api.calls)
     with log.open("ab") as output:
         process = await asyncio.create_subprocess_exec(
