@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.kernel.actions import Kind
@@ -300,5 +300,3 @@ async def test_a_chat_menu_refused_for_one_person_does_not_stop_their_reply(
         await keeper.retry()
         assert menu_texts(bot_api.menu(phone.user_id)) == expected_menu("uk")
         assert not keeper.pending
-    scope = BotCommandScopeChat(phone.user_id)
-    assert scope.chat_id == phone.user_id
