@@ -60,7 +60,7 @@ def choose(engine: Engine, question: Question, rng: random.Random, number: int) 
             picked.add("de")
         return [o for o in options if o in picked]
     if kind is QuestionType.NUMBER:
-        low, high = question.min_value or 1, question.max_value or 3000
+        low, high = question.min_value or 1, question.highest() or 3000
         return rng.randint(max(low, 1960), min(high, 2025))
     return _text(question, rng, number)
 
@@ -83,4 +83,6 @@ def full_answers(engine: Engine, rng: random.Random, number: int) -> Answers:
     """A completed questionnaire: an answer to every question this association would see,
     in the order it sees them."""
     drafted = {q.id: choose(engine, q, rng, number) for _s, q in engine.questionnaire.questions()}
+    if "networking" in engine.questionnaire.given:  # the privacy choice: most agree to networking
+        drafted["networking"] = "yes" if rng.random() < 0.6 else "no"
     return {q.id: drafted[q.id] for q in engine.visible(drafted)}

@@ -179,7 +179,7 @@ def generate(path: Path, engine: Engine, offered_languages: list[str], partners:
         if not complete or done is None:
             continue
         completed_count += 1
-        if full.get("network_msos") == "yes":
+        if "strengths" in full:  # asked only of associations that agreed to networking
             networking.append(user_id)
         for ref in rng.sample(upcoming, min(3, len(upcoming))):
             state = rng.choices(("shown", "interested", "dismissed"), weights=(70, 20, 10))[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,10 +25,54 @@ def test_follow_ups_appear_only_for_matching_answers(engine: Engine) -> None:
     base = ids(engine, {})
     assert "communities_other" not in base and "need_bookkeeping_details" not in base
     assert "founded" not in base  # depends on the status, not yet answered
-    shown = ids(engine, {"communities": ["turkish", "other"], "need_bookkeeping": "urgent", "status": "ev"})
+    shown = ids(engine, {"communities": ["turkish", "other"], "need_areas": ["bookkeeping"],
+                         "need_bookkeeping": "urgent", "status": "ev"})
     assert {"communities_other", "need_bookkeeping_details", "founded"} <= set(shown)
-    assert "need_bookkeeping_details" not in ids(engine, {"need_bookkeeping": "some"})
+    assert "need_bookkeeping_details" not in ids(engine, {"need_areas": ["bookkeeping"], "need_bookkeeping": "some"})
     assert "founded" not in ids(engine, {"status": "founding"})
+
+
+def test_the_level_is_asked_only_for_ticked_areas_and_what_exactly_only_for_big_or_urgent(engine: Engine) -> None:
+    levels = {f"need_{t}" for t in ("pr", "projects", "bookkeeping", "organising", "funding", "law",
+                                     "volunteers", "digital", "rooms")}
+    assert not levels & set(ids(engine, {"need_areas": []}))
+    answers = {"need_areas": ["pr", "law", "other"], "need_pr": "big", "need_law": "some"}
+    shown = ids(engine, answers)
+    assert levels & set(shown) == {"need_pr", "need_law"}
+    assert "need_other" in shown  # "something else", in the association's words
+    assert "need_pr_details" in shown and "need_law_details" not in shown
+
+
+def test_advice_topics_are_pre_ticked_from_needs_rated_big_or_urgent(engine: Engine) -> None:
+    topics = engine.question("professional_topics")
+    assert topics is not None
+    answers = {"need_areas": ["pr", "law", "rooms"], "need_pr": "urgent", "need_law": "some", "need_rooms": "big"}
+    assert engine.preset(topics, answers) == ["pr", "rooms"]
+    languages = engine.question("workshop_languages")
+    assert languages is not None
+    assert engine.preset(languages, {"communities": ["turkish", "balkan", "other"]}) == ["de", "tr"]
+
+
+def test_networking_is_a_given_fact_and_never_asked(engine: Engine) -> None:
+    assert all("network" not in q.id for q in engine.visible({"networking": "yes"}))
+    assert "peer_contact" in ids(engine, {"networking": "yes"})
+    assert "peer_contact" not in ids(engine, {"networking": "no"})
+    assert "peer_contact" not in ids(engine, {})
+
+
+def test_the_promised_range_is_the_shortest_and_a_long_path(engine: Engine) -> None:
+    shortest, longest = engine.path_lengths()
+    answers: dict[str, object] = {}
+    while (question := engine.next_open(answers)) is not None:
+        answers[question.id] = None if not question.required else \
+            ([] if question.type is QuestionType.MULTI and question.min_choices == 0 else "x")
+        if question.id == "status":
+            answers["status"] = "founding"
+        elif question.type in (QuestionType.SINGLE, QuestionType.YESNO, QuestionType.SCALE):
+            answers[question.id] = "no" if question.type is QuestionType.YESNO else engine.choices(question)[0].id
+        elif question.type is QuestionType.MULTI and answers[question.id] == "x":
+            answers[question.id] = [engine.choices(question)[0].id]
+    assert len(answers) == shortest < longest
 
 
 def test_next_open_skips_answered_and_hidden_questions(engine: Engine) -> None:
@@ -53,8 +98,8 @@ def test_previous_and_progress_follow_the_visible_path(engine: Engine) -> None:
     with_other = {"org_name": "X", "communities": ["other"], "communities_other": "Roma"}
     previous = engine.previous(district, with_other)
     assert previous is not None and previous.id == "communities_other"
-    assert engine.progress(district, plain) == (3, len(engine.visible(plain)))
-    assert engine.progress(district, with_other)[0] == 4
+    assert engine.ahead(district, plain) == len(engine.visible(plain)) - 2 - 1  # comments: on the summary
+    assert engine.ahead(district, with_other) == engine.ahead(district, plain)  # only what is ahead counts
     first = engine.question("org_name")
     assert first is not None and engine.previous(first, {}) is None and engine.is_first(first)
 
@@ -66,8 +111,13 @@ def test_number_answers(engine: Engine) -> None:
     assert engine.parse_text(founded, "١٩٩٨") == 1998  # Arabic-Indic digits
     assert engine.parse_text(founded, "۱۳۹۸") == InputError("too_small", {"min": 1900})  # Persian digits
     assert engine.parse_text(founded, "nineteen") == InputError("not_number")
-    assert engine.parse_text(founded, "3000") == InputError("too_large", {"max": 2100})
+    this_year = datetime.now(UTC).year
+    assert engine.parse_text(founded, str(this_year)) == this_year
+    assert engine.parse_text(founded, str(this_year + 1)) == InputError("too_large", {"max": this_year})
     assert engine.parse_text(founded, "19.5") == InputError("not_number")
+    assert engine.parse_text(founded, "1998'de") == 1998  # Turkish: "in 1998"
+    assert engine.parse_text(founded, "seit ١٩٩٨") == 1998
+    assert engine.parse_text(founded, "1998 or 1999") == InputError("not_number")
 
 
 def test_text_answers_respect_length_limits(engine: Engine) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.kernel.i18n import Catalogs
 from bot.questionnaire import QuestionnaireError, default_path, load
 from bot.questionnaire.extract import extract_questionnaire
 
@@ -35,12 +36,14 @@ def problems_of(path: Path) -> list[str]:
 def test_the_shipped_questionnaire_covers_what_the_office_asks() -> None:
     questionnaire = load()
     ids = {q.id for _s, q in questionnaire.questions()}
-    assert {"org_name", "communities", "district", "members", "status", "role", "comments"} <= ids
+    # "role" was the person's, not the association's (version 2 dropped it: answers stay in the export)
+    assert {"org_name", "communities", "district", "members", "status", "comments", "need_areas",
+            "need_other", "workshop_languages"} <= ids
     topics = ["pr", "projects", "bookkeeping", "organising", "funding", "law", "volunteers",
               "digital", "rooms"]
     assert all(f"need_{t}" in ids and f"need_{t}_details" in ids for t in topics)
     district = next(q for _s, q in questionnaire.questions() if q.id == "district")
-    assert len(questionnaire.choices(district)) == 10
+    assert len(questionnaire.choices(district)) == 11  # ten city districts, and outside Wuppertal
     kinds = {q.type.value for _s, q in questionnaire.questions()}
     assert kinds == {"single", "multi", "scale", "text", "number", "yesno"}
 
@@ -82,8 +85,8 @@ def test_an_option_without_a_label_is_named(tmp_path: Path) -> None:
 def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     data = shipped()
     needs = data["sections"][1]["questions"]
-    needs[0]["scale"] = "needs"
-    needs[1]["show_if"] = {"question": "need_pr", "in": ["huge"]}
+    needs[2]["scale"] = "needs"
+    needs[3]["show_if"] = {"question": "need_pr", "in": ["huge"]}
     found = problems_of(write(tmp_path, data))
     assert any("question 'need_pr': unknown scale 'needs'" in p for p in found)
     assert any("question 'need_pr_details'" in p for p in found)
@@ -129,3 +132,12 @@ def test_msobot_check_reports_a_missing_translation(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "question 'org_name': missing de translation of 'What do people call your association?'" \
         in result.stderr
+
+
+def test_workshop_languages_offer_every_language_the_bot_speaks() -> None:
+    """An association that chats in Romanian can say it would attend a workshop in Romanian."""
+    questionnaire = load()
+    languages = next(q for _s, q in questionnaire.questions() if q.id == "workshop_languages")
+    offered = {o.id for o in questionnaire.choices(languages)}
+    assert set(Catalogs().languages) <= offered
+    assert "de" in offered and "other" in offered

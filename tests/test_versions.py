@@ -37,11 +37,16 @@ def question(data: dict[str, Any], question_id: str) -> dict[str, Any]:
     return next(q for s in data["sections"] for q in s["questions"] if q["id"] == question_id)
 
 
+SHIPPED = str(load().version)
+NEXT = str(int(SHIPPED) + 1)
+TIMES = "When can your board and volunteers usually take part?"
+
+
 def version_2(mapped: bool = True) -> dict[str, Any]:
     """Renames `members` to `size` and the status option `ev` to `registered`, adds a website
-    question after the district, drops the role question."""
+    question after the district, drops the times question."""
     data = original()
-    data["version"] = "2"
+    data["version"] = NEXT
     members = question(data, "members")
     members["id"] = "size"
     status = question(data, "status")
@@ -70,7 +75,9 @@ def version_2(mapped: bool = True) -> dict[str, Any]:
     section = next(s for s in data["sections"] if any(q["id"] == "district" for q in s["questions"]))
     at = next(i for i, q in enumerate(section["questions"]) if q["id"] == "district")
     section["questions"].insert(at + 1, {"id": "website", "type": "yesno", "text": NEW_QUESTION})
-    section["questions"] = [q for q in section["questions"] if q["id"] != "role"]
+    for every in data["sections"]:
+        every["questions"] = [q for q in every["questions"] if q["id"] != "times"]
+    del data["matching"]["times"]
     return data
 
 
@@ -108,8 +115,8 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
     done = await answer_until_summary(services.survey, DONE, await onboard(services.survey, DONE))
     await services.survey.press(DONE, next(b.action for row in done.buttons for b in row if b.action.startswith("F:")))
     await services.store.db.execute(  # as if DONE had rated bookkeeping urgent
-        "UPDATE answers SET value = '\"urgent\"' WHERE question_id = 'need_bookkeeping' AND submission_id = "
-        "(SELECT id FROM submissions WHERE user_id = ?)", (DONE.user_id,))
+        "INSERT INTO answers (submission_id, question_id, value, answered_at) SELECT id, 'need_bookkeeping', "
+        "'\"urgent\"', started_at FROM submissions WHERE user_id = ?", (DONE.user_id,))
     assert (await services.digest.figures.needs_as_of(services.store.now())).get("bookkeeping") == 1
     before = {v.user_id: await stored(services, v.user_id) for v in (MIDWAY, SUMMARY, DONE)}
     assert before[MIDWAY.user_id]["status"] == "ev" and "members" in before[MIDWAY.user_id]
@@ -124,7 +131,7 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
         assert "name of your association" in first.text
         # Mid-way: the new question is asked at its place, before the one they stopped at; the
         # renamed question and option keep their answers (`ev` now reads as `registered`, so
-        # the year question still shows); the dropped role question is not asked.
+        # the year question still shows); the dropped times question is not asked.
         resumed = live(await services.survey.start(MIDWAY))
         assert NEW_QUESTION in resumed.text
         after_new = live(await answer_current(services.survey, MIDWAY, resumed))
@@ -132,7 +139,7 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
         rest = await answer_until_summary(services.survey, MIDWAY, await answer_current(
             services.survey, MIDWAY, after_new))
         assert "Registered association (e.V.)" in rest.text and "How many members" in rest.text
-        assert "What is your role" not in rest.text
+        assert TIMES not in rest.text
         # In the summary, and completed: the new question is asked, then the summary again.
         for visitor in (SUMMARY, DONE):
             again = live(await services.survey.start(visitor))
@@ -142,7 +149,7 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
                 services.survey, visitor, again))
             actions = [b.action.split(":", 2)[-1] for row in back.buttons for b in row]
             assert back.text.startswith("Your answers") and "\n   → Yes" in back.text
-            assert {"website", "size", "status"} <= set(actions) and "role" not in actions
+            assert {"website", "size", "status"} <= set(actions) and "times" not in actions
         # Nothing stored was rewritten or lost: old ids stay as they were given.
         for visitor in (MIDWAY, SUMMARY, DONE):
             now = await stored(services, visitor.user_id)
@@ -151,7 +158,7 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
             assert now["website"] in ("yes", "no")
             assert "size" not in now  # answered under its old id; read through renamed_from
         assert [r[0] for r in await services.store.fetch_all(
-            "SELECT version FROM questionnaire_versions ORDER BY deployed_at")] == ["1", "2"]
+            "SELECT version FROM questionnaire_versions ORDER BY deployed_at")] == [SHIPPED, NEXT]
         # The digest counts answers under the earlier ids of a question and of a scale level.
         assert (await services.digest.figures.needs_as_of(services.store.now())).get("bookkeeping") == 1
         # The export reads every version: one column per question, the dropped one last, and
@@ -161,15 +168,15 @@ async def test_a_new_version_keeps_every_answer_and_strands_nobody(settings: Set
         rows = await table(services.store, english)
         header = rows[0]
         members = header.index("How many members does your association have?")
-        role = header.index("What is your role in the association? (Questionnaire version 1)")
+        role = header.index(f"{TIMES} (Questionnaire version {SHIPPED})")
         assert role == len(header) - 1 and header.index(NEW_QUESTION) == members - 1
         by_id = {row[0]: row for row in rows[1:]}
         for visitor in (MIDWAY, SUMMARY, DONE):
             submission = await services.store.current_submission(visitor.user_id)
-            assert submission is not None and submission.questionnaire_version == "1"
+            assert submission is not None and submission.questionnaire_version == SHIPPED
             row = by_id[str(submission.id)]
-            role_given = "" if visitor is MIDWAY else "Chair"  # MIDWAY stopped before it
-            assert row[1] == "1" and row[members] == "1–10" and row[role] == role_given, row
+            role_given = "" if visitor is MIDWAY else "Weekday evenings"  # MIDWAY stopped before it
+            assert row[1] == SHIPPED and row[members] == "1–10" and row[role] == role_given, row
     finally:
         await services.close()
 
@@ -196,9 +203,9 @@ async def test_a_rename_without_mapping_is_refused_by_check_and_at_start(
     assert await asyncio.to_thread(main, ["check", str(mapped)]) == 1
     out, err = capsys.readouterr()
     assert "unreadable" not in err and "missing de translation of 'Does your association have a website?'" in err
-    assert "Changes since version 1" in out
+    assert f"Changes since version {SHIPPED}" in out
     for line in ("question 'size': renamed from 'members'", "question 'status': option 'registered' renamed "
-                 "from 'ev'", "question 'website': added", "question 'role': removed"):
+                 "from 'ev'", "question 'website': added", "question 'times': removed"):
         assert line in out, line
 
 
@@ -207,7 +214,8 @@ def test_same_version_with_other_content_is_refused() -> None:
     changed = version_2()
     changed["version"] = old.version
     found = problems(old, definition(parse(changed)), Usage(answers=Counter(), options={}))
-    assert [c.what for c in found] == ["the questionnaire changed but its version is still '1': give it a new version"]
+    assert [c.what for c in found] == [f"the questionnaire changed but its version is still '{SHIPPED}': "
+                                       "give it a new version"]
 
 
 def test_renamed_from_must_name_a_gone_id_once() -> None:

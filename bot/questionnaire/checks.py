@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.questionnaire.model import (
     CHOICE_TYPES,
     FORMATS,
+    THIS_YEAR,
     TIMES,
     Matching,
     Question,
@@ -25,8 +26,10 @@ def problems(questionnaire: Questionnaire) -> list[tuple[str | None, str]]:
         if section.id in seen:
             found.append((None, f"duplicate section id '{section.id}'"))
         seen[section.id] = "section"
-    seen_questions: set[str] = set()
+    seen_questions: set[str] = set(questionnaire.given)
     for _section, question in questionnaire.questions():
+        if question.id in questionnaire.given:
+            found.append((question.id, "is a question and a given fact"))
         if question.id in seen_questions:
             found.append((question.id, "duplicate question id"))
         for condition in question.conditions():
@@ -127,13 +130,16 @@ def _matching_problems(questionnaire: Questionnaire, matching: Matching) -> list
     district = question("district", matching.district, QuestionType.SINGLE)
     if district is not None:
         ids = {o.id for o in questionnaire.choices(district)}
-        if matching.places and set(matching.places) != ids:
-            found.append(f"places must give coordinates for exactly the options of '{district.id}'")
+        if not set(matching.places) <= ids:  # an option without a place (outside the city) is near nothing
+            found.append(f"places must give coordinates only for options of '{district.id}'")
     return found
 
 
 def _condition_problems(questionnaire: Questionnaire, question: Question, target_id: str,
                         values: list[str], earlier: set[str]) -> list[tuple[str, str]]:
+    if target_id in questionnaire.given:  # a fact the bot supplies: "yes" or "no"
+        return [(question.id, f"show_if value '{v}' of the given fact '{target_id}' is not yes or no")
+                for v in values if v not in ("yes", "no")]
     target = next((q for _s, q in questionnaire.questions() if q.id == target_id), None)
     if target is None:
         return [(question.id, f"show_if refers to unknown question '{target_id}'")]
@@ -174,6 +180,26 @@ def _question_problems(questionnaire: Questionnaire, question: Question) -> list
         if size > CALLBACK_LIMIT:
             found.append(f"ids of option '{option.id}' too long for Telegram buttons")
     found.extend(_limit_problems(question, len(options)))
+    if question.at_summary and (kind is not QuestionType.TEXT or question.required):
+        found.append("'at_summary' is only for optional text questions")
+    if question.preset is not None:
+        found.extend(_preset_problems(questionnaire, question, set(ids)))
+    return found
+
+
+def _preset_problems(questionnaire: Questionnaire, question: Question, ids: set[str]) -> list[str]:
+    preset = question.preset
+    assert preset is not None
+    if question.type is not QuestionType.MULTI:
+        return ["'preset' is only for multi questions"]
+    found = [f"preset option '{o}' is not an option" for o in [*preset.options, *preset.map.values()]
+             if o not in ids]
+    if preset.from_ is not None:
+        order = [q.id for _s, q in questionnaire.questions()]
+        if preset.from_ not in order or order.index(preset.from_) >= order.index(question.id):
+            found.append(f"preset from '{preset.from_}' is not a question asked before it")
+    if preset.needs_in and questionnaire.matching is None:
+        found.append("preset needs_in needs a matching block")
     return found
 
 
@@ -188,6 +214,8 @@ def _limit_problems(question: Question, option_count: int) -> list[str]:
     for other_kind, names in pairs.items():
         if kind is other_kind:
             low, high = (getattr(question, n) for n in names)
+            if high == THIS_YEAR:
+                high = question.highest()
             if low is not None and high is not None and low > high:
                 found.append(f"{names[0]} ({low}) is larger than {names[1]} ({high})")
             continue

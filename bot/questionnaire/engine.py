@@ -18,6 +18,8 @@ from bot.questionnaire.model import Condition, Option, Question, Questionnaire, 
 Answers = dict[str, Any]  # question id -> value; None means skipped
 SHOWN_REMEMBERED = 4096  # combinations of deciding answers whose visible questions are kept
 _NUMBER = re.compile(r"-?[0-9]{1,15}")  # ASCII digits after the conversion above; no "--", no exponent
+_DIGITS = re.compile(r"[0-9]+")
+_SIGNED = re.compile(r"[-+.,][0-9]")  # a sign or a decimal point before the digits: not a plain year
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Engine:
         # name: the same few combinations come again and again, so each is worked out once.
         self._deciding = sorted({c.question for _q, conditions in self._conditions for c in conditions})
         self._shown: dict[tuple[Any, ...], tuple[Question, ...]] = {}
+        self._given = frozenset(questionnaire.given)
+        self._lengths: tuple[int, int] | None = None
 
     # -- structure -------------------------------------------------------------------------
 
@@ -124,8 +128,9 @@ class Engine:
                 shown_ids.add(question.id)
         return shown
 
-    @staticmethod
-    def _holds(condition: Condition, answers: Answers, shown: set[str]) -> bool:
+    def _holds(self, condition: Condition, answers: Answers, shown: set[str]) -> bool:
+        if condition.question in self._given:  # a fact the bot supplies ("yes"/"no")
+            return answers.get(condition.question) in condition.values()
         if condition.question not in shown:
             return False
         value = answers.get(condition.question)
@@ -137,7 +142,11 @@ class Engine:
         return any(q.id == question.id for q in self.visible(answers))
 
     def next_open(self, answers: Answers) -> Question | None:
-        return next((q for q in self.visible(answers) if q.id not in answers), None)
+        """The next question to ask; questions offered on the summary (`at_summary`) are not asked."""
+        return next((q for q in self.visible(answers) if q.id not in answers and not q.at_summary), None)
+
+    def at_summary(self, answers: Answers) -> list[Question]:
+        return [q for q in self.visible(answers) if q.at_summary]
 
     def previous(self, question: Question, answers: Answers) -> Question | None:
         shown = self.visible(answers)
@@ -150,11 +159,72 @@ class Engine:
     def is_first(self, question: Question) -> bool:
         return bool(self._order) and self._order[0][1].id == question.id
 
-    def progress(self, question: Question, answers: Answers) -> tuple[int, int]:
-        """(position, total) among the questions this user will see, as far as known now."""
-        ids = [q.id for q in self.visible(answers)]
-        position = ids.index(question.id) + 1 if question.id in ids else len(ids)
-        return position, len(ids)
+    def ahead(self, question: Question, answers: Answers) -> int:
+        """How many questions are still to answer on the path the answers so far open, this
+        one included (questions already answered are not counted again)."""
+        return 1 + sum(1 for q in self.visible(answers)
+                       if q.id not in answers and q.id != question.id and not q.at_summary)
+
+    def share_done(self, question: Question, answers: Answers) -> float:
+        """The share of this path answered (0..1): what is behind against what is ahead. It may
+        shrink when an answer opens follow-up questions; the screens never show it shrink."""
+        behind = sum(1 for q in self.visible(answers)
+                     if q.id in answers and q.id != question.id and not q.at_summary)
+        return behind / (behind + self.ahead(question, answers))
+
+    def path_lengths(self) -> tuple[int, int]:
+        """(shortest, long): how many questions an association answers when its answers open no
+        follow-up question, and when they open many (two thirds of each list ticked, every
+        choice the one that opens most). Given facts stay unknown: their questions are extra."""
+        if self._lengths is None:
+            self._lengths = self._walk(self._fewest), self._walk(self._most)
+        return self._lengths
+
+    def _walk(self, choose: Any) -> int:
+        answers: Answers = {}
+        while (question := self.next_open(answers)) is not None:
+            answers[question.id] = choose(question, answers)
+        return len(answers)
+
+    def _named(self) -> dict[str, set[str]]:
+        named: dict[str, set[str]] = {}
+        for _q, conditions in self._conditions:
+            for condition in conditions:
+                named.setdefault(condition.question, set()).update(condition.values())
+        return named
+
+    def _fewest(self, question: Question, answers: Answers) -> Any:
+        options = self._choices[question.id]
+        if not options:
+            return question.min_value if question.type is QuestionType.NUMBER else "x"
+        quiet = [o.id for o in options if o.id not in self._named().get(question.id, set())] or [options[0].id]
+        if question.type is QuestionType.MULTI:
+            low = question.min_choices if question.min_choices is not None else 1
+            return quiet[:low]
+        return quiet[0]
+
+    def _most(self, question: Question, answers: Answers) -> Any:
+        options = self._choices[question.id]
+        if not options:
+            return question.min_value if question.type is QuestionType.NUMBER else "x"
+        if question.type is QuestionType.MULTI:
+            return [o.id for o in options[:-(-2 * len(options) // 3)]]
+        return max(options, key=lambda o: len(self.visible({**answers, question.id: o.id}))).id
+
+    def preset(self, question: Question, answers: Answers) -> list[str] | None:
+        """The options a multiple choice shows ticked before the user touches it (see Preset)."""
+        preset = question.preset
+        if preset is None:
+            return None
+        chosen = set(preset.options)
+        if preset.from_ is not None:
+            earlier = answers.get(preset.from_)
+            values = earlier if isinstance(earlier, list) else [earlier] if isinstance(earlier, str) else []
+            chosen |= {preset.map.get(v, "") if preset.map else v for v in values}
+        matching = self.questionnaire.matching
+        if preset.needs_in and matching is not None:
+            chosen |= {topic for topic, q in matching.needs.items() if answers.get(q) in preset.needs_in}
+        return [o.id for o in self._choices[question.id] if o.id in chosen]
 
     # -- validation ------------------------------------------------------------------------
 
@@ -177,12 +247,16 @@ class Engine:
         digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
         digits = digits.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
         if not _NUMBER.fullmatch(digits):  # e.g. "--1990": a polite error, never an exception
-            return InputError("not_number")
+            groups = _DIGITS.findall(digits)  # "1998'de", "since 1998": the one number in words
+            if len(groups) != 1 or len(groups[0]) > 15 or _SIGNED.search(digits):
+                return InputError("not_number")
+            digits = groups[0]
         number = int(digits)
         if question.min_value is not None and number < question.min_value:
             return InputError("too_small", {"min": question.min_value})
-        if question.max_value is not None and number > question.max_value:
-            return InputError("too_large", {"max": question.max_value})
+        highest = question.highest()
+        if highest is not None and number > highest:
+            return InputError("too_large", {"max": highest})
         return number
 
     def check_selection(self, question: Question, selected: list[str]) -> InputError | None:

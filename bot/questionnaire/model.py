@@ -7,8 +7,9 @@ scales) are checked in `bot.questionnaire.checks`, so that one run reports every
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
@@ -84,6 +85,20 @@ class Condition(_Strict):
 
 
 SINGLE_LINE = 300
+THIS_YEAR = "this_year"  # a number question's max_value: the current year when the answer is given
+
+
+class Preset(_Strict):
+    """What a multiple choice shows ticked before the user touches it (they untick what is
+    wrong): fixed options, options mapped from an earlier answer, the topics rated at these
+    levels (`needs_in`, through the matching block)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    options: list[OptionIdent] = Field(default_factory=list)
+    from_: Ident | None = Field(default=None, alias="from")
+    map: dict[OptionIdent, OptionIdent] = Field(default_factory=dict)  # earlier answer's option -> ours
+    needs_in: list[OptionIdent] = Field(default_factory=list)
 
 
 class Question(_Strict):
@@ -102,14 +117,24 @@ class Question(_Strict):
     min_length: int | None = Field(default=None, ge=1)
     max_length: int | None = Field(default=None, ge=1, le=3500)
     min_value: int | None = None
-    max_value: int | None = None
+    max_value: int | Literal["this_year"] | None = None
     show_if: Condition | list[Condition] | None = None
+    preset: Preset | None = None
+    # An optional text offered on the summary (typed there, or opened by its number) instead
+    # of being asked on the way: nobody has to skip it.
+    at_summary: bool = False
 
     @property
     def single_line(self) -> bool:
         """A name or a contact (a text of at most SINGLE_LINE characters), not a free text: one
         line, and nothing that could change how it shows on someone else's screen."""
         return self.type is QuestionType.TEXT and self.max_length is not None and self.max_length <= SINGLE_LINE
+
+    def highest(self) -> int | None:
+        """The largest number allowed now (`max_value: this_year` is the current year)."""
+        if self.max_value == THIS_YEAR:
+            return datetime.now(UTC).year
+        return self.max_value if isinstance(self.max_value, int) else None
 
     def conditions(self) -> list[Condition]:
         if self.show_if is None:
@@ -145,7 +170,7 @@ class Matching(_Strict):
     district: Ident | None = None  # single question; option ids are the catalog's districts
     places: dict[OptionIdent, tuple[float, float]] = Field(default_factory=dict)  # (lat, lon)
     strengths: Ident | None = None  # multi over topics: experience to share with peers
-    networking: Ident | None = None  # yes/no: may be suggested to other associations
+    networking: Ident | None = None  # yes/no: may be suggested to other associations (none: the consent decides)
     contact: Ident | None = None  # text: shared only on an accepted introduction
     professionals: Ident | None = None  # yes/no: wants contact with professional organisations
     partner_kinds: Ident | None = None  # multi; option ids are partner kinds
@@ -158,6 +183,9 @@ class Questionnaire(_Strict):
     title: Text
     # The free-text question whose answer names the organisation (kept on the organisation row).
     organisation_name: Ident | None = None
+    # Facts the bot supplies (e.g. `networking`: "yes"/"no" from the privacy choices): conditions
+    # may name them like questions, nobody is asked them.
+    given: list[Ident] = Field(default_factory=list)
     scales: dict[Ident, list[Option]] = Field(default_factory=dict)
     option_sets: dict[Ident, list[Option]] = Field(default_factory=dict)
     sections: list[Section] = Field(min_length=1)

@@ -55,7 +55,7 @@ def _value(engine: Engine, question: Question, wanted: list[str]) -> Any:
         return next((v for v in wanted if v in options), options[0] if options else None)
     if question.type is QuestionType.NUMBER:
         low = question.min_value if question.min_value is not None else YEAR
-        high = question.max_value if question.max_value is not None else YEAR
+        high = question.highest() or YEAR
         return min(max(YEAR, low), high)
     matching = engine.questionnaire.matching
     if question.id == engine.questionnaire.organisation_name:

@@ -142,8 +142,8 @@ class Questionnaire:
             await self._typed("not_number", "many", "a number question answered in words")
             if question.min_value is not None:
                 await self._typed("too_small", str(question.min_value - 1), "a number below the smallest allowed")
-            if question.max_value is not None:
-                await self._typed("too_large", str(question.max_value + 1), "a number above the largest allowed")
+            if (highest := question.highest()) is not None:
+                await self._typed("too_large", str(highest + 1), "a number above the largest allowed")
         if question.type is QuestionType.MULTI and "too_few" not in self.errors \
                 and s.engine.check_selection(question, []) is not None:
             self.errors.add("too_few")

@@ -110,8 +110,15 @@ async def _v18_events_go_with_their_user(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
+async def _v19_progress_mark(db: aiosqlite.Connection) -> None:
+    # How far the progress bar of a questionnaire has come (per mille): the bar never goes back,
+    # even when an answer opens follow-up questions (issue 27).
+    await db.execute("ALTER TABLE submissions ADD COLUMN progress INTEGER NOT NULL DEFAULT 0")
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
-                                                                             _v18_events_go_with_their_user]
+                                                                             _v18_events_go_with_their_user,
+                                                                             _v19_progress_mark]

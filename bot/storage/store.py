@@ -43,6 +43,7 @@ class Submission(BaseModel):
     cursor: str | None
     round_id: int | None = None
     previous_id: int | None = None  # the submission of an earlier round whose answers are defaults
+    progress: int = 0  # how far the progress bar has come, per mille: it never goes back
 
 
 # Queries that run both on their own and inside a one-trip batch (`Connection.run`).
@@ -185,6 +186,9 @@ class Store(UnitOfWork):
 
     async def set_cursor(self, submission_id: int, question_id: str | None) -> None:
         await self.write("UPDATE submissions SET cursor = ? WHERE id = ?", question_id, submission_id)
+
+    async def raise_progress(self, submission_id: int, per_mille: int) -> None:
+        await self.write("UPDATE submissions SET progress = MAX(progress, ?) WHERE id = ?", per_mille, submission_id)
 
     async def complete(self, submission_id: int) -> None:
         await self.write(

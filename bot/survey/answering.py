@@ -37,6 +37,9 @@ class Answering:
                     return
         submission, answers = await self.flow.submission_with_answers(user)
         question = self.engine.question(submission.cursor or "")
+        if question is None and submission.completed_at is None and self.engine.next_open(answers) is None:
+            # the summary before sending: a typed text answers the question offered there
+            question = next(iter(self.engine.at_summary(answers)), None)
         if question is None or not self.engine.is_visible(question, answers):
             if submission.completed_at is not None and self.engine.next_open(answers) is None:
                 turn.outcome.messages.append(turn.screens.already_complete())
@@ -67,7 +70,8 @@ class Answering:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return
-        submission, answers = await self.store.current_with_answers(user.id)
+        submission, stored = await self.store.current_with_answers(user.id)
+        answers = self.flow.with_facts(user, stored)
         if submission is None or submission.id != action.submission:
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
@@ -129,7 +133,9 @@ class Answering:
         if question.id in answers:
             return list(answers[question.id] or [])
         last = (await self.flow.previous(submission)).get(question.id)
-        return list(last) if isinstance(last, list) and self.engine.is_answer_valid(question, last) else []
+        if isinstance(last, list) and self.engine.is_answer_valid(question, last):
+            return list(last)
+        return self.engine.preset(question, answers) or []
 
     async def _done(self, turn: Turn, submission: Submission, question: Question,
                     answers: Answers, _value: str | None) -> None:

@@ -56,12 +56,13 @@ class SurveyFlow:
             turn.outcome.messages.append(self.consent(turn))
             return
         submission = await self.submission(user)
-        answers = await self.store.answers(submission.id)
+        stored = await self.store.answers(submission.id)
+        answers = self.with_facts(user, stored)
         if submission.completed_at is not None and self.engine.next_open(answers) is None:
             turn.outcome.messages.append(turn.screens.already_complete())
             return
-        if answers:
-            turn.outcome.messages.append(turn.screens.welcome_back(submission, len(answers), self.tz))
+        if stored:
+            turn.outcome.messages.append(turn.screens.welcome_back(submission, len(stored), self.tz))
         await self.advance(turn, submission, answers)
 
     async def reask(self, turn: Turn, note: str) -> None:
@@ -75,7 +76,7 @@ class SurveyFlow:
             turn.outcome.messages.append(self.consent(turn))
             return
         submission = await self.submission(user)
-        answers = await self.store.answers(submission.id)
+        answers = self.with_facts(user, await self.store.answers(submission.id))
         if self.finished(submission, answers):
             turn.outcome.messages.append(turn.screens.already_complete())
             return
@@ -89,8 +90,14 @@ class SurveyFlow:
     async def submission_with_answers(self, user: User) -> tuple[Submission, Answers]:
         submission, answers = await self.store.current_with_answers(user.id)
         if submission is None or await self.new_round(submission) is not None:
-            return await self.submission(user), {}
-        return submission, answers
+            return await self.submission(user), self.with_facts(user, {})
+        return submission, self.with_facts(user, answers)
+
+    def with_facts(self, user: User | None, answers: Answers) -> Answers:
+        """The answers with the facts the questionnaire is given (`given:`), for its conditions:
+        `networking` is the privacy choice, the one place networking is asked."""
+        facts = {"networking": "yes" if user is not None and user.networking else "no"}
+        return {**answers, **{k: v for k, v in facts.items() if k in self.engine.questionnaire.given}}
 
     async def submission(self, user: User) -> Submission:
         """The user's questionnaire: the latest one, or a new one when there is none yet or a
@@ -156,6 +163,12 @@ class SurveyFlow:
         draft = await self.store.draft(submission.id, question.id) \
             if question.type is QuestionType.MULTI else None
         previous = (await self.previous(submission)).get(question.id, ...)
+        if draft is None and previous is ... and question.id not in answers:
+            draft = self.engine.preset(question, answers)
+        mark = round(1000 * self.engine.share_done(question, answers))
+        if mark > submission.progress:  # the bar never goes back: it shows the furthest mark
+            await self.store.raise_progress(submission.id, mark)
+            submission = submission.model_copy(update={"progress": mark})
         await self.prompt(turn, turn.screens.question(submission, question, answers, draft, previous=previous))
 
     async def prompt(self, turn: Turn, screen: Screen) -> None:

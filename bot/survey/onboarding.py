@@ -84,13 +84,13 @@ class Onboarding:
         if changed:
             await self._carry_on(turn, user)
             return
-        turn.outcome.messages.append(turn.screens.intro(len(self.flow.engine.visible({}))))
-        await self.flow.advance(turn, submission, {})
+        turn.outcome.messages.append(turn.screens.intro(*self.flow.engine.path_lengths()))
+        await self.flow.advance(turn, submission, self.flow.with_facts(user, {}))
 
     async def _carry_on(self, turn: Turn, user: User) -> None:
         """Back to where the user was: the question they were on, or nothing when done."""
         submission = await self.flow.submission(user)
-        answers = await self.store.answers(submission.id)
+        answers = self.flow.with_facts(user, await self.store.answers(submission.id))
         if self.flow.finished(submission, answers):
             return
         await self.flow.show_cursor(turn, submission, answers)

@@ -37,12 +37,12 @@ class QuestionScreens:
         if previous is not ... and (question.id in answers or not self.engine.is_answer_valid(question, previous)):
             previous = ...
         _ = self._
-        position, total = self.engine.progress(question, answers)
         section = self.engine.section_of(question)
-        filled = round(BAR_CELLS * (position - 1) / max(total, 1))
+        filled = self.bar_cells(submission, question, answers)
         lines = [
-            f"{_(section.title)} · " + _("Question {number} of {total}").format(
-                number=self.t.number(position), total=self.t.number(total)),
+            # TRANSLATORS: how many questions are still to answer on this path, this one included
+            f"{_(section.title)} · " + _("Questions left: {count}").format(
+                count=self.t.number(self.engine.ahead(question, answers))),
             "▰" * filled + "▱" * (BAR_CELLS - filled),
             "",
             _(question.text),
@@ -65,15 +65,22 @@ class QuestionScreens:
         expects_text = question.type in (QuestionType.TEXT, QuestionType.NUMBER)
         return Screen(text="\n".join(lines), buttons=buttons, prompt=True, expects_text=expects_text)
 
+    def bar_cells(self, submission: Submission, question: Question, answers: Answers) -> int:
+        """The progress bar: the share of the path answered, never less than it showed before
+        (`submission.progress`, the furthest mark), so it never goes back."""
+        share = max(submission.progress / 1000, self.engine.share_done(question, answers))
+        return int(BAR_CELLS * share)
+
     def _instruction(self, question: Question) -> str:
         _ = self._
         kind = question.type
         if kind is QuestionType.MULTI:
             return _("Choose all that apply, then tap “Done”.")
         if kind is QuestionType.NUMBER:
-            if question.min_value is not None and question.max_value is not None:
+            highest = question.highest()
+            if question.min_value is not None and highest is not None:
                 return _("Please type a number from {min} to {max}.").format(
-                    min=self._plain(question.min_value), max=self._plain(question.max_value))
+                    min=self._plain(question.min_value), max=self._plain(highest))
             return _("Please type a number.")
         if kind is QuestionType.TEXT:
             if question.max_length:
@@ -184,15 +191,22 @@ class QuestionScreens:
 
     def summary(self, submission: Submission, answers: Answers, complete: bool) -> Screen:
         _ = self._
-        shown = [q for q in self.engine.visible(answers) if q.id in answers]
+        shown = [q for q in self.engine.visible(answers) if q.id in answers or q.at_summary]
         lines = [_("Your answers"), ""]
         edit_buttons = []
         for number, question in enumerate(shown, start=1):
             lines.append(f"{self._plain(number)}. {_(question.text)}")
-            lines.append("   → " + self.value(question, answers[question.id], SUMMARY_VALUE_LIMIT))
+            if question.id in answers:
+                lines.append("   → " + self.value(question, answers[question.id], SUMMARY_VALUE_LIMIT))
+            else:  # offered here instead of asked on the way (at_summary)
+                lines.append("   → " + _("If you like, type it here or tap its number."))
             edit_buttons.append(Button(label=f"✏️ {self._plain(number)}",
                                        action=Action(Kind.EDIT, submission.id, question.id).encode(),
                                        role=Kind.EDIT))
+        if "networking" in answers:  # the privacy choice, shown here and asked nowhere else
+            lines += ["", _("Networking with other associations: on. You can switch it off with /privacy.")
+                      if answers["networking"] == "yes" else
+                      _("Networking with other associations: off. You can switch it on with /privacy.")]
         lines.append("")
         if complete and submission.completed_at is None:
             lines.append(_("To change an answer, tap its number. If everything is right, "

@@ -11,6 +11,8 @@ from bot.kernel.outcome import Button, Screen
 from bot.storage import Submission
 from bot.survey.question_screens import QuestionScreens, button_rows
 
+SECONDS_PER_QUESTION = 25  # reading a question and answering it on a phone (ticks and "Done" included)
+
 
 class Screens(QuestionScreens):
     """The survey's screens for one user's Translator (questions and summary: QuestionScreens)."""
@@ -39,11 +41,14 @@ class Screens(QuestionScreens):
         return Screen(text=self._("No problem. Nothing about you has been stored. If you change "
                                   "your mind, send /start."))
 
-    def intro(self, total: int) -> Screen:
-        text = self.t.ngettext(
-            "Thank you! The questionnaire has about {count} question and takes 5 to 10 minutes.",
-            "Thank you! The questionnaire has about {count} questions and takes 5 to 10 minutes.",
-            total).format(count=self.t.number(total))
+    def intro(self, shortest: int, longest: int) -> Screen:
+        """The length promised at the start: the questionnaire's shortest and long paths
+        (Engine.path_lengths), in questions and minutes."""
+        low, high = (max(1, -(-count * SECONDS_PER_QUESTION // 60)) for count in (shortest, longest))
+        text = self._("Thank you! Depending on your answers, the questionnaire has {low} to {high} "
+                      "questions and takes about {min} to {max} minutes.").format(
+            low=self.t.number(shortest), high=self.t.number(longest), min=self.t.number(low),
+            max=self.t.number(high))
         text += "\n" + self._("You can stop at any time and continue later with /start. "
                               "Every answer is saved straight away.")
         return Screen(text=text)

@@ -25,7 +25,7 @@ class Summary:
             await self.flow.start(turn)
             return
         submission = await self.flow.submission(user)
-        answers = await self.store.answers(submission.id)
+        answers = self.flow.with_facts(user, await self.store.answers(submission.id))
         await self.store.set_cursor(submission.id, None)
         complete = self.engine.next_open(answers) is None
         await self.flow.prompt(turn, turn.screens.summary(submission, answers, complete))

@@ -111,9 +111,15 @@ def role(kind: str, question: str | None = None) -> Callable[[str], bool]:
 Plan = dict[str, str | list[str] | None]
 
 
+def ticked_areas(plan: Plan | dict[str, Any]) -> list[str]:
+    """The areas a plan rates a need for (need_<topic> other than "none"): what it ticks first."""
+    return [q.removeprefix("need_") for q, v in plan.items()
+            if q.startswith("need_") and q.count("_") == 1 and q != "need_areas" and v not in (None, "none")]
+
+
 async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
-    """From the first question to the summary: the plan's answers (None skips), "none" for
-    unplanned needs, the first option (or skip) for anything else. Returns the summary."""
+    """From the first question to the summary: the plan's answers (None skips), the areas it
+    rates a need for, the first option (or skip) for anything else. Returns the summary."""
     await phone.send(first_answer)
     for _ in range(100):
         prompt = phone.prompt()
@@ -121,8 +127,7 @@ async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
         if any(d.startswith("F:") for d in datas):
             return prompt
         question = next(d.split(":")[2] for d in datas if d[0] in "ATBSD" and d.count(":") >= 2)
-        wanted = plan.get(question, "none" if question.startswith("need_") and "_details" not in question
-                          else ...)
+        wanted = plan.get(question, ticked_areas(plan) if question == "need_areas" else ...)
         skip = [d for d in datas if d.startswith("S:")]
         if wanted is None or (wanted is ... and skip):
             assert skip, f"{question} cannot be skipped"
@@ -131,8 +136,11 @@ async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
             value = wanted if isinstance(wanted, str) else next(d.split(":")[3] for d in datas if d[0] == "A")
             await phone.tap(option(question, value))
         elif any(d.startswith("T:") for d in datas):
-            values = wanted if isinstance(wanted, list) else [next(d.split(":")[3] for d in datas if d[0] == "T")]
-            for value in values:
+            ticked = [b["callback_data"].split(":")[3] for b in prompt.buttons()
+                      if b["callback_data"].startswith("T:") and b["text"].startswith("☑")]
+            first = [next(d.split(":")[3] for d in datas if d[0] == "T")]
+            values = wanted if isinstance(wanted, list) else ticked or first  # pre-ticked: as it is
+            for value in [v for v in dict.fromkeys([*ticked, *values]) if (v in ticked) != (v in values)]:
                 await phone.tap(option(question, value))
             await phone.tap(role("D", question))
         else:

@@ -44,9 +44,9 @@ class Plan:
     def value(self, question_id: str, after_summary: bool) -> Any:
         if self.change and after_summary and question_id == self.change[0]:
             return self.change[1]
-        if question_id not in self.answers and question_id.startswith("need_") \
-                and not question_id.endswith("_details"):
-            return "none"
+        if question_id == "need_areas" and question_id not in self.answers:
+            return [q.removeprefix("need_") for q, v in self.answers.items() if q.startswith("need_")
+                    and q.count("_") == 1 and v not in (None, "none")]
         return self.answers[question_id]
 
     def final(self, engine: Engine) -> dict[str, Any]:

@@ -78,7 +78,9 @@ def build_profile(user_id: int, answers: dict[str, Any], matching: Matching) -> 
         times=_set(answers, matching.times),
         district=_one(answers, matching.district),
         strengths=_set(answers, matching.strengths),
-        networking=_one(answers, matching.networking) == "yes",
+        # Without a networking question the privacy choice alone decides (it is checked where
+        # peers are looked up): the answer no longer asks it twice.
+        networking=_one(answers, matching.networking) == "yes" if matching.networking else True,
         contact=_one(answers, matching.contact),
         wants_professionals=yes.get(_one(answers, matching.professionals) or ""),
         partner_kinds=_set(answers, matching.partner_kinds),
