@@ -303,7 +303,8 @@ async def seed(h: Harness, user_id: int, seed: Seed) -> None:
         elif question.type is QuestionType.TEXT:
             outcome = await survey.text(visitor, f"Verein {seed.depth} ✨")
         elif question.type is QuestionType.MULTI:
-            toggles = [b for row in screen.buttons for b in row if b.role is Kind.TOGGLE]
+            toggles = [b for row in screen.buttons for b in row if b.role is Kind.TOGGLE
+                       and not b.label.startswith("☑")]  # tick one more (a preset stays ticked)
             toggled = await survey.press(visitor, toggles[(seed.depth + turn) % len(toggles)].action)
             outcome = await survey.press(visitor, button(live(toggled), Kind.DONE).action)
         else:

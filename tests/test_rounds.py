@@ -47,7 +47,7 @@ def has(screen: Screen, role: Kind) -> bool:
 
 
 async def repeat(services: Services, visitor: Visitor, outcome: Outcome,
-                 change: dict[str, str]) -> tuple[Outcome, int]:
+                 change: dict[str, Any]) -> tuple[Outcome, int]:
     """Answer a repeat as someone in a hurry: keep last time's answer everywhere except the
     `change`s; the final outcome and the number of taps it took."""
     taps = 0
@@ -56,13 +56,21 @@ async def repeat(services: Services, visitor: Visitor, outcome: Outcome,
         taps += 1
         if has(screen, Kind.CONFIRM):
             return await services.survey.press(visitor, button(screen, Kind.CONFIRM).action), taps
-        if "Last time you answered:" not in screen.text:  # not asked last time (details of a new need)
+        target = next((q for q in change if f":{q}:" in button(screen, Kind.BACK).action + ":"), None) \
+            if has(screen, Kind.BACK) else None
+        if target is None and "Last time you answered:" not in screen.text:  # not asked last time
             taps += has(screen, Kind.TOGGLE)  # tick, then Done
             outcome = await answer_current(services.survey, visitor, screen)
             continue
-        target = next((q for q in change if f":{q}:" in button(screen, Kind.BACK).action + ":"), None) \
-            if has(screen, Kind.BACK) else None
-        if target is not None:
+        if target is not None and isinstance(change[target], list):  # tick what changed, then Done
+            ticked = {b.action.split(":")[3] for row in screen.buttons for b in row
+                      if b.role is Kind.TOGGLE and b.label.startswith("☑")}
+            for option in sorted(ticked ^ set(change[target])):
+                taps += 1
+                screen = live(await services.survey.press(visitor, f"T:{screen.buttons[0][0].action.split(':')[1]}:"
+                                                                   f"{target}:{option}"))
+            outcome = await services.survey.press(visitor, button(screen, Kind.DONE).action)
+        elif target is not None:
             choice = next(b for row in screen.buttons for b in row if b.action.endswith(f":{change[target]}"))
             outcome = await services.survey.press(visitor, choice.action)
         elif has(screen, Kind.KEEP):
@@ -87,7 +95,8 @@ async def test_a_round_invites_once_and_a_repeat_takes_one_tap_a_question(
         first = await services.store.current_submission(DONE.user_id)
         assert first is not None and first.completed_at is not None
         before = await answers_of(services, first.id)
-        assert before["need_bookkeeping"] == "none"  # answer_current picks the first option
+        # answer_current picks the first option: public relations ticked, rated "No need"
+        assert before["need_areas"] == ["pr"] and before["need_pr"] == "none" and "need_bookkeeping" not in before
 
         opened = await services.rounds.open("2027")
         assert opened is not None and opened.invited == 1  # not the half-way one, not the blocked one
@@ -101,7 +110,8 @@ async def test_a_round_invites_once_and_a_repeat_takes_one_tap_a_question(
         outcome = await services.survey.press(DONE, start)
         screen = live(outcome)
         assert "What is the name of your association?" in screen.text and has(screen, Kind.KEEP)
-        done, taps = await repeat(services, DONE, outcome, {"need_bookkeeping": "urgent", "need_pr": "some"})
+        done, taps = await repeat(services, DONE, outcome, {"need_areas": ["pr", "bookkeeping"],
+                                                            "need_bookkeeping": "urgent", "need_pr": "some"})
         texts = [m.text for m in done.messages]
         assert any(t.startswith("Thank you!") for t in texts)
         changed = next(t for t in texts if t.startswith("What changed since last time:"))
@@ -112,11 +122,12 @@ async def test_a_round_invites_once_and_a_repeat_takes_one_tap_a_question(
         assert second is not None and second.id != first.id and second.completed_at is not None
         assert second.previous_id == first.id and second.round_id == opened.round.id
         again = await answers_of(services, second.id)
-        # One tap a question, plus confirming; two for the bookkeeping details, asked anew.
-        assert taps == len(again) + 2
-        assert {k: v for k, v in again.items() if k not in ("need_bookkeeping", "need_pr",
+        # One tap a question, plus confirming; one more to tick bookkeeping; two for the bookkeeping
+        # level and details, asked anew (not asked last time).
+        assert taps == len(again) + 3
+        assert {k: v for k, v in again.items() if k not in ("need_areas", "need_bookkeeping", "need_pr",
                                                            "need_bookkeeping_details")} == \
-            {k: v for k, v in before.items() if k not in ("need_bookkeeping", "need_pr")}
+            {k: v for k, v in before.items() if k not in ("need_areas", "need_bookkeeping", "need_pr")}
         assert await answers_of(services, first.id) == before  # the earlier round is untouched
         # Back after the round: the completed repeat is not started a third time.
         back = await services.survey.start(DONE)
@@ -172,7 +183,14 @@ async def walk(services: Services, visitor: Visitor, outcome: Outcome, choices: 
         if has(screen, Kind.CONFIRM):
             return await services.survey.press(visitor, button(screen, Kind.CONFIRM).action)
         wanted = choices.get(question_on(screen) or "")
-        if wanted is not None:
+        if question_on(screen) == "need_areas":  # tick the areas the choices rate, keep the rest
+            ticked = {b.action.split(":")[3] for row in screen.buttons for b in row
+                      if b.role is Kind.TOGGLE and b.label.startswith("☑")}
+            for area in sorted({q.removeprefix("need_") for q in choices} - ticked):
+                screen = live(await services.survey.press(
+                    visitor, f"T:{button(screen, Kind.DONE).action.split(':')[1]}:need_areas:{area}"))
+            action = button(screen, Kind.DONE).action
+        elif wanted is not None:
             action = next(b.action for row in screen.buttons for b in row if b.action.endswith(f":{wanted}"))
         elif has(screen, Kind.KEEP):
             action = button(screen, Kind.KEEP).action
@@ -189,7 +207,7 @@ async def test_change_over_time_figures_match_a_hand_count(settings: Settings) -
     first, second, absent = Visitor(31, "en"), Visitor(32, "en"), Visitor(33, "en")
     services = await open_services(settings.model_copy(update={"staff_ids": [4711], "staff_language": "en"}))
     try:
-        await walk(services, first, await onboard(services.survey, first), {})  # every need: "No need"
+        await walk(services, first, await onboard(services.survey, first), {})  # no area ticked: no need
         await walk(services, second, await onboard(services.survey, second), {"need_funding": "urgent"})
         await walk(services, absent, await onboard(services.survey, absent), {"need_rooms": "urgent"})
         assert (await services.digest.figures.round_changes()) == (None, [])

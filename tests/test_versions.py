@@ -225,3 +225,34 @@ def test_renamed_from_must_name_a_gone_id_once() -> None:
     found = file_problems(parse(data))
     assert ("size", "renamed_from 'district' names a question that is still in the file") in found
     assert ("status", "option 'unregistered': renamed_from 'ev' is claimed by 'registered' too") in found
+
+
+async def test_surveys_begun_on_version_1_carry_on_areas_first(settings: Settings) -> None:
+    """Version 2 (areas first) deployed under a survey stopped among the nine ratings and under
+    a completed one: nothing refused, nothing lost, each asked only what is new to it."""
+    first = settings.model_copy(update={"questionnaire": Path(__file__).parent / "data" / "mso_needs_v1.yaml"})
+    services = await open_services(first)
+    midway = await answer_until(services, MIDWAY, await onboard(services.survey, MIDWAY),
+                                "association law and charitable status?")
+    done = await answer_until_summary(services.survey, DONE, await onboard(services.survey, DONE))
+    await services.survey.press(DONE, next(b.action for row in done.buttons for b in row if b.action.startswith("F:")))
+    before = {v.user_id: await stored(services, v.user_id) for v in (MIDWAY, DONE)}
+    assert "need_law" not in before[MIDWAY.user_id] and before[MIDWAY.user_id]["need_pr"] == "none"
+    assert "law" in live(midway).text
+    await services.close()
+
+    services = await open_services(settings)  # the shipped file: version 2
+    try:
+        resumed = live(await services.survey.start(MIDWAY))
+        assert "Where does your association need support?" in resumed.text
+        submission = resumed.buttons[0][0].action.split(":")[1]
+        await services.survey.press(MIDWAY, f"T:{submission}:need_areas:law")
+        level = live(await services.survey.press(MIDWAY, f"D:{submission}:need_areas"))
+        assert "association law and charitable status?" in level.text  # only the ticked area's level
+        again = live(await services.survey.start(DONE))
+        assert "Where does your association need support?" in again.text
+        for visitor in (MIDWAY, DONE):
+            now = await stored(services, visitor.user_id)
+            assert all(now[q] == v for q, v in before[visitor.user_id].items())
+    finally:
+        await services.close()

@@ -189,9 +189,8 @@ class FigureSource:
             for pair in pairs:
                 before = self.engine.current(stored[pair["previous_id"]]).get(question)
                 now = self.engine.current(stored[pair["id"]]).get(question)
-                if before is None or now is None:
-                    continue
-                was, is_ = self.matching.intensity.get(before, 0), self.matching.intensity.get(now, 0)
+                # Both completed: a level not given is an area not ticked, so no need (0).
+                was, is_ = self.matching.intensity.get(before or "", 0), self.matching.intensity.get(now or "", 0)
                 counts["improved" if is_ < was else "worse" if is_ > was else "same"] += 1
             changes.append(TopicChange(topic=topic, improved=counts["improved"], same=counts["same"],
                                        worse=counts["worse"]))

@@ -56,7 +56,9 @@ async def answer(s: Stage, user: int, screen: Screen, question: Question, value:
     if question.type in (QuestionType.TEXT, QuestionType.NUMBER):
         return await s.type(user, str(value))
     if question.type is QuestionType.MULTI:
-        for option in value:
+        shown = [b.action.rsplit(":", 1)[-1] for row in screen.buttons for b in row
+                 if b.role is Kind.TOGGLE and b.label.startswith("☑")]  # pre-ticked (a preset)
+        for option in [o for o in dict.fromkeys([*shown, *value]) if (o in shown) != (o in value)]:
             ticked = await s.tap(user, screen, Kind.TOGGLE, option)
             screen = ticked.source or screen
             if keep_ticked:
@@ -67,12 +69,16 @@ async def answer(s: Stage, user: int, screen: Screen, question: Question, value:
 
 
 async def complete(s: Stage, user: int, outcome: Outcome, answers: dict[str, Any]) -> Outcome:
-    """Answer every question with `answers` and send the questionnaire (nothing kept)."""
+    """Answer every question with `answers` and send the questionnaire; kept: only the questions
+    that depend on a given fact (the networking switch), which the gallery's user does not see."""
+    given = set(s.engine.questionnaire.given)
     for _ in range(LIMIT):
         screen = live(outcome)
         question = await s.question_on(user)
         if question is None:
             return await s.tap(user, screen, Kind.CONFIRM)
+        if any(c.question in given for c in question.conditions()):
+            s.keep("question", f"with networking on: {question.id} ({question.type.value})", screen)
         outcome = await answer(s, user, screen, question, answers.get(question.id))
     raise RuntimeError("the questionnaire did not end")
 
@@ -95,6 +101,12 @@ class Questionnaire:
         for _ in range(LIMIT):
             screen = live(outcome)
             question = await s.question_on(user)
+            offered = [b for row in screen.buttons for b in row if b.role is Kind.EDIT
+                       and (q := s.engine.question(b.action.rsplit(":", 1)[-1])) is not None
+                       and q.at_summary and q.id not in seen]
+            if question is None and offered:  # offered on the summary: opened by its number
+                outcome = await s.press(user, offered[0].action)
+                continue
             if question is None:
                 self._unreached_errors()
                 return screen

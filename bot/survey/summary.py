@@ -65,10 +65,13 @@ class Summary:
             return []
         labels = {o.id: o.label for o in self.engine.questionnaire.option_sets.get(matching.topics, [])}
         changes = []
+        lowest = next((level for level, value in matching.intensity.items() if value == 0), None)
         for topic, question_id in matching.needs.items():
             question = self.engine.question(question_id)
-            if question is None or question_id not in before or question_id not in now:
+            if question is None or (question_id not in before and question_id not in now):
                 continue
-            if before[question_id] != now[question_id]:
-                changes.append((labels.get(topic, topic), question, before[question_id], now[question_id]))
+            # An area not ticked (so its level not asked) has no need: the lowest level.
+            was, is_ = before.get(question_id, lowest), now.get(question_id, lowest)
+            if was != is_:
+                changes.append((labels.get(topic, topic), question, was, is_))
         return changes
