@@ -267,3 +267,16 @@ async def test_a_bot_that_was_down_sends_the_missed_digest_once(store: Store) ->
     await _digests_sent(store, phone)
     texts = [p.screen.text for c, p in phone.sent if c == STAFF[0] and p.screen]
     assert "16.11.2026 – 23.11.2026" in texts[0]  # the week up to Monday, not up to Tuesday
+
+
+async def test_needs_outside_the_topics_are_counted_and_shown(store: Store) -> None:
+    assert (await FigureSource(store, ENGINE).compute(END)).other_needs == 0
+    await store.db.execute("BEGIN")
+    await seed_user(store, 8, "tr", at(3), at(4), {"need_areas": (["pr", "other"], at(3)),
+                                                   "need_other": ("Ein Bankkonto für den Verein eröffnen", at(3))})
+    await seed_user(store, 9, "ar", at(3), None, {"need_other": ("Elternarbeit", at(3))})  # not completed
+    await store.db.execute("COMMIT")
+    figures = await FigureSource(store, ENGINE).compute(END)
+    assert figures.other_needs == 1
+    text = "\n".join(sections(voice("de"), figures))
+    assert "• Sonstiges, in eigenen Worten (siehe Freitexte): 1" in text

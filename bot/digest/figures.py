@@ -77,6 +77,7 @@ class DigestFigures(BaseModel):
     total_in_progress: int = 0
     total_abandoned: int = 0
     needs: list[TopicNeed] = Field(default_factory=list)  # most MSOs first
+    other_needs: int = 0  # MSOs naming a need outside the topics ("something else"), at the end of the period
     uncovered: list[TopicNeed] = Field(default_factory=list)
     covering: dict[str, list[str]] = Field(default_factory=dict)  # uncovered topic -> partners working on it
     proposed: dict[str, list[str]] = Field(default_factory=dict)  # uncovered topic -> partners with a proposal waiting
@@ -148,6 +149,7 @@ class FigureSource:
         figures.needs = sorted(
             (TopicNeed(topic=t, now=needs_now.get(t, 0), before=needs_before.get(t, 0)) for t in topics),
             key=lambda n: (-n.now, -n.change, order[n.topic]))
+        figures.other_needs = await self.other_needs_as_of(end)
         upcoming = await CatalogStore(self.store).workshops(upcoming_after=end)
         figures.uncovered = uncovered(figures.needs, upcoming, end, self.uncovered_min)
         figures.covering = await covering_partners(self.store, [n.topic for n in figures.uncovered])
@@ -254,6 +256,20 @@ class FigureSource:
         for row in rows:  # a renamed question counts under its earlier id too
             counts[topic_of[row["question_id"]]] += int(row["n"])
         return dict(counts)
+
+    async def other_needs_as_of(self, cutoff: datetime) -> int:
+        """MSOs whose latest questionnaire completed before `cutoff` names a need outside the
+        topics (their words are among the free texts)."""
+        if self.matching.other_need is None:
+            return 0
+        questions = self.engine.stored_ids([self.matching.other_need])
+        row = await self.store.fetch_one(
+            "WITH latest AS (SELECT MAX(id) AS id FROM submissions WHERE completed_at IS NOT NULL "
+            "AND completed_at < ? GROUP BY user_id) "
+            "SELECT COUNT(*) AS n FROM latest JOIN answers a ON a.submission_id = latest.id "
+            f"WHERE a.question_id IN ({','.join('?' * len(questions))}) AND a.value != 'null'",
+            _utc(cutoff), *questions)
+        return int(row["n"]) if row else 0
 
     async def _interest(self, upcoming: list[Workshop]) -> list[WorkshopInterest]:
         counts = await SuggestionStore(self.store).interest_counts("workshop")

@@ -101,6 +101,9 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
     needs = [_("Needs by topic (associations rating the need big or urgent)")]
     ranked = [n for n in figures.needs if n.now or n.before]
     needs += [f"{i}. {_need_line(v, n)}" for i, n in enumerate(ranked, 1)] or ["• " + _("No needs reported yet.")]
+    if figures.other_needs:
+        needs.append("• " + _("Something else, in their own words (see the free texts): {count}").format(
+            count=v.n(figures.other_needs)))
     if figures.round_name is not None:
         needs += ["", _("Since the round before “{round}” (associations that answered both)").format(
             round=figures.round_name)]

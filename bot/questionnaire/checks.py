@@ -127,6 +127,7 @@ def _matching_problems(questionnaire: Questionnaire, matching: Matching) -> list
     question("networking", matching.networking, QuestionType.YESNO)
     question("professionals", matching.professionals, QuestionType.YESNO)
     question("contact", matching.contact, QuestionType.TEXT)
+    question("other_need", matching.other_need, QuestionType.TEXT)
     district = question("district", matching.district, QuestionType.SINGLE)
     if district is not None:
         ids = {o.id for o in questionnaire.choices(district)}

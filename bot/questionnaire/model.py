@@ -175,6 +175,7 @@ class Matching(_Strict):
     professionals: Ident | None = None  # yes/no: wants contact with professional organisations
     partner_kinds: Ident | None = None  # multi; option ids are partner kinds
     advice_topics: Ident | None = None  # multi over topics
+    other_need: Ident | None = None  # text: a need outside the topics, in the association's words
 
 
 class Questionnaire(_Strict):
