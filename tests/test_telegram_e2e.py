@@ -15,12 +15,10 @@ from bot.kernel.i18n import FSI, PDI, Catalogs
 from bot.kernel.settings import Settings
 from bot.kernel.text import BIDI_CONTROLS
 from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, option, role
 from tests.helpers.running import Processed, running_bot
-
-NEEDS_WITHOUT_DETAILS = ["need_projects", "need_organising", "need_funding", "need_law",
-                         "need_volunteers", "need_digital", "need_rooms"]
 
 
 def plain(text: str) -> str:
@@ -58,7 +56,10 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         first = phone.last()
         assert _("What is the name of your association?") in first.text
         assert not any(b["callback_data"].startswith("B:") for b in first.buttons())  # no Back on Q1
-        assert t.number(1) in first.text.splitlines()[0]
+        engine = Engine(questionnaire)
+        name_question = engine.question("org_name")
+        assert name_question is not None  # only what is ahead on this path is counted
+        assert t.number(engine.ahead(name_question, {"networking": "no"})) in first.text.splitlines()[0]
         new = await phone.send_content(sticker={"file_id": "s1", "file_unique_id": "u1", "type": "regular",
                                                 "width": 512, "height": 512, "is_animated": False,
                                                 "is_video": False})
@@ -70,9 +71,9 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         await phone.tap(option("communities", "other"))
         assert "☑" in phone.button_label(phone.prompt(), option("communities", "turkish"))
         await phone.tap(role("D"))
-        assert _("Which other communities or languages does your association serve?") in phone.prompt().text
+        assert _("Which other communities does your association serve?") in phone.prompt().text
         await phone.tap(role("B"))
-        assert _("Which communities and languages does your association serve?") in phone.prompt().text
+        assert _("Which communities does your association serve?") in phone.prompt().text
         await phone.tap(role("D"))
         await phone.send("Roma")
 
@@ -94,43 +95,50 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         assert _("In which year was your association founded?") in phone.prompt().text
         new = await phone.send("neunzehnhundert")
         assert new[-1].text.startswith("⚠️")
-        await phone.send("1998")
-        await phone.tap(option("role", "treasurer"))
+        await phone.send("1998'de")  # the year is taken out of the words around it
 
-        # 4. Needs on a scale, with follow-ups for big and urgent ones.
+        # 4. Areas first: the level only for ticked areas, "what exactly" for big and urgent ones.
+        assert _("Where does your association need support?") in phone.prompt().text
+        for area in ("pr", "bookkeeping", "funding", "other"):
+            await phone.tap(option("need_areas", area))
+        await phone.tap(role("D"))
+        await phone.send("Ein Bankkonto eröffnen")  # something else, in their own words
         await phone.tap(option("need_pr", "urgent"))
         await phone.tap(option("need_pr_details", "social"))
         await phone.tap(role("D"))
-        await phone.tap(option("need_projects", "none"))
         await phone.tap(option("need_bookkeeping", "big"))
         for specific in ("cashbook", "receipts"):
             await phone.tap(option("need_bookkeeping_details", specific))
         await phone.tap(role("D"))
-        for question in NEEDS_WITHOUT_DETAILS[1:]:
-            await phone.tap(option(question, "some"))
+        await phone.tap(option("need_funding", "some"))
 
-        # 5. Cooperation: yes/no, multi, an optional multi skipped.
+        # 5. Advice: the topics come ticked from the needs rated big or urgent; one unticked.
         await phone.tap(option("contact_professionals", "yes"))
         await phone.tap(option("professional_orgs", "welfare"))
         await phone.tap(role("D"))
-        await phone.tap(option("professional_topics", "bookkeeping"))
+        topics = phone.prompt()
+        assert {o for o in ("pr", "bookkeeping", "funding")
+                if "☑" in phone.button_label(topics, option("professional_topics", o))} == {"pr", "bookkeeping"}
+        await phone.tap(option("professional_topics", "pr"))
         await phone.tap(role("D"))
-        await phone.tap(option("network_msos", "no"))
-        await phone.tap(role("S"))  # strengths are optional
+        # 6. Workshops; networking is off (the privacy choice), so nothing about other associations.
         await phone.tap(option("formats", "workshop"))
         await phone.tap(role("D"))
         await phone.tap(option("times", "weekends"))
         await phone.tap(role("D"))
-        for lang in ("tr", "de"):
-            await phone.tap(option("workshop_languages", lang))
+        languages = phone.prompt()  # German and the community's language, ticked already
+        assert "☑" in phone.button_label(languages, option("workshop_languages", "tr"))
+        assert "☑" in phone.button_label(languages, option("workshop_languages", "de"))
         await phone.tap(role("D"))
-        # 6. Anything else: optional free text, skipped.
-        await phone.tap(role("S"))
 
-        # 7. Summary; change one answer from there; confirm.
+        # 7. Summary: anything else is typed here; change one answer from there; confirm.
         summary = phone.prompt()
         assert _("Your answers") in summary.text
         assert _("Barmen") in summary.text
+        assert _("Networking with other associations: off. You can switch it on with /privacy.") in summary.text
+        await phone.send("Danke!")
+        summary = phone.prompt()
+        assert "Danke!" in summary.text and _("Your answers") in summary.text
         if t.rtl:
             assert f"{FSI}Elternverein Oberbarmen e.V.{PDI}" in summary.text
         await phone.tap(role("E", "district"))
@@ -153,14 +161,13 @@ async def test_questionnaire_from_start_to_thank_you(language: str, settings: Se
         "org_name": "Elternverein Oberbarmen e.V.",
         "communities": ["turkish", "other"], "communities_other": "Roma",
         "district": "oberbarmen", "members": "m11_30", "status": "ev", "founded": 1998,
-        "role": "treasurer", "need_pr": "urgent", "need_pr_details": ["social"],
-        "need_projects": "none", "need_bookkeeping": "big",
-        "need_bookkeeping_details": ["cashbook", "receipts"],
-        **dict.fromkeys(NEEDS_WITHOUT_DETAILS[1:], "some"),
+        "need_areas": ["pr", "bookkeeping", "funding", "other"], "need_other": "Ein Bankkonto eröffnen",
+        "need_pr": "urgent", "need_pr_details": ["social"], "need_bookkeeping": "big",
+        "need_bookkeeping_details": ["cashbook", "receipts"], "need_funding": "some",
         "contact_professionals": "yes", "professional_orgs": ["welfare"],
-        "professional_topics": ["bookkeeping"], "network_msos": "no", "strengths": None,
+        "professional_topics": ["bookkeeping"],
         "formats": ["workshop"], "times": ["weekends"], "workshop_languages": ["de", "tr"],
-        "comments": None,
+        "comments": "Danke!",
     }
     version, completed = db.execute(
         "SELECT questionnaire_version, completed_at FROM submissions").fetchone()
