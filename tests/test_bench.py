@@ -33,7 +33,7 @@ async def test_delivery_part_sends_each_push_once_within_the_limits() -> None:
 async def test_staff_part_builds_the_digest_and_matches_a_new_workshop(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
     result = await staff_scale.run(300, 6000, 30)
-    assert result.size.msos == 300 and 5000 < result.size.answers < 7000
+    assert result.size.msos == 300 and 4000 < result.size.answers < 7000  # areas first: fewer per association
     assert result.chart_bytes > 0 and result.digest_messages >= 1
     assert 0 < result.pushed <= 300
     assert not caplog.records

@@ -77,7 +77,7 @@ async def test_export_writes_one_row_per_submission_with_readable_values(tmp_pat
     assert by_column[0][office.gettext("Organisation")] == "Verein"
     district = de.gettext("In which city district is your association based?")
     assert by_column[0][district] == "Elberfeld"
-    communities = de.gettext("Which communities and languages does your association serve?")
+    communities = de.gettext("Which communities does your association serve?")
     assert by_column[0][communities] == de.gettext("Turkish")
 
 

@@ -114,15 +114,15 @@ PLANS: dict[int, Plan] = {
     7004: Plan("uk", {
         "org_name": "Українська громада Вупперталь", "communities": ["russian", "ukrainian"],
         "district": "langerfeld", "members": "m101_300", "status": "ev", "founded": 2022, "role": "board",
-        "need_pr": "none", "need_projects": "big", "need_projects_details": ["idea", "budget"],
-        "need_bookkeeping": "some"}, stop_at="need_organising"),
+        "need_projects": "big", "need_projects_details": ["idea", "budget"],
+        "need_bookkeeping": "some"}, stop_at="contact_professionals"),
     7005: Plan("fa", {
         "org_name": "انجمن فرهنگی ایرانیان", "communities": ["persian"], "district": "cronenberg",
         "members": "m300plus", "status": "ev", "founded": 1985, "role": "member", "need_pr": "some",
         "need_digital": "urgent", "need_digital_details": ["office", "security"],
         "contact_professionals": "no", "network_msos": "no", "strengths": None,
         "formats": ["online", "coaching"], "times": ["weekends"], "workshop_languages": ["de", "en", "fa"],
-        "comments": None}, back_at="need_projects"),
+        "comments": None}, back_at="need_digital"),
     7006: Plan("ru", {
         "org_name": "Русский культурный центр", "communities": ["russian", "balkan"], "district": "ronsdorf",
         "members": "m11_30"}, stop_at="status"),

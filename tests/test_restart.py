@@ -68,7 +68,8 @@ async def test_a_killed_bot_loses_nothing_and_resumes_at_the_next_question(
         new = await phone.send("/start", expect=phone.says(
             _("What is the legal status of your association?"), with_buttons=True))
         assert any(m.text.startswith(_("Welcome back! You started on {date}.").split("{")[0]) for m in new)
-        await phone.tap(option("status", "founding"), expect=phone.says(_("What is your role in the association?")))
+        await phone.tap(option("status", "founding"),
+                        expect=phone.says(_("Where does your association need support?")))
     finally:
         bot.kill()
         await bot.wait()

@@ -37,7 +37,7 @@ LATE = 2.0  # how late the stub answers a call it has carried out
 USER = 5150
 
 Q_NAME = _("What is the name of your association?")
-Q_COMMUNITIES = _("Which communities and languages does your association serve?")
+Q_COMMUNITIES = _("Which communities does your association serve?")
 Q_DISTRICT = _("In which city district is your association based?")
 Q_MEMBERS = _("How many members does your association have?")
 SORRY = _("Sorry, something went wrong. Your answers are safe; please try again.")

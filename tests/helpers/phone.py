@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.questionnaire import load
 from tests.helpers.bot_api_stub import Call, StoredMessage, StubBotAPI
 from tests.helpers.running import Processed
 
@@ -111,6 +112,9 @@ def role(kind: str, question: str | None = None) -> Callable[[str], bool]:
 Plan = dict[str, str | list[str] | None]
 
 
+SUMMARY_TEXTS = [q.id for _s, q in load().questions() if q.at_summary]
+
+
 def ticked_areas(plan: Plan | dict[str, Any]) -> list[str]:
     """The areas a plan rates a need for (need_<topic> other than "none"): what it ticks first."""
     return [q.removeprefix("need_") for q, v in plan.items()
@@ -121,11 +125,17 @@ async def fill_in(phone: Phone, plan: Plan, first_answer: str) -> StoredMessage:
     """From the first question to the summary: the plan's answers (None skips), the areas it
     rates a need for, the first option (or skip) for anything else. Returns the summary."""
     await phone.send(first_answer)
+    typed: set[str] = set()
     for _ in range(100):
         prompt = phone.prompt()
         datas = [b["callback_data"] for b in prompt.buttons()]
         if any(d.startswith("F:") for d in datas):
-            return prompt
+            offered = [q for q in SUMMARY_TEXTS if isinstance(plan.get(q), str) and q not in typed]
+            if not offered:
+                return prompt
+            typed.add(offered[0])  # a text offered on the summary (at_summary) is typed there
+            await phone.send(str(plan[offered[0]]))
+            continue
         question = next(d.split(":")[2] for d in datas if d[0] in "ATBSD" and d.count(":") >= 2)
         wanted = plan.get(question, ticked_areas(plan) if question == "need_areas" else ...)
         skip = [d for d in datas if d.startswith("S:")]
