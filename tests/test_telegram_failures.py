@@ -66,7 +66,7 @@ async def phone(settings: Settings, bot_api: StubBotAPI) -> AsyncIterator[Phone]
     phone = Phone(bot_api, user_id=USER, language_code="en", processed=processed)
     async with running_bot(settings, bot_api, processed, request=quick_request()):
         await phone.send("/start")
-        await phone.tap(role("L"))
+        await phone.tap(lambda d: d == "L:en")
         await phone.tap(lambda d: d == "C:y")
         assert Q_NAME in phone.last().text
         yield phone

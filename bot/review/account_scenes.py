@@ -23,7 +23,8 @@ async def account(s: Stage, user: int) -> None:
         s.keep("mydata", f"/mydata: the caption of the file ({document.filename}, everything stored, as JSON)",
                document.caption or "")
     out = await s.survey.choose_language(visitor)
-    s.keep("language_picker", "/language: the picker again (the current language first)", out.messages[0])
+    s.keep("language_picker", "/language: the picker again (the same order, the current language ticked, "
+                              "no second welcome)", out.messages[0])
     out = await s.press(user, Action.language(s.language).encode())
     s.keep("language_picker", "after choosing a language with /language", out.messages[0])
     await change_answer(s, user)

@@ -27,7 +27,7 @@ async def onboard(s: Stage, user: int, consent: str = "y", keep: bool = False) -
     """/start, the language, the privacy notice; returns what agreeing showed."""
     out = await s.start(user)
     if keep:
-        s.keep("language_picker", "/start: the first message, the language picker (the client's language first)",
+        s.keep("language_picker", "/start: the first message, the language picker (every language in one fixed order)",
                out.messages[-1])
     out = await s.press(user, Action.language(s.language).encode())
     if not keep:

@@ -41,8 +41,8 @@ class SurveyFlow:
         return turn.screens.consent(user.networking, user.sharing, changed=True)
 
     def picker(self, turn: Turn, note: str | None = None) -> Screen:
-        """The language picker, the client's language first."""
-        return turn.screens.language_picker(self.catalogs.negotiate(turn.visitor.language_code), note=note)
+        """The language picker for someone who has not chosen one (in the client's language)."""
+        return turn.screens.language_picker(note=note)
 
     # -- where the user is -----------------------------------------------------------------
 

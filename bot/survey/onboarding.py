@@ -17,8 +17,9 @@ class Onboarding:
         self.store = flow.store
 
     async def choose_language(self, turn: Turn) -> None:
-        preferred = turn.user.language if turn.user else self.flow.catalogs.negotiate(turn.visitor.language_code)
-        turn.outcome.messages.append(turn.screens.language_picker(preferred))
+        user = turn.user
+        turn.outcome.messages.append(turn.screens.language_picker(user.language if user else None,
+                                                                  greet=user is None))
 
     async def pick_language(self, turn: Turn, code: str) -> None:
         if code not in self.flow.catalogs.offered:

@@ -17,15 +17,15 @@ SECONDS_PER_QUESTION = 25  # reading a question and answering it on a phone (tic
 class Screens(QuestionScreens):
     """The survey's screens for one user's Translator (questions and summary: QuestionScreens)."""
 
-    def language_picker(self, preferred: str | None, note: str | None = None) -> Screen:
-        codes = list(self.catalogs.offered)
-        if preferred in codes:
-            codes.remove(preferred)
-            codes.insert(0, preferred)
-        buttons = [Button(label=self.catalogs.display_name(c), action=Action.language(c).encode(),
-                          role=Kind.LANGUAGE) for c in codes]
-        text = self._("Welcome to MSO Assistant of the City of Wuppertal's integration office.")
-        text += "\n\n" + self._("Please choose your language.")
+    def language_picker(self, current: str | None = None, note: str | None = None, greet: bool = True) -> Screen:
+        """Every language in one fixed order, so a place (or a number in the console) never
+        changes meaning between two pickers; the current language ticked. `greet`: the first
+        screen someone sees; changing the language later is not a second welcome."""
+        buttons = [Button(label=("✓ " if c == current else "") + self.catalogs.display_name(c),
+                          action=Action.language(c).encode(), role=Kind.LANGUAGE) for c in self.catalogs.offered]
+        text = self._("Please choose your language.")
+        if greet:
+            text = self._("Welcome to MSO Assistant of the City of Wuppertal's integration office.") + "\n\n" + text
         if note:
             text = note + "\n\n" + text
         return Screen(text=text, buttons=button_rows(buttons, 2))
