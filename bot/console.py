@@ -6,6 +6,7 @@ For trying the bot without a Telegram token, and for driving it from a script's 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TextIO
 from bot.kernel.actions import Kind
 from bot.kernel.files import private_file
 from bot.kernel.outcome import Button, Document, Outcome, Screen
+from bot.kernel.settings import Settings
 from bot.operations.lease import running_bot
 from bot.outbox import OutboxWorker, Parcel
 from bot.services import Services
@@ -22,8 +24,14 @@ from bot.survey.turns import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
-_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/settings", "/language", "/privacy", "/mydata",
-             "/delete")
+_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/myworkshops", "/settings", "/language", "/privacy",
+             "/mydata", "/delete")
+
+
+def console_settings(settings: Settings) -> Settings:
+    """The person at the keyboard is awake: no quiet hours, so what the bot would hold back until
+    the morning (an introduction, a new offer) arrives while they try it."""
+    return settings.model_copy(update={"quiet_hours": ""})
 
 
 class ConsoleChat:
@@ -93,7 +101,12 @@ class ConsoleChat:
                 self._typing_hint = (await self._gettext())("(type your answer)")
                 await self._show(outcome)
         _ = await self._gettext()
-        self._print(_("Goodbye. Your answers are saved; run `msobot chat` again to continue."))
+        if await self.services.store.user(self.visitor.user_id) is None:  # deleted, or never agreed
+            self._print(_("Goodbye."))
+            return
+        # `msobot` is on the PATH when installed; after `make run` it is in .venv/bin only
+        command = "`msobot chat`" if shutil.which("msobot") else "`make run`"
+        self._print(_("Goodbye. Your answers are saved; run {command} again to continue.").format(command=command))
 
     async def _handle(self, line: str) -> Outcome:
         service, visitor = self.service, self.visitor
@@ -102,6 +115,7 @@ class ConsoleChat:
             suggestions = self.services.suggestions
             handlers = {"/start": service.start, "/help": service.help, "/answers": service.show_answers,
                         "/suggestions": suggestions.show, "/settings": suggestions.settings,
+                        "/myworkshops": suggestions.my_workshops,
                         "/language": service.choose_language, "/delete": service.ask_delete,
                         "/mydata": self.services.privacy.my_data, "/privacy": self.services.privacy.show}
             return await handlers[command](visitor)

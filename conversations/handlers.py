@@ -40,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "answers": lambda s, v: s.survey.show_answers(v),
     "suggestions": lambda s, v: s.suggestions.show(v),
     "settings": lambda s, v: s.suggestions.settings(v),
+    "myworkshops": lambda s, v: s.suggestions.my_workshops(v),
     "language": lambda s, v: s.survey.choose_language(v),
     "delete": lambda s, v: s.survey.ask_delete(v),
     "mydata": lambda s, v: s.privacy.my_data(v),

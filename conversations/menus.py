@@ -32,6 +32,7 @@ USER_MENU = [
     ("start", N_("Start or continue the questionnaire")),
     ("answers", N_("See and change your answers")),
     ("suggestions", N_("Workshops, partners and associations that fit")),
+    ("myworkshops", N_("Workshops you are interested in")),
     ("settings", N_("Messages about new offers")),
     ("language", N_("Change the language")),
     ("help", N_("Help")),

@@ -6,15 +6,20 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.console import console_settings
 from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Question, QuestionType
+from bot.services import open_services
+from tests.helpers.scripted_user import shows_help
 
 CATALOG = """\
 partners:
@@ -110,6 +115,8 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
             assert "⚠️" in "\n".join(lines)
             lines = await terminal.type("2005")
         elif question.type is QuestionType.TEXT:
+            if question.id == "org_name":  # a command it does not know is never the name
+                assert shows_help("\n".join(await terminal.type("/stats")))
             lines = await terminal.type("/skip" if not question.required else "Yılmaz Veliler Derneği")
         elif question.id == "need_pr":
             lines = await terminal.type(choices(lines)[_("Urgent")])
@@ -143,7 +150,10 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     await process.stdin.drain()
     rest, errors = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, errors.decode()
-    assert _("Goodbye. Your answers are saved; run `msobot chat` again to continue.") in rest.decode()
+    # `msobot chat` only where it is on the PATH (after `make run` it is not)
+    again = "`msobot chat`" if shutil.which("msobot", path=env.get("PATH")) else "`make run`"
+    assert _("Goodbye. Your answers are saved; run {command} again to continue.").format(command=again) \
+        in rest.decode()
     assert _("Thank you! Your answers have been sent to the integration office of the City of "
              "Wuppertal. We will use them to plan support for migrant self-organisations, together "
              "with the welfare associations, the adult education centre and the municipal "
@@ -158,3 +168,33 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     assert stored["org_name"] == "Yılmaz Veliler Derneği"
     assert stored["district"] == "elberfeld" and "comments" not in stored  # offered on the summary, not asked
     assert stored["founded"] == 2005
+
+
+async def test_after_delete_the_goodbye_keeps_no_promise_of_saved_answers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
+    env.update(MSOBOT_DATABASE=str(tmp_path / "msobot.sqlite3"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "chat", "--language", "en", env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    terminal = Terminal(process)
+    lines = await terminal.type(choices(await terminal.screen())["English"])
+    await terminal.type(choices(lines)["Yes, I agree"])
+    await terminal.type("Verein am Ölberg")
+    lines = await terminal.type("/delete")
+    await terminal.type(choices(lines)["Yes, delete"])
+    rest, errors = await asyncio.wait_for(process.communicate(b"/quit\n"), 20)
+    assert process.returncode == 0, errors.decode()
+    assert rest.decode().rstrip().endswith("Goodbye.") and "saved" not in rest.decode().split("deleted")[-1]
+
+
+async def test_the_console_holds_nothing_back_for_quiet_hours(tmp_path: Path) -> None:
+    """The person at the keyboard is awake: an introduction or a new offer is not kept until
+    the morning, as it would be for a phone at night."""
+    settings = Settings(database=tmp_path / "db.sqlite3", quiet_hours="00:00-23:59")
+    for quiet, expected in ((settings, False), (console_settings(settings), True)):
+        services = await open_services(quiet)
+        try:
+            now = services.store.now()
+            assert (services.suggestions.later() <= now + timedelta(seconds=1)) is expected
+        finally:
+            await services.close()

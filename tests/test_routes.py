@@ -69,6 +69,7 @@ class Recorder:
             self.replace(monkeypatch, services.survey, name, "survey")
         self.replace(monkeypatch, services.survey, "help", "survey.help")
         for target, name in ((services.suggestions, "show"), (services.suggestions, "settings"),
+                             (services.suggestions, "my_workshops"),
                              (services.privacy, "my_data"), (services.privacy, "show")):
             self.replace(monkeypatch, target, name, "survey")
         self.replace(monkeypatch, services.partners, "start", "invitation")

@@ -231,3 +231,43 @@ async def test_full_past_and_dismissed_workshops_are_not_suggested(tmp_path: Pat
     await survey.press(Visitor(1, "en"), f"G:{mine['id']}:n")
     assert [m.ref for m in await service.best(profile) if m.kind == "workshop"] == []
     await store.close()
+
+
+async def test_interested_is_not_a_registration_and_myworkshops_sends_the_file_again_and_takes_it_back(
+        tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
+    store, survey, service = await open_service(tmp_path / "db.sqlite3", clock)
+    await seed(store, 1, NEEDS_BOOKKEEPING)
+    await seed(store, 2, NEEDS_BOOKKEEPING)
+    await add(store, course("kasse", datetime(2026, 12, 12, 10, 0, tzinfo=TZ)))
+    visitor, other = Visitor(1, "en"), Visitor(2, "en")
+    nothing = await service.my_workshops(visitor)
+    assert [m.text for m in nothing.messages] == [EN(
+        "Your association has not marked any workshop as interesting yet. /suggestions shows what fits your answers.")]
+    await service.show(visitor)
+    suggestion = await store.fetch_one("SELECT id FROM suggestions WHERE ref = 'kasse' AND user_id = 1")
+    assert suggestion is not None
+    noted = await survey.press(visitor, f"G:{suggestion['id']}:i")
+    assert noted.source is not None
+    assert EN("Noted for your association. This is not a registration yet.") in noted.source.text
+    assert EN("To register: {contact}").format(contact="kurs@example.org") in noted.source.text
+
+    mine = await service.my_workshops(visitor)
+    assert len(mine.messages) == 2 and "Kurs kasse" in mine.messages[1].text
+    assert "kurs@example.org" in mine.messages[1].text  # how to register, again
+    calendar, take_back = (b.action for row in mine.messages[1].buttons for b in row)
+    forged = await survey.press(other, take_back)  # another association's tap on this card
+    assert forged.toast == EN("This button no longer applies.") and not forged.documents
+    again = await survey.press(visitor, calendar)
+    assert [d.filename for d in again.documents] == ["kasse.ics"]
+    assert b"BEGIN:VCALENDAR" in again.documents[0].content
+    back = await survey.press(visitor, take_back)
+    assert back.source is not None and EN("Taken back. /suggestions may show it again.") in back.source.text
+    state = await store.fetch_one("SELECT state FROM suggestions WHERE id = ?", suggestion["id"])
+    assert state is not None and state["state"] == "shown"
+    reminders = await store.fetch_all("SELECT state FROM outbox WHERE dedupe_key = 'reminder:1:kasse'")
+    assert [r["state"] for r in reminders] == ["dropped"]
+    assert len((await service.my_workshops(visitor)).messages) == 1  # nothing marked any more
+    twice = await survey.press(visitor, take_back)
+    assert twice.toast == EN("This button no longer applies.")
+    await store.close()

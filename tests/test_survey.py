@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.consent.notice import NoticeFacts
 from bot.kernel.actions import Kind
-from bot.storage import Submission
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
+from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
+from bot.storage import Store, Submission, connect
+from bot.survey.service import SurveyService
 from bot.survey.turns import Visitor
+from conversations.menus import USER_MENU
 from tests.helpers.services import answer_current, answer_until_summary, button, live, make_service, onboard
 
 ALICE = Visitor(user_id=11, language_code="en")
@@ -220,4 +228,27 @@ async def test_stickers_and_photos_get_a_polite_re_ask(tmp_path: Path) -> None:
     outcome = await service.unsupported(ALICE)
     assert outcome.messages[0].text == "Sorry, I can only read text messages and button taps."
     assert "What is the name of your association?" in outcome.messages[1].text
+    await service.store.close()
+
+
+async def test_help_lists_every_command_of_the_menu_and_a_person_at_the_office(tmp_path: Path) -> None:
+    settings = Settings(database=tmp_path / "db.sqlite3", office_contact="Frau Muster, 0202 563-1234")
+    service = SurveyService(Store(await connect(settings.database)), Engine(load()), Catalogs(),
+                            ZoneInfo("Europe/Berlin"), facts=NoticeFacts.from_settings(settings))
+    text = (await service.help(ALICE)).messages[0].text
+    for command, _description in USER_MENU:
+        assert f"\n/{command} — " in text, command
+    assert "A person to talk to at the integration office: Frau Muster, 0202 563-1234" in text
+    await service.store.close()
+
+
+async def test_an_unknown_command_is_never_stored_as_an_answer(tmp_path: Path) -> None:
+    service = await make_service(tmp_path / "db.sqlite3")
+    await onboard(service, ALICE)
+    outcome = await service.text(ALICE, "/stats")
+    assert "\n/help — " in outcome.messages[0].text  # what the bot understands
+    assert "What is the name of your association?" in live(outcome).text  # then the question again
+    assert await service.store.answers(1) == {}
+    await service.text(ALICE, "Verein /stats")  # a name that merely contains one is a name
+    assert await service.store.answers(1) == {"org_name": "Verein /stats"}
     await service.store.close()

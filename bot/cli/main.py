@@ -162,9 +162,9 @@ def _language_from_env() -> str | None:
 
 
 async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
-    from bot.console import ConsoleChat
+    from bot.console import ConsoleChat, console_settings
     from bot.services import open_services
-    services = await open_services(settings)
+    services = await open_services(console_settings(settings))
     try:
         await ConsoleChat(services, user_id=user_id, language_code=language).run()
     finally:

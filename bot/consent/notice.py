@@ -38,6 +38,7 @@ class NoticeFacts:
     delivered_days: int = DELIVERED_KEEP.days
     backup_weeks: int = BACKUP_WEEKS
     sample: bool = False
+    office_contact: str = Settings.model_fields["office_contact"].default  # a person to talk to (`/help`)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NoticeFacts:
@@ -50,7 +51,7 @@ class NoticeFacts:
             dpo_contact=settings.dpo_contact or "datenschutz@example.org (SAMPLE)",
             authority=settings.supervisory_authority,
             unfinished_days=settings.retention_days, completed_days=settings.retention_completed_days,
-            sample=missing)
+            sample=missing, office_contact=settings.office_contact)
 
 
 SAMPLE = NoticeFacts("Stadt Wuppertal, Ressort Zuwanderung und Integration (SAMPLE)",

@@ -42,8 +42,8 @@ class Route:
 ALL_SURVEY = frozenset({Role.ASSOCIATION, Role.STAFF})  # staff may try the questionnaire
 CONTACTS = frozenset({Role.PARTNER, Role.REVOKED})
 STAFF_ONLY = frozenset({Role.STAFF, Role.STAFF_CHAT})
-SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "settings", "language", "delete", "mydata",
-                   "privacy")
+SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "myworkshops", "settings", "language", "delete",
+                   "mydata", "privacy")
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
                   "cancel")
@@ -57,7 +57,8 @@ _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.D
 
 ROUTES: tuple[Route, ...] = (
     *(Route(f"/{name}", Capability.SURVEY, ALL_SURVEY) for name in SURVEY_COMMANDS),
-    *(Route(f"/{name}", Capability.PARTNERS, CONTACTS) for name in (*SURVEY_COMMANDS, *PARTNER_COMMANDS)),
+    *(Route(f"/{name}", Capability.PARTNERS, CONTACTS) for name in dict.fromkeys((*SURVEY_COMMANDS,
+                                                                                   *PARTNER_COMMANDS))),
     # Anyone in a private chat may open an invitation link; the invitation service explains why
     # a staff account or an association that takes part cannot join.
     Route("/start invitation", Capability.INVITATION, frozenset({Role.ASSOCIATION, Role.STAFF, *CONTACTS})),

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     controller: str | None = None
     controller_contact: str | None = None
     dpo_contact: str | None = None
+    # Whom an association can talk to at the office (`/help`).
+    office_contact: str = ("Stadt Wuppertal, Ressort Zuwanderung und Integration, Johannes-Rau-Platz 1, "
+                           "42275 Wuppertal")
     supervisory_authority: str = ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
                                   "(LDI NRW), Kavalleriestraße 2–4, 40213 Düsseldorf, poststelle@ldi.nrw.de")
 

@@ -85,6 +85,12 @@ class SuggestionStore:
             "SELECT * FROM suggestions WHERE user_id = ? AND kind = ? AND ref = ?", user_id, kind, ref)
         return _suggestion(row) if row else None
 
+    async def interested(self, user_id: int, kind: str) -> list[SuggestionRow]:
+        """What an association marked "interested", oldest mark first."""
+        rows = await self.store.fetch_all("SELECT * FROM suggestions WHERE user_id = ? AND kind = ? "
+                                          "AND state = 'interested' ORDER BY updated_at, id", user_id, kind)
+        return [_suggestion(r) for r in rows]
+
     async def set_state(self, suggestion_id: int, state: str) -> None:
         await self.store.db.execute("UPDATE suggestions SET state = ?, updated_at = ? WHERE id = ?",
                                     (state, self.store.now().isoformat(), suggestion_id))

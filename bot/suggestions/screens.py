@@ -211,10 +211,12 @@ class SuggestionScreens:
 
     def workshop_noted(self, workshop: Workshop, provider: Partner | None, reminder: bool) -> Screen:
         _ = self._
-        lines = [self.workshop_text(workshop, provider), "", "✅ " + _("Noted. The calendar file follows.")]
+        lines = [self.workshop_text(workshop, provider), "",
+                 "✅ " + _("Noted for your association. This is not a registration yet.")]
         lines.append(self.registration(workshop))
         if reminder:
             lines.append(_("We will remind you the day before."))
+        lines.append(_("The calendar file follows. /myworkshops lists your workshops; you can take it back there."))
         return Screen(text="\n".join(lines))
 
     def registration(self, workshop: Workshop) -> str:

@@ -24,6 +24,7 @@ from bot.suggestions.context import SuggestionContext
 from bot.suggestions.index import ProfileIndex
 from bot.suggestions.introductions import Introductions
 from bot.suggestions.matching import Match, NeedProfile
+from bot.suggestions.mine import CALENDAR, TAKE_BACK, MyWorkshops
 from bot.suggestions.offering import Known, Offering
 from bot.suggestions.pushes import Pushes
 from bot.suggestions.reactions import Reactions
@@ -48,6 +49,7 @@ class SuggestionService:
         self.introductions = Introductions(self.context)
         self.reactions = Reactions(self.context, self.introductions)
         self.pushes = Pushes(self.context)
+        self.mine = MyWorkshops(self.context)
         self.index = ProfileIndex(self.context)
         self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
 
@@ -82,6 +84,18 @@ class SuggestionService:
 
     async def settings(self, visitor: Visitor) -> Outcome:
         return await self.survey.run(visitor, None, self._settings)
+
+    async def my_workshops(self, visitor: Visitor) -> Outcome:
+        """/myworkshops: the workshops the association marked, to register, to put in the calendar
+        again, or to take back."""
+        return await self.survey.run(visitor, None, self._my_workshops)
+
+    async def _my_workshops(self, turn: Turn) -> None:
+        user = turn.user
+        if user is None or not turn.agreed:
+            await self.survey.run_start(turn)
+            return
+        await self.mine.show(turn, self.screens(user.language))
 
     async def _show(self, turn: Turn) -> None:
         user = turn.user
@@ -131,6 +145,8 @@ class SuggestionService:
         assert action.submission is not None
         if action.kind is Kind.INTRO:
             await self.introductions.decide(turn, screens, action.submission, action.value == "a")
+        elif action.value in (CALENDAR, TAKE_BACK):
+            await self.mine.press(turn, screens, action.submission, action.value)
         else:
             await self.reactions.answer(turn, screens, action.submission, action.value == "i")
 

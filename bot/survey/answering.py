@@ -3,6 +3,7 @@ Back, Skip, Keep and Edit buttons. Every answer is stored in the turn's transact
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.kernel.actions import Action, Kind
@@ -13,6 +14,8 @@ from bot.storage import Submission
 from bot.survey.flow import SurveyFlow
 from bot.survey.summary import Summary
 from bot.survey.turns import Turn
+
+COMMAND = re.compile(r"/[A-Za-z][A-Za-z0-9_]*(?:@\w+)?(?:\s|$)")
 
 
 class Answering:
@@ -30,6 +33,9 @@ class Answering:
         if not turn.agreed:
             turn.outcome.messages.append(Screen(text=turn.screens.consent_first()))
             turn.outcome.messages.append(self.flow.consent(turn))
+            return
+        if COMMAND.match(text.strip()):  # a command the bot does not know is never an answer
+            await self.flow.reask(turn, turn.screens.help().text)
             return
         if user.awaiting:
             for companion in self.flow.companions:

@@ -115,6 +115,9 @@ class Screens(QuestionScreens):
             "",
             "/start — " + _("start or continue the questionnaire"),
             "/answers — " + _("see and change your answers"),
+            "/suggestions — " + _("workshops, partners and associations that fit your answers"),
+            "/myworkshops — " + _("the workshops your association is interested in"),
+            "/settings — " + _("messages about new offers: on or off"),
             "/language — " + _("change the language"),
             "/mydata — " + _("everything stored about you, as a file"),
             "/privacy — " + _("the privacy notice and your choices"),
@@ -122,6 +125,9 @@ class Screens(QuestionScreens):
             "/help — " + _("this help"),
             "",
             _("Your answers are saved after every question, so you can stop at any time."),
+            "",
+            _("A person to talk to at the integration office: {contact}").format(
+                contact=self.t.isolate(self.notice.facts.office_contact)),
         ])))
 
     def no_longer_applies(self) -> str:
