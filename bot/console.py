@@ -88,6 +88,8 @@ class ConsoleChat:
         self._print(_("MSO Assistant – console chat. Type a number to choose, /help for commands, "
                       "/quit to leave."))
         self._typing_hint = _("(type your answer)")
+        if await self.services.catalog_is_empty() and not await self._offer_sample(_):
+            return
         await self._show(await self.service.start(self.visitor))
         while True:
             line = await asyncio.to_thread(self.stdin.readline)
@@ -107,6 +109,23 @@ class ConsoleChat:
         # `msobot` is on the PATH when installed; after `make run` it is in .venv/bin only
         command = "`msobot chat`" if shutil.which("msobot") else "`make run`"
         self._print(_("Goodbye. Your answers are saved; run {command} again to continue.").format(command=command))
+
+    async def _offer_sample(self, _: Callable[[str], str]) -> bool:
+        """On an empty catalog the questionnaire would end without a single suggestion: one key
+        loads the shipped sample (marked as sample data). False when the input ended."""
+        self._print()
+        self._print(_("The catalog of workshops and partner organisations is empty, so the questionnaire "
+                      "would end without suggestions."))
+        self._print("  1) " + _("Load the Wuppertal sample catalog (invented dates and contacts: sample data)"))
+        self._print("  2) " + _("Go on without it"))
+        self._print("> ")
+        line = await asyncio.to_thread(self.stdin.readline)
+        if not line:
+            return False
+        if line.strip() == "1":
+            await self.services.load_sample_catalog()
+            self._print(_("Sample catalog loaded. It is sample data, not real offers."))
+        return True
 
     async def _handle(self, line: str) -> Outcome:
         service, visitor = self.service, self.visitor

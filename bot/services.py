@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.catalog.importer import SAMPLE
 from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
 from bot.digest.render import staff_voice
@@ -21,9 +22,11 @@ from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
+from bot.staff.catalog_import import import_file
 from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store
+from bot.storage.catalog import CatalogStore
 from bot.storage.versions import VersionStore
 from bot.suggestions.service import SuggestionService
 from bot.survey.reminders import UnfinishedReminders
@@ -75,6 +78,15 @@ class Services:
             await self.rounds.resume()
         except Exception:  # tried again at the next start
             log.exception("queuing the rest of an interrupted broadcast or round failed")
+
+    async def catalog_is_empty(self) -> bool:
+        catalog = CatalogStore(self.store)
+        return not await catalog.workshops() and not await catalog.partners()
+
+    async def load_sample_catalog(self) -> None:
+        """The shipped Wuppertal sample (invented dates and contacts, marked as sample data),
+        as `msobot catalog import --sample` loads it: for trying the bot on a fresh clone."""
+        await import_file(self.suggestions, SAMPLE)
 
     async def close(self) -> None:
         for task in (self.resuming, self.doing_jobs):

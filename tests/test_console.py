@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,6 +80,37 @@ def question_on(lines: list[str], engine: Engine, t_gettext: object) -> Question
     return max(matches, key=lambda q: len(q.text)) if matches else None
 
 
+async def walk(terminal: Terminal, lines: list[str], engine: Engine, _: Callable[[str], str],
+               name: str) -> tuple[list[str], list[str]]:
+    """From the first question to the summary, as a person at the keyboard: public relations
+    urgent, the first choice elsewhere; a wrong year first, and an unknown command at the name.
+    Returns the summary's lines and the questions answered."""
+    answered: list[str] = []
+    for _step in range(100):
+        question = question_on(lines, engine, _)
+        if question is None or _("Your answers") in "\n".join(lines):
+            break
+        answered.append(question.id)
+        if question.type is QuestionType.NUMBER:
+            lines = await terminal.type("abc")
+            assert "⚠️" in "\n".join(lines)
+            lines = await terminal.type("2005")
+        elif question.type is QuestionType.TEXT:
+            if question.id == "org_name":  # a command it does not know is never the name
+                assert shows_help("\n".join(await terminal.type("/stats")))
+            lines = await terminal.type("/skip" if not question.required else name)
+        elif question.id == "need_pr":
+            lines = await terminal.type(choices(lines)[_("Urgent")])
+        elif question.type is QuestionType.MULTI:
+            first = next(n for label, n in choices(lines).items() if label.startswith("☐"))
+            lines = await terminal.type(first)
+            done = next(n for label, n in choices(lines).items() if label.startswith("✔"))
+            lines = await terminal.type(done)
+        else:
+            lines = await terminal.type("1")
+    return lines, answered
+
+
 async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     database = tmp_path / "msobot.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
@@ -104,29 +136,7 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     assert _("Privacy notice") in "\n".join(lines)
     lines = await terminal.type(choices(lines)[_("Yes, I agree")])
 
-    answered: list[str] = []
-    for _step in range(100):
-        question = question_on(lines, engine, _)
-        if question is None or _("Your answers") in "\n".join(lines):
-            break
-        answered.append(question.id)
-        if question.type is QuestionType.NUMBER:
-            lines = await terminal.type("abc")
-            assert "⚠️" in "\n".join(lines)
-            lines = await terminal.type("2005")
-        elif question.type is QuestionType.TEXT:
-            if question.id == "org_name":  # a command it does not know is never the name
-                assert shows_help("\n".join(await terminal.type("/stats")))
-            lines = await terminal.type("/skip" if not question.required else "Yılmaz Veliler Derneği")
-        elif question.id == "need_pr":
-            lines = await terminal.type(choices(lines)[_("Urgent")])
-        elif question.type is QuestionType.MULTI:
-            first = next(n for label, n in choices(lines).items() if label.startswith("☐"))
-            lines = await terminal.type(first)
-            done = next(n for label, n in choices(lines).items() if label.startswith("✔"))
-            lines = await terminal.type(done)
-        else:
-            lines = await terminal.type("1")
+    lines, answered = await walk(terminal, lines, engine, _, "Yılmaz Veliler Derneği")
     summary = "\n".join(lines)
     assert _("Your answers") in summary and "Yılmaz Veliler Derneği" in summary
     confirm = next(n for label, n in choices(lines).items() if label.startswith("✅"))
@@ -170,14 +180,21 @@ async def test_console_chat_in_turkish(tmp_path: Path) -> None:
     assert stored["founded"] == 2005
 
 
-async def test_after_delete_the_goodbye_keeps_no_promise_of_saved_answers(tmp_path: Path) -> None:
+async def english_console(tmp_path: Path) -> tuple[asyncio.subprocess.Process, Terminal]:
+    """`msobot chat` in English on a new database (an empty catalog)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSOBOT_")}
     env.update(MSOBOT_DATABASE=str(tmp_path / "msobot.sqlite3"))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "chat", "--language", "en", env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    terminal = Terminal(process)
-    lines = await terminal.type(choices(await terminal.screen())["English"])
+    return process, Terminal(process)
+
+
+async def test_after_delete_the_goodbye_keeps_no_promise_of_saved_answers(tmp_path: Path) -> None:
+    process, terminal = await english_console(tmp_path)
+    await terminal.screen()  # an empty catalog: the sample is offered
+    lines = await terminal.type("2")
+    lines = await terminal.type(choices(lines)["English"])
     await terminal.type(choices(lines)["Yes, I agree"])
     await terminal.type("Verein am Ölberg")
     lines = await terminal.type("/delete")
@@ -198,3 +215,22 @@ async def test_the_console_holds_nothing_back_for_quiet_hours(tmp_path: Path) ->
             assert (services.suggestions.later() <= now + timedelta(seconds=1)) is expected
         finally:
             await services.close()
+
+
+async def test_a_fresh_clone_offers_the_sample_catalog_and_shows_suggestions_with_reasons(tmp_path: Path) -> None:
+    process, terminal = await english_console(tmp_path)
+    _ = Catalogs().translator("en").gettext
+    offer = "\n".join(await terminal.screen())
+    assert _("The catalog of workshops and partner organisations is empty, so the questionnaire would end "
+             "without suggestions.") in offer
+    lines = await terminal.type("1")  # one key
+    assert _("Sample catalog loaded. It is sample data, not real offers.") in "\n".join(lines)
+    lines = await terminal.type(choices(lines)["English"])
+    lines = await terminal.type(choices(lines)[_("Yes, I agree")])
+    lines, _answered = await walk(terminal, lines, Engine(load()), _, "Verein am Ölberg")
+    confirm = next(n for label, n in choices(lines).items() if label.startswith("✅"))
+    thanked = "\n".join(await terminal.type(confirm))
+    assert _("Why it fits: {reasons}").split("{")[0] in thanked  # suggestions, each with its reasons
+    assert "(Beispiel)" in thanked  # and visibly sample data
+    _rest, errors = await asyncio.wait_for(process.communicate(b"/quit\n"), 20)
+    assert process.returncode == 0, errors.decode()
