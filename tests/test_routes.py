@@ -68,9 +68,8 @@ class Recorder:
         for name in survey:
             self.replace(monkeypatch, services.survey, name, "survey")
         self.replace(monkeypatch, services.survey, "help", "survey.help")
-        for target, name in ((services.suggestions, "show"), (services.suggestions, "settings"),
-                             (services.suggestions, "my_workshops"),
-                             (services.privacy, "my_data"), (services.privacy, "show")):
+        # A companion's command is a step of the association's turn (SurveyService.member).
+        for target, name in ((services.survey, "member"), (services.privacy, "my_data")):
             self.replace(monkeypatch, target, name, "survey")
         self.replace(monkeypatch, services.partners, "start", "invitation")
         self.replace(monkeypatch, services.staff, "refuse", "staff.refuse")
