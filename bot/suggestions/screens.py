@@ -216,7 +216,8 @@ class SuggestionScreens:
         lines.append(self.registration(workshop))
         if reminder:
             lines.append(_("We will remind you the day before."))
-        lines.append(_("The calendar file follows. /myworkshops lists your workshops; you can take it back there."))
+        lines.append(_("The calendar file follows. {command} lists your workshops; you can take it back there.").format(
+            command="/myworkshops"))
         return Screen(text="\n".join(lines))
 
     def registration(self, workshop: Workshop) -> str:
