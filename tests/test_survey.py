@@ -251,3 +251,19 @@ async def test_an_unknown_command_is_never_stored_as_an_answer(tmp_path: Path) -
     await service.text(ALICE, "Verein /stats")  # a name that merely contains one is a name
     assert await service.store.answers(1) == {"org_name": "Verein /stats"}
     await service.store.close()
+
+
+async def test_anything_else_is_typed_on_the_summary_before_sending_and_opened_by_its_number_after(
+        tmp_path: Path) -> None:
+    service = await make_service(tmp_path / "db.sqlite3")
+    summary = await answer_until_summary(service, ALICE, await onboard(service, ALICE))
+    assert "If you like, type it here or tap its number." in summary.text
+    typed = live(await service.text(ALICE, "Danke für die Umfrage"))
+    assert "Danke für die Umfrage" in typed.text and button(typed, Kind.CONFIRM)
+    await service.press(ALICE, button(typed, Kind.CONFIRM).action)
+    sent = live(await service.show_answers(ALICE))
+    assert "Danke für die Umfrage" in sent.text
+    later = await service.text(ALICE, "hallo")  # after sending, typed text is no comment
+    assert (await service.store.answers(1))["comments"] == "Danke für die Umfrage"
+    assert later.messages
+    await service.store.close()

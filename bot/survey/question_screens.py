@@ -198,8 +198,10 @@ class QuestionScreens:
             lines.append(f"{self._plain(number)}. {_(question.text)}")
             if question.id in answers:
                 lines.append("   → " + self.value(question, answers[question.id], SUMMARY_VALUE_LIMIT))
-            else:  # offered here instead of asked on the way (at_summary)
+            elif submission.completed_at is None:  # offered here instead of asked on the way (at_summary)
                 lines.append("   → " + _("If you like, type it here or tap its number."))
+            else:  # sent: typed text is no longer read as this answer, its number still opens it
+                lines.append("   → " + self.value(question, None))
             edit_buttons.append(Button(label=f"✏️ {self._plain(number)}",
                                        action=Action(Kind.EDIT, submission.id, question.id).encode(),
                                        role=Kind.EDIT))
