@@ -165,19 +165,23 @@ async def test_a_backup_while_twenty_users_answer_holds_what_was_committed_and_r
         screens = {}
         for user_id in range(1, 21):
             screens[user_id] = live(await onboard(service, Visitor(user_id, "en")))
-        stop = asyncio.Event()
+        stop, under_way = asyncio.Event(), asyncio.Event()
+        given = [0]
 
         async def keep_answering(user_id: int) -> None:
             while not stop.is_set():
                 if any(b.role in (Kind.CONFIRM, Kind.CONTINUE) for row in screens[user_id].buttons for b in row):
                     return  # the summary: this user answered everything (a slow backup lets them)
                 outcome = await answer_current(service, Visitor(user_id, "en"), screens[user_id])
+                given[0] += 1
+                if given[0] >= 40:  # about two answers each: under way, far from done
+                    under_way.set()
                 if not any(s.prompt for s in outcome.messages) and not (outcome.source and outcome.source.prompt):
                     return
                 screens[user_id] = live(outcome)
 
         users = [asyncio.create_task(keep_answering(u)) for u in range(1, 21)]
-        await asyncio.sleep(0.3)  # they are under way
+        await under_way.wait()
         committed = set(_answers(database))  # every answer committed before the backup starts
         copy = await asyncio.to_thread(copy_database, database, tmp_path / "backups" / "now.sqlite3")
         stop.set()
