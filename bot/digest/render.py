@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from babel.dates import format_date, format_datetime
-
 from bot.digest.figures import DigestFigures, TopicNeed
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs, Translator
 from bot.kernel.settings import Settings
@@ -70,9 +68,8 @@ def staff_voice(settings: Settings, engine: Engine, language: str | None = None)
 
 
 def period_line(v: StaffVoice, figures: DigestFigures) -> str:
-    locale = v.t.locale
-    start = format_date(figures.period_start.astimezone(v.tz), "medium", locale=locale)
-    end = format_date(figures.period_end.astimezone(v.tz), "medium", locale=locale)
+    start = v.t.date(figures.period_start.astimezone(v.tz).date())
+    end = v.t.date(figures.period_end.astimezone(v.tz).date())
     return f"{start} – {end}"
 
 
@@ -128,7 +125,7 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
     ]
     workshops = [_("Interest in upcoming workshops")]
     for w in figures.workshops[:TOP_WORKSHOPS]:
-        when = format_datetime(w.start.astimezone(v.tz), "short", locale=v.t.locale)
+        when = v.t.datetime(w.start, v.tz)
         interest = ngettext("{count} interested", "{count} interested", w.interested).format(
             count=v.n(w.interested))
         if w.capacity:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 from bot.catalog.model import Partner, Workshop
 from bot.digest.figures import BIG, COVERAGE_WINDOW
@@ -169,7 +169,7 @@ class MonthlyDigest:
         workshops = ["📅 " + _("Interest in your upcoming workshops")]
         for workshop, interested in month.workshops[:TOP_WORKSHOPS]:
             title = isolated(workshop.text("title", v.t.code) or workshop.id)
-            when = format_datetime(workshop.start.astimezone(v.tz), "short", locale=v.t.locale)
+            when = v.t.datetime(workshop.start, v.tz)
             workshops.append(f"• {when} {title}: " + ngettext(
                 "{count} association interested", "{count} associations interested", interested).format(
                 count=v.n(interested)))

@@ -187,9 +187,11 @@ class PartnerScreens:
         return "🗓 " + self._("Your organisation's upcoming workshops") + "\n\n" + "\n\n".join(blocks)
 
     def interest_news(self, workshop: Workshop, count: int) -> str:
-        return "👥 " + self._("Interest in “{title}” ({date}) has changed: {count} associations are interested now. "
-                             "/myworkshops shows who.").format(title=self._title(workshop),
-                                                               date=self._when(workshop), count=self.v.n(count))
+        return "👥 " + self.v.t.ngettext(
+            "Interest in “{title}” ({date}) has changed: {count} association is interested now. /myworkshops shows "
+            "which.",
+            "Interest in “{title}” ({date}) has changed: {count} associations are interested now. /myworkshops shows "
+            "which.", count).format(title=self._title(workshop), date=self._when(workshop), count=self.v.n(count))
 
     # -- staff ---------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.dates import format_datetime
 from pydantic import ValidationError
 
 from bot.catalog.model import Partner, Registration, Workshop
@@ -206,11 +205,10 @@ class WorkshopFlow:
         districts = dict(self.districts)
         start = datetime.fromisoformat(data["start"])
         end = datetime.fromisoformat(data["end"])
-        when = format_datetime(start.astimezone(self.v.tz), "medium", locale=self.v.t.locale)
         if end - start < timedelta(days=1):
-            when += " – " + format_datetime(end.astimezone(self.v.tz), "short", locale=self.v.t.locale).split(" ")[-1]
+            when = self.v.t.when(start, end, self.v.tz)
         else:
-            when += " – " + format_datetime(end.astimezone(self.v.tz), "medium", locale=self.v.t.locale)
+            when = self.v.t.datetime(start, self.v.tz) + " – " + self.v.t.datetime(end, self.v.tz)
         place = _("Online") if data.get("online") else f"{data.get('address')} ({districts.get(data['district'], '')})"
         provider = next((p.name for p in partners if p.id == data["provider"]), data["provider"])
         registration = ", ".join(data["registration"].values())
