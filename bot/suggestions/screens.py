@@ -247,7 +247,7 @@ class SuggestionScreens:
         contact = partner.contact
         how = [v for v in (contact.phone, contact.email, contact.website, contact.address) if v]
         return Screen(text=self.partner_text(partner) + "\n\n✅ " + self._(
-            "You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+            "You can reach the organisation here: {contact}").format(contact=self.t.isolate(", ".join(how))))
 
     def dismissed(self, text: str) -> Screen:
         return Screen(text=text + "\n\n✖ " + self._("Hidden. We will not suggest this again."))
@@ -313,7 +313,7 @@ class SuggestionScreens:
             # TRANSLATORS: {person} is the name of a person at that organisation
             lines.append(self._("Your contact person there: {person}").format(person=isolated(person)))
         if how:
-            lines.append(self._("You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+            lines.append(self._("You can reach the organisation here: {contact}").format(contact=self.t.isolate(", ".join(how))))
         return Screen(text="\n".join(lines))
 
     def declined_by_you(self) -> Screen:
