@@ -127,6 +127,16 @@ class Translator:
         """Whether this language's own catalog translates the message."""
         return self._has(message)
 
+    def plural_messages(self) -> list[str]:
+        """The source texts this language's catalog has plural forms of."""
+        catalog = getattr(self._translations, "_catalog", None) or {}
+        return sorted({key[0] for key in catalog if isinstance(key, tuple) and key[0]})
+
+    def plural_form(self, n: int) -> int:
+        """Which of the catalog's plural forms a number takes (its index)."""
+        plural = getattr(self._translations, "plural", None)
+        return int(plural(n)) if plural is not None else int(n != 1)
+
     def _has(self, message: str) -> bool:
         catalog = getattr(self._translations, "_catalog", None)
         return bool(catalog) and (message in catalog or (message, 0) in catalog)  # type: ignore[operator]

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.catalog.importer import SAMPLE, CatalogFileError, Parsed, read_catalog, vocabulary
 from bot.kernel.i18n import Catalogs
 from bot.kernel.settings import Settings, load_settings
-from bot.review import account_scenes, later_scenes
+from bot.review import account_scenes, drawn_scenes, later_scenes
 from bot.review.offer_scenes import Offers
 from bot.review.plan import revealing_answers
 from bot.review.shown import KINDS, Shown
@@ -129,3 +129,4 @@ async def play(s: Stage) -> None:
     await later_scenes.new_round(s, MAIN)
     await later_scenes.reminders(s, UNFINISHED, MAIN, offers.noted)
     await account_scenes.delete(s, MAIN)
+    await drawn_scenes.drawn(s)

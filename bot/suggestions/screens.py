@@ -313,7 +313,8 @@ class SuggestionScreens:
             # TRANSLATORS: {person} is the name of a person at that organisation
             lines.append(self._("Your contact person there: {person}").format(person=isolated(person)))
         if how:
-            lines.append(self._("You can reach the organisation here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+            lines.append(self._("You can reach the organisation here: {contact}").format(
+                contact=self.t.isolate(", ".join(how))))
         return Screen(text="\n".join(lines))
 
     def declined_by_you(self) -> Screen:

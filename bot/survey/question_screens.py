@@ -49,7 +49,7 @@ class QuestionScreens:
         ]
         if question.hint:
             lines.append(_(question.hint))
-        lines.append(self._instruction(question))
+        lines.append(self.instruction(question))
         current = answers.get(question.id, ...)
         if current is not ... and question.type in (QuestionType.TEXT, QuestionType.NUMBER):
             lines.append(_("Current answer: {answer}").format(answer=self.value(question, current)))
@@ -65,7 +65,8 @@ class QuestionScreens:
         expects_text = question.type in (QuestionType.TEXT, QuestionType.NUMBER)
         return Screen(text="\n".join(lines), buttons=buttons, prompt=True, expects_text=expects_text)
 
-    def _instruction(self, question: Question) -> str:
+    def instruction(self, question: Question) -> str:
+        """What to do on a question: tap, tick or type (and how much)."""
         _ = self._
         kind = question.type
         if kind is QuestionType.MULTI:

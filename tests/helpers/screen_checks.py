@@ -129,3 +129,25 @@ def screen_problems(t: Translator, english: dict[str, str], screen: Screen) -> l
     if t.code != "en":
         found += [f"English left: {w!r}" for text in worded(screen) for w in fixed_english(t, english, text)]
     return found
+
+
+def uncovered(po: Path, code: str, shown: Iterable[Screen]) -> list[str]:
+    """The catalog's entries (each plural form on its own) that no screen shows: a translation
+    is found when a screen holds its text, with anything in place of its placeholders."""
+    pieces = [plain(text) for screen in shown for text in texts(screen)]
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form, string in enumerate(strings):
+            text = plain(string or msgid)
+            parts = re.split(r"\{[a-z_]+\}", text)
+            longest = max(parts, key=len)
+            pattern = re.compile(".+?".join(re.escape(p) for p in parts), re.S)
+            if not any(longest in piece and pattern.search(piece) for piece in pieces):
+                missing.append(msgid if len(strings) == 1 else f"{msgid} [plural form {form}]")
+    return missing
