@@ -209,3 +209,26 @@ def test_msobot_languages_names_a_code_without_a_catalog(monkeypatch: pytest.Mon
     monkeypatch.setenv("MSOBOT_LANGUAGES", "de;tr")
     with pytest.raises(ConfigError, match="MSOBOT_LANGUAGES: expected comma-separated language codes"):
         load_settings()
+
+
+def test_the_staff_catalogs_join_the_review(locales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`msobot translations` lists the office's catalogs below the users' ones; a review of one
+    is stamped into its staff.po, and a translation changed since counts as changed."""
+    po = locales / "de" / "LC_MESSAGES" / "staff.po"
+    assert run(["translations", "review", "--language", "de", "--catalog", "staff", "--reviewer", "Eva Roth",
+                "--on", "2026-12-05"]) == 0
+    assert capsys.readouterr().out.startswith("de: reviewed by Eva Roth on 2026-12-05: ")
+    assert run(["translations"]) == 0
+    users, staff = capsys.readouterr().out.split("Staff and partner contacts")
+    assert row(users, "de").split()[-3:] == ["never", "–", "–"]  # the users' German catalog: not reviewed
+    assert row(staff, "de").split()[-5:] == ["2026-12-05", "Eva", "Roth", "0", "changed"]
+    assert row(staff, "en").split()[-3:] == ["never", "–", "–"]
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="de")
+    message = next(m for m in catalog if m.id and isinstance(m.string, str) and m.string)
+    message.string += " (neu)"
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+    assert run(["translations"]) == 0
+    assert row(capsys.readouterr().out.split("Staff and partner contacts")[1], "de").split()[-2:] == ["1", "changed"]
+    assert run(["translations", "review", "--language", "tr", "--catalog", "staff", "--reviewer", "X"]) == 2
