@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
-from bot.digest.render import staff_voice
 from bot.digest.service import DigestService
 from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
@@ -21,6 +20,7 @@ from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import staff_voice
 from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
 from bot.storage import Store, open_store

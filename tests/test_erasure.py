@@ -237,7 +237,7 @@ async def test_delete_reaches_queued_messages_reports_and_the_log_behind_a_reade
     assert FREE_TEXT in "".join(stale.texts) and NAME.encode() in made.csv
     async with store.transaction():  # ... and one of each queued before it
         await services.digest.queue(STAFF_ID, stale, None)
-        for document in made.documents(services.staff.context.v, store.now()):
+        for document in made.documents(services.staff.context.voice, store.now()):
             await outbox.enqueue_file(STAFF_ID, None, "export", document, built_on=made.erasures)
     pending = await store.fetch_all("SELECT purpose FROM outbox WHERE state = 'pending'")
     assert sorted({r["purpose"] for r in pending}) == ["digest", "export", "partner", "staff"]

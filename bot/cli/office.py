@@ -135,7 +135,7 @@ async def open_round(settings: Settings, name: str) -> int:
 async def export(settings: Settings, output: Path, format_: str) -> int:
     services = await open_services(settings)
     try:
-        rows = await table(services.store, services.staff.v)
+        rows = await table(services.store, services.staff.voice)
     finally:
         await services.close()
     if format_ == "xlsx":

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.digest.chart import chart_spec, draw
 from bot.digest.figures import DigestFigures, FigureSource
-from bot.digest.render import StaffVoice, messages, sections
+from bot.digest.render import messages, sections
 from bot.kernel.offload import Offload
 from bot.kernel.outcome import Document, Screen
 from bot.outbox import screen_payload
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
 from bot.storage.outbox import OutboxStore
 

@@ -62,7 +62,8 @@ class RequestAnswers:
         text = "📨 " + staff._("“{partner}” answered “Not our field” to the contact request of “{name}” ({topics}). "
                               "Please take it up.").format(partner=partner.name if partner else contact.partner_id,
                                                            name=person(name),
-                                                           topics=", ".join(staff.v.topic(t) for t in request.topics))
+                                                           topics=", ".join(staff.voice.topic(t)
+                                                                            for t in request.topics))
         for staff_id in self.settings.staff_ids:
             # It names the association: deleting its data deletes this message too.
             await r.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)),

@@ -156,7 +156,7 @@ class MonthlyDigest:
     def texts(self, s: PartnerScreens, month: PartnerMonth, latest: tuple[datetime, dict[str, PublishedNeeds]],
               due: datetime) -> list[str]:
         """The digest in the contact's language, as few messages as fit Telegram's limit."""
-        _, ngettext, v = s._, s.v.t.ngettext, s.v
+        _, ngettext, v = s._, s.voice.t.ngettext, s.voice
         name = month.partner.name
         label = format_date(due.astimezone(v.tz).date(), "LLLL y", locale=v.t.locale)
         head = "📆 " + _("Monthly digest for “{partner}”: {month}").format(partner=name, month=label)

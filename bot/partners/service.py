@@ -15,7 +15,6 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.catalog.model import Partner
-from bot.digest.render import staff_voice
 from bot.kernel.actions import Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
@@ -30,6 +29,7 @@ from bot.partners.requests import ContactRequests
 from bot.partners.screens import PartnerScreens
 from bot.partners.workshops import PartnerWorkshops
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import staff_voice
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.partners import Invite, PartnerContact, PartnerStore

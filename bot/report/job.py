@@ -9,10 +9,10 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.settings import Settings
 from bot.questionnaire import load as load_questionnaire
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.report.charts import draw
 from bot.report.content import Writer
 from bot.report.data import ReportData, ReportReader, Scope

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.outbox import screen_payload
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxStore
@@ -45,7 +45,7 @@ class StaffContext:
         self.settings = settings  # a job in its own process opens the database and catalogs again
         self.offload = digest.offload
         self.engine = engine
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
         self.digest = digest
         self.figures = figures
@@ -67,7 +67,7 @@ class StaffContext:
     def topics(self) -> list[tuple[str, str]]:
         matching = self.engine.questionnaire.matching
         options = self.engine.questionnaire.option_sets.get(matching.topics if matching else "", [])
-        return [(o.id, self.v.q.gettext(o.label)) for o in options]
+        return [(o.id, self.voice.questions.gettext(o.label)) for o in options]
 
     def districts(self) -> list[tuple[str, str]]:
         matching = self.engine.questionnaire.matching
@@ -81,4 +81,4 @@ class StaffContext:
         question = self.engine.question(question_id or "")
         if question is None:
             return []
-        return [(o.id, self.v.q.gettext(o.label)) for o in self.engine.choices(question) if o.id != "other"]
+        return [(o.id, self.voice.questions.gettext(o.label)) for o in self.engine.choices(question) if o.id != "other"]

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.i18n import Translator
 from bot.kernel.outcome import Document
 from bot.kernel.settings import Settings
 from bot.questionnaire import load as load_questionnaire
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.questionnaire.versions import Definition, Shape
 from bot.storage import Store, Submission, open_reader
 from bot.storage.staff import StaffStore
@@ -47,7 +47,7 @@ def build(voice: StaffVoice, data: ExportData) -> list[list[str]]:
     this one dropped, with the version each submission was started on in its own column.
     Headers in the staff language; questions and answers as the questionnaire words them. Plain
     CPU work: run it in a thread."""
-    _, q, engine, tz = voice.t.gettext, voice.q, voice.engine, voice.tz
+    _, q, engine, tz = voice.t.gettext, voice.questions, voice.engine, voice.tz
     questions = [question for _s, question in engine.questionnaire.questions()]
     dropped = _dropped(engine, data.earlier)
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),

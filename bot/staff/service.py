@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import N_
@@ -23,6 +22,7 @@ from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.partners.service import PartnerService
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
@@ -59,7 +59,7 @@ class StaffService:
                  suggestions: SuggestionService, settings: Settings) -> None:
         self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings)
         self.store = store
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
         self.staff_ids = set(staff_ids)
         self._background: set[asyncio.Task[None]] = set()
@@ -78,7 +78,7 @@ class StaffService:
         self.context.rounds = rounds
 
     def sheet_title(self) -> str:
-        return sheet_title(self.v)
+        return sheet_title(self.voice)
 
     def is_staff(self, user_id: int) -> bool:
         return user_id in self.staff_ids
@@ -118,7 +118,7 @@ class StaffService:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
         partners = self.partners
         assert partners is not None
-        s = partners.screens["en" if self.v.t.code == "en" else "de"]
+        s = partners.screens["en" if self.voice.t.code == "en" else "de"]
         verb, _space, rest = argument.strip().partition(" ")
         by = turn.visitor.user_id
         if verb == "invite" and rest.strip():

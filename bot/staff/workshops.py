@@ -22,27 +22,27 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 class WorkshopSteps:
     def __init__(self, context: StaffContext) -> None:
-        self.c = context
+        self.context = context
         self._ = context._
-        self.flow = WorkshopFlow(context.v, context.topics(), context.districts(), context.languages())
+        self.flow = WorkshopFlow(context.voice, context.topics(), context.districts(), context.languages())
         self.proposals = Proposals(context, self.flow)
 
     async def start(self, turn: StaffTurn, partner_id: str | None = None) -> None:
         """Staff add a workshop; a partner contact (`partner_id`) proposes one, its own."""
-        if not await self.c.catalog.partner_ids():
+        if not await self.context.catalog.partner_ids():
             turn.say(self._("The catalog has no partner organisations yet. Import them first "
                             "(msobot catalog import FILE); every workshop needs a provider."))
             return
         data: dict[str, Any] = {"provider": partner_id, "proposal": True} if partner_id else {}
         flow = Flow(user_id=turn.visitor.user_id, flow="workshop", step="title", data=data)
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
     async def _prompt(self, flow: Flow) -> Screen:
-        return self.flow.prompt(flow.step, flow.data, await self.c.catalog.partners())
+        return self.flow.prompt(flow.step, flow.data, await self.context.catalog.partners())
 
     async def typed(self, turn: StaffTurn, flow: Flow, text: str) -> None:
-        error = self.flow.typed(flow.step, flow.data, text, self.c.store.now())
+        error = self.flow.typed(flow.step, flow.data, text, self.context.store.now())
         if error is not None:
             turn.say("⚠️ " + error)
             turn.outcome.messages.append(await self._prompt(flow))
@@ -58,7 +58,7 @@ class WorkshopSteps:
                 chosen.remove(value)
             else:
                 chosen.append(value)
-            await self.c.data.save_flow(flow)
+            await self.context.data.save_flow(flow)
             turn.outcome.source = await self._prompt(flow)  # the same message, ticks updated
             return
         if step in ("topics", "languages") and flow.step == step and value == "done":
@@ -73,7 +73,7 @@ class WorkshopSteps:
             else:
                 turn.outcome.toast = stale
                 return
-        elif step == "provider" and flow.step == "provider" and value in await self.c.catalog.partner_ids():
+        elif step == "provider" and flow.step == "provider" and value in await self.context.catalog.partner_ids():
             data["provider"] = value
         elif step == "capacity" and flow.step == "capacity" and value == "none":
             data["capacity"] = None
@@ -91,11 +91,11 @@ class WorkshopSteps:
 
     async def _advance(self, turn: StaffTurn, flow: Flow) -> None:
         flow.step = self.flow.next_step(flow.step, flow.data)
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
     async def _save(self, turn: StaffTurn, flow: Flow) -> None:
-        c = self.c
+        c = self.context
         workshop_id = await self.new_id(flow.data)
         try:
             workshop = self.flow.workshop(flow.data, workshop_id)
@@ -117,14 +117,14 @@ class WorkshopSteps:
 
     def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
         """Once the new workshop is committed: out to the associations it fits, and staff told how many."""
-        c = self.c
+        c = self.context
 
         async def push() -> None:
             pushed = await c.suggestions.offers_added([workshop_id])
             count = len(pushed)
-            text = c.v.t.ngettext(
+            text = c.voice.t.ngettext(
                 "Saved. {count} association it fits will get a message.",
-                "Saved. {count} associations it fits will get a message.", count).format(count=c.v.n(count))
+                "Saved. {count} associations it fits will get a message.", count).format(count=c.voice.n(count))
             async with c.store.transaction():
                 await c.outbox.enqueue(turn.chat_id, None, "staff", screen_payload(Screen(text=text)))
             c.digest.wake()
@@ -134,7 +134,7 @@ class WorkshopSteps:
         day = datetime.fromisoformat(data["start"]).strftime("%y%m%d")
         slug = re.sub(r"[^a-z0-9]+", "-", data["title"].lower().translate(_UMLAUTS)).strip("-")[:14].strip("-")
         base = f"w{day}-{slug or 'workshop'}"
-        known = {w.id for w in await self.c.catalog.workshops()}
+        known = {w.id for w in await self.context.catalog.workshops()}
         candidate, n = base, 2
         while candidate in known:
             candidate = f"{base[:21]}-{n}"
