@@ -69,7 +69,20 @@ def test_the_gallery_has_a_page_with_every_kind_of_screen_for_every_language(gal
     index = (gallery / "index.html").read_text(encoding="utf-8")
     for code in LANGUAGES:
         assert f'href="{code}.html"' in index, code
-    assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, "index"])
+    offices = ["office-de", "office-en"]
+    assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, *offices, "index"])
+    assert all(f'href="{office}.html"' in index for office in offices)
+
+
+def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Path) -> None:
+    """In German and English: a contact joining, a contact request with its buttons, /needs, and
+    the staff's commands."""
+    for code in ("de", "en"):
+        page = (gallery / f"office-{code}.html").read_text(encoding="utf-8")
+        assert {"partner", "staff"} <= set(KIND.findall(page)), code
+        staff = Catalogs(domain="staff").translator(code)
+        for text in ("We will get in touch", "Not our field", "Statistics", "Partner organisations and their contacts"):
+            assert escaped(staff.gettext(text)) in page, (code, text)
 
 
 def test_each_page_runs_in_its_languages_direction(gallery: Path) -> None:

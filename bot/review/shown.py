@@ -41,6 +41,14 @@ KINDS: tuple[str, ...] = (
 )
 
 
+# What the office reads (`staff.po`, German and English): its own page per staff language.
+OFFICE_KINDS: tuple[str, ...] = (
+    "partner",  # a partner organisation's contact person: joining, /needs, contact requests, /mydata
+    "staff",  # the office's staff: the digest, figures, associations, partner contacts, guided steps
+    "file",
+)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A screen as the user sees it (for right-to-left readers already directed), what kind it
