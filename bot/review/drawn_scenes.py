@@ -13,6 +13,7 @@ from typing import Any, get_args
 from babel import Locale
 
 from bot.catalog.model import PartnerKind
+from bot.kernel.i18n import Translator
 from bot.kernel.outcome import Screen
 from bot.questionnaire.model import Question, QuestionType
 from bot.review.stage import Stage
@@ -115,9 +116,11 @@ class _Filled(string.Formatter):
         return kwargs[key] if key in kwargs else self.samples.get(str(key), "…")
 
 
-def plurals(s: Stage) -> None:
-    """Every text with a number, once per plural form of the language, with a number of that form."""
-    t, locale = s.t, Locale.parse(s.language)
+def plurals(s: Stage, t: Translator | None = None) -> None:
+    """Every text with a number, once per plural form of the language, with a number of that form
+    (`t`: another catalog's translator, the office's)."""
+    t = t or s.t
+    locale = Locale.parse(s.language)
     samples: dict[int, int] = {}  # plural form -> the smallest number that takes it
     for n in [*SAMPLE_COUNTS, 0]:
         samples.setdefault(t.plural_form(n), n)

@@ -43,9 +43,11 @@ KINDS: tuple[str, ...] = (
 
 # What the office reads (`staff.po`, German and English): its own page per staff language.
 OFFICE_KINDS: tuple[str, ...] = (
+    "menu",
     "partner",  # a partner organisation's contact person: joining, /needs, contact requests, /mydata
     "staff",  # the office's staff: the digest, figures, associations, partner contacts, guided steps
     "file",
+    "plural",
 )
 
 
