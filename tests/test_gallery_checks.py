@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from bot.kernel.actions import Kind
 from bot.kernel.i18n import Catalogs, default_locales_dir
 from bot.kernel.outcome import Button, Screen
-from bot.review.gallery import Shown, collect_all
+from bot.review.gallery import Shown, collect_all, collect_office
 from tests.helpers.screen_checks import double_stops, english_texts, screen_problems, uncovered
 
 CATALOGS = Catalogs()
@@ -56,6 +56,17 @@ def test_no_date_ends_a_sentence_with_a_second_full_stop(code: str) -> None:
                     filled = re.sub(r"\{(?!date\})[a-z_]+\}", "x", text).replace("{date}", day)
                     found += [f"{message.id!r}: {s}" for s in double_stops(filled)]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("code", ["de", "en"])
+async def test_what_partner_contacts_and_staff_read_passes_the_checks_too(code: str) -> None:
+    t = Catalogs(domain="staff").translator(code)
+    english = english_texts(default_locales_dir() / "staff.pot")
+    shown = await collect_office(code)
+    assert {"partner", "staff"} <= {s.kind for s in shown}
+    found = [f"{s.kind} ({s.title}): {p}" for s in shown if s.kind != "file"
+             for p in screen_problems(t, english, s.screen)]
+    assert not found, "\n".join(found[:30])
 
 
 # Catalog entries no screen can show, with the reason. Everything else a catalog holds is read
