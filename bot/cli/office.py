@@ -84,7 +84,7 @@ async def _deliver(services: Services, holder: str, only: Only) -> None:
     bot: ExtBot[None] = ExtBot(token, base_url=settings.telegram_api_url,
                                base_file_url=file_url(settings.telegram_api_url))
     async with bot:
-        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose,
+        worker = OutboxWorker(services.store, TelegramTransport(bot), services.composers.compose,
                               holder=holder, only=only)
         await worker.drain(limit_seconds=120)
 

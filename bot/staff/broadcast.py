@@ -136,7 +136,7 @@ class Broadcast:
             return user_id, user_id, screen_payload(screen), f"broadcast:{broadcast.id}:{user_id}"
 
         send_at = quiet_hours_end(c.store.now(), c.voice.tz, c.suggestions.quiet)
-        await queue_in_chunks(c.store, "broadcast", recipients, message, send_at, lambda: c.digest.wake())
+        await queue_in_chunks(c.store, "broadcast", recipients, message, send_at)
         async with c.store.transaction():
             await c.data.broadcast_fanned_out(broadcast.id, len(recipients))
             await c.store.log_event("broadcast_queued", None, broadcast=broadcast.id, recipients=len(recipients))

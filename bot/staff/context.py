@@ -36,11 +36,15 @@ class StaffTurn:
     def say(self, text: str) -> None:
         self.outcome.messages.append(Screen(text=text))
 
+    @property
+    def rtl(self) -> bool:
+        return False  # the office reads German or English
+
 
 class StaffContext:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, digest: DigestService,
                  figures: FigureSource, survey: SurveyService, suggestions: SuggestionService,
-                 settings: Settings) -> None:
+                 settings: Settings, rounds: RoundService) -> None:
         self.store = store
         self.settings = settings  # a job in its own process opens the database and catalogs again
         self.offload = digest.offload
@@ -54,13 +58,12 @@ class StaffContext:
         self.data = StaffStore(store)
         self.catalog = CatalogStore(store)
         self.outbox = OutboxStore(store)
-        self.rounds: RoundService | None = None  # set by the services (it needs the survey's screens)
+        self.rounds = rounds
 
     async def tell(self, chat_id: int, text: str) -> None:
         """A message to staff from background work, through the outbox."""
         async with self.store.transaction():
             await self.outbox.enqueue(chat_id, None, "staff", screen_payload(Screen(text=text)))
-        self.digest.wake()
 
     # -- vocabulary from the questionnaire, in the staff language ---------------------------
 

@@ -18,7 +18,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
 from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.questionnaire.versions import Definition, Shape
-from bot.storage import Store, Submission, open_reader
+from bot.storage import Store, Submission, Views, open_reader
 from bot.storage.staff import StaffStore
 from bot.storage.versions import VersionStore
 
@@ -110,8 +110,7 @@ def export_job(settings: Settings) -> ExportFiles:
 async def _export(settings: Settings) -> ExportFiles:
     engine = Engine(load_questionnaire(settings.questionnaire))
     voice = staff_voice(settings, engine)
-    store = await open_reader(settings.database)
-    store.answer_view, store.question_view = engine.current, engine.current_id
+    store = await open_reader(settings.database, Views(engine.current, engine.current_id))
     try:
         data = await load(store, engine.questionnaire.id)
     finally:

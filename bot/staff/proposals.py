@@ -68,7 +68,7 @@ class Proposals:
         approved = workshop.model_copy(update={"id": workshop_id})
         await self.data.decide(proposal.id, "approved", turn.visitor.user_id, workshop_id=workshop_id)
         await c.catalog.upsert_workshops([approved], sample=False)
-        await c.store.db.execute("UPDATE workshops SET source = 'partner' WHERE id = ?", (workshop_id,))
+        await c.catalog.mark_source(workshop_id, "partner")
         await c.store.log_event("proposal_approved", None, proposal=proposal.id, workshop=workshop_id,
                                 staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✅ " + _("Your proposed workshop “{title}” was approved and is now in "
@@ -98,4 +98,3 @@ class Proposals:
         if not contact_id:  # the contact deleted their data meanwhile: nobody to tell
             return
         await self.context.outbox.enqueue(contact_id, None, "staff", screen_payload(Screen(text=text)))
-        self.context.digest.wake()

@@ -49,7 +49,6 @@ class Reports:
             else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            c.digest.wake()
         turn.say(self._("The digest of the last seven days is on its way."))
         turn.background.append(send)
 
@@ -80,7 +79,6 @@ class Reports:
             else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            c.digest.wake()
         turn.say(self._("The export is being prepared; the two files follow in a moment."))
         turn.background.append(prepare)
 
@@ -106,7 +104,6 @@ class Reports:
                                  caption=self._("The needs report for the committee"))
             async with c.store.transaction():
                 await c.outbox.enqueue_file(turn.chat_id, None, "export", document)
-            c.digest.wake()
         turn.say(self._("The report is being prepared; the PDF follows in a moment."))
         turn.background.append(prepare)
 

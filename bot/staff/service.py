@@ -20,6 +20,7 @@ from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
+from bot.kernel.turns import TurnRunner
 from bot.partners.service import PartnerService
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import StaffVoice
@@ -28,11 +29,11 @@ from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
 from bot.staff.reports import Reports
 from bot.staff.workshops import WorkshopSteps
-from bot.storage import Store
+from bot.storage import Store, User
 from bot.suggestions.service import SuggestionService
 from bot.survey.rounds import RoundService
 from bot.survey.service import SurveyService
-from bot.survey.turns import Visitor, run_after_commit
+from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,10 @@ STAFF_MENU = [
 class StaffService:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, staff_ids: list[int],
                  digest: DigestService, figures: FigureSource, survey: SurveyService,
-                 suggestions: SuggestionService, settings: Settings) -> None:
-        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings)
+                 suggestions: SuggestionService, settings: Settings, rounds: RoundService,
+                 partners: PartnerService) -> None:
+        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings, rounds)
+        self.runner = TurnRunner[User](store)
         self.store = store
         self.voice = voice
         self._ = voice.t.gettext
@@ -67,15 +70,7 @@ class StaffService:
         self.reports = Reports(self.context)
         self.workshops = WorkshopSteps(self.context)
         self.broadcast = Broadcast(self.context)
-        self.partners: PartnerService | None = None  # set by the wiring (bot.services)
-
-    @property
-    def rounds(self) -> RoundService | None:
-        return self.context.rounds
-
-    @rounds.setter
-    def rounds(self, rounds: RoundService | None) -> None:
-        self.context.rounds = rounds
+        self.partners = partners
 
     def sheet_title(self) -> str:
         return sheet_title(self.voice)
@@ -87,7 +82,7 @@ class StaffService:
 
     async def _proposer(self, user_id: int) -> str | None:
         """The partner organisation of an active partner contact: it may propose workshops."""
-        if self.partners is None or not self.partners.knows(user_id):
+        if not self.partners.knows(user_id):
             return None
         contact = await self.partners.data.contact(user_id)
         return contact.partner_id if contact is not None and contact.active else None
@@ -117,7 +112,6 @@ class StaffService:
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
         partners = self.partners
-        assert partners is not None
         s = partners.screens["en" if self.voice.t.code == "en" else "de"]
         verb, _space, rest = argument.strip().partition(" ")
         by = turn.visitor.user_id
@@ -142,7 +136,7 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
 
     async def has_flow(self, user_id: int) -> bool:
-        allowed = self.is_staff(user_id) or (self.partners is not None and self.partners.contact_state(user_id) is True)
+        allowed = self.is_staff(user_id) or self.partners.contact_state(user_id) is True
         return allowed and await self.context.data.flow(user_id) is not None
 
     async def text(self, visitor: Visitor, chat_id: int, text: str) -> Outcome:
@@ -150,10 +144,14 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._typed(turn, text))
 
     async def refuse(self, visitor: Visitor, what: str) -> Outcome:
-        async def record() -> None:
+        async def record(turn: StaffTurn) -> None:
             await self.store.log_event("staff_refused", None, command=what[:32])  # no id: nobody to trace
 
-        if not await self.store.once(visitor.event_id, record):
+        async def begin(_actor: User | None) -> StaffTurn:
+            return StaffTurn(visitor, visitor.user_id)
+
+        turn, _outcome = await self.runner.run(visitor, begin, record)
+        if turn is None:
             return Outcome()
         log.warning("user %s tried the staff command %s", visitor.user_id, what[:32])
         language = await self.survey.language_of(visitor)
@@ -161,15 +159,17 @@ class StaffService:
         return Outcome(toast=text, messages=[] if what == "button" else [Screen(text=text)])
 
     async def _run(self, visitor: Visitor, chat_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
-        turn = StaffTurn(visitor, chat_id)
-        if not await self.store.once(visitor.event_id, lambda: step(turn)):
-            return Outcome()
-        await run_after_commit(turn.after)
+        async def begin(_actor: User | None) -> StaffTurn:
+            return StaffTurn(visitor, chat_id)
+
+        turn, outcome = await self.runner.run(visitor, begin, step)
+        if turn is None:
+            return outcome
         for job in turn.background:
             task = asyncio.create_task(self._in_background(job))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-        return turn.outcome
+        return outcome
 
     @staticmethod
     async def _in_background(job: Callable[[], Awaitable[None]]) -> None:

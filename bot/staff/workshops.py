@@ -110,7 +110,7 @@ class WorkshopSteps:
             await self.proposals.submit(turn, flow, workshop)
             return
         await c.catalog.upsert_workshops([workshop], sample=False)
-        await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
+        await c.catalog.mark_source(workshop.id, "chat")
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
         await c.data.end_flow(turn.visitor.user_id)
         self.push_after_commit(turn, workshop.id)
@@ -127,7 +127,6 @@ class WorkshopSteps:
                 "Saved. {count} associations it fits will get a message.", count).format(count=c.voice.n(count))
             async with c.store.transaction():
                 await c.outbox.enqueue(turn.chat_id, None, "staff", screen_payload(Screen(text=text)))
-            c.digest.wake()
         turn.after.append(push)
 
     async def new_id(self, data: dict[str, Any]) -> str:

@@ -59,13 +59,19 @@ class ProfileIndex:
             return 0
         questions = self.context.engine.stored_ids(profile_questions(self.context.matching))
         completed = await self.context.suggestions.completed_profiles(questions=questions)
+        # In short transactions (a command beside the running bot may be the one that builds it,
+        # and the bot's users must not wait for 20,000 profiles): the version is written last, so
+        # an index left half-built by a stop is built again at the next start.
         async with self.store.transaction():
+            await profiles.set_meta("profile_index", "building")
             await profiles.clear()
-            for start in range(0, len(completed), BATCH):
-                await profiles.put_many([
-                    (submission.user_id, submission.id, *index_row(build_profile(submission.user_id, answers,
-                                                                                  self.context.matching)))
-                    for submission, answers in completed[start:start + BATCH]])
+        for start in range(0, len(completed), BATCH):
+            rows = [(submission.user_id, submission.id, *index_row(build_profile(submission.user_id, answers,
+                                                                                   self.context.matching)))
+                    for submission, answers in completed[start:start + BATCH]]
+            async with self.store.transaction():
+                await profiles.put_many(rows)
+        async with self.store.transaction():
             await profiles.set_meta("profile_index", self.version())
         log.info("profile index built: %d associations", len(completed))
         return len(completed)

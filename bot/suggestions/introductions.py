@@ -82,7 +82,6 @@ class Introductions:
             turn.outcome.messages.append(done)
         else:
             turn.outcome.source = done
-        turn.after.append(self.context.ring)
 
     async def decide(self, turn: Turn, screens: SuggestionScreens, introduction_id: int, accept: bool) -> None:
         user = turn.user
@@ -117,7 +116,6 @@ class Introductions:
             await self.context.outbox.enqueue(requester.id, requester.id, "introduction",
                                         screen_payload(requester_screens.introduced(*mine)), not_before=later,
                                         about_user=user.id)
-        turn.after.append(self.context.ring)
 
 
 def _json(text: str) -> dict[str, Any]:

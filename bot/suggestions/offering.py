@@ -58,7 +58,6 @@ class Offering:
         await self.context.outbox.enqueue_many("reply", [(user_id, user_id, screen_payload(c), None) for c in cards])
         await self.store.log_event("suggestions_shown", user_id, submission.id,
                                    refs=[f"{m.kind}:{m.ref}" if m.kind != "peer" else "peer" for m in matches])
-        turn.after.append(self.context.ring)
 
     async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
         """The offers to show, best first; `known` gets the catalog entries read on the way."""

@@ -55,11 +55,9 @@ class Pushes:
             async with self.store.transaction():
                 for user_id, ref in await self._write(planned[start:start + CHUNK], send_at):
                     pushed.setdefault(user_id, []).append(ref)
-            c.wake()
         async with self.store.transaction():
             await self.store.log_event("offers_pushed", None, workshops=[w.id for w in workshops],
                                        recipients=len(pushed))
-        c.wake()
         return pushed
 
     def _plan(self, workshops: list[Workshop], candidates: list[tuple[int, str, str]],

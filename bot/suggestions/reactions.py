@@ -97,4 +97,3 @@ class Reactions:
                                            not_before=remind_at, dedupe_key=key) is None:
                 await self.context.outbox.revive(key, remind_at)  # interested again after "Not for us"
         turn.outcome.source = screens.workshop_noted(workshop, provider, reminder)
-        turn.after.append(self.context.ring)
