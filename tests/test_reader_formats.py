@@ -13,8 +13,11 @@ from icalendar import Calendar
 
 from bot.catalog.model import Partner, Workshop
 from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import load_settings
+from bot.partners.screens import title_of
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import staff_voice
 from bot.suggestions.calendar import calendar_file
 from bot.suggestions.screens import SuggestionScreens
 
@@ -79,3 +82,12 @@ def test_the_calendar_file_speaks_the_readers_language() -> None:
     partner = Partner.model_validate({"id": "p", "name": "P", "kind": "volunteering", "topics": ["pr"],
                                       "languages": ["de"], "contact": {"email": "p@example.org"}})
     assert "Волонтёрский центр" in screens("ru").partner_text(partner)
+
+
+def test_a_partner_contact_reading_english_is_told_a_title_is_german() -> None:
+    settings = load_settings()
+    english, german = staff_voice(settings, ENGINE, "en"), staff_voice(settings, ENGINE, "de")
+    assert title_of(english, workshop()) == "\u2068Kassenbuch ab 18 Uhr\u2069 (in German)"
+    assert title_of(german, workshop()) == "\u2068Kassenbuch ab 18 Uhr\u2069"
+    translated = workshop(title={"de": "Kassenbuch", "en": "Cash book"})
+    assert title_of(english, translated) == "\u2068Cash book\u2069"
