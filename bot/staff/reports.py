@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_date
-
 from bot.digest.render import messages, sections
 from bot.digest.service import REBUILDS
 from bot.kernel.i18n import N_
@@ -151,7 +149,7 @@ class Reports:
 
     def _date(self, value: str) -> str:
         v = self.context.voice
-        return format_date(datetime.fromisoformat(value).astimezone(v.tz), "medium", locale=v.t.locale)
+        return v.t.date(datetime.fromisoformat(value).astimezone(v.tz).date())
 
     async def open_round(self, turn: StaffTurn, argument: str) -> None:
         name = round_name(argument)
