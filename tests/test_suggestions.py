@@ -255,7 +255,8 @@ async def test_interested_is_not_a_registration_and_myworkshops_sends_the_file_a
     assert suggestion is not None
     noted = await survey.press(visitor, f"G:{suggestion['id']}:i")
     assert noted.source is not None
-    assert EN("Noted for your association. This is not a registration yet.") in noted.source.text
+    assert EN("We have noted your interest (this is not a registration yet). The calendar file follows.") \
+        in noted.source.text
     assert EN("To register: {contact}").format(contact="kurs@example.org") in noted.source.text
 
     mine = await survey.member(visitor, service.my_workshops)

@@ -12,9 +12,9 @@ from bot.kernel.settings import Settings
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.storage import Store, Submission, connect
+from bot.survey.menu import USER_MENU
 from bot.survey.service import SurveyService
 from bot.survey.turns import Visitor
-from conversations.menus import USER_MENU
 from tests.helpers.services import answer_current, answer_until_summary, button, live, make_service, onboard
 
 ALICE = Visitor(user_id=11, language_code="en")

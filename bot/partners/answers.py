@@ -49,7 +49,7 @@ class RequestAnswers:
                                                            "in touch.")))
         else:
             await self._tell_office(contact, request_id)
-            outcome.messages.append(Screen(text=s._("Thank you. The integration office takes the request up.")))
+            outcome.messages.append(Screen(text=s._("Thank you. The integration office will follow up.")))
 
     async def _tell_office(self, contact: PartnerContact, request_id: int) -> None:
         r = self.requests
