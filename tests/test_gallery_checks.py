@@ -75,7 +75,13 @@ NOT_IN_THE_CHAT = {
     # the terminal chat (`msobot chat`), for trying the bot out: not what associations read
     "MSO Assistant – console chat. Type a number to choose, /help for commands, /quit to leave.",
     "(type your answer)",
-    "Goodbye. Your answers are saved; run `msobot chat` again to continue.",
+    "Goodbye. Your answers are saved; run {command} again to continue.",
+    "Goodbye.",
+    "The catalog of workshops and partner organisations is empty, so the questionnaire would end without "
+    "suggestions.",
+    "Load the Wuppertal sample catalog (invented dates and contacts: sample data)",
+    "Go on without it",
+    "Sample catalog loaded. It is sample data, not real offers.",
     # the questionnaire file's own title: no screen names it
     "Needs survey for migrant self-organisations",
 }

@@ -57,7 +57,7 @@ def screens(language: str) -> list[Screen]:
     notice = view.notice
     shown = [view.language_picker(language), view.consent(True, True, changed=True), notice.agreed(True, True),
              notice.full(), notice.overview(datetime(2026, 12, 1, tzinfo=UTC), UTC, True, False),
-             notice.networking_offer(), view.intro(99, 999), view.welcome_back(SUBMISSION, 99, UTC), view.help(),
+             view.intro(99, 999), view.welcome_back(SUBMISSION, 99, UTC), view.help(),
              view.thanks(), view.delete_question(), view.already_complete(), view.declined(), view.deleted()]
     for question in ENGINE.visible(answers):
         shown.append(view.question(SUBMISSION, question, answers, error=InputError("too_long", {"max": 3500})))

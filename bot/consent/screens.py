@@ -181,11 +181,3 @@ class NoticeScreens:
             return _("Sharing with partner organisations is switched on.")
         return _("Sharing with partner organisations is switched off: from now on the office passes nothing "
                  "about your association on to them.")
-
-    def networking_offer(self) -> Screen:
-        """After a questionnaire that asked to network, when networking is not switched on."""
-        return Screen(text=self._("You would like to network with other associations. For that we need your "
-                                  "consent: switch networking on here, or later with /privacy."),
-                      # TRANSLATORS: a button: a few words, in the button form of the style sheet
-                      buttons=[[Button(label=self._("Switch networking on"),
-                                       action=Action(Kind.PRIVACY, value="n1").encode(), role=Kind.PRIVACY)]])

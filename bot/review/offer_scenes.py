@@ -31,6 +31,7 @@ class Offers:
     async def play(self) -> None:
         await self._cards(await self.s.delivered(self.user))
         await self._workshops()
+        await self._mine()
         await self._partner()
         await self._peer()
         await self._settings()
@@ -76,6 +77,26 @@ class Offers:
             dismissed = await self._react(workshops[1][0], False)
             if dismissed is not None:
                 s.keep("suggestion_reply", "after “Not for us”: the card becomes", dismissed)
+
+    async def _mine(self) -> None:
+        """/myworkshops: the marked workshop, taken back, the empty list; then marked again (its
+        reminder comes the evening before)."""
+        s, noted = self.s, next((r for r, _card in self.cards.get("workshop", []) if r.ref == self.noted), None)
+        if noted is None:
+            return
+        out = await s.services.association_command("myworkshops", s.visitor(self.user))
+        if len(out.messages) < 2:
+            return
+        s.keep("suggestions", "/myworkshops: the workshops the association marked", out.messages[0])
+        s.keep("suggestions", "/myworkshops: a marked workshop, with its calendar file again and taking it back",
+               out.messages[1])
+        back = await s.tap(self.user, out.messages[1], Kind.SUGGESTION, index=1)
+        if back.source is not None:
+            s.keep("suggestion_reply", "after “No longer interested”: the workshop becomes", back.source)
+        empty = await s.services.association_command("myworkshops", s.visitor(self.user))
+        s.keep("suggestions", "/myworkshops when nothing is marked", empty.messages[0])
+        await self._react(noted, True)  # marked again
+        await s.delivered(self.user)
 
     async def _new_offer(self, row: SuggestionRow) -> Screen | None:
         workshop = await self.catalog.workshop(row.ref)

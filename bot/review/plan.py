@@ -74,9 +74,10 @@ def fitted(question: Question, text: str) -> str:
     return text[:question.max_length] if question.max_length else text
 
 
-def skipped(engine: Engine) -> str | None:
-    """The optional question the gallery's user skips: the contact for introductions, so that
-    the bot asks for it when they want to get in touch."""
+def skipped(engine: Engine) -> list[str]:
+    """The optional questions the gallery's user skips: the contact for introductions, so that
+    the bot asks for it when they want to get in touch (asked only with networking on), and the
+    founding year, so that the summary shows a skipped answer."""
     matching = engine.questionnaire.matching
-    question = engine.question(matching.contact) if matching and matching.contact else None
-    return question.id if question is not None and not question.required else None
+    candidates = [matching.contact if matching and matching.contact else None, "founded"]
+    return [q.id for c in candidates if c and (q := engine.question(c)) is not None and not q.required]

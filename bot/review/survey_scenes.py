@@ -71,13 +71,16 @@ async def answer(s: Stage, user: int, screen: Screen, question: Question, value:
 async def complete(s: Stage, user: int, outcome: Outcome, answers: dict[str, Any]) -> Outcome:
     """Answer every question with `answers` and send the questionnaire; kept: only the questions
     that depend on a given fact (the networking switch), which the gallery's user does not see."""
-    given = set(s.engine.questionnaire.given)
+    given, networked = set(s.engine.questionnaire.given), False
     for _ in range(LIMIT):
         screen = live(outcome)
         question = await s.question_on(user)
         if question is None:
+            if networked:
+                s.keep("summary", "the summary of an association with networking on", screen)
             return await s.tap(user, screen, Kind.CONFIRM)
         if any(c.question in given for c in question.conditions()):
+            networked = True
             s.keep("question", f"with networking on: {question.id} ({question.type.value})", screen)
         outcome = await answer(s, user, screen, question, answers.get(question.id))
     raise RuntimeError("the questionnaire did not end")
@@ -119,7 +122,7 @@ class Questionnaire:
                     s.keep("question", "after “Back”: the previous question again, with its answer", again)
                     outcome = await s.tap(user, again, Kind.KEEP)
                     continue
-            value = None if question.id == skip else plan[question.id]
+            value = None if question.id in skip else plan[question.id]
             first = question.type not in answered
             outcome = await answer(s, user, screen, question, value, first and question.type is QuestionType.MULTI)
             if first:

@@ -43,8 +43,6 @@ class Summary:
         await self.store.complete(submission.id)
         await self.store.log_event("submission_completed", submission.user_id, submission.id)
         turn.outcome.messages.append(turn.screens.thanks())
-        if self._wants_networking(answers) and turn.user is not None and not turn.user.networking:
-            turn.outcome.messages.append(turn.screens.notice.networking_offer())
         if submission.previous_id is not None:
             turn.outcome.messages.append(turn.screens.changes_since_last_time(
                 self.need_changes(await self.flow.previous(submission), answers)))
@@ -53,10 +51,6 @@ class Summary:
             await companion.completed(turn, done, dict(answers))
         for hook in self.flow.on_completed:
             turn.after.append(functools.partial(hook, done, dict(answers)))
-
-    def _wants_networking(self, answers: Answers) -> bool:
-        matching = self.engine.questionnaire.matching
-        return matching is not None and matching.networking is not None and answers.get(matching.networking) == "yes"
 
     def need_changes(self, before: Answers, now: Answers) -> list[tuple[str, Question, Any, Any]]:
         """The topics whose need level differs between two rounds' answers."""
