@@ -46,7 +46,7 @@ SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "settings", "langu
                    "privacy")
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
-                  "cancel")
+                  "office", "cancel")
 # A partner contact proposes workshops through the staff's /workshop steps (checked further by
 # the staff service: an active contact, in their private chat).
 PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})

@@ -26,6 +26,7 @@ from bot.questionnaire.engine import Engine
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
+from bot.staff.office import LINK_LIFE, OfficeAccess, OfficeDesk
 from bot.staff.reports import Reports
 from bot.staff.workshops import WorkshopSteps
 from bot.storage import Store
@@ -37,7 +38,7 @@ from bot.survey.turns import Visitor, run_after_commit
 log = logging.getLogger(__name__)
 
 # What shows individual associations' data (names, answers, who gets a message): private chats only.
-PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner"})
+PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner", "office"})
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -49,6 +50,7 @@ STAFF_MENU = [
     ("broadcast", N_("Message to associations")),
     ("round", N_("Ask the associations again: /round 2027")),
     ("partner", N_("Partner contacts: /partner invite awo, /partner list")),
+    ("office", N_("A sign-in link to the office's web view")),
     ("cancel", N_("Cancel the current step")),
 ]
 
@@ -68,6 +70,8 @@ class StaffService:
         self.workshops = WorkshopSteps(self.context)
         self.broadcast = Broadcast(self.context)
         self.partners: PartnerService | None = None  # set by the wiring (bot.services)
+        self.office = OfficeAccess(store, self.staff_ids, settings.office_url())
+        self.desk = OfficeDesk(store, engine, figures)
 
     @property
     def rounds(self) -> RoundService | None:
@@ -111,8 +115,19 @@ class StaffService:
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
             "partner": functools.partial(self._partner, argument=argument),
+            "office": self._office,
         }
         return await self._run(visitor, chat_id, handlers[name])
+
+    async def _office(self, turn: StaffTurn) -> None:
+        """/office: a one-time link to the web view, for this staff member only."""
+        if not self.context.settings.web_port:
+            turn.say(self._("The office's web view is switched off here (MSOBOT_WEB_PORT is 0)."))
+            return
+        link = await self.office.issue(turn.visitor.user_id)
+        minutes = int(LINK_LIFE.total_seconds() // 60)
+        turn.say(self._("Your sign-in link to the office's web view (it works once, within {minutes} minutes, "
+                        "and only for you; do not pass it on):\n{link}").format(minutes=self.v.n(minutes), link=link))
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""

@@ -110,8 +110,30 @@ async def _v18_events_go_with_their_user(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
+async def _v19_office(db: aiosqlite.Connection) -> None:
+    # The office's web view (issue 28): one-time sign-in links a staff member asks for with /office
+    # and the sessions they open. Only SHA-256 hashes of the tokens are kept: a copy of the
+    # database lets nobody in.
+    for statement in ("""
+        CREATE TABLE office_links (
+            token_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            used_at TEXT
+        )""", """
+        CREATE TABLE office_sessions (
+            token_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL,
+            csrf TEXT NOT NULL,                  -- the token every form of this session carries
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL                -- ends after eight idle hours
+        )"""):
+        await db.execute(statement)
+
+
 LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
-                                                                             _v18_events_go_with_their_user]
+                                                                             _v18_events_go_with_their_user,
+                                                                             _v19_office]

@@ -1,0 +1,103 @@
+"""The pages of the office's web view: sign-in and out, the overview, the associations table,
+one association's page. Each handler reads its arguments, calls the staff side's services and
+renders a template; the domain decides everything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado.web import HTTPError
+
+from bot.digest.chart import chart_spec
+from bot.staff.office import PAGE_SIZE, AssociationFilter
+from bot.web.server import COOKIE, Page
+
+FILTERS = ("name", "district", "community", "topic", "level", "progress", "consent")
+
+
+class SignIn(Page):
+    """GET shows a button (a link preview or a virus scanner opening the link uses nothing up);
+    POST takes the link, once."""
+
+    public = True
+
+    def get(self, token: str) -> None:
+        self.write(self.page("signin.html", token=token))
+
+    async def post(self, token: str) -> None:
+        signed = await self.office.services.staff.office.sign_in(token)
+        if signed is None:
+            self.refuse(403, "link")
+            return
+        cookie, self.session = signed
+        self.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=self.office.secure, path="/")
+        self.redirect("/", status=303)
+
+
+class SignOut(Page):
+    async def post(self) -> None:
+        await self.office.services.staff.office.sign_out(self.get_cookie(COOKIE) or "")
+        self.clear_cookie(COOKIE, path="/")
+        self.session = None
+        self.write(self.page("refused.html", reason="signed_out_now"))
+
+
+class Overview(Page):
+    async def get(self) -> None:
+        services = self.office.services
+        figures = await services.staff.desk.overview(services.store.now())
+        chart = chart_spec(self.voice, figures)
+        self.write(self.page("overview.html", f=figures, chart=chart))
+
+
+class Associations(Page):
+    async def get(self) -> None:
+        chosen = {name: self.get_query_argument(name, "").strip()[:100] for name in FILTERS}
+        page = self._page()
+        desk = self.office.services.staff.desk
+        count, rows = await desk.associations(AssociationFilter(**chosen), page)
+        context = self.office.services.staff.context
+        options: dict[str, list[tuple[str, str]]] = {
+            "district": context.districts(), "community": self._communities(), "topic": context.topics(),
+            "level": self._levels(),
+        }
+        pages = max(1, -(-count // PAGE_SIZE))
+        self.write(self.page("associations.html", rows=rows, count=count, chosen=chosen, options=options,
+                             page=min(page, pages), pages=pages, query=self._query(chosen)))
+
+    def _page(self) -> int:
+        value = self.get_query_argument("page", "1")
+        return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+    def _communities(self) -> list[tuple[str, str]]:
+        engine, v = self.office.services.engine, self.voice
+        question = engine.question("communities")
+        return [(o.id, v.q.gettext(o.label)) for o in engine.choices(question)] if question else []
+
+    def _levels(self) -> list[tuple[str, str]]:
+        matching = self.office.services.engine.questionnaire.matching
+        return [(level, self.voice.option(level)) for level in (matching.intensity if matching else {})]
+
+    @staticmethod
+    def _query(chosen: dict[str, str]) -> str:
+        from urllib.parse import urlencode
+        return urlencode({k: v for k, v in chosen.items() if v})
+
+
+class Association(Page):
+    async def get(self, user_id: str) -> None:
+        assert self.session is not None
+        services = self.office.services
+        found = await services.staff.desk.association(self.session.staff_id, int(user_id), self.voice)
+        if found is None:
+            raise HTTPError(404)
+        self.write(self.page("association.html", a=found))
+
+
+ROUTES: list[tuple[str, Any]] = [
+    (r"/signin/([A-Za-z0-9_-]{1,64})", SignIn),
+    (r"/signout", SignOut),
+    (r"/", Overview),
+    (r"/associations", Associations),
+    (r"/associations/([0-9]{1,20})", Association),
+]
