@@ -13,7 +13,7 @@ import pytest
 
 from bot.kernel.settings import Settings
 from bot.survey.turns import Visitor
-from tests.helpers.office import STAFF, Desk, csrf_of, office_desk, seed, signed_in
+from tests.helpers.office import STAFF, WORKSHOP_FORM, Desk, add_partner, csrf_of, office_desk, seed, signed_in
 
 
 @pytest.fixture
@@ -182,3 +182,75 @@ async def test_the_overview_shows_the_digests_figures(desk: Desk, http: aiohttp.
     assert csrf_of(page) == csrf
     assert "Associations in total" in page and "Bookkeeping" in page
     assert '<meter min="0" max="2" value="2" aria-label="Bookkeeping and finances">' in page
+
+
+async def test_a_workshop_added_on_the_web_is_checked_saved_and_pushed_to_those_it_fits(
+        desk: Desk, http: aiohttp.ClientSession) -> None:
+    await add_partner(desk.services)
+    await seed(desk.services, 1, "Anadolu Kültür e.V.", "tr", {"district": "barmen", "need_bookkeeping": "urgent"})
+    csrf = await signed_in(desk, http)
+    past = {**WORKSHOP_FORM, "start": "2026-01-05T18:00", "csrf": csrf}
+    async with http.post(desk.url + "/catalog", data=past) as refused:
+        assert refused.status == 422
+        assert "in the past" in await refused.text() or "Vergangenheit" in await refused.text()
+    assert await desk.services.staff.context.catalog.workshops() == []
+    pushed: list[list[str]] = []
+    original = desk.services.suggestions.offers_added
+
+    async def offers_added(ids: list[str]) -> object:
+        pushed.append(ids)
+        return await original(ids)
+    desk.services.suggestions.offers_added = offers_added  # type: ignore[method-assign]
+    async with http.post(desk.url + "/catalog", data={**WORKSHOP_FORM, "csrf": csrf}) as saved:
+        assert saved.status == 200
+        assert "Buchhaltung für Vereine" in await saved.text()
+    workshops = await desk.services.staff.context.catalog.workshops()
+    assert [w.title["de"] for w in workshops] == ["Buchhaltung für Vereine"]
+    assert pushed == [[workshops[0].id]]  # out to the associations it fits, as /workshop does
+    async with http.post(desk.url + "/catalog", data={**WORKSHOP_FORM}) as forged:
+        assert forged.status == 403  # no CSRF token: nothing saved
+    assert len(await desk.services.staff.context.catalog.workshops()) == 1
+
+
+async def test_a_proposal_is_approved_or_rejected_with_a_reason_on_the_web(desk: Desk,
+                                                                          http: aiohttp.ClientSession) -> None:
+    from bot.catalog.model import Workshop
+    from bot.storage.partners import ProposalStore
+    await add_partner(desk.services)
+    services = desk.services
+    flow = services.staff.workshops.flow
+    data = {"title": "Vereinsrecht kompakt", "topics": ["law"], "languages": ["de"],
+            "start": "2026-12-21T18:00:00+01:00", "end": "2026-12-21T20:00:00+01:00", "online": True, "provider": "awo",
+            "registration": {"email": "kurs@awo.example.org"}}
+    workshop: Workshop = flow.workshop(data, "p1")
+    async with services.store.transaction():
+        store = ProposalStore(services.store)
+        first = await store.add("awo", 4242, workshop.model_dump_json())
+        second = await store.add("awo", 4242, workshop.model_dump_json())
+    csrf = await signed_in(desk, http)
+    async with http.get(desk.url + "/proposals") as page:
+        assert (await page.text()).count("Vereinsrecht kompakt") == 2
+    async with http.post(desk.url + "/proposals", data={"csrf": csrf, "proposal": str(first),
+                                                        "decision": "approve"}) as approved:
+        assert approved.status == 200 and (await approved.text()).count("Vereinsrecht kompakt") == 1
+    async with http.post(desk.url + "/proposals", data={"csrf": csrf, "proposal": str(second), "decision": "reject",
+                                                        "reason": "Der Termin ist schon belegt."}) as rejected:
+        assert "Vereinsrecht kompakt" not in await rejected.text()
+    rows = await services.store.fetch_all("SELECT state, reason FROM proposals ORDER BY id")
+    assert [(r["state"], r["reason"]) for r in rows] == [("approved", None),
+                                                         ("rejected", "Der Termin ist schon belegt.")]
+    told = await services.store.fetch_all("SELECT chat_id, payload FROM outbox WHERE chat_id = 4242 ORDER BY id")
+    assert len(told) == 2 and "Der Termin ist schon belegt." in told[1]["payload"]
+    assert [w.title["de"] for w in await services.staff.context.catalog.workshops()] == ["Vereinsrecht kompakt"]
+
+
+async def test_the_export_downloads_as_csv_and_excel_and_is_recorded(desk: Desk, http: aiohttp.ClientSession) -> None:
+    await seed(desk.services, 1, "Anadolu Kültür e.V.", "tr", {"district": "barmen"})
+    await signed_in(desk, http)
+    async with http.get(desk.url + "/exports/submissions.csv") as csv_file:
+        assert csv_file.status == 200 and csv_file.headers["Content-Type"] == "text/csv"
+        assert "Anadolu Kültür e.V." in (await csv_file.read()).decode("utf-8-sig")
+    async with http.get(desk.url + "/exports/submissions.xlsx") as xlsx_file:
+        assert (await xlsx_file.read())[:2] == b"PK"
+    rows = await desk.services.store.fetch_all("SELECT data FROM events WHERE kind = 'office_export'")
+    assert [r["data"] for r in rows] == ['{"staff": 900}', '{"staff": 900}']

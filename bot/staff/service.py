@@ -27,6 +27,7 @@ from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
 from bot.staff.office import LINK_LIFE, OfficeAccess, OfficeDesk
+from bot.staff.office_actions import OfficeActions
 from bot.staff.reports import Reports
 from bot.staff.workshops import WorkshopSteps
 from bot.storage import Store
@@ -72,6 +73,7 @@ class StaffService:
         self.partners: PartnerService | None = None  # set by the wiring (bot.services)
         self.office = OfficeAccess(store, self.staff_ids, settings.office_url())
         self.desk = OfficeDesk(store, engine, figures)
+        self.actions = OfficeActions(self.context, self.workshops, self._on_web)
 
     @property
     def rounds(self) -> RoundService | None:
@@ -128,6 +130,12 @@ class StaffService:
         minutes = int(LINK_LIFE.total_seconds() // 60)
         turn.say(self._("Your sign-in link to the office's web view (it works once, within {minutes} minutes, "
                         "and only for you; do not pass it on):\n{link}").format(minutes=self.v.n(minutes), link=link))
+
+    async def _on_web(self, staff_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
+        """A staff member's action on the web view: one turn, as in their private chat."""
+        if not self.is_staff(staff_id):
+            raise PermissionError("not on the staff")
+        return await self._run(Visitor(staff_id), staff_id, step)
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""

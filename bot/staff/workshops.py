@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.catalog.model import Workshop
 from bot.kernel.outcome import Screen
 from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
@@ -109,11 +110,28 @@ class WorkshopSteps:
         if flow.data.get("proposal"):
             await self.proposals.submit(turn, flow, workshop)
             return
+        await self._add(turn, workshop)
+        await c.data.end_flow(turn.visitor.user_id)
+
+    async def _add(self, turn: StaffTurn, workshop: Workshop) -> None:
+        c = self.c
         await c.catalog.upsert_workshops([workshop], sample=False)
         await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
-        await c.data.end_flow(turn.visitor.user_id)
         self.push_after_commit(turn, workshop.id)
+
+    async def save_checked(self, turn: StaffTurn, data: dict[str, Any]) -> None:
+        """A workshop whose fields the steps' checks passed (the web view's form): saved and pushed."""
+        if data.get("provider") not in await self.c.catalog.partner_ids():
+            turn.say("⚠️ " + self._("Please choose the organisation that offers it."))
+            return
+        try:
+            workshop = self.flow.workshop(data, await self.new_id(data))
+        except ValidationError as exc:
+            problem = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            turn.say("⚠️ " + self._("The workshop could not be saved: {problem}").format(problem=problem))
+            return
+        await self._add(turn, workshop)
 
     def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
         """Once the new workshop is committed: out to the associations it fits, and staff told how many."""

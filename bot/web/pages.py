@@ -94,10 +94,80 @@ class Association(Page):
         self.write(self.page("association.html", a=found))
 
 
+
+
+class Catalog(Page):
+    """The catalog: upcoming workshops, the form that adds one, partners and their contacts."""
+
+    async def get(self) -> None:
+        await self.show([])
+
+    async def post(self) -> None:
+        assert self.session is not None
+        form = {name: [v.decode("utf-8", "replace") for v in values]
+                for name, values in self.request.body_arguments.items() if name != "csrf"}
+        saved, notes = await self.office.services.staff.actions.save_workshop(self.session.staff_id, form)
+        if saved:
+            notes = [*notes, self.voice.t.gettext("Saved. It goes out to the associations it fits.")]
+        await self.show(notes, form={} if saved else form, status=200 if saved else 422)
+
+    async def show(self, notes: list[str], form: dict[str, list[str]] | None = None, status: int = 200) -> None:
+        services = self.office.services
+        context = services.staff.context
+        workshops = await context.catalog.workshops(upcoming_after=services.store.now())
+        partners = await context.catalog.partners()
+        contacts = await services.partners.data.contacts()
+        self.set_status(status)
+        self.write(self.page("catalog.html", workshops=workshops, partners=partners, contacts=contacts,
+                             notes=notes, form=form or {}, topics=context.topics(), districts=context.districts(),
+                             languages=context.languages(), tz=self.voice.tz))
+
+
+class Proposals(Page):
+    async def get(self) -> None:
+        await self.show([])
+
+    async def post(self) -> None:
+        assert self.session is not None
+        actions = self.office.services.staff.actions
+        proposal = self.get_body_argument("proposal", "")
+        if not proposal.isdigit():
+            raise HTTPError(400)
+        if self.get_body_argument("decision", "") == "approve":
+            notes = await actions.approve(self.session.staff_id, int(proposal))
+        else:
+            notes = await actions.reject(self.session.staff_id, int(proposal), self.get_body_argument("reason", ""))
+        await self.show(notes)
+
+    async def show(self, notes: list[str]) -> None:
+        pending = await self.office.services.staff.actions.proposals()
+        self.write(self.page("proposals.html", proposals=pending, notes=notes))
+
+
+class Exports(Page):
+    async def get(self) -> None:
+        self.write(self.page("exports.html"))
+
+
+class ExportFile(Page):
+    async def get(self, kind: str) -> None:
+        assert self.session is not None
+        services = self.office.services
+        made = await services.staff.actions.export(self.session.staff_id)
+        document = next(d for d in made.documents(self.voice, services.store.now()) if d.filename.endswith(kind))
+        self.set_header("Content-Type", document.mime_type)
+        self.set_header("Content-Disposition", f'attachment; filename="{document.filename}"')
+        self.write(document.content)
+
+
 ROUTES: list[tuple[str, Any]] = [
     (r"/signin/([A-Za-z0-9_-]{1,64})", SignIn),
     (r"/signout", SignOut),
     (r"/", Overview),
     (r"/associations", Associations),
     (r"/associations/([0-9]{1,20})", Association),
+    (r"/catalog", Catalog),
+    (r"/proposals", Proposals),
+    (r"/exports", Exports),
+    (r"/exports/submissions\.(csv|xlsx)", ExportFile),
 ]

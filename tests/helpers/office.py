@@ -90,3 +90,18 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "no form with a CSRF token on the page"
     return found.group(1)
+
+
+async def add_partner(services: Services, partner_id: str = "awo", name: str = "AWO Wuppertal") -> None:
+    from bot.catalog.model import Partner
+    from bot.storage.catalog import CatalogStore
+    async with services.store.transaction():
+        await CatalogStore(services.store).upsert_partners([Partner.model_validate({
+            "id": partner_id, "name": name, "kind": "welfare", "topics": ["bookkeeping"], "languages": ["de"],
+            "contact": {"email": f"{partner_id}@example.org"}})], sample=False)
+
+
+WORKSHOP_FORM = {"title": "Buchhaltung für Vereine", "topics": "bookkeeping", "start": "2026-12-20T18:00",
+                 "end": "2026-12-20T20:00", "place": "barmen", "address": "Werth 1, 42275 Wuppertal",
+                 "languages": "de", "provider": "awo", "registration": "https://awo.example.org/kurs", "capacity": "",
+                 "cost": "0"}

@@ -1,0 +1,128 @@
+"""What staff do on the web view, through the same steps as in Telegram: each action is one
+staff turn (one transaction, `StaffService._run`), its checks are the `/workshop` steps' and the
+proposal cards', and whatever it sends goes through the outbox as theirs does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalog.model import Workshop
+from bot.kernel.outcome import Outcome
+from bot.staff.context import StaffContext, StaffTurn
+from bot.staff.exports import ExportFiles, export_job
+from bot.staff.workshops import WorkshopSteps
+from bot.storage.partners import ProposalStore
+
+Run = Callable[[int, Callable[[StaffTurn], Awaitable[None]]], Awaitable[Outcome]]
+TEXT_FIELDS = ("title", "start", "end", "address", "registration", "capacity", "cost")
+
+
+@dataclass(frozen=True)
+class PendingProposal:
+    id: int
+    partner: str
+    preview: str
+
+
+def said(outcome: Outcome) -> list[str]:
+    """What a turn told the staff member, as lines for the page."""
+    return [m.text for m in outcome.messages] + ([outcome.toast] if outcome.toast else [])
+
+
+class OfficeActions:
+    def __init__(self, context: StaffContext, workshops: WorkshopSteps, run: Run) -> None:
+        self.c = context
+        self.workshops = workshops
+        self.run = run
+
+    # -- proposals ------------------------------------------------------------------------
+
+    async def proposals(self) -> list[PendingProposal]:
+        rows = await self.c.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
+        data, partners = ProposalStore(self.c.store), await self.c.catalog.partners()
+        found = []
+        for row in rows:
+            proposal = await data.get(int(row["id"]))
+            if proposal is None:
+                continue
+            workshop = Workshop.model_validate_json(proposal.workshop)
+            preview = self.workshops.flow.preview(self._form_data(workshop), partners)
+            name = next((p.name for p in partners if p.id == proposal.partner_id), proposal.partner_id)
+            found.append(PendingProposal(proposal.id, name, preview))
+        return found
+
+    async def approve(self, staff_id: int, proposal_id: int) -> list[str]:
+        steps = self.workshops
+        return said(await self.run(staff_id, lambda turn: steps.proposals.decide(
+            turn, f"a{proposal_id}", steps.new_id, steps.push_after_commit)))
+
+    async def reject(self, staff_id: int, proposal_id: int, reason: str) -> list[str]:
+        async def step(turn: StaffTurn) -> None:
+            await self.workshops.proposals.reject(turn, proposal_id, reason)
+        return said(await self.run(staff_id, step))
+
+    # -- workshops ------------------------------------------------------------------------
+
+    async def save_workshop(self, staff_id: int, form: Mapping[str, Sequence[str]]) -> tuple[bool, list[str]]:
+        """A workshop from the web form, checked as `/workshop` checks each step; saved and
+        pushed like one added in Telegram. (saved, the problems or what the turn said)."""
+        data, problems = self._checked(form)
+        if problems:
+            return False, problems
+
+        async def save(turn: StaffTurn) -> None:
+            await self.workshops.save_checked(turn, data)
+        notes = said(await self.run(staff_id, save))
+        return not any(note.startswith("⚠") for note in notes), notes
+
+    def _checked(self, form: Mapping[str, Sequence[str]]) -> tuple[dict[str, Any], list[str]]:
+        flow, _ = self.workshops.flow, self.c._
+        now = self.c.store.now()
+        data: dict[str, Any] = {}
+        problems: list[str] = []
+        for step in TEXT_FIELDS:
+            text = (form.get(step) or [""])[0].strip().replace("T", " ") if step in ("start", "end") \
+                else (form.get(step) or [""])[0].strip()
+            if step == "address" and (form.get("place") or [""])[0] == "online":
+                continue
+            if step in ("capacity", "cost") and not text:
+                data[step] = None
+                continue
+            if step == "end" and "start" not in data:
+                continue
+            problem = flow.typed(step, data, text, now)
+            if problem:
+                problems.append(problem)
+        chosen = {"topics": flow.topics, "languages": flow.languages}
+        for step, allowed in chosen.items():
+            data[step] = [v for v in form.get(step, []) if v in dict(allowed)]
+            if not data[step]:
+                problems.append(_("Please choose at least one."))
+        place = (form.get("place") or [""])[0]
+        if place == "online":
+            data.update(online=True, district=None, address=None)
+        elif place in dict(flow.districts):
+            data.update(online=False, district=place)
+        else:
+            problems.append(_("Please choose a district, or online."))
+        data["provider"] = (form.get("provider") or [""])[0]
+        return data, problems
+
+    @staticmethod
+    def _form_data(workshop: Workshop) -> dict[str, Any]:
+        return {"title": workshop.text("title", "de"), "topics": workshop.topics, "languages": workshop.languages,
+                "start": workshop.start.isoformat(), "end": workshop.end.isoformat(), "online": workshop.online,
+                "district": workshop.district, "address": workshop.address, "provider": workshop.provider,
+                "registration": workshop.registration.model_dump(mode="json", exclude_none=True),
+                "capacity": workshop.capacity, "cost": str(workshop.cost) if workshop.cost is not None else None}
+
+    # -- exports --------------------------------------------------------------------------
+
+    async def export(self, staff_id: int) -> ExportFiles:
+        """The submissions as CSV and Excel, made in a process of their own as for /export."""
+        files = await self.c.offload.run(export_job, self.c.settings)
+        async with self.c.store.transaction():
+            await self.c.store.log_event("office_export", None, staff=staff_id)
+        return files
