@@ -254,3 +254,35 @@ async def test_the_export_downloads_as_csv_and_excel_and_is_recorded(desk: Desk,
         assert (await xlsx_file.read())[:2] == b"PK"
     rows = await desk.services.store.fetch_all("SELECT data FROM events WHERE kind = 'office_export'")
     assert [r["data"] for r in rows] == ['{"staff": 900}', '{"staff": 900}']
+
+
+async def test_cancelling_a_workshop_tells_those_interested_in_their_language_and_drops_its_reminders(
+        desk: Desk, http: aiohttp.ClientSession) -> None:
+    services = desk.services
+    await add_partner(services)
+    for user_id, language in ((1, "tr"), (2, "ar"), (3, "de")):
+        await seed(services, user_id, f"Verein {user_id}", language, {"district": "barmen"})
+    csrf = await signed_in(desk, http)
+    async with http.post(desk.url + "/catalog", data={**WORKSHOP_FORM, "csrf": csrf}) as saved:
+        assert saved.status == 200
+    workshop = (await services.staff.context.catalog.workshops())[0]
+    async with services.store.transaction():
+        for user_id in (1, 2):  # interested, each with its reminder waiting
+            await services.store.write(
+                "INSERT INTO suggestions (user_id, kind, ref, score, reasons, state, created_at, updated_at) "
+                "VALUES (?, 'workshop', ?, 1, '[]', 'interested', ?, ?)", user_id, workshop.id, "x", "x")
+            await services.staff.context.outbox.enqueue(user_id, user_id, "reminder", {"type": "text", "text": "x"},
+                                                        dedupe_key=f"reminder:{user_id}:{workshop.id}")
+    async with http.post(desk.url + "/catalog", data={"csrf": csrf, "cancel": workshop.id}) as cancelled:
+        assert cancelled.status == 200
+    assert await services.staff.context.catalog.workshops(upcoming_after=services.store.now()) == []
+    rows = await services.store.fetch_all("SELECT user_id, dedupe_key, state, payload FROM outbox "
+                                          "WHERE user_id IN (1, 2, 3) ORDER BY id")
+    states = {r["dedupe_key"]: (r["state"], r["payload"]) for r in rows}
+    assert states[f"reminder:1:{workshop.id}"][0] == "dropped" and states[f"reminder:2:{workshop.id}"][0] == "dropped"
+    assert "İptal edildi" in states[f"cancelled:1:{workshop.id}"][1]  # Turkish
+    assert "أُلغيت" in states[f"cancelled:2:{workshop.id}"][1]  # Arabic
+    assert not any(key.startswith("cancelled:3:") for key in states)  # not interested: not told
+    async with http.post(desk.url + "/catalog", data={"csrf": csrf, "cancel": workshop.id}) as again:
+        assert "cancelled already" in await again.text() or "bereits abgesagt" in await again.text()
+    assert len(await services.store.fetch_all("SELECT id FROM outbox WHERE dedupe_key LIKE 'cancelled:%'")) == 2

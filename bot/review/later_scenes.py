@@ -50,6 +50,8 @@ async def reminders(s: Stage, unfinished: int, interested: int, workshop_id: str
     for parcel in await s.delivered(interested):
         if parcel.screen is not None:
             s.keep("reminder", "the evening before a workshop the association is interested in", parcel.screen)
+    s.keep("reminder", "the office cancelled a workshop the association is interested in (the office's web view)",
+           s.cards.workshop_cancelled(workshop))
 
 
 async def new_round(s: Stage, user: int) -> None:

@@ -77,6 +77,11 @@ class OfficeActions:
         notes = said(await self.run(staff_id, save))
         return not any(note.startswith("⚠") for note in notes), notes
 
+    async def cancel_workshop(self, staff_id: int, workshop_id: str) -> list[str]:
+        async def step(turn: StaffTurn) -> None:
+            await self.workshops.cancel(turn, workshop_id)
+        return said(await self.run(staff_id, step))
+
     def _checked(self, form: Mapping[str, Sequence[str]]) -> tuple[dict[str, Any], list[str]]:
         flow, _ = self.workshops.flow, self.c._
         now = self.c.store.now()

@@ -133,6 +133,34 @@ class WorkshopSteps:
             return
         await self._add(turn, workshop)
 
+    async def cancel(self, turn: StaffTurn, workshop_id: str) -> None:
+        """No longer offered; those interested are told in their language, through the outbox, and
+        its pushes and reminders not yet sent are dropped."""
+        c = self.c
+        workshop = await c.catalog.workshop(workshop_id)
+        if workshop is None or not await c.catalog.cancel(workshop_id):
+            turn.say(self._("This workshop was cancelled already."))
+            return
+        await c.store.db.execute(
+            "UPDATE outbox SET state = 'dropped', payload = '{}', last_error = 'workshop cancelled' "
+            "WHERE state = 'pending' AND (dedupe_key LIKE 'push:%' OR dedupe_key LIKE 'reminder:%') "
+            "AND substr(dedupe_key, -length(?) - 1) = ':' || ?", (workshop_id, workshop_id))
+        told = 0
+        for user_id in await c.suggestions.context.suggestions.interested_users("workshop", workshop_id):
+            user = await c.store.user(user_id)
+            if user is None or user.blocked_at is not None:
+                continue
+            screen = c.suggestions.screens(user.language).workshop_cancelled(workshop)
+            told += await c.outbox.enqueue(user_id, user_id, "reminder", screen_payload(screen),
+                                           dedupe_key=f"cancelled:{user_id}:{workshop_id}") is not None
+        await c.store.log_event("workshop_cancelled", None, workshop=workshop_id, staff=turn.visitor.user_id)
+        turn.after.append(self._wake)
+        turn.say(c.v.t.ngettext("Cancelled. {count} interested association is told.",
+                                "Cancelled. {count} interested associations are told.", told).format(count=c.v.n(told)))
+
+    async def _wake(self) -> None:
+        self.c.digest.wake()
+
     def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
         """Once the new workshop is committed: out to the associations it fits, and staff told how many."""
         c = self.c

@@ -112,7 +112,7 @@ async def _v18_events_go_with_their_user(db: aiosqlite.Connection) -> None:
 
 async def _v19_office(db: aiosqlite.Connection) -> None:
     # The office's web view (issue 28): one-time sign-in links a staff member asks for with /office
-    # and the sessions they open. Only SHA-256 hashes of the tokens are kept: a copy of the
+    # and the sessions they open; a workshop staff cancelled. Only SHA-256 hashes of the tokens are kept: a copy of the
     # database lets nobody in.
     for statement in ("""
         CREATE TABLE office_links (
@@ -127,7 +127,7 @@ async def _v19_office(db: aiosqlite.Connection) -> None:
             csrf TEXT NOT NULL,                  -- the token every form of this session carries
             created_at TEXT NOT NULL,
             seen_at TEXT NOT NULL                -- ends after eight idle hours
-        )"""):
+        )""", "ALTER TABLE workshops ADD COLUMN cancelled_at TEXT"):  # staff cancelled it: no longer offered
         await db.execute(statement)
 
 

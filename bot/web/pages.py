@@ -104,9 +104,14 @@ class Catalog(Page):
 
     async def post(self) -> None:
         assert self.session is not None
+        actions = self.office.services.staff.actions
+        cancel = self.get_body_argument("cancel", "")
+        if cancel:
+            await self.show(await actions.cancel_workshop(self.session.staff_id, cancel[:64]))
+            return
         form = {name: [v.decode("utf-8", "replace") for v in values]
                 for name, values in self.request.body_arguments.items() if name != "csrf"}
-        saved, notes = await self.office.services.staff.actions.save_workshop(self.session.staff_id, form)
+        saved, notes = await actions.save_workshop(self.session.staff_id, form)
         if saved:
             notes = [*notes, self.voice.t.gettext("Saved. It goes out to the associations it fits.")]
         await self.show(notes, form={} if saved else form, status=200 if saved else 422)
