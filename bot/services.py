@@ -15,6 +15,7 @@ from bot.digest.service import DigestService
 from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
 from bot.kernel.settings import ConfigError, Settings
+from bot.office.mail import OfficeMail
 from bot.operations import backups
 from bot.partners.service import PartnerService
 from bot.privacy.service import PrivacyService
@@ -48,6 +49,7 @@ class Services:
     privacy: PrivacyService
     rounds: RoundService
     partners: PartnerService
+    mail: OfficeMail  # the office and one association, both ways
 
     # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
     # tools leave to the running bot (see `set_wake`).
@@ -63,6 +65,7 @@ class Services:
         self.digest.wake = wake
         self.partners.monthly.wake = wake
         self.rounds.wake = wake
+        self.mail.wake = wake
         if self.resuming is None:
             self.resuming = asyncio.create_task(self._resume(), name="resume fan-outs")
         if self.doing_jobs is None:
@@ -147,5 +150,8 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
     partners.answers.association_screens = suggestions.screens
     suggestions.composers["partner_interest"] = partners.workshops.compose
     suggestions.context.interest_changed.append(partners.workshops.interest_changed)
+    mail = OfficeMail(store, catalogs)
+    survey.companions.insert(0, mail)  # its "Reply" button and the reply typed after it (asked before the others)
+    staff.actions.mail, mail.notify = mail, staff.actions.notify_reply
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners)
+                    privacy, rounds, partners, mail)

@@ -23,6 +23,7 @@ from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.suggestions import SuggestionStore
+from bot.storage.tasks import TaskStore
 
 WEEK = timedelta(days=7)
 ABANDONED_AFTER = timedelta(days=7)  # an unfinished questionnaire untouched this long
@@ -88,6 +89,7 @@ class DigestFigures(BaseModel):
     free_texts: list[FreeText] = Field(default_factory=list)  # newest first
     round_name: str | None = None  # the latest survey round, if staff opened one
     round_changes: list[TopicChange] = Field(default_factory=list)  # topics in questionnaire order
+    open_tasks: dict[str, int] = Field(default_factory=dict)  # the office's open tasks by kind (bot.office)
     erasures: int = 0  # as of the snapshot (bot.storage.erasure): built before a later erasure, it is out of date
 
 
@@ -158,6 +160,7 @@ class FigureSource:
         figures.languages = await self._languages(end)
         figures.free_texts = await self._free_texts(start, end)
         figures.round_name, figures.round_changes = await self.round_changes()
+        figures.open_tasks = await TaskStore(self.store).counts()
         return figures
 
     async def uncovered_as_of(self, end: datetime) -> list[TopicNeed]:

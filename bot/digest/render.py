@@ -125,6 +125,9 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             sent=v.n(requests.sent), accepted=v.n(requests.accepted), declined=v.n(requests.declined),
             pending=v.n(requests.pending)),
         "• " + _("Open for more than seven days: {count}").format(count=v.n(requests.open_long)),
+        "• " + _("Open tasks of the office (replies, answers through the office, “Not our field”, requests without "
+                 "a contact): {count}, on the web view's task list").format(
+            count=v.n(sum(figures.open_tasks.values()))),
     ]
     workshops = [_("Interest in upcoming workshops")]
     for w in figures.workshops[:TOP_WORKSHOPS]:

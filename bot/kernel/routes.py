@@ -72,6 +72,8 @@ ROUTES: tuple[Route, ...] = (
     Route("button Q:join", Capability.INVITATION, frozenset({Role.ASSOCIATION, *CONTACTS})),  # never staff
     Route("button Q:answer", Capability.PARTNERS, frozenset({Role.PARTNER})),  # a contact request
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
+    # "Reply" under a message from the office: associations only (the survey's companion OfficeMail).
+    Route("button M", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
 )
 
 

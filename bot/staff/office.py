@@ -22,6 +22,7 @@ from bot.questionnaire.readable import readable_value
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.office import AssociationFilter, AssociationRow, OfficeSession, OfficeStore
+from bot.storage.tasks import TaskStore
 
 __all__ = ["AssociationFilter", "AssociationRow", "OfficeAccess", "OfficeDesk", "OfficeSession"]
 
@@ -134,6 +135,8 @@ class OfficeDesk:
         """One association's page; the view is recorded (who, when) before anything is shown."""
         async with self.store.snapshot() as reader:
             found = await OfficeStore(reader).association(user_id)
+            if found is not None:
+                found["messages"] = await TaskStore(reader).messages(user_id)
         if found is None:
             return None
         async with self.store.transaction():

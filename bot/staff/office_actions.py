@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog.model import Workshop
-from bot.kernel.outcome import Outcome
+from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.text import isolated
+from bot.office.mail import OfficeMail
+from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import ExportFiles, export_job
 from bot.staff.workshops import WorkshopSteps
 from bot.storage.partners import ProposalStore
+from bot.storage.tasks import Task, TaskStore
 
 Run = Callable[[int, Callable[[StaffTurn], Awaitable[None]]], Awaitable[Outcome]]
 TEXT_FIELDS = ("title", "start", "end", "address", "registration", "capacity", "cost")
@@ -36,6 +40,52 @@ class OfficeActions:
         self.c = context
         self.workshops = workshops
         self.run = run
+        self.mail: OfficeMail | None = None  # set by the wiring (bot.services)
+
+    # -- messages and tasks -----------------------------------------------------------------
+
+    async def write(self, staff_id: int, user_id: int, text: str, language: str) -> bool:
+        """A message from the office to the association, through the outbox; False when it
+        cannot be sent (empty, too long, the association gone)."""
+        mail = self.mail
+        sent: list[int] = []
+        if mail is None or not text.strip() or len(text) > 2000:
+            return False
+
+        async def step(turn: StaffTurn) -> None:
+            found = await mail.send(staff_id, user_id, text, language)
+            if found is not None:
+                sent.append(found)
+                turn.after.append(self._wake)
+        await self.run(staff_id, step)
+        return bool(sent)
+
+    async def notify_reply(self, user_id: int) -> None:
+        """In the association's transaction: every staff member hears that it replied."""
+        c = self.c
+        name = await c.store.organisation_name(user_id)
+        text = "↩️ " + c._("“{name}” replied to the integration office. Read it on its page: {link}").format(
+            name=isolated(name or c._("(no name yet)")), link=f"{c.settings.office_url()}/associations/{user_id}")
+        for staff_id in c.settings.staff_ids:
+            await c.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)), about_user=user_id)
+
+    async def tasks(self, user_id: int | None = None) -> list[Task]:
+        """The open tasks (of one association); open requests older than a week become tasks first."""
+        async with self.c.store.transaction():
+            await TaskStore(self.c.store).sweep(self.c.store.now())
+        return await TaskStore(self.c.store).listing("open", user_id)
+
+    async def close_task(self, staff_id: int, task_id: int, take: bool = False) -> bool:
+        """Done (or, with `take`, taken by this staff member as its owner)."""
+        data = TaskStore(self.c.store)
+        async with self.c.store.transaction():
+            changed = await (data.take(task_id, staff_id) if take else data.done(task_id, staff_id))
+            if changed:
+                await self.c.store.log_event("task_taken" if take else "task_done", None, task=task_id, staff=staff_id)
+        return changed
+
+    async def _wake(self) -> None:
+        self.c.digest.wake()
 
     # -- proposals ------------------------------------------------------------------------
 

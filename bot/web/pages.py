@@ -47,7 +47,8 @@ class Overview(Page):
         services = self.office.services
         figures = await services.staff.desk.overview(services.store.now())
         chart = chart_spec(self.voice, figures)
-        self.write(self.page("overview.html", f=figures, chart=chart))
+        tasks = await services.staff.actions.tasks()
+        self.write(self.page("overview.html", f=figures, chart=chart, tasks=tasks))
 
 
 class Associations(Page):
@@ -86,12 +87,56 @@ class Associations(Page):
 
 class Association(Page):
     async def get(self, user_id: str) -> None:
+        await self.show(int(user_id), [])
+
+    async def show(self, user_id: int, notes: list[str], status: int = 200) -> None:
         assert self.session is not None
-        services = self.office.services
-        found = await services.staff.desk.association(self.session.staff_id, int(user_id), self.voice)
+        staff = self.office.services.staff
+        found = await staff.desk.association(self.session.staff_id, user_id, self.voice)
         if found is None:
             raise HTTPError(404)
-        self.write(self.page("association.html", a=found))
+        tasks = await staff.actions.tasks(user_id)
+        self.set_status(status)
+        self.write(self.page("association.html", a=found, tasks=tasks, notes=notes))
+
+
+class Write(Association):
+    """A message from the office to the association (German or English), through the outbox."""
+
+    async def post(self, user_id: str) -> None:
+        assert self.session is not None
+        text, language = self.get_body_argument("text", ""), self.get_body_argument("language", "de")
+        sent = await self.office.services.staff.actions.write(self.session.staff_id, int(user_id), text, language)
+        _ = self.voice.t.gettext
+        notes = [_("Your message is on its way to the association.")] if sent else [
+            _("The message was not sent: please write 1 to 2,000 characters (the association may have deleted its "
+              "data).")]
+        await self.show(int(user_id), notes, 200 if sent else 422)
+
+
+class Tasks(Page):
+    async def get(self) -> None:
+        await self.show([])
+
+    async def post(self) -> None:
+        assert self.session is not None
+        task = self.get_body_argument("task", "")
+        if not task.isdigit():
+            raise HTTPError(400)
+        take = self.get_body_argument("do", "") == "take"
+        changed = await self.office.services.staff.actions.close_task(self.session.staff_id, int(task), take=take)
+        _ = self.voice.t.gettext
+        note = (_("You took the task.") if take else _("The task is done.")) if changed else \
+            _("This task was closed already.")
+        back = self.get_body_argument("back", "")
+        if back.isdigit():  # from an association's page: back there
+            self.redirect(f"/associations/{back}", status=303)
+            return
+        await self.show([note])
+
+    async def show(self, notes: list[str]) -> None:
+        tasks = await self.office.services.staff.actions.tasks()
+        self.write(self.page("tasks.html", tasks=tasks, notes=notes))
 
 
 
@@ -171,6 +216,8 @@ ROUTES: list[tuple[str, Any]] = [
     (r"/", Overview),
     (r"/associations", Associations),
     (r"/associations/([0-9]{1,20})", Association),
+    (r"/associations/([0-9]{1,20})/message", Write),
+    (r"/tasks", Tasks),
     (r"/catalog", Catalog),
     (r"/proposals", Proposals),
     (r"/exports", Exports),

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.settings import Settings
 from bot.services import Services, open_services
 from bot.survey.turns import Visitor
@@ -65,8 +66,9 @@ async def seed(services: Services, user_id: int, name: str, language: str, answe
     store = services.store
     at = store.now().isoformat()
     async with store.transaction():
-        await store.write("INSERT INTO users (id, language, consent_at, created_at, networking, sharing) "
-                          "VALUES (?, ?, ?, ?, ?, ?)", user_id, language, at, at, int(networking), int(sharing))
+        await store.write("INSERT INTO users (id, language, consent_at, notice_version, created_at, networking, "
+                          "sharing) VALUES (?, ?, ?, ?, ?, ?, ?)", user_id, language, at, NOTICE_VERSION, at,
+                          int(networking), int(sharing))
         cursor = await store.db.execute("INSERT INTO organisations (name, created_by, created_at) VALUES (?, ?, ?)",
                                         (name, user_id, at))
         cursor = await store.db.execute(
