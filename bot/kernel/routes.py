@@ -44,6 +44,7 @@ CONTACTS = frozenset({Role.PARTNER, Role.REVOKED})
 STAFF_ONLY = frozenset({Role.STAFF, Role.STAFF_CHAT})
 SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "settings", "language", "delete", "mydata",
                    "privacy")
+STAFF_OWN = ("start", "help")  # survey commands that staff get a version of their own of
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
                   "office", "cancel")
@@ -56,7 +57,11 @@ _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.D
                    Kind.PUSHES, Kind.ROUND, Kind.PRIVACY]
 
 ROUTES: tuple[Route, ...] = (
-    *(Route(f"/{name}", Capability.SURVEY, ALL_SURVEY) for name in SURVEY_COMMANDS),
+    # Staff get a /start and /help of their own: never the questionnaire unless they choose to try it
+    # (a button on their /start; the other survey commands stay open to them for that).
+    *(Route(f"/{name}", Capability.SURVEY, frozenset({Role.ASSOCIATION}) if name in STAFF_OWN else ALL_SURVEY)
+      for name in SURVEY_COMMANDS),
+    *(Route(f"/{name}", Capability.STAFF, frozenset({Role.STAFF})) for name in STAFF_OWN),
     *(Route(f"/{name}", Capability.PARTNERS, CONTACTS) for name in (*SURVEY_COMMANDS, *PARTNER_COMMANDS)),
     # Anyone in a private chat may open an invitation link; the invitation service explains why
     # a staff account or an association that takes part cannot join.

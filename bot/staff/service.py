@@ -29,6 +29,7 @@ from bot.staff.exports import sheet_title
 from bot.staff.office import LINK_LIFE, OfficeAccess, OfficeDesk
 from bot.staff.office_actions import OfficeActions
 from bot.staff.reports import Reports
+from bot.staff.workshop_flow import button
 from bot.staff.workshops import WorkshopSteps
 from bot.storage import Store
 from bot.suggestions.service import SuggestionService
@@ -117,9 +118,22 @@ class StaffService:
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
             "partner": functools.partial(self._partner, argument=argument),
-            "office": self._office,
+            "office": self._office, "start": self._help, "help": self._help,
         }
         return await self._run(visitor, chat_id, handlers[name])
+
+    async def _help(self, turn: StaffTurn) -> None:
+        """Staff /start and /help: what they can do here and on the web view; the questionnaire
+        only if they choose to try it."""
+        _ = self._
+        lines = [_("You are on the staff of the integration office. Your commands:")]
+        lines += [f"/{name} – {_(text)}" for name, text in STAFF_MENU]
+        lines += ["", _("At your desk: /office gives you a sign-in link to the office's web view (associations, "
+                        "their answers, messages, tasks, the catalog)."),
+                  _("To see the questionnaire as an association does, tap the button; your answers count like "
+                    "an association's until you /delete them.")]
+        turn.outcome.messages.append(Screen(text="\n".join(lines), buttons=[[
+            button(_("Try the questionnaire"), "try", "go")]]))
 
     async def _office(self, turn: StaffTurn) -> None:
         """/office: a one-time link to the web view, for this staff member only."""
@@ -160,6 +174,9 @@ class StaffService:
         if not self.is_staff(visitor.user_id) and await self._proposer(visitor.user_id) is None:
             return await self.refuse(visitor, "button")
         action = parse(data)
+        if action is not None and action.question == "try" and self.is_staff(visitor.user_id) \
+                and chat_id == visitor.user_id:  # chosen: the questionnaire, as an association starts it
+            return await self.survey.start(visitor)
         if action is None or action.kind is not Kind.STAFF:
             return Outcome(toast=self._("This button no longer applies."))
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))

@@ -107,3 +107,22 @@ WORKSHOP_FORM = {"title": "Buchhaltung für Vereine", "topics": "bookkeeping", "
                  "end": "2026-12-20T20:00", "place": "barmen", "address": "Werth 1, 42275 Wuppertal",
                  "languages": "de", "provider": "awo", "registration": "https://awo.example.org/kurs", "capacity": "",
                  "cost": "0"}
+
+
+def free_port() -> int:
+    """A port nobody listens on now (for MSOBOT_WEB_PORT, which /office's links name)."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def web_beside(application: Any, settings: Settings) -> AsyncIterator[OfficeServer]:
+    """The office's web view on the running Application's services, as `msobot run` serves it."""
+    server = OfficeServer(application.bot_data["services"], settings)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
