@@ -286,3 +286,38 @@ async def test_cancelling_a_workshop_tells_those_interested_in_their_language_an
     async with http.post(desk.url + "/catalog", data={"csrf": csrf, "cancel": workshop.id}) as again:
         assert "cancelled already" in await again.text() or "bereits abgesagt" in await again.text()
     assert len(await services.store.fetch_all("SELECT id FROM outbox WHERE dedupe_key LIKE 'cancelled:%'")) == 2
+
+
+async def test_changing_a_workshop_keeps_its_other_languages_and_moves_its_reminders(
+        desk: Desk, http: aiohttp.ClientSession) -> None:
+    services = desk.services
+    await add_partner(services)
+    await seed(services, 1, "Verein 1", "tr", {"district": "barmen"})
+    csrf = await signed_in(desk, http)
+    async with http.post(desk.url + "/catalog", data={**WORKSHOP_FORM, "csrf": csrf}) as saved:
+        assert saved.status == 200
+    catalog = services.staff.context.catalog
+    [workshop] = await catalog.workshops()
+    async with services.store.transaction():
+        await catalog.upsert_workshops([workshop.model_copy(update={"title": {**workshop.title,
+                                                                             "tr": "Dernekler için muhasebe"}})],
+                                       sample=False)
+        await services.store.write(
+            "INSERT INTO suggestions (user_id, kind, ref, score, reasons, state, created_at, updated_at) "
+            "VALUES (1, 'workshop', ?, 1, '[]', 'interested', 'x', 'x')", workshop.id)
+        await services.staff.context.outbox.enqueue(1, 1, "reminder", {"type": "text", "text": "x"},
+                                                    dedupe_key=f"reminder:1:{workshop.id}")
+    async with http.get(f"{desk.url}/catalog/{workshop.id}") as form:
+        page = await form.text()
+    assert 'value="Buchhaltung für Vereine"' in page and 'value="2026-12-20T18:00"' in page
+    moved = {**WORKSHOP_FORM, "title": "Buchhaltung für Vereine (neuer Termin)", "start": "2026-12-27T18:00",
+             "end": "2026-12-27T20:00", "csrf": csrf}
+    async with http.post(f"{desk.url}/catalog/{workshop.id}", data=moved, allow_redirects=False) as changed:
+        assert changed.status == 303
+    [after] = await catalog.workshops()
+    assert after.id == workshop.id and after.title == {"de": "Buchhaltung für Vereine (neuer Termin)",
+                                                       "tr": "Dernekler için muhasebe"}
+    assert after.start.isoformat().startswith("2026-12-27T18:00")
+    row = await services.store.fetch_one("SELECT not_before FROM outbox WHERE dedupe_key = ?",
+                                         f"reminder:1:{workshop.id}")
+    assert row is not None and row["not_before"].startswith("2026-12-26")  # the evening before the new date

@@ -115,15 +115,17 @@ class OfficeActions:
 
     # -- workshops ------------------------------------------------------------------------
 
-    async def save_workshop(self, staff_id: int, form: Mapping[str, Sequence[str]]) -> tuple[bool, list[str]]:
-        """A workshop from the web form, checked as `/workshop` checks each step; saved and
-        pushed like one added in Telegram. (saved, the problems or what the turn said)."""
+    async def save_workshop(self, staff_id: int, form: Mapping[str, Sequence[str]],
+                            workshop_id: str | None = None) -> tuple[bool, list[str]]:
+        """A workshop from the web form, checked as `/workshop` checks each step; a new one is
+        saved and pushed like one added in Telegram, a changed one (`workshop_id`) saved.
+        (saved, the problems or what the turn said)."""
         data, problems = self._checked(form)
         if problems:
             return False, problems
 
         async def save(turn: StaffTurn) -> None:
-            await self.workshops.save_checked(turn, data)
+            await self.workshops.save_checked(turn, data, workshop_id)
         notes = said(await self.run(staff_id, save))
         return not any(note.startswith("⚠") for note in notes), notes
 
@@ -164,6 +166,22 @@ class OfficeActions:
             problems.append(_("Please choose a district, or online."))
         data["provider"] = (form.get("provider") or [""])[0]
         return data, problems
+
+    async def form_of(self, workshop_id: str) -> dict[str, list[str]] | None:
+        """The web form's fields of a workshop in the catalog, for changing it."""
+        workshop = await self.c.catalog.workshop(workshop_id)
+        if workshop is None:
+            return None
+        tz = self.c.v.tz
+        registration = workshop.registration.model_dump(mode="json", exclude_none=True)
+        return {"title": [workshop.text("title", "de") or ""], "topics": workshop.topics,
+                "languages": workshop.languages, "start": [workshop.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M")],
+                "end": [workshop.end.astimezone(tz).strftime("%Y-%m-%dT%H:%M")],
+                "place": ["online" if workshop.online else workshop.district or ""],
+                "address": [workshop.address or ""], "provider": [workshop.provider],
+                "registration": [next(iter(registration.values()), "")],
+                "capacity": [str(workshop.capacity) if workshop.capacity else ""],
+                "cost": [str(workshop.cost) if workshop.cost is not None else ""]}
 
     @staticmethod
     def _form_data(workshop: Workshop) -> dict[str, Any]:

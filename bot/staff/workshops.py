@@ -120,18 +120,31 @@ class WorkshopSteps:
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
         self.push_after_commit(turn, workshop.id)
 
-    async def save_checked(self, turn: StaffTurn, data: dict[str, Any]) -> None:
-        """A workshop whose fields the steps' checks passed (the web view's form): saved and pushed."""
-        if data.get("provider") not in await self.c.catalog.partner_ids():
+    async def save_checked(self, turn: StaffTurn, data: dict[str, Any], workshop_id: str | None = None) -> None:
+        """A workshop whose fields the steps' checks passed (the web view's form): a new one is
+        saved and pushed; a changed one (`workshop_id`) keeps its other languages' texts, and its
+        reminders move with it."""
+        existing = await self.c.catalog.workshop(workshop_id) if workshop_id else None
+        if data.get("provider") not in await self.c.catalog.partner_ids() or (workshop_id and existing is None):
             turn.say("⚠️ " + self._("Please choose the organisation that offers it."))
             return
         try:
-            workshop = self.flow.workshop(data, await self.new_id(data))
+            workshop = self.flow.workshop(data, workshop_id or await self.new_id(data))
         except ValidationError as exc:
             problem = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
             turn.say("⚠️ " + self._("The workshop could not be saved: {problem}").format(problem=problem))
             return
-        await self._add(turn, workshop)
+        if existing is None:
+            await self._add(turn, workshop)
+            return
+        changed = workshop.model_copy(update={"title": {**existing.title, **workshop.title},
+                                              "description": existing.description})
+        await self.c.catalog.upsert_workshops([changed], sample=False)
+        await self.c.store.log_event("workshop_changed", None, workshop=changed.id, staff=turn.visitor.user_id)
+
+        async def move_reminders() -> None:
+            await self.c.suggestions.pushes.workshops_changed([changed.id])
+        turn.after.append(move_reminders)
 
     async def cancel(self, turn: StaffTurn, workshop_id: str) -> None:
         """No longer offered; those interested are told in their language, through the outbox, and

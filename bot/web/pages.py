@@ -161,7 +161,8 @@ class Catalog(Page):
             notes = [*notes, self.voice.t.gettext("Saved. It goes out to the associations it fits.")]
         await self.show(notes, form={} if saved else form, status=200 if saved else 422)
 
-    async def show(self, notes: list[str], form: dict[str, list[str]] | None = None, status: int = 200) -> None:
+    async def show(self, notes: list[str], form: dict[str, list[str]] | None = None, status: int = 200,
+                   editing: str | None = None) -> None:
         services = self.office.services
         context = services.staff.context
         workshops = await context.catalog.workshops(upcoming_after=services.store.now())
@@ -170,7 +171,28 @@ class Catalog(Page):
         self.set_status(status)
         self.write(self.page("catalog.html", workshops=workshops, partners=partners, contacts=contacts,
                              notes=notes, form=form or {}, topics=context.topics(), districts=context.districts(),
-                             languages=context.languages(), tz=self.voice.tz))
+                             languages=context.languages(), tz=self.voice.tz, editing=editing))
+
+
+class ChangeWorkshop(Catalog):
+    """One workshop's form, filled in: saved under the same id (its reminders move with it)."""
+
+    async def get(self, workshop_id: str) -> None:  # type: ignore[override]
+        form = await self.office.services.staff.actions.form_of(workshop_id)
+        if form is None:
+            raise HTTPError(404)
+        await self.show([], form=form, editing=workshop_id)
+
+    async def post(self, workshop_id: str) -> None:  # type: ignore[override]
+        assert self.session is not None
+        form = {name: [v.decode("utf-8", "replace") for v in values]
+                for name, values in self.request.body_arguments.items() if name != "csrf"}
+        saved, notes = await self.office.services.staff.actions.save_workshop(self.session.staff_id, form,
+                                                                               workshop_id)
+        if saved:
+            self.redirect("/catalog", status=303)
+            return
+        await self.show(notes, form=form, status=422, editing=workshop_id)
 
 
 class Proposals(Page):
@@ -219,6 +241,7 @@ ROUTES: list[tuple[str, Any]] = [
     (r"/associations/([0-9]{1,20})/message", Write),
     (r"/tasks", Tasks),
     (r"/catalog", Catalog),
+    (r"/catalog/([A-Za-z0-9_-]{1,64})", ChangeWorkshop),
     (r"/proposals", Proposals),
     (r"/exports", Exports),
     (r"/exports/submissions\.(csv|xlsx)", ExportFile),
