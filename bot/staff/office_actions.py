@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalog.model import Workshop
@@ -20,6 +21,7 @@ from bot.storage.partners import ProposalStore
 from bot.storage.tasks import Task, TaskStore
 
 Run = Callable[[int, Callable[[StaffTurn], Awaitable[None]]], Awaitable[Outcome]]
+SWEEP_EVERY = timedelta(minutes=5)
 TEXT_FIELDS = ("title", "start", "end", "address", "registration", "capacity", "cost")
 
 
@@ -41,6 +43,7 @@ class OfficeActions:
         self.workshops = workshops
         self.run = run
         self.mail: OfficeMail | None = None  # set by the wiring (bot.services)
+        self._swept_at: datetime | None = None
 
     # -- messages and tasks -----------------------------------------------------------------
 
@@ -70,9 +73,13 @@ class OfficeActions:
             await c.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)), about_user=user_id)
 
     async def tasks(self, user_id: int | None = None) -> list[Task]:
-        """The open tasks (of one association); open requests older than a week become tasks first."""
-        async with self.c.store.transaction():
-            await TaskStore(self.c.store).sweep(self.c.store.now())
+        """The open tasks (of one association); open requests older than a week become tasks
+        first (looked for at most every few minutes: a page view is no write)."""
+        now = self.c.store.now()
+        if self._swept_at is None or not now - SWEEP_EVERY < self._swept_at <= now:
+            async with self.c.store.transaction():
+                await TaskStore(self.c.store).sweep(now)
+            self._swept_at = now
         return await TaskStore(self.c.store).listing("open", user_id)
 
     async def close_task(self, staff_id: int, task_id: int, take: bool = False) -> bool:

@@ -96,21 +96,23 @@ class OfficeStore:
     # -- the associations table -------------------------------------------------------------
 
     async def associations(self, where: AssociationFilter, limit: int, offset: int) -> tuple[int, list[AssociationRow]]:
-        """(how many match, the page's rows): each association's latest questionnaire, newest
-        activity first."""
+        """(how many match, the page's rows): each association's latest questionnaire, the most
+        recently started first. Walked along the primary key and cut at the page, so only the
+        page's rows are looked into (20,000 associations: a few milliseconds a page)."""
         conditions, params = self._conditions(where)
-        base = ("FROM submissions s JOIN users u ON u.id = s.user_id "
-                "LEFT JOIN organisations o ON o.id = s.organisation_id "
-                "WHERE s.id = (SELECT MAX(t.id) FROM submissions t WHERE t.user_id = s.user_id)"
+        latest = "NOT EXISTS (SELECT 1 FROM submissions t WHERE t.user_id = s.user_id AND t.id > s.id)"
+        named = "LEFT JOIN organisations o ON o.id = s.organisation_id " if where.name.strip() else ""
+        base = (f"FROM submissions s JOIN users u ON u.id = s.user_id {named}WHERE {latest}"
                 + "".join(f" AND {c}" for c in conditions))
         count = await self.store.fetch_one(f"SELECT COUNT(*) AS n {base}", *params)
         rows = await self.store.fetch_all(
-            "SELECT s.user_id, o.name, u.language, s.completed_at, u.networking, u.sharing, "
+            "SELECT s.user_id, (SELECT o2.name FROM organisations o2 WHERE o2.id = s.organisation_id) AS name, "
+            "u.language, s.completed_at, u.networking, u.sharing, "
             "(SELECT json_extract(d.value, '$') FROM answers d WHERE d.submission_id = s.id AND d.question_id = ?) "
             "AS district, "
             "(SELECT COUNT(*) FROM answers a WHERE a.submission_id = s.id) AS answered, "
             "COALESCE((SELECT MAX(a.answered_at) FROM answers a WHERE a.submission_id = s.id), s.started_at) "
-            f"AS last_activity {base} ORDER BY last_activity DESC, s.id DESC LIMIT ? OFFSET ?",
+            f"AS last_activity {base} ORDER BY s.id DESC LIMIT ? OFFSET ?",
             where.district_question, *params, limit, offset)
         found = [AssociationRow(int(r["user_id"]), r["name"], str(r["language"]),
                                 r["district"] if isinstance(r["district"], str) else None, r["completed_at"],
