@@ -51,7 +51,7 @@ class ConsoleChat:
         self._batch_expects_text = True
         self._typing_hint = ""
         # Only this user's messages, never another chat's (an introduction, the staff digest).
-        self.outbox = OutboxWorker(services.store, self, services.suggestions.compose, chat_interval=0.0,
+        self.outbox = OutboxWorker(services.store, self, services.composers.compose, chat_interval=0.0,
                                    rate=1000.0, only=Only(chat_id=user_id))
 
     async def send(self, chat_id: int, parcel: Parcel) -> None:
@@ -107,12 +107,7 @@ class ConsoleChat:
         if self.role is not Role.ASSOCIATION:
             return await self._as_role(line, command)
         if command in _COMMANDS:
-            suggestions = self.services.suggestions
-            handlers = {"/start": service.start, "/help": service.help, "/answers": service.show_answers,
-                        "/suggestions": suggestions.show, "/settings": suggestions.settings,
-                        "/language": service.choose_language, "/delete": service.ask_delete,
-                        "/mydata": self.services.privacy.my_data, "/privacy": self.services.privacy.show}
-            return await handlers[command](visitor)
+            return await self.services.association_command(command[1:], visitor)
         button = self._button_for(line)
         if button is not None:
             return await service.press(visitor, button.action)

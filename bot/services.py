@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
-from bot.digest.render import staff_voice
 from bot.digest.service import DigestService
 from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
+from bot.kernel.outcome import Outcome
 from bot.kernel.settings import ConfigError, Settings
+from bot.kernel.turns import Visitor
 from bot.office.mail import OfficeMail
 from bot.operations import backups
+from bot.outbox.composers import Composers
 from bot.partners.service import PartnerService
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import staff_voice
 from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
-from bot.storage import Store, open_store
+from bot.storage import Store, Views, open_store
 from bot.storage.versions import VersionStore
+from bot.suggestions.screens import SuggestionScreens
 from bot.suggestions.service import SuggestionService
 from bot.survey.reminders import UnfinishedReminders
 from bot.survey.rounds import RoundService
@@ -49,28 +53,42 @@ class Services:
     privacy: PrivacyService
     rounds: RoundService
     partners: PartnerService
+    composers: Composers
     mail: OfficeMail  # the office and one association, both ways
 
     # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
-    # tools leave to the running bot (see `set_wake`).
+    # tools leave to the running bot (see `start_sending`).
     resuming: asyncio.Task[None] | None = field(default=None, init=False)
     doing_jobs: asyncio.Task[None] | None = field(default=None, init=False)
 
-    def set_wake(self, wake: Callable[[], None]) -> None:
-        """The outbox worker's doorbell, rung after anything is queued. It is set when the bot
-        starts sending (`msobot run`): then, in the background, the messages of broadcasts and
-        rounds that a stop interrupted are queued to the end, once each, and from then on the
-        jobs of command line tools are done as they come (`bot.staff.jobs`)."""
-        self.suggestions.wake = wake
-        self.digest.wake = wake
-        self.partners.monthly.wake = wake
-        self.rounds.wake = wake
-        self.mail.wake = wake
+    def start_sending(self) -> None:
+        """When the bot starts sending (`msobot run`): in the background, the messages of
+        broadcasts and rounds that a stop interrupted are queued to the end, once each, and
+        from then on the jobs of command line tools are done as they come (`bot.staff.jobs`).
+        The outbox worker hears of every queued message from the store's doorbell."""
         if self.resuming is None:
             self.resuming = asyncio.create_task(self._resume(), name="resume fan-outs")
         if self.doing_jobs is None:
             jobs = Jobs(self.store, self.suggestions, self.rounds)
             self.doing_jobs = asyncio.create_task(jobs.keep(), name="jobs of command line tools")
+
+    async def association_command(self, name: str, visitor: Visitor) -> Outcome:
+        """An association's command (`name` without the slash), the same for every adapter; a
+        companion's command runs as a step of the association's turn (`SurveyService.member`:
+        someone not on board yet sees what /start shows instead)."""
+        survey, suggestions, privacy = self.survey, self.suggestions, self.privacy
+        commands: dict[str, Callable[[Visitor], Awaitable[Outcome]]] = {  # `routes.SURVEY_COMMANDS`
+            "start": survey.start,
+            "help": survey.help,
+            "answers": survey.show_answers,
+            "language": survey.choose_language,
+            "delete": survey.ask_delete,
+            "suggestions": lambda v: survey.member(v, suggestions.show),
+            "settings": lambda v: survey.member(v, suggestions.settings),
+            "privacy": lambda v: survey.member(v, privacy.show),
+            "mydata": lambda v: survey.run(v, None, privacy.my_data),
+        }
+        return await commands[name](visitor)
 
     async def _resume(self) -> None:
         try:
@@ -113,8 +131,7 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
                                        datetime.now(UTC))
         log.info("backup before migrating schema %d: %s (%d bytes)", version, made.path, made.size)
 
-    store = await open_store(settings.database, backup_first)
-    store.answer_view, store.question_view = engine.current, engine.current_id
+    store = await open_store(settings.database, backup_first, Views(engine.current, engine.current_id))
     if await store.eraser.waiting():  # an erasure whose log a reader held when the bot stopped
         store.eraser.retry_in_background()
     try:
@@ -124,34 +141,55 @@ async def open_services(settings: Settings, domain: Domain | None = None) -> Ser
     except BaseException:
         await store.close()
         raise
-    survey = SurveyService(store, engine, catalogs, settings.tz, facts=NoticeFacts.from_settings(settings))
-    suggestions = SuggestionService(store, engine, catalogs, settings.tz, quiet=settings.quiet_window())
-    suggestions.attach(survey)
+    try:
+        return await _build(settings, store, questionnaire, engine, catalogs)
+    except BaseException:
+        await store.close()  # a command must not hang at exit on an open connection
+        raise
+
+
+async def _build(settings: Settings, store: Store, questionnaire: Questionnaire, engine: Engine,
+                 catalogs: Catalogs) -> Services:
+    """Every service built whole, in the order they depend on each other: what a service needs
+    is given to its constructor, nothing is set on it afterwards."""
+    tz, quiet = settings.tz, settings.quiet_window()
+
+    def association_screens(language: str | None) -> SuggestionScreens:
+        return SuggestionScreens(catalogs.translator(language), engine, tz)
+
+    partners = PartnerService(store, engine, settings, association_screens)
+    await partners.load()
+    suggestions = SuggestionService(store, engine, catalogs, tz, quiet=quiet,
+                                    interest_changed=[partners.workshops.interest_changed])
     await suggestions.index.ensure()  # after a new questionnaire version: matching reads it anew
+    privacy = PrivacyService(store, engine, tz, settings.retention_days, settings.retention_completed_days)
+    # The office's messages: its "Reply" and the reply typed after it (asked first for typed text);
+    # staff hear of a reply from the staff side, built below (looked up when a reply comes).
+    staff: StaffService
+
+    async def notify_staff(user_id: int) -> None:
+        await staff.actions.notify_reply(user_id)
+    mail = OfficeMail(store, catalogs, notify=notify_staff)
+    # Completing a questionnaire: its cards (suggestions), and contact requests to partners.
+    survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
+                           companions=[mail, suggestions, privacy.choices, partners.requests])
     voice = staff_voice(settings, engine)
-    offload = Offload()
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
-    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule(), offload)
-    staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions, settings)
-    reminders = UnfinishedReminders(store, engine, survey, settings.tz, settings.reminder_days,
-                                    settings.quiet_window())
-    suggestions.composers["nudge"] = reminders.compose
-    privacy = PrivacyService(survey, settings.retention_days, settings.retention_completed_days)
+    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule(), Offload())
+    reminders = UnfinishedReminders(store, engine, survey, tz, settings.reminder_days, quiet)
     rounds = RoundService(store, survey, suggestions.later)
-    staff.rounds = rounds
-    partners = PartnerService(store, engine, settings)
-    await partners.load()
-    staff.partners = partners
-    survey.companions.append(partners.requests)  # completing may ask partners for contact
-    suggestions.composers["partner_request"] = partners.requests.compose
-    suggestions.composers["partner_answer"] = partners.answers.compose
-    suggestions.composers["partner_digest"] = partners.monthly.compose
-    partners.answers.association_screens = suggestions.screens
-    suggestions.composers["partner_interest"] = partners.workshops.compose
-    suggestions.context.interest_changed.append(partners.workshops.interest_changed)
-    mail = OfficeMail(store, catalogs)
-    survey.companions.insert(0, mail)  # its "Reply" button and the reply typed after it (asked before the others)
-    staff.actions.mail, mail.notify = mail, staff.actions.notify_reply
+    staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions, settings,
+                         rounds, partners, mail)
+    # What draws a queued row stored as data, by its type (`bot.outbox.composers`).
+    composers = Composers({
+        "push": suggestions.push_card,
+        "reminder": suggestions.workshop_reminder,
+        "nudge": reminders.compose,
+        "partner_request": partners.requests.compose,
+        "partner_answer": partners.answers.compose,
+        "partner_digest": partners.monthly.compose,
+        "partner_interest": partners.workshops.compose,
+    })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners, mail)
+                    privacy, rounds, partners, composers, mail)

@@ -77,9 +77,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         await inbox.replay()
         # Behind the gate the outbox is paced with everything else (its calls marked bulk);
         # without it, the worker paces its own sends.
-        worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.suggestions.compose,
+        worker = OutboxWorker(services.store, TelegramTransport(application.bot), services.composers.compose,
                               holder=lease.id, rate=None if paced else RATE)
-        services.set_wake(worker.wake)
+        services.start_sending()
         data["outbox"] = worker
         data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
         data["heartbeat"] = asyncio.create_task(lease.keep(lambda reason: data.get("stop", _no_stop)(reason)),

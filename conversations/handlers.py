@@ -12,7 +12,7 @@ staff count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -32,20 +32,6 @@ log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
-
-Command = Callable[[Services, Visitor], Awaitable[Outcome]]
-COMMANDS: dict[str, Command] = {
-    "start": lambda s, v: s.survey.start(v),
-    "help": lambda s, v: s.survey.help(v),
-    "answers": lambda s, v: s.survey.show_answers(v),
-    "suggestions": lambda s, v: s.suggestions.show(v),
-    "settings": lambda s, v: s.suggestions.settings(v),
-    "language": lambda s, v: s.survey.choose_language(v),
-    "delete": lambda s, v: s.survey.ask_delete(v),
-    "mydata": lambda s, v: s.privacy.my_data(v),
-    "privacy": lambda s, v: s.privacy.show(v),
-}
-
 
 def visitor(update: Update) -> Visitor:
     user = update.effective_user
@@ -92,7 +78,7 @@ def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, No
         elif route.capability is Capability.STAFF:
             outcome = await services.staff.command(who, chat.id, name, " ".join(arguments))
         else:
-            outcome = await COMMANDS[name](services, who)
+            outcome = await services.association_command(name, who)
         await _show(update, context, outcome)
     return handle
 

@@ -107,7 +107,7 @@ class Housekeeping:
                            lambda: self.bot.set_my_commands(menu, scope=scope))
 
     def _staff_menu(self) -> list[BotCommand]:
-        staff = self.services.staff.v.t
+        staff = self.services.staff.voice.t
         return [*commands(STAFF_MENU, staff), *commands(USER_MENU, self.services.catalogs.translator(staff.code))]
 
     def menu(self, user_id: int, language: str) -> list[BotCommand]:
@@ -115,7 +115,7 @@ class Housekeeping:
         if services.staff.is_staff(user_id):
             return self._staff_menu()
         if services.partners.knows(user_id):
-            return commands(PARTNER_MENU, services.partners.screens["en" if language == "en" else "de"].v.t)
+            return commands(PARTNER_MENU, services.partners.screens["en" if language == "en" else "de"].voice.t)
         return commands(USER_MENU, services.catalogs.translator(language))
 
     async def attempt(self, what: str, call: Call) -> bool:

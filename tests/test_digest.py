@@ -16,12 +16,13 @@ import pytest
 
 from bot.catalog.model import Partner, Workshop
 from bot.digest.figures import FigureSource
-from bot.digest.render import TOP_PARTNERS, StaffVoice, messages, sections
+from bot.digest.render import TOP_PARTNERS, messages, sections
 from bot.digest.service import DigestService, last_occurrence
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.outbox import OutboxWorker, Parcel
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store, connect
 from bot.storage.catalog import CatalogStore
 from tests.helpers.fakes import Clock, Recorder

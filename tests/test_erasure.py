@@ -96,7 +96,7 @@ async def test_completed_questionnaires_old_events_and_office_files_expire(tmp_p
     now = datetime(2030, 6, 1, 3, 30, tzinfo=TZ)
     clock = Clock(now - timedelta(days=1000))
     store, survey, _service = await open_service(tmp_path / "db.sqlite3", clock)
-    privacy = PrivacyService(survey, retention_days=365, completed_days=1095)
+    privacy = PrivacyService(store, survey.engine, survey.tz, retention_days=365, completed_days=1095)
     outbox = OutboxStore(store)
     try:
         await seed(store, 1, {**NEEDS_NOTHING, "org_name": "Alt e.V."})  # completed 1,000 days ago
@@ -237,7 +237,7 @@ async def test_delete_reaches_queued_messages_reports_and_the_log_behind_a_reade
     assert FREE_TEXT in "".join(stale.texts) and NAME.encode() in made.csv
     async with store.transaction():  # ... and one of each queued before it
         await services.digest.queue(STAFF_ID, stale, None)
-        for document in made.documents(services.staff.context.v, store.now()):
+        for document in made.documents(services.staff.context.voice, store.now()):
             await outbox.enqueue_file(STAFF_ID, None, "export", document, built_on=made.erasures)
     pending = await store.fetch_all("SELECT purpose FROM outbox WHERE state = 'pending'")
     assert sorted({r["purpose"] for r in pending}) == ["digest", "export", "partner", "staff"]
@@ -256,7 +256,7 @@ async def test_delete_reaches_queued_messages_reports_and_the_log_behind_a_reade
     async with store.transaction():
         await services.digest.queue(STAFF_ID, stale, None)
     recorder = Recorder()
-    worker = OutboxWorker(store, recorder, services.suggestions.compose, chat_interval=0.0)
+    worker = OutboxWorker(store, recorder, services.composers.compose, chat_interval=0.0)
     await worker.drain()
     assert not any(FREE_TEXT in t or NAME in t for t in recorder.texts(STAFF_ID)) and not recorder.sent
     # The log: the reader holds it, the bot keeps trying, and `msobot status` says so.

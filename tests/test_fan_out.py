@@ -210,7 +210,8 @@ async def test_an_interrupted_fan_out_is_completed_at_the_next_start_and_nothing
     def doorbell() -> None:
         rang.set()
     try:
-        services.set_wake(doorbell)  # the bot starts: nothing to resume yet
+        services.store.doorbell.append(doorbell)  # as the outbox worker listens
+        services.start_sending()  # the bot starts: nothing to resume yet
         assert services.resuming is not None
         await services.resuming
         expected, invited = await audience(services.store), await invitees(services.store)
@@ -261,7 +262,7 @@ async def test_an_interrupted_fan_out_is_completed_at_the_next_start_and_nothing
                               "FROM submissions LIMIT 1", now, now)
         assert 77 in await audience(store) and 77 in await invitees(store)
 
-        services.set_wake(lambda: None)  # the bot starts again
+        services.start_sending()  # the bot starts again
         assert services.resuming is not None
         await services.resuming
         got = await queued(store, "broadcast")
@@ -282,7 +283,7 @@ async def test_an_interrupted_fan_out_is_completed_at_the_next_start_and_nothing
 
     services = await open_services(settings)  # and once more: nothing left to do, nothing added
     try:
-        services.set_wake(lambda: None)
+        services.start_sending()
         assert services.resuming is not None
         await services.resuming
         rows = await services.store.fetch_one("SELECT COUNT(*) AS n FROM outbox WHERE purpose IN ('broadcast', "

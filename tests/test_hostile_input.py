@@ -41,6 +41,7 @@ from telegram.ext import ContextTypes
 from bot.catalog.importer import SAMPLE
 from bot.kernel.actions import Kind, parse
 from bot.kernel.logs import PAYLOAD_LOGGERS, setup_logging
+from bot.kernel.routes import SURVEY_COMMANDS
 from bot.kernel.settings import Settings
 from bot.outbox import OutboxWorker
 from bot.questionnaire.model import QuestionType
@@ -49,7 +50,6 @@ from bot.staff.catalog_import import import_file
 from bot.survey.turns import Visitor
 from conversations.app import build_application
 from conversations.context import BotApplication
-from conversations.handlers import COMMANDS
 from conversations.transport import TelegramTransport
 from tests.helpers.bot_api_stub import BOT_ID, Call, StoredMessage, StubBotAPI
 from tests.helpers.running import bot_settings
@@ -80,7 +80,7 @@ ODD = ["\u200b", "\u200c\u200d", "\u200e", "\u200f", "\u202e", "\u2066\u2069", "
        "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇹🇷🇩🇪", "e\u0301\u0301\u0301", "ﷺ", "𒐫", "Z̷̢̛͓a̴l̷g̶o̸", "\x00", "\r\n", "\t",
        "١٩٩٨", "۱۹۹۸", "१९९८", "١ ٩٩٨", "2\u202f015", "-0", "1e3", "99999999999999999999999", " ",
        "<b>bold</b>", "*_`[x](y)`_*", "'; DROP TABLE answers; --", "{answer}", "%s %d", "/", "//start"]
-COMMAND_WORDS = [*COMMANDS, "digest", "stats", "export", "msos", "workshop", "broadcast", "cancel",
+COMMAND_WORDS = [*SURVEY_COMMANDS, "digest", "stats", "export", "msos", "workshop", "broadcast", "cancel",
                  "unknown", "START", "start@msobot_test_bot", "start@other_bot", "answers@msobot_test_bot"]
 LANGUAGE_CODES = [None, "en", "de", "tr", "ar", "fa", "ku", "uk", "pt-br", "zz", "de-AT"]
 
@@ -559,7 +559,7 @@ async def check_step(h: Harness, step: Any, update: dict[str, Any], expects: str
 
 async def drain(h: Harness) -> None:
     """Send what the outbox holds now (suggestions after a completion, introductions ...)."""
-    worker = OutboxWorker(h.services.store, TelegramTransport(h.application.bot), h.services.suggestions.compose,
+    worker = OutboxWorker(h.services.store, TelegramTransport(h.application.bot), h.services.composers.compose,
                           rate=1000.0, chat_interval=0.0)
     await worker.drain(limit_seconds=10)
 

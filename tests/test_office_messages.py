@@ -84,7 +84,7 @@ async def test_messages_with_the_office_are_in_mydata_and_gone_after_delete(desk
                                                                            http: aiohttp.ClientSession) -> None:
     csrf = await signed_in(desk, http)
     assert await write(desk, http, csrf, "Please send us your statute.", "en") == 200
-    mine = await desk.services.privacy.my_data(Visitor(ASSOCIATION, "tr", 601))
+    mine = await desk.services.association_command("mydata", Visitor(ASSOCIATION, "tr", 601))
     assert any("Please send us your statute." in d.content.decode() for d in mine.documents)
     async with desk.services.store.transaction():
         await desk.services.store.delete_user(ASSOCIATION)

@@ -161,7 +161,7 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
         async with again.store.transaction():  # Caritas' contact loses access with the digest still queued
             assert await PartnerStore(again.store).revoke(CARLA)
         phone = Recorder()
-        await OutboxWorker(again.store, phone, again.suggestions.compose, chat_interval=0.0, rate=1000.0).drain()
+        await OutboxWorker(again.store, phone, again.composers.compose, chat_interval=0.0, rate=1000.0).drain()
         assert not await again.partners.monthly.send_due()
     finally:
         await again.close()

@@ -178,7 +178,7 @@ async def test_unfinished_questionnaires_expire_and_the_user_starts_afresh(tmp_p
     now = datetime(2027, 6, 1, 3, 30, tzinfo=TZ)
     clock = Clock(now - timedelta(days=400))
     store, survey, _service = await open_service(tmp_path / "db.sqlite3", clock)
-    privacy = PrivacyService(survey, retention_days=365, completed_days=1095)
+    privacy = PrivacyService(store, survey.engine, survey.tz, retention_days=365, completed_days=1095)
     outbox = OutboxStore(store)
 
     async def begin(user_id: int, answered_days_ago: int | None, consent: bool = True) -> None:

@@ -116,7 +116,7 @@ async def test_retention_holds_to_the_hour(tmp_path: Path, hours: int) -> None:
     now = datetime(2030, 6, 1, 3, 30, tzinfo=TZ)
     clock = Clock(now - timedelta(days=1095) + timedelta(hours=hours))  # hours > 0: younger than the limit
     store, survey, _suggestions = await open_service(tmp_path / "db.sqlite3", clock)
-    privacy = PrivacyService(survey, retention_days=365, completed_days=1095)
+    privacy = PrivacyService(store, survey.engine, survey.tz, retention_days=365, completed_days=1095)
     try:
         await seed(store, 1, {**NEEDS_NOTHING, "org_name": "Grenzfall e.V."})
         clock.now = now - timedelta(days=365) + timedelta(hours=hours)

@@ -19,11 +19,11 @@ from pypdf import PdfReader
 from bench.answers import _COMMENTS as COMMENTS
 from bench.rounds import SECOND, two_rounds
 from bot.cli import main
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.settings import Settings
 from bot.partners.disclosure import rounded
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.report.data import Association, ReportData, Scope
 from bot.report.job import compose, read, render
 from bot.report.model import SUPPRESSED, Report, Table

@@ -15,6 +15,7 @@ from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Screen
 from bot.outbox import OutboxWorker, screen_payload
+from bot.outbox.composers import Composers
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
@@ -44,11 +45,15 @@ NEEDS_NOTHING: dict[str, Any] = {**NEEDS_BOOKKEEPING, "need_bookkeeping": "none"
 
 
 
+def composers(service: SuggestionService) -> Composers:
+    """What the wiring registers for the suggestions' rows (`bot.services`)."""
+    return Composers({"push": service.push_card, "reminder": service.workshop_reminder})
+
+
 async def open_service(path: Path, clock: Clock) -> tuple[Store, SurveyService, SuggestionService]:
     store = Store(await connect(path), clock=clock)
-    survey = SurveyService(store, ENGINE, CATALOGS, TZ)
     suggestions = SuggestionService(store, ENGINE, CATALOGS, TZ)
-    suggestions.attach(survey)
+    survey = SurveyService(store, ENGINE, CATALOGS, TZ, companions=[suggestions])
     return store, survey, suggestions
 
 
@@ -122,7 +127,8 @@ async def test_new_offers_reach_only_those_they_fit_within_the_push_rules(tmp_pa
     # A compact row; the card is drawn in the reader's language when it is sent.
     for row in rows:
         assert set(json.loads(row["payload"])) == {"type", "suggestion"}
-        parcel = await service.compose(OutboxRow.model_validate({**dict(row), "payload": json.loads(row["payload"])}))
+        stored = OutboxRow.model_validate({**dict(row), "payload": json.loads(row["payload"])})
+        parcel = await composers(service).compose(stored)
         assert parcel is not None and parcel.screen is not None
         assert parcel.screen.text.startswith("🆕 " + EN("A new offer that fits your association:"))
     # Importing the same workshops again pushes nothing more.
@@ -139,7 +145,7 @@ async def test_a_reminder_survives_a_restart_follows_a_moved_workshop_and_goes_w
     saturday = datetime(2026, 12, 12, 10, 0, tzinfo=TZ)
     await add(store, course("kasse", saturday))
     visitor = Visitor(1, "en")
-    await service.show(visitor)
+    await survey.member(visitor, service.show)
     suggestion = await store.fetch_one("SELECT id FROM suggestions WHERE ref = 'kasse'")
     assert suggestion is not None
     outcome = await survey.press(visitor, f"G:{suggestion['id']}:i")
@@ -160,7 +166,7 @@ async def test_a_reminder_survives_a_restart_follows_a_moved_workshop_and_goes_w
     clock.now = datetime(2026, 12, 18, 18, 0, 30, tzinfo=TZ)
     store, survey, service = await open_service(path, clock)
     phone = Recorder()
-    worker = OutboxWorker(store, phone, service.compose, rate=1000, chat_interval=0)
+    worker = OutboxWorker(store, phone, composers(service).compose, rate=1000, chat_interval=0)
     await worker.drain(limit_seconds=5)
     reminders = [t for t in phone.texts(1) if EN("Reminder: your workshop is tomorrow.") in t]
     assert len(reminders) == 1 and "Kurs kasse" in reminders[0]
@@ -170,7 +176,7 @@ async def test_a_reminder_survives_a_restart_follows_a_moved_workshop_and_goes_w
     # Interested in a second one, then "Not for us" after all: no reminder for it.
     await add(store, course("kasse-2", saturday + timedelta(days=14)))
     clock.now = datetime(2026, 12, 19, 9, 0, tzinfo=TZ)
-    await service.show(visitor)
+    await survey.member(visitor, service.show)
     second = await store.fetch_one("SELECT id FROM suggestions WHERE ref = 'kasse-2'")
     assert second is not None
     await survey.press(visitor, f"G:{second['id']}:i")
@@ -187,7 +193,7 @@ async def test_a_declined_introduction_shares_no_contact(tmp_path: Path) -> None
                           "peer_contact": "asker@example.org"})
     await seed(store, 2, {**NEEDS_NOTHING, "org_name": "Asked e.V.", "network_msos": "yes",
                           "peer_contact": "+49 202 1234", "strengths": ["bookkeeping"]}, language="de")
-    await service.show(Visitor(1, "en"))
+    await survey.member(Visitor(1, "en"), service.show)
     peer = await store.fetch_one("SELECT id FROM suggestions WHERE kind = 'peer' AND user_id = 1")
     assert peer is not None
     await survey.press(Visitor(1, "en"), f"G:{peer['id']}:i")  # the contact is known: asked at once
@@ -216,7 +222,7 @@ async def test_full_past_and_dismissed_workshops_are_not_suggested(tmp_path: Pat
     saturday = datetime(2026, 12, 12, 10, 0, tzinfo=TZ)
     await add(store, course("full", saturday, capacity=1), course("past", datetime(2026, 11, 28, 10, 0, tzinfo=TZ)),
               course("open", saturday + timedelta(days=7)))
-    await service.show(Visitor(2, "en"))
+    await survey.member(Visitor(2, "en"), service.show)
     seat = await store.fetch_one("SELECT id FROM suggestions WHERE user_id = 2 AND ref = 'full'")
     assert seat is not None
     await survey.press(Visitor(2, "en"), f"G:{seat['id']}:i")  # takes the only place
@@ -225,7 +231,7 @@ async def test_full_past_and_dismissed_workshops_are_not_suggested(tmp_path: Pat
     assert latest is not None
     profile = build_profile(1, latest[1], service.matching)
     assert [m.ref for m in await service.best(profile) if m.kind == "workshop"] == ["open"]
-    await service.show(Visitor(1, "en"))
+    await survey.member(Visitor(1, "en"), service.show)
     mine = await store.fetch_one("SELECT id FROM suggestions WHERE user_id = 1 AND ref = 'open'")
     assert mine is not None
     await survey.press(Visitor(1, "en"), f"G:{mine['id']}:n")

@@ -144,13 +144,12 @@ async def test_required_questions_cannot_be_skipped(tmp_path: Path) -> None:
 
 
 async def test_completion_is_recorded_once_and_the_hook_gets_the_answers(tmp_path: Path) -> None:
-    service = await make_service(tmp_path / "db.sqlite3")
     completed: list[tuple[Submission, dict[str, object]]] = []
 
     async def hook(submission: Submission, answers: dict[str, object]) -> None:
         completed.append((submission, answers))
 
-    service.on_completed.append(hook)
+    service = await make_service(tmp_path / "db.sqlite3", on_completed=[hook])
     summary = await answer_until_summary(service, ALICE, await onboard(service, ALICE))
     done = await service.press(ALICE, button(summary, Kind.CONFIRM).action)
     assert any(m.text.startswith("Thank you! Your answers have been sent") for m in done.messages)

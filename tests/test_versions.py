@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.digest.render import StaffVoice
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
 from bot.questionnaire import QuestionnaireError, default_path, load
 from bot.questionnaire.checks import problems as file_problems
 from bot.questionnaire.model import parse
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.questionnaire.versions import Usage, definition, problems
 from bot.services import Services, open_services
 from bot.staff.exports import table

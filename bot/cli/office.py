@@ -84,7 +84,7 @@ async def _deliver(services: Services, holder: str, only: Only) -> None:
     bot: ExtBot[None] = ExtBot(token, base_url=settings.telegram_api_url,
                                base_file_url=file_url(settings.telegram_api_url))
     async with bot:
-        worker = OutboxWorker(services.store, TelegramTransport(bot), services.suggestions.compose,
+        worker = OutboxWorker(services.store, TelegramTransport(bot), services.composers.compose,
                               holder=holder, only=only)
         await worker.drain(limit_seconds=120)
 
@@ -135,7 +135,7 @@ async def open_round(settings: Settings, name: str) -> int:
 async def export(settings: Settings, output: Path, format_: str) -> int:
     services = await open_services(settings)
     try:
-        rows = await table(services.store, services.staff.v)
+        rows = await table(services.store, services.staff.voice)
     finally:
         await services.close()
     if format_ == "xlsx":

@@ -10,7 +10,8 @@ import io
 from dataclasses import dataclass
 
 from bot.digest.figures import DigestFigures
-from bot.digest.render import StaffVoice, period_line
+from bot.digest.render import period_line
+from bot.questionnaire.staff_voice import StaffVoice
 
 
 @dataclass(frozen=True)

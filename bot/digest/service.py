@@ -8,17 +8,18 @@ at the scheduled time sends the missed one when it is back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.digest.chart import chart_spec, draw
 from bot.digest.figures import DigestFigures, FigureSource
-from bot.digest.render import StaffVoice, messages, sections
+from bot.digest.render import messages, sections
 from bot.kernel.offload import Offload
 from bot.kernel.outcome import Document, Screen
 from bot.outbox import screen_payload
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
+from bot.storage.digests import DigestStore
 from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,7 @@ class Digest:
 
 class DigestService:
     def __init__(self, store: Store, figures: FigureSource, voice: StaffVoice, recipients: list[int],
-                 schedule: tuple[int, time], offload: Offload | None = None,
-                 wake: Callable[[], None] = lambda: None) -> None:
+                 schedule: tuple[int, time], offload: Offload | None = None) -> None:
         self.store = store
         self.offload = offload or Offload(in_process=True)
         self.figures = figures
@@ -58,7 +58,6 @@ class DigestService:
         self.recipients = list(dict.fromkeys(recipients))
         self.weekday, self.at = schedule
         self.outbox = OutboxStore(store)
-        self.wake = wake
 
     async def build(self, end: datetime | None = None, title: str | None = None) -> Digest:
         """The digest for the seven days before `end` (default: now)."""
@@ -81,10 +80,7 @@ class DigestService:
             async with self.store.transaction():
                 if not await self.current(digest):
                     continue  # an association deleted its data meanwhile: built again
-                cursor = await self.store.db.execute(
-                    "INSERT OR IGNORE INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, ?)",
-                    (end.isoformat(), self.store.now().isoformat(), len(self.recipients)))
-                if cursor.rowcount != 1:
+                if not await DigestStore(self.store).claim(end, len(self.recipients)):
                     return False
                 for chat_id in self.recipients:
                     await self.queue(chat_id, digest, f"digest:{end.isoformat()}:{chat_id}")
@@ -94,7 +90,6 @@ class DigestService:
         else:
             return False  # erasures kept coming: the next scheduled look tries again
         log.info("weekly digest up to %s queued for %d recipients", end.isoformat(), len(self.recipients))
-        self.wake()
         return True
 
     async def current(self, digest: Digest) -> bool:
@@ -102,8 +97,7 @@ class DigestService:
         return digest.figures.erasures == await self.store.erasures()
 
     async def _claimed(self, end: datetime) -> bool:
-        row = await self.store.fetch_one("SELECT 1 FROM digests WHERE period_end = ?", end.isoformat())
-        return row is not None
+        return await DigestStore(self.store).claimed(end)
 
     async def queue(self, chat_id: int, digest: Digest, key: str | None) -> list[int]:
         """Text messages in order, then the chart; inside the caller's transaction. The outbox

@@ -36,13 +36,13 @@ class OfficeMail:
 
     kinds = frozenset({Kind.OFFICE})
 
-    def __init__(self, store: Store, catalogs: Catalogs) -> None:
+    def __init__(self, store: Store, catalogs: Catalogs, notify: Notify | None = None) -> None:
+        """`notify`: the staff side's note of a reply, queued in the reply's transaction."""
         self.store = store
         self.catalogs = catalogs
         self.data = TaskStore(store)
         self.outbox = OutboxStore(store)
-        self.notify: Notify | None = None  # set by the wiring: the staff side's note
-        self.wake: Callable[[], None] = lambda: None
+        self.notify = notify
 
     # -- the office writes (in the staff member's transaction) --------------------------------
 
@@ -103,13 +103,9 @@ class OfficeMail:
         await self.store.log_event("office_reply", user.id, message=reply_id)
         if self.notify is not None:
             await self.notify(user.id)
-            turn.after.append(self._wake)
         turn.outcome.messages.append(Screen(text="✅ " + t.gettext(
             "Thank you. Your reply went to the integration office.")))
         return True
-
-    async def _wake(self) -> None:
-        self.wake()
 
     async def completed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         return None

@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.kernel.files import private_file
 from bot.storage import Store
+from bot.storage.holder import HolderStore
 from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ STALE = timedelta(seconds=30)  # a heartbeat older than this: the holder is froz
 HEARTBEAT_SECONDS = 5.0
 STALE_CLAIM = timedelta(minutes=10)  # far longer than any delivery attempt may take
 PATIENCE = 1.0  # seconds to retry the lock while `msobot status` looks at it for a moment
-NAME = "bot"
 
 
 @dataclass(frozen=True)
@@ -130,13 +130,12 @@ def holder_from(row: Any) -> Holder:
 
 async def database_file(store: Store) -> Path | None:
     """The file behind the store's connection (None in memory)."""
-    rows = await store.fetch_all("PRAGMA database_list")
-    name = next((row["file"] for row in rows if row["name"] == "main"), "")
+    name = await HolderStore(store).database_file()
     return Path(name) if name else None
 
 
 async def current_holder(store: Store) -> Holder | None:
-    row = await store.fetch_one("SELECT * FROM lease WHERE name = ?", NAME)
+    row = await HolderStore(store).current()
     return holder_from(row) if row is not None else None
 
 
@@ -186,10 +185,7 @@ class Lease:
             log.info("%d deliveries an earlier run left unfinished are pending again", released)
 
     async def _write_row(self, now: datetime) -> None:
-        await self.store.db.execute(
-            "INSERT OR REPLACE INTO lease (name, holder, host, pid, command, started_at, heartbeat_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (NAME, self.id, socket.gethostname(), os.getpid(), self.command, now.isoformat(), now.isoformat()))
+        await HolderStore(self.store).write(self.id, socket.gethostname(), os.getpid(), self.command, now)
 
     def replaced(self) -> str | None:
         """Why the database file is no longer the one this process opened, if it is not."""
@@ -210,15 +206,14 @@ class Lease:
             self.held = False
             return problem
         async with self.store.single_statement():
-            await self.store.db.execute("UPDATE lease SET heartbeat_at = ? WHERE name = ? AND holder = ?",
-                                        (self.store.now().isoformat(), NAME, self.id))
+            await HolderStore(self.store).heartbeat(self.id)
         return None
 
     async def release(self) -> None:
         if self.held:
             self.held = False
             async with self.store.single_statement():
-                await self.store.db.execute("DELETE FROM lease WHERE name = ? AND holder = ?", (NAME, self.id))
+                await HolderStore(self.store).remove(self.id)
         self._let_go()
 
     def _let_go(self) -> None:

@@ -1,7 +1,7 @@
 """One message to each of thousands of associations (a broadcast, a round's invitations)
 without making anyone wait: the caller reads the recipients on a snapshot, and here each chunk
 of CHUNK messages is drawn in its readers' languages outside the write lock, then queued in a
-short transaction of its own, and the worker woken. However long the whole takes, the bot's
+short transaction of its own (the worker is woken as each commits). However long the whole takes, the bot's
 units of work go on between the chunks (the store's lock is fair: they wait ahead of the next
 chunk). Only the bot, the database's single writer, does this (`bot.staff.jobs`), or a command
 line tool holding the lock when no bot runs.
@@ -23,8 +23,7 @@ Message = tuple[int, int | None, dict[str, Any], str | None]  # chat, user, payl
 
 
 async def queue_in_chunks(store: Store, purpose: str, recipients: Sequence[Recipient],
-                          message: Callable[[Recipient], Message], not_before: datetime,
-                          wake: Callable[[], None]) -> int:
+                          message: Callable[[Recipient], Message], not_before: datetime) -> int:
     """Queue `message(r)` for every recipient, CHUNK at a time; how many were added now (fewer
     than the recipients when an interrupted run had queued some already)."""
     outbox = OutboxStore(store)
@@ -33,5 +32,4 @@ async def queue_in_chunks(store: Store, purpose: str, recipients: Sequence[Recip
         messages = [message(r) for r in recipients[start:start + CHUNK]]  # drawn before the lock is taken
         async with store.transaction():
             added += sum(await outbox.enqueue_many(purpose, messages, not_before=not_before))
-        wake()
     return added

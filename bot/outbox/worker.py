@@ -78,16 +78,21 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Until `stop()`; failures of one round are logged and the next round goes on."""
-        while not self._stopping:
-            try:
-                waited = await self._round()
-            except Exception:
-                log.exception("outbox round failed")
-                waited = False
-            if not waited:
-                await self._sleep(self.poll_seconds)
-        await self._finish_in_flight()
+        """Until `stop()`; failures of one round are logged and the next round goes on. The
+        store's doorbell wakes it whenever a unit of work that queued a message commits."""
+        self.store.doorbell.append(self.wake)
+        try:
+            while not self._stopping:
+                try:
+                    waited = await self._round()
+                except Exception:
+                    log.exception("outbox round failed")
+                    waited = False
+                if not waited:
+                    await self._sleep(self.poll_seconds)
+            await self._finish_in_flight()
+        finally:
+            self.store.doorbell.remove(self.wake)
 
     async def stop(self) -> None:
         self._stopping = True

@@ -20,13 +20,13 @@ from bot.storage.tasks import TaskStore
 
 class RequestAnswers:
     def __init__(self, store: Store, requests: ContactRequests, settings: Settings,
-                 staff_screens: PartnerScreens) -> None:
+                 staff_screens: PartnerScreens, association_screens: Callable[[str | None], Any]) -> None:
         self.store = store
         self.requests = requests
         self.settings = settings
         self.staff = staff_screens
-        # The association's screens in its language (`SuggestionService.screens`), set by the wiring.
-        self.association_screens: Callable[[str | None], Any] | None = None
+        # The association's screens in its language (`SuggestionScreens`).
+        self.association_screens = association_screens
 
     async def answer(self, contact_id: int, request_id: int, accept: bool, outcome: Outcome) -> None:
         """In the contact's unit of work."""
@@ -66,7 +66,8 @@ class RequestAnswers:
         text = "📨 " + staff._("“{partner}” answered “Not our field” to the contact request of “{name}” ({topics}). "
                               "Please take it up.").format(partner=partner.name if partner else contact.partner_id,
                                                            name=person(name),
-                                                           topics=", ".join(staff.v.topic(t) for t in request.topics))
+                                                           topics=", ".join(staff.voice.topic(t)
+                                                                            for t in request.topics))
         for staff_id in self.settings.staff_ids:
             # It names the association: deleting its data deletes this message too.
             await r.outbox.enqueue(staff_id, None, "staff", screen_payload(Screen(text=text)),
@@ -77,7 +78,7 @@ class RequestAnswers:
         r = self.requests
         request = await r.requests.get(int(str(row.payload.get("request") or 0)))
         user = await self.store.user(row.user_id or 0)
-        if request is None or request.state != "accepted" or user is None or self.association_screens is None:
+        if request is None or request.state != "accepted" or user is None:
             return None
         partner = await r.catalog.partner(request.partner_id)
         contact = await r.data.contact(request.answered_by or 0)

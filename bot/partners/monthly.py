@@ -92,7 +92,6 @@ class MonthlyDigest:
         self.published = PartnerFigures(store, engine)
         self.contacts = PartnerStore(store)
         self.outbox = OutboxStore(store)
-        self.wake: Callable[[], None] = lambda: None  # the outbox worker's doorbell, set by the wiring
 
     def due(self) -> datetime:
         return last_monthly(self.store.now(), self.tz, self.at)
@@ -122,7 +121,6 @@ class MonthlyDigest:
                                               dedupe_key=f"partner-digest:{due.isoformat()}:{contact.user_id}:{i}")
             await self.store.log_event("partner_digest_queued", None, due=due.isoformat(), recipients=len(recipients))
         log.info("monthly partner digest of %s queued for %d contacts", due.date().isoformat(), len(recipients))
-        self.wake()
         return True
 
     async def figures(self, partner_ids: set[str], now: datetime) -> dict[str, PartnerMonth]:
@@ -156,7 +154,7 @@ class MonthlyDigest:
     def texts(self, s: PartnerScreens, month: PartnerMonth, latest: tuple[datetime, dict[str, PublishedNeeds]],
               due: datetime) -> list[str]:
         """The digest in the contact's language, as few messages as fit Telegram's limit."""
-        _, ngettext, v = s._, s.v.t.ngettext, s.v
+        _, ngettext, v = s._, s.voice.t.ngettext, s.voice
         name = month.partner.name
         label = format_date(due.astimezone(v.tz).date(), "LLLL y", locale=v.t.locale)
         head = "📆 " + _("Monthly digest for “{partner}”: {month}").format(partner=name, month=label)

@@ -116,18 +116,18 @@ class ContactRequests:
     def card(self, s: PartnerScreens, request: ContactRequest, partner: Partner, name: str | None,
              profile: NeedProfile) -> Screen:
         _ = s._
-        needs = [f"{s.v.topic(t)}: {s.v.option(profile.levels.get(t, ''))}" for t in request.topics
+        needs = [f"{s.voice.topic(t)}: {s.voice.option(profile.levels.get(t, ''))}" for t in request.topics
                  if profile.levels.get(t)]
         lines = ["📨 " + _("Contact request for “{partner}”").format(partner=partner.name),
                  _("The association “{name}” would like your advice on: {topics}.").format(
-                     name=person(name), topics=", ".join(s.v.topic(t) for t in request.topics))]
+                     name=person(name), topics=", ".join(s.voice.topic(t) for t in request.topics))]
         if needs:
             lines.append(_("How much help it needs: {needs}").format(needs="; ".join(needs)))
         if profile.district:
-            lines.append(_("District: {district}").format(district=s.v.option(profile.district)))
+            lines.append(_("District: {district}").format(district=s.voice.option(profile.district)))
         if profile.languages:
             lines.append(_("Languages: {languages}").format(
-                languages=", ".join(s.v.language(c) for c in sorted(profile.languages))))
+                languages=", ".join(s.voice.language(c) for c in sorted(profile.languages))))
         lines.append(_("How to reach it: {contact}").format(
             contact=isolated(profile.contact) if profile.contact else _("through the integration office")))
         accept = Action(Kind.PARTNER, value=f"a{request.id}").encode()

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.catalog.model import Workshop
-from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage.partners import CONTACT_KEEP, PartnerContact
 
 
@@ -23,11 +23,11 @@ def person(name: str | None) -> str:
 
 class PartnerScreens:
     def __init__(self, voice: StaffVoice) -> None:
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
 
     def count(self, n: int) -> str:
-        return self.v.n(n) if n >= MIN_SHOWN else self._("fewer than 3")
+        return self.voice.n(n) if n >= MIN_SHOWN else self._("fewer than 3")
 
     # -- joining -------------------------------------------------------------------------------
 
@@ -49,8 +49,8 @@ class PartnerScreens:
             "What is stored about you: your Telegram id and name, your language and organisation, when you joined "
             "and were last active, and your answers to the associations' requests. It is deleted {days} after "
             "your access ends, or {days} after you last used the bot while it is open. /delete erases it at any "
-            "time.").format(days=self.v.t.ngettext("{count} day", "{count} days", CONTACT_KEEP.days).format(
-                count=self.v.n(CONTACT_KEEP.days)))
+            "time.").format(days=self.voice.t.ngettext("{count} day", "{count} days", CONTACT_KEEP.days).format(
+                count=self.voice.n(CONTACT_KEEP.days)))
 
     def joined(self, partner: str) -> str:
         welcome = self._("You are now a contact of “{partner}”.").format(partner=partner)
@@ -114,11 +114,11 @@ class PartnerScreens:
 
     def contact_left(self, partner: str, remaining: int) -> str:
         """To staff: who left is not said (their data is erased), only that the organisation lost a contact."""
-        return "👋 " + self.v.t.ngettext(
+        return "👋 " + self.voice.t.ngettext(
             "A contact person of “{partner}” deleted their data and receives nothing more; {count} contact person "
             "of “{partner}” remains.",
             "A contact person of “{partner}” deleted their data and receives nothing more; {count} contact persons "
-            "of “{partner}” remain.", remaining).format(partner=partner, count=self.v.n(remaining))
+            "of “{partner}” remain.", remaining).format(partner=partner, count=self.voice.n(remaining))
 
     def not_for_partners(self) -> str:
         return self._("This is not available to partner contacts.") + "\n\n" + self.help_text()
@@ -128,7 +128,7 @@ class PartnerScreens:
     def needs(self, partner: str, figures: list[PublishedNeeds], at: datetime) -> str:
         _ = self._
         lines = ["📊 " + _("Needs of the associations in the topics of “{partner}”, as of {date}").format(
-            partner=partner, date=self.v.t.date(at.astimezone(self.v.tz).date())),
+            partner=partner, date=self.voice.t.date(at.astimezone(self.voice.tz).date())),
                  _("Counted once, from the completed questionnaires of the associations that agreed to sharing. "
                    "Every figure is rounded to a multiple of 5; groups of fewer than 3 associations, and where "
                    "needed a few more, are not shown.")]
@@ -142,40 +142,40 @@ class PartnerScreens:
 
     def _topic(self, f: PublishedNeeds) -> str:
         _ = self._
-        head = f"▪ {self.v.topic(f.topic)}: " + _("{count} associations").format(
-            count=self.v.n(f.total) if f.total is not None else _("fewer than 3"))
+        head = f"▪ {self.voice.topic(f.topic)}: " + _("{count} associations").format(
+            count=self.voice.n(f.total) if f.total is not None else _("fewer than 3"))
         if f.change is not None:
-            head += " " + _("({change} since last month)").format(change=self.v.signed(f.change))
+            head += " " + _("({change} since last month)").format(change=self.voice.signed(f.change))
         if f.total is None:
             return head
         rows = [head,
                 _("How much help: {levels}").format(levels=self._counts(f.levels, self.level)),
-                _("Districts: {districts}").format(districts=self._counts(f.districts, self.v.option)),
-                _("Workshop languages: {languages}").format(languages=self._counts(f.languages, self.v.language)),
-                _("Formats: {formats}").format(formats=self._counts(f.formats, self.v.option)),
-                _("Times: {times}").format(times=self._counts(f.times, self.v.option))]
+                _("Districts: {districts}").format(districts=self._counts(f.districts, self.voice.option)),
+                _("Workshop languages: {languages}").format(languages=self._counts(f.languages, self.voice.language)),
+                _("Formats: {formats}").format(formats=self._counts(f.formats, self.voice.option)),
+                _("Times: {times}").format(times=self._counts(f.times, self.voice.option))]
         return "\n   ".join(rows)
 
     def level(self, level: str) -> str:
-        return self.v.option(level)
+        return self.voice.option(level)
 
     def _counts(self, counts: dict[str, int], name: Callable[[str], str]) -> str:
         kept = sorted(counts.items(), key=lambda kn: (-kn[1], kn[0]))
-        return ", ".join(f"{name(key)} {self.v.n(n)}" for key, n in kept) or self._("none shown (too few in each)")
+        return ", ".join(f"{name(key)} {self.voice.n(n)}" for key, n in kept) or self._("none shown (too few in each)")
 
     # -- /myworkshops ---------------------------------------------------------------------------
 
     def _title(self, workshop: Workshop) -> str:
         """Isolated: a partner's proposed title is a partner contact's text."""
-        return isolated(workshop.text("title", self.v.t.code) or workshop.text("title", "de") or workshop.id)
+        return isolated(workshop.text("title", self.voice.t.code) or workshop.text("title", "de") or workshop.id)
 
     def _when(self, workshop: Workshop) -> str:
-        return self.v.t.datetime(workshop.start, self.v.tz)
+        return self.voice.t.datetime(workshop.start, self.voice.tz)
 
     def my_workshop(self, workshop: Workshop, count: int, names: list[str]) -> str:
         _ = self._
         lines = [f"📅 {self._title(workshop)} ({self._when(workshop)})",
-                 _("Associations interested: {count}").format(count=self.v.n(count))]
+                 _("Associations interested: {count}").format(count=self.voice.n(count))]
         if names:
             lines.append(_("Agreed that their name may be passed on: {names}").format(
                 names="; ".join(isolated(n) for n in names)))
@@ -189,7 +189,7 @@ class PartnerScreens:
     def interest_news(self, workshop: Workshop, count: int) -> str:
         return "👥 " + self._("Interest in “{title}” ({date}) has changed: {count} associations are interested now. "
                              "/myworkshops shows who.").format(title=self._title(workshop),
-                                                               date=self._when(workshop), count=self.v.n(count))
+                                                               date=self._when(workshop), count=self.voice.n(count))
 
     # -- staff ---------------------------------------------------------------------------------
 
@@ -207,9 +207,9 @@ class PartnerScreens:
             id=partner_id, ids=", ".join(known) or "–")
 
     def invitation(self, partner: str, link: str, until: datetime) -> str:
+        valid_until = self.voice.t.date(until.astimezone(self.voice.tz).date())
         return self._("Invitation for “{partner}”, valid once until {date}. Send this link to the contact "
-                      "person:").format(partner=partner, date=self.v.t.date(until.astimezone(self.v.tz).date())) \
-            + f"\n{link}"
+                      "person:").format(partner=partner, date=valid_until) + f"\n{link}"
 
     def listing(self, partners: list[tuple[str, str, list[PartnerContact]]], waiting: dict[str, int]) -> str:
         _ = self._
@@ -218,7 +218,7 @@ class PartnerScreens:
             lines.append(f"\n{name} ({partner_id})")
             if waiting.get(partner_id):
                 lines.append("   " + _("contact requests waiting for an answer: {count}").format(
-                    count=self.v.n(waiting[partner_id])))
+                    count=self.voice.n(waiting[partner_id])))
             if not contacts:
                 lines.append("   " + _("no contacts yet"))
             for c in contacts:
@@ -228,7 +228,7 @@ class PartnerScreens:
         return "\n".join(lines)
 
     def _day(self, iso: str) -> str:
-        return self.v.t.date(datetime.fromisoformat(iso).astimezone(self.v.tz).date()) if iso else "?"
+        return self.voice.t.date(datetime.fromisoformat(iso).astimezone(self.voice.tz).date()) if iso else "?"
 
     def revoked_done(self, contact: PartnerContact, partner: str) -> str:
         return self._("Access ended: {name} ({partner}).").format(name=person(contact.name or str(contact.user_id)),

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.catalog.model import Partner
-from bot.digest.render import staff_voice
 from bot.kernel.actions import Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.kernel.text import clean_line
+from bot.kernel.turns import AfterCommit, TurnRunner
 from bot.outbox import screen_payload
 from bot.partners.answers import RequestAnswers
 from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
@@ -30,9 +32,11 @@ from bot.partners.requests import ContactRequests
 from bot.partners.screens import PartnerScreens
 from bot.partners.workshops import PartnerWorkshops
 from bot.questionnaire.engine import Engine
-from bot.storage import Store
+from bot.questionnaire.staff_voice import staff_voice
+from bot.storage import Store, User
 from bot.storage.catalog import CatalogStore
 from bot.storage.partners import Invite, PartnerContact, PartnerStore
+from bot.suggestions.screens import SuggestionScreens
 from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
@@ -46,8 +50,18 @@ PARTNER_MENU = [
 ]
 
 
+@dataclass
+class PartnerTurn:
+    """A partner contact's turn (German or English: never right to left)."""
+
+    outcome: Outcome = field(default_factory=Outcome)
+    after: list[AfterCommit] = field(default_factory=list)
+    rtl: bool = False
+
+
 class PartnerService:
-    def __init__(self, store: Store, engine: Engine, settings: Settings) -> None:
+    def __init__(self, store: Store, engine: Engine, settings: Settings,
+                 association_screens: Callable[[str | None], SuggestionScreens]) -> None:
         self.store = store
         self.data = PartnerStore(store)
         self.catalog = CatalogStore(store)
@@ -59,8 +73,9 @@ class PartnerService:
         self.monthly = MonthlyDigest(store, engine, settings, self.voice_for)
         self.figures = self.monthly.published
         self.workshops = PartnerWorkshops(store, engine, self.voice_for)
-        self.answers = RequestAnswers(store, self.requests, settings,
-                                      self.screens["en" if settings.staff_language == "en" else "de"])
+        office = self.screens["en" if settings.staff_language == "en" else "de"]
+        self.answers = RequestAnswers(store, self.requests, settings, office, association_screens)
+        self.runner = TurnRunner[User](store)
 
     async def load(self) -> None:
         self._contacts = {c.user_id: c.active for c in await self.data.contacts()}
@@ -83,9 +98,9 @@ class PartnerService:
         """/start with an invitation's parameter: the organisation to confirm, or why not."""
         s = self.voice_for(visitor)
         token = token_of(parameter)
-        outcome = Outcome()
 
-        async def step() -> None:
+        async def step(turn: PartnerTurn) -> None:
+            outcome = turn.outcome
             invite = await self.data.invite(token_hash(token)) if token else None
             problem = self._invite_problem(invite.expires_at if invite else None, invite is not None and
                                            invite.used_at is not None, s)
@@ -98,8 +113,14 @@ class PartnerService:
             name = partner.name if partner else invite.partner_id
             outcome.messages.append(s.confirm(name, invite.token_hash))
 
-        await self.store.once(visitor.event_id, step)
+        _turn, outcome = await self.runner.run(visitor, self._begin(), step)
         return outcome
+
+    @staticmethod
+    def _begin(source_closed: bool = False) -> Callable[[User | None], Awaitable[PartnerTurn]]:
+        async def begin(_actor: User | None) -> PartnerTurn:
+            return PartnerTurn(Outcome(source_closed=source_closed))
+        return begin
 
     def _invite_problem(self, expires_at: str | None, used: bool, s: PartnerScreens) -> str | None:
         if expires_at is None:
@@ -116,9 +137,9 @@ class PartnerService:
         of a contact (whose access may have ended)."""
         s = self.voice_for(visitor)
         action = parse(data)
-        outcome = Outcome(source_closed=True)
 
-        async def step() -> None:
+        async def step(turn: PartnerTurn) -> None:
+            outcome = turn.outcome
             if action is None or action.kind is not Kind.PARTNER or not action.value:
                 outcome.toast = s.not_for_partners()[:190]
                 return
@@ -126,7 +147,7 @@ class PartnerService:
                 outcome.messages.append(Screen(text=s.declined()))
                 return
             if action.value in ("x", "k"):
-                outcome.messages.append(Screen(text=await self._erase(visitor.user_id, s, erased)
+                outcome.messages.append(Screen(text=await self._erase(turn, visitor.user_id, s)
                                                if action.value == "x" else s.kept()))
                 return
             if await self.data.contact(visitor.user_id) is not None:
@@ -150,24 +171,24 @@ class PartnerService:
             partner = await self.catalog.partner(invite.partner_id)
             outcome.messages.append(Screen(text=s.joined(partner.name if partner else invite.partner_id)))
             outcome.menu_language = language
-            joined.append(visitor.user_id)
+            turn.after.append(lambda: self._joined(visitor.user_id))
 
-        joined: list[int] = []
-        erased: list[int] = []
-        await self.store.once(visitor.event_id, step)
-        self._contacts.update(dict.fromkeys(joined, True))  # known once committed
-        for user_id in erased:
-            self._contacts.pop(user_id, None)  # a stranger again: /start is the survey's
-        if erased:
-            await self.store.eraser.settle()  # the log too (bot.storage.erasure)
+        _turn, outcome = await self.runner.run(visitor, self._begin(source_closed=True), step)
         return outcome
 
-    async def _erase(self, user_id: int, s: PartnerScreens, erased: list[int]) -> str:
+    async def _joined(self, user_id: int) -> None:
+        self._contacts[user_id] = True  # known once committed
+
+    async def _erased(self, user_id: int) -> None:
+        self._contacts.pop(user_id, None)  # a stranger again: /start is the survey's
+        await self.store.eraser.settle()  # the log too (bot.storage.erasure)
+
+    async def _erase(self, turn: PartnerTurn, user_id: int, s: PartnerScreens) -> str:
         """The contact's /delete, confirmed (in its unit of work); staff hear the organisation lost one."""
         partner_id = await self.data.erase(user_id)
         if partner_id is None:
             return s.kept()
-        erased.append(user_id)
+        turn.after.append(lambda: self._erased(user_id))
         await self.store.log_event("partner_contact_deleted", None, partner=partner_id)
         partner = await self.catalog.partner(partner_id)
         remaining = len([c for c in await self.data.contacts() if c.partner_id == partner_id and c.active])
@@ -195,7 +216,7 @@ class PartnerService:
         async with self.store.single_statement():
             await self.data.touch(contact.user_id)  # last activity: the retention counts from it
         if name == "needs":
-            return Outcome(messages=[Screen(text=await self._needs(contact, s, visitor.event_id))])
+            return Outcome(messages=[Screen(text=await self._needs(contact, s, visitor))])
         if name == "mydata":
             data = json.dumps(await self.data.rows_of(contact.user_id), ensure_ascii=False, indent=2, default=str)
             return Outcome(messages=[Screen(text=s.my_data())], documents=[Document(
@@ -206,17 +227,17 @@ class PartnerService:
             return Outcome(messages=[Screen(text=s.help_text())])
         return Outcome(messages=[Screen(text=s.not_for_partners())])
 
-    async def _needs(self, contact: PartnerContact, s: PartnerScreens, event_id: int | None) -> str:
+    async def _needs(self, contact: PartnerContact, s: PartnerScreens, visitor: Visitor) -> str:
         """The latest publication, never a live count (see `PartnerFigures`)."""
         partner = await self.catalog.partner(contact.partner_id)
         latest = await self.figures.latest()
 
-        async def seen() -> None:
+        async def seen(_turn: PartnerTurn) -> None:
             await self.data.touch(contact.user_id)
             await self.store.log_event("partner_needs_viewed", None, partner=contact.partner_id,
                                        contact=contact.user_id)
 
-        await self.store.once(event_id, seen)
+        await self.runner.run(visitor, self._begin(), seen)
         if latest is None:
             return s.no_figures()
         at, figures = latest

@@ -3,13 +3,14 @@ immediate effect, and withdrawing the required one is `/delete`."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.consent.notice import NOTICE_VERSION, Purpose
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Screen
 from bot.questionnaire.engine import Answers
-from bot.storage import Submission
+from bot.storage import Store, Submission
 from bot.storage.consents import ConsentStore
-from bot.survey.service import SurveyService
 from bot.survey.turns import Turn
 
 
@@ -18,21 +19,19 @@ class PrivacyChoices:
 
     kinds = frozenset({Kind.PRIVACY})
 
-    def __init__(self, survey: SurveyService) -> None:
-        self.survey = survey
-        self.store = survey.store
-        self.consents = ConsentStore(survey.store)
+    def __init__(self, store: Store, tz: tzinfo) -> None:
+        self.store = store
+        self.tz = tz
+        self.consents = ConsentStore(store)
 
     async def show(self, turn: Turn) -> None:
-        if turn.user is None or not turn.agreed:
-            await self.survey.run_start(turn)  # the notice to agree to comes first
-            return
+        """/privacy for a user on board (`SurveyService.member`: the notice to agree to comes first)."""
         turn.outcome.messages.append(self._overview(turn))
 
     def _overview(self, turn: Turn) -> Screen:
         user = turn.user
         assert user is not None
-        return turn.screens.notice.overview(user.consent_at, self.survey.tz, user.networking, user.sharing)
+        return turn.screens.notice.overview(user.consent_at, self.tz, user.networking, user.sharing)
 
     async def press(self, turn: Turn, action: Action) -> None:
         user, value = turn.user, action.value or ""

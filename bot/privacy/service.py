@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 
 from bot.consent.notice import DELIVERED_KEEP, OFFICE_FILES_KEEP, UPDATES_KEEP
-from bot.kernel.outcome import Document, Outcome
+from bot.kernel.outcome import Document
 from bot.privacy.choices import PrivacyChoices
+from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
+from bot.storage import Store
 from bot.storage.consents import ConsentStore
 from bot.storage.partners import PartnerStore
 from bot.storage.privacy import PrivacyStore
-from bot.survey.service import SurveyService
-from bot.survey.turns import Turn, Visitor
+from bot.survey.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +36,26 @@ class Purged:
 
 
 class PrivacyService:
-    def __init__(self, survey: SurveyService, retention_days: int, completed_days: int) -> None:
-        self.survey = survey
-        self.store = survey.store
-        self.rows = PrivacyStore(survey.store)
+    def __init__(self, store: Store, engine: Engine, tz: tzinfo, retention_days: int, completed_days: int) -> None:
+        self.store = store
+        self.engine = engine
+        self.tz = tz
+        self.rows = PrivacyStore(store)
         self.retention = timedelta(days=retention_days)
         self.completed_retention = timedelta(days=completed_days)
-        self.choices = PrivacyChoices(survey)
-        survey.companions.append(self.choices)
+        self.choices = PrivacyChoices(store, tz)  # a companion of the survey (its buttons)
 
-    async def show(self, visitor: Visitor) -> Outcome:
-        """/privacy: the notice and the choices, at any time."""
-        return await self.survey.run(visitor, None, self.choices.show)
+    async def show(self, turn: Turn) -> None:
+        """/privacy: the notice and the choices, at any time (a step of an association's turn)."""
+        await self.choices.show(turn)
 
-    async def my_data(self, visitor: Visitor) -> Outcome:
-        return await self.survey.run(visitor, None, self._my_data)
-
-    async def _my_data(self, turn: Turn) -> None:
+    async def my_data(self, turn: Turn) -> None:
+        """/mydata (a step of an association's turn; also for someone who never agreed)."""
         data = await self.rows.rows_of(turn.visitor.user_id)
         if data is None:
             turn.outcome.messages.append(turn.screens.nothing_stored())
             return
-        engine, t = self.survey.engine, turn.screens.t
+        engine, t = self.engine, turn.screens.t
         for submission in data["submissions"]:
             for answer in submission["answers"]:
                 question = engine.question(answer["question_id"])
@@ -71,7 +70,7 @@ class PrivacyService:
             "consents": await ConsentStore(self.store).history(turn.visitor.user_id),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-        stamp = self.store.now().astimezone(self.survey.tz).date().isoformat()
+        stamp = self.store.now().astimezone(self.tz).date().isoformat()
         turn.outcome.documents.append(Document(
             filename=f"mso-assistant-{stamp}.json", content=content, caption=turn.screens.my_data_caption(),
             mime_type="application/json"))

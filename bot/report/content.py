@@ -10,8 +10,8 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from bot.digest.render import StaffVoice
 from bot.partners.disclosure import THRESHOLD, rounded
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.report.charts import ChartSpec
 from bot.report.data import ReportData
 from bot.report.model import SUPPRESSED, Chart, Report, Section, Table
@@ -25,20 +25,20 @@ class Writer:
     """Words one report; `offers.py` adds the second half (change, free text, offers)."""
 
     def __init__(self, v: StaffVoice, data: ReportData, tables: Tables) -> None:
-        self.v = v
+        self.voice = v
         self._ = v.t.gettext
         self.data = data
         self.t = tables
 
     def cell(self, value: int | None) -> str:
-        return SUPPRESSED if value is None else self.v.n(value)
+        return SUPPRESSED if value is None else self.voice.n(value)
 
     def count(self, n: int) -> str:
         """One count of associations on its own, protected like a table's cell."""
         return self.cell(rounded(n) if n >= THRESHOLD else None)
 
     def date(self, value: datetime) -> str:
-        return format_date(value.astimezone(self.v.tz), "long", locale=self.v.t.locale)
+        return format_date(value.astimezone(self.voice.tz), "long", locale=self.voice.t.locale)
 
     def note(self) -> str:
         return self._("“.”: not shown, to protect small numbers (fewer than 3 associations, or a figure from "
@@ -61,10 +61,10 @@ class Writer:
         return Table(caption, header, body, self.note())
 
     def topics(self) -> dict[str, str]:
-        return {t: self.v.topic(t) for t in self.t.topics}
+        return {t: self.voice.topic(t) for t in self.t.topics}
 
     def options(self, question_id: str) -> dict[str, str]:
-        return {o: self.v.option(o) for o in self.t.options(question_id)}
+        return {o: self.voice.option(o) for o in self.t.options(question_id)}
 
     def period(self) -> str:
         return self._("{start} to {end}").format(start=self.date(self.data.period_start),
@@ -78,11 +78,11 @@ class Writer:
         return Report(title=_("The needs of migrant self-organisations in Wuppertal"),
                       subtitle=f"{scope} · {self.period()}",
                       generated=_("Generated on {date}").format(date=self.date(generated)),
-                      data_time=d.data_time, language=self.v.t.code,
+                      data_time=d.data_time, language=self.voice.t.code,
                       contents_title=_("Contents"), page_label=_("Page {page} of {pages}"))
 
     def summary(self) -> Section:
-        _, v, d, t = self._, self.v, self.data, self.t
+        _, v, d, t = self._, self.voice, self.data, self.t
         s = Section("summary", _("Summary for the council"))
         s.say(_("The city's integration office (Ressort Zuwanderung und Integration) surveys the needs of the "
                 "migrant self-organisations (MSOs) systematically and answers them together with the other "
@@ -112,7 +112,7 @@ class Writer:
         return s
 
     def method(self) -> Section:
-        _, v, d, t = self._, self.v, self.data, self.t
+        _, v, d, t = self._, self.voice, self.data, self.t
         s = Section("method", _("Method"))
         s.say(_("Who was asked: the migrant self-organisations in Wuppertal. They answered in a Telegram chat "
                 "with the office's bot, on their phones, step by step, in their own language; they could go "
@@ -151,7 +151,7 @@ class Writer:
         return s
 
     def needs(self) -> Section:
-        _, v, t = self._, self.v, self.t
+        _, v, t = self._, self.voice, self.t
         s = Section("needs", _("Needs by area and level"))
         found = t.needs()
         levels = {level: v.option(level) for level in t.levels}

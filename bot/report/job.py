@@ -9,10 +9,10 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.settings import Settings
 from bot.questionnaire import load as load_questionnaire
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.report.charts import draw
 from bot.report.content import Writer
 from bot.report.data import ReportData, ReportReader, Scope
@@ -21,7 +21,7 @@ from bot.report.model import Report
 from bot.report.offers import Offers
 from bot.report.pdf import render_pdf
 from bot.report.tables import Tables
-from bot.storage import open_reader
+from bot.storage import Views, open_reader
 
 PDF_TYPE = "application/pdf"
 
@@ -52,8 +52,7 @@ def render(report: Report, format_: str) -> bytes:
 
 
 async def read(settings: Settings, engine: Engine, scope: Scope) -> ReportData:
-    store = await open_reader(settings.database)
-    store.answer_view, store.question_view = engine.current, engine.current_id
+    store = await open_reader(settings.database, Views(engine.current, engine.current_id))
     try:
         return await ReportReader(store, engine, settings.tz).read(scope)
     finally:

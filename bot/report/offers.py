@@ -19,7 +19,7 @@ class Offers:
         self._ = writer._
 
     def change(self) -> Section | None:
-        w, _, v, t = self.w, self._, self.w.v, self.w.t
+        w, _, v, t = self.w, self._, self.w.voice, self.w.t
         transitions = t.transitions()
         if w.data.previous is None or transitions is None:
             return None
@@ -50,7 +50,7 @@ class Offers:
         return s
 
     def free_text(self) -> Section:
-        w, _, v, t = self.w, self._, self.w.v, self.w.t
+        w, _, v, t = self.w, self._, self.w.voice, self.w.t
         s = Section("free_text", _("Something else: needs and themes in the associations' own words"))
         s.say(_("The questionnaire ends with a free question (“Is there anything else you would like to tell "
                 "the integration office?”) and lets associations name other communities. This report does not "
@@ -69,7 +69,7 @@ class Offers:
         return s
 
     def offered(self) -> Section:
-        w, _, v, t = self.w, self._, self.w.v, self.w.t
+        w, _, v, t = self.w, self._, self.w.voice, self.w.t
         s = Section("offers", _("What was offered"))
         s.say(_("Workshops of the catalog starting in the period or in the eight weeks after it; a workshop on "
                 "several areas counts in each. Interest: associations that marked a workshop as interesting."))
@@ -99,7 +99,7 @@ class Offers:
         return s
 
     def uncovered(self) -> Section:
-        w, _, v, t = self.w, self._, self.w.v, self.w.t
+        w, _, v, t = self.w, self._, self.w.voice, self.w.t
         s = Section("uncovered", _("Needs no offer answers yet"))
         s.say(_("Areas that at least three associations rate considerable or urgent and that no workshop of the "
                 "period, or of the eight weeks after it, covers; with the partner organisations whose work "

@@ -18,7 +18,7 @@ async def account(s: Stage, user: int) -> None:
     visitor = s.visitor(user)
     s.keep("help", "/help", (await s.survey.help(visitor)).messages[0])
     await privacy(s, user)
-    out = await s.services.privacy.my_data(visitor)
+    out = await s.services.association_command("mydata", visitor)
     for document in out.documents:
         s.keep("mydata", f"/mydata: the caption of the file ({document.filename}, everything stored, as JSON)",
                document.caption or "")
@@ -47,7 +47,7 @@ async def account(s: Stage, user: int) -> None:
 
 async def privacy(s: Stage, user: int) -> None:
     """/privacy and each switch (the association agreed with partner sharing on, networking off)."""
-    out = await s.services.privacy.show(s.visitor(user))
+    out = await s.services.association_command("privacy", s.visitor(user))
     s.keep("privacy_choices", "/privacy: the choices made", out.messages[0])
     for value, title in (("n1", "after “Switch networking on”"), ("p0", "after “Switch partner sharing off”"),
                          ("n0", "after “Switch networking off”"), ("p1", "after “Switch partner sharing on”")):
@@ -83,7 +83,7 @@ async def declined(s: Stage, user: int) -> None:
     s.keep("privacy_short", "typed text before agreeing (then the notice again)", out.messages[0])
     out = await s.press(user, Action.consent_data("n"))
     s.keep("privacy_short", "after “No, thanks”", out.messages[0])
-    mine = await s.services.privacy.my_data(s.visitor(user))
+    mine = await s.services.association_command("mydata", s.visitor(user))
     s.keep("mydata", "/mydata (or /delete) when nothing is stored", mine.messages[0])
     s.keep("privacy_short", "asked again after the privacy notice changed, with the choices made before",
            s.screens.consent(True, False, changed=True))

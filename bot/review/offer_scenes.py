@@ -121,7 +121,7 @@ class Offers:
 
     async def _settings(self) -> None:
         s = self.s
-        out = await s.services.suggestions.settings(s.visitor(self.user))
+        out = await s.services.association_command("settings", s.visitor(self.user))
         if out.messages:
             s.keep("settings", "/settings: messages about new offers", out.messages[0])
             off = await s.tap(self.user, out.messages[0], Kind.PUSHES)

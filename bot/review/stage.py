@@ -49,7 +49,7 @@ class Stage:
         self.cards = services.suggestions.screens(language)
         self.shown: list[Shown] = []
         self.postbox = Postbox()
-        self.worker = OutboxWorker(services.store, self.postbox, services.suggestions.compose,
+        self.worker = OutboxWorker(services.store, self.postbox, services.composers.compose,
                                    chat_interval=0.0, rate=1000.0)
 
     def visitor(self, user_id: int) -> Visitor:

@@ -23,13 +23,13 @@ BIG_LEVELS = ("big", "urgent")
 
 class Broadcast:
     def __init__(self, context: StaffContext) -> None:
-        self.c = context
+        self.context = context
         self._ = context._
         self.topics = context.topics()
 
     async def start(self, turn: StaffTurn) -> None:
         flow = Flow(user_id=turn.visitor.user_id, flow="broadcast", step="audience", data={})
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
     async def typed(self, turn: StaffTurn, flow: Flow, text: str) -> None:
@@ -39,11 +39,11 @@ class Broadcast:
         text = text.strip()
         if not text or len(text) > BROADCAST_LIMIT:
             turn.say("⚠️ " + self._("Please type a message of at most {count} characters.").format(
-                count=self.c.v.n(BROADCAST_LIMIT)))
+                count=self.context.voice.n(BROADCAST_LIMIT)))
             return
         flow.data["text"] = text
         flow.step = "preview"
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
 
         async def preview() -> None:  # counted after the commit, on a snapshot: nobody waits for it
             turn.outcome.messages.append(await self._preview(flow))
@@ -53,7 +53,7 @@ class Broadcast:
         if step == "aud" and flow.step == "audience" and (value == "all" or value in dict(self.topics)):
             flow.data["topic"] = None if value == "all" else value
             flow.step = "text"
-            await self.c.data.save_flow(flow)
+            await self.context.data.save_flow(flow)
             turn.outcome.source_closed = True
             turn.outcome.messages.append(await self._prompt(flow))
             return
@@ -66,11 +66,11 @@ class Broadcast:
     async def _audience(self, topic: str | None, existing_at: BroadcastRow | None = None) -> list[tuple[int, str]]:
         """(user, language) of the recipients, read on a snapshot beside the writer; with
         `existing_at`, those there when that broadcast was sent."""
-        matching = self.c.engine.questionnaire.matching
+        matching = self.context.engine.questionnaire.matching
         question = matching.needs.get(topic) if matching and topic else None
         if topic is not None and question is None:
             return []
-        async with self.c.store.snapshot() as reader:
+        async with self.context.store.snapshot() as reader:
             return await StaffStore(reader).audience(question, list(BIG_LEVELS),
                                                      existing_at.created_at if existing_at else None)
 
@@ -89,14 +89,14 @@ class Broadcast:
         return [button("✖ " + self._("Cancel"), "cancel", "x")]
 
     async def _preview(self, flow: Flow) -> Screen:
-        _, v = self._, self.c.v
+        _, v = self._, self.context.voice
         recipients = await self._audience(flow.data.get("topic"))
         topic = flow.data.get("topic")
         audience = _("all associations") if topic is None else _("associations with a big or urgent need: "
                                                                     "{topic}").format(topic=v.topic(topic))
         text = "\n".join([
             _("Preview of the broadcast to {audience}:").format(audience=audience), "",
-            self.c.survey.screens_for(v.t.code).broadcast_heading(), flow.data["text"], "",
+            self.context.survey.screens_for(v.t.code).broadcast_heading(), flow.data["text"], "",
             v.t.ngettext("It will go to {count} association (pushes on, bot not blocked).",
                          "It will go to {count} associations (pushes on, bot not blocked).",
                          len(recipients)).format(count=v.n(len(recipients))),
@@ -107,15 +107,15 @@ class Broadcast:
         return Screen(text=text, buttons=[*buttons, self._cancel()])
 
     async def _send(self, turn: StaffTurn, flow: Flow) -> None:
-        c = self.c
+        c = self.context
         broadcast = await c.data.add_broadcast(turn.visitor.user_id, flow.data.get("topic"), flow.data["text"])
         await c.data.end_flow(turn.visitor.user_id)
 
         async def queue() -> None:  # after the commit: counted on a snapshot, queued in the background
             recipients = await self._audience(broadcast.topic, existing_at=broadcast)
-            turn.say(c.v.t.ngettext(
+            turn.say(c.voice.t.ngettext(
                 "The message is queued for {count} association.", "The message is queued for {count} associations.",
-                len(recipients)).format(count=c.v.n(len(recipients))))
+                len(recipients)).format(count=c.voice.n(len(recipients))))
 
             async def fan_out() -> None:
                 await self.fan_out(broadcast, recipients)
@@ -125,7 +125,7 @@ class Broadcast:
     async def fan_out(self, broadcast: BroadcastRow, recipients: list[tuple[int, str]] | None = None) -> None:
         """Queue the broadcast for every recipient, each in their language (those an interrupted
         run queued already are kept as they are), then mark it done."""
-        c = self.c
+        c = self.context
         if recipients is None:
             recipients = await self._audience(broadcast.topic, existing_at=broadcast)
 
@@ -135,15 +135,15 @@ class Broadcast:
             screen = Screen(text=f"{heading}\n\n{broadcast.text}")
             return user_id, user_id, screen_payload(screen), f"broadcast:{broadcast.id}:{user_id}"
 
-        send_at = quiet_hours_end(c.store.now(), c.v.tz, c.suggestions.quiet)
-        await queue_in_chunks(c.store, "broadcast", recipients, message, send_at, lambda: c.digest.wake())
+        send_at = quiet_hours_end(c.store.now(), c.voice.tz, c.suggestions.quiet)
+        await queue_in_chunks(c.store, "broadcast", recipients, message, send_at)
         async with c.store.transaction():
             await c.data.broadcast_fanned_out(broadcast.id, len(recipients))
             await c.store.log_event("broadcast_queued", None, broadcast=broadcast.id, recipients=len(recipients))
 
     async def resume(self) -> None:
         """At the bot's start: the rest of a broadcast whose queuing a stop interrupted."""
-        async with self.c.store.snapshot() as reader:
+        async with self.context.store.snapshot() as reader:
             unfinished = await StaffStore(reader).broadcasts_not_fanned_out()
         for broadcast in unfinished:
             await self.fan_out(broadcast)

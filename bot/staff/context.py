@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.outbox import screen_payload
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxStore
@@ -36,16 +36,20 @@ class StaffTurn:
     def say(self, text: str) -> None:
         self.outcome.messages.append(Screen(text=text))
 
+    @property
+    def rtl(self) -> bool:
+        return False  # the office reads German or English
+
 
 class StaffContext:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, digest: DigestService,
                  figures: FigureSource, survey: SurveyService, suggestions: SuggestionService,
-                 settings: Settings) -> None:
+                 settings: Settings, rounds: RoundService) -> None:
         self.store = store
         self.settings = settings  # a job in its own process opens the database and catalogs again
         self.offload = digest.offload
         self.engine = engine
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
         self.digest = digest
         self.figures = figures
@@ -54,20 +58,19 @@ class StaffContext:
         self.data = StaffStore(store)
         self.catalog = CatalogStore(store)
         self.outbox = OutboxStore(store)
-        self.rounds: RoundService | None = None  # set by the services (it needs the survey's screens)
+        self.rounds = rounds
 
     async def tell(self, chat_id: int, text: str) -> None:
         """A message to staff from background work, through the outbox."""
         async with self.store.transaction():
             await self.outbox.enqueue(chat_id, None, "staff", screen_payload(Screen(text=text)))
-        self.digest.wake()
 
     # -- vocabulary from the questionnaire, in the staff language ---------------------------
 
     def topics(self) -> list[tuple[str, str]]:
         matching = self.engine.questionnaire.matching
         options = self.engine.questionnaire.option_sets.get(matching.topics if matching else "", [])
-        return [(o.id, self.v.q.gettext(o.label)) for o in options]
+        return [(o.id, self.voice.questions.gettext(o.label)) for o in options]
 
     def districts(self) -> list[tuple[str, str]]:
         matching = self.engine.questionnaire.matching
@@ -81,4 +84,4 @@ class StaffContext:
         question = self.engine.question(question_id or "")
         if question is None:
             return []
-        return [(o.id, self.v.q.gettext(o.label)) for o in self.engine.choices(question) if o.id != "other"]
+        return [(o.id, self.voice.questions.gettext(o.label)) for o in self.engine.choices(question) if o.id != "other"]

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.i18n import Translator
 from bot.kernel.outcome import Document
 from bot.kernel.settings import Settings
 from bot.questionnaire import load as load_questionnaire
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.questionnaire.versions import Definition, Shape
-from bot.storage import Store, Submission, open_reader
+from bot.storage import Store, Submission, Views, open_reader
 from bot.storage.staff import StaffStore
 from bot.storage.versions import VersionStore
 
@@ -47,7 +47,7 @@ def build(voice: StaffVoice, data: ExportData) -> list[list[str]]:
     this one dropped, with the version each submission was started on in its own column.
     Headers in the staff language; questions and answers as the questionnaire words them. Plain
     CPU work: run it in a thread."""
-    _, q, engine, tz = voice.t.gettext, voice.q, voice.engine, voice.tz
+    _, q, engine, tz = voice.t.gettext, voice.questions, voice.engine, voice.tz
     questions = [question for _s, question in engine.questionnaire.questions()]
     dropped = _dropped(engine, data.earlier)
     header = [_("Submission"), _("Questionnaire version"), _("Language"), _("Started"),
@@ -110,8 +110,7 @@ def export_job(settings: Settings) -> ExportFiles:
 async def _export(settings: Settings) -> ExportFiles:
     engine = Engine(load_questionnaire(settings.questionnaire))
     voice = staff_voice(settings, engine)
-    store = await open_reader(settings.database)
-    store.answer_view, store.question_view = engine.current, engine.current_id
+    store = await open_reader(settings.database, Views(engine.current, engine.current_id))
     try:
         data = await load(store, engine.questionnaire.id)
     finally:

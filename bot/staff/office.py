@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.digest.figures import DigestFigures, FigureSource
-from bot.digest.render import StaffVoice
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import QuestionType
 from bot.questionnaire.readable import readable_value
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.office import AssociationFilter, AssociationRow, OfficeSession, OfficeStore
@@ -161,11 +161,12 @@ class OfficeDesk:
         for section, question in self.engine.questionnaire.questions():
             if question.id not in answers:
                 continue
-            shown = result.setdefault(section.id, AnswerSection(v.q.gettext(section.title)))
+            shown = result.setdefault(section.id, AnswerSection(v.questions.gettext(section.title)))
             value = answers[question.id]
-            text = readable_value(v.q, self.engine, question, value)
+            text = readable_value(v.questions, self.engine, question, value)
             free = question.type is QuestionType.TEXT and value is not None and question.id != "org_name"
-            shown.lines.append(AnswerLine(v.q.gettext(question.text), text, v.language(language) if free else None))
+            shown.lines.append(AnswerLine(v.questions.gettext(question.text), text,
+                                          v.language(language) if free else None))
         return list(result.values())
 
     def _changes(self, found: dict[str, Any], v: StaffVoice) -> list[Change]:
@@ -176,6 +177,7 @@ class OfficeDesk:
         for _section, question in self.engine.questionnaire.questions():
             old, new = before.get(question.id), after.get(question.id)
             if question.id in after and old != new:
-                changes.append(Change(v.q.gettext(question.text), readable_value(v.q, self.engine, question, old),
-                                      readable_value(v.q, self.engine, question, new)))
+                changes.append(Change(v.questions.gettext(question.text),
+                                      readable_value(v.questions, self.engine, question, old),
+                                      readable_value(v.questions, self.engine, question, new)))
         return changes

@@ -38,11 +38,11 @@ def said(outcome: Outcome) -> list[str]:
 
 
 class OfficeActions:
-    def __init__(self, context: StaffContext, workshops: WorkshopSteps, run: Run) -> None:
-        self.c = context
+    def __init__(self, context: StaffContext, workshops: WorkshopSteps, run: Run, mail: OfficeMail) -> None:
+        self.context = context
         self.workshops = workshops
         self.run = run
-        self.mail: OfficeMail | None = None  # set by the wiring (bot.services)
+        self.mail = mail
         self._swept_at: datetime | None = None
 
     # -- messages and tasks -----------------------------------------------------------------
@@ -50,22 +50,20 @@ class OfficeActions:
     async def write(self, staff_id: int, user_id: int, text: str, language: str) -> bool:
         """A message from the office to the association, through the outbox; False when it
         cannot be sent (empty, too long, the association gone)."""
-        mail = self.mail
         sent: list[int] = []
-        if mail is None or not text.strip() or len(text) > 2000:
+        if not text.strip() or len(text) > 2000:
             return False
 
         async def step(turn: StaffTurn) -> None:
-            found = await mail.send(staff_id, user_id, text, language)
+            found = await self.mail.send(staff_id, user_id, text, language)
             if found is not None:
                 sent.append(found)
-                turn.after.append(self._wake)
         await self.run(staff_id, step)
         return bool(sent)
 
     async def notify_reply(self, user_id: int) -> None:
         """In the association's transaction: every staff member hears that it replied."""
-        c = self.c
+        c = self.context
         name = await c.store.organisation_name(user_id)
         text = "↩️ " + c._("“{name}” replied to the integration office. Read it on its page: {link}").format(
             name=isolated(name or c._("(no name yet)")), link=f"{c.settings.office_url()}/associations/{user_id}")
@@ -75,30 +73,28 @@ class OfficeActions:
     async def tasks(self, user_id: int | None = None) -> list[Task]:
         """The open tasks (of one association); open requests older than a week become tasks
         first (looked for at most every few minutes: a page view is no write)."""
-        now = self.c.store.now()
+        now = self.context.store.now()
         if self._swept_at is None or not now - SWEEP_EVERY < self._swept_at <= now:
-            async with self.c.store.transaction():
-                await TaskStore(self.c.store).sweep(now)
+            async with self.context.store.transaction():
+                await TaskStore(self.context.store).sweep(now)
             self._swept_at = now
-        return await TaskStore(self.c.store).listing("open", user_id)
+        return await TaskStore(self.context.store).listing("open", user_id)
 
     async def close_task(self, staff_id: int, task_id: int, take: bool = False) -> bool:
         """Done (or, with `take`, taken by this staff member as its owner)."""
-        data = TaskStore(self.c.store)
-        async with self.c.store.transaction():
+        data = TaskStore(self.context.store)
+        async with self.context.store.transaction():
             changed = await (data.take(task_id, staff_id) if take else data.done(task_id, staff_id))
             if changed:
-                await self.c.store.log_event("task_taken" if take else "task_done", None, task=task_id, staff=staff_id)
+                await self.context.store.log_event("task_taken" if take else "task_done", None, task=task_id,
+                                                   staff=staff_id)
         return changed
-
-    async def _wake(self) -> None:
-        self.c.digest.wake()
 
     # -- proposals ------------------------------------------------------------------------
 
     async def proposals(self) -> list[PendingProposal]:
-        rows = await self.c.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
-        data, partners = ProposalStore(self.c.store), await self.c.catalog.partners()
+        rows = await self.context.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
+        data, partners = ProposalStore(self.context.store), await self.context.catalog.partners()
         found = []
         for row in rows:
             proposal = await data.get(int(row["id"]))
@@ -142,8 +138,8 @@ class OfficeActions:
         return said(await self.run(staff_id, step))
 
     def _checked(self, form: Mapping[str, Sequence[str]]) -> tuple[dict[str, Any], list[str]]:
-        flow, _ = self.workshops.flow, self.c._
-        now = self.c.store.now()
+        flow, _ = self.workshops.flow, self.context._
+        now = self.context.store.now()
         data: dict[str, Any] = {}
         problems: list[str] = []
         for step in TEXT_FIELDS:
@@ -176,10 +172,10 @@ class OfficeActions:
 
     async def form_of(self, workshop_id: str) -> dict[str, list[str]] | None:
         """The web form's fields of a workshop in the catalog, for changing it."""
-        workshop = await self.c.catalog.workshop(workshop_id)
+        workshop = await self.context.catalog.workshop(workshop_id)
         if workshop is None:
             return None
-        tz = self.c.v.tz
+        tz = self.context.voice.tz
         registration = workshop.registration.model_dump(mode="json", exclude_none=True)
         return {"title": [workshop.text("title", "de") or ""], "topics": workshop.topics,
                 "languages": workshop.languages, "start": [workshop.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M")],
@@ -202,7 +198,7 @@ class OfficeActions:
 
     async def export(self, staff_id: int) -> ExportFiles:
         """The submissions as CSV and Excel, made in a process of their own as for /export."""
-        files = await self.c.offload.run(export_job, self.c.settings)
-        async with self.c.store.transaction():
-            await self.c.store.log_event("office_export", None, staff=staff_id)
+        files = await self.context.offload.run(export_job, self.context.settings)
+        async with self.context.store.transaction():
+            await self.context.store.log_event("office_export", None, staff=staff_id)
         return files

@@ -21,14 +21,14 @@ from bot.storage.staff import Flow
 
 class Proposals:
     def __init__(self, context: StaffContext, flow: WorkshopFlow) -> None:
-        self.c = context
+        self.context = context
         self._ = context._
         self.flow = flow
         self.data = ProposalStore(context.store)
 
     async def submit(self, turn: StaffTurn, flow: Flow, workshop: Workshop) -> None:
         """The partner's last step: the proposal is stored and every staff member gets its card."""
-        c, _ = self.c, self._
+        c, _ = self.context, self._
         partner_id = str(flow.data["provider"])
         proposal_id = await self.data.add(partner_id, turn.visitor.user_id, workshop.model_dump_json())
         await c.store.log_event("proposal_submitted", None, partner=partner_id, proposal=proposal_id,
@@ -48,7 +48,7 @@ class Proposals:
     async def decide(self, turn: StaffTurn, value: str, new_id: Callable[[dict[str, Any]], Awaitable[str]],
                      push_after_commit: Callable[[StaffTurn, str], None]) -> None:
         """A staff member's "Approve" (the workshop is saved and pushed) or "Reject" (asks why)."""
-        c, _ = self.c, self._
+        c, _ = self.context, self._
         turn.outcome.source_closed = True
         proposal = await self.data.get(int(value[1:])) if value[1:].isdigit() else None
         if proposal is None or proposal.state != "pending":
@@ -68,7 +68,7 @@ class Proposals:
         approved = workshop.model_copy(update={"id": workshop_id})
         await self.data.decide(proposal.id, "approved", turn.visitor.user_id, workshop_id=workshop_id)
         await c.catalog.upsert_workshops([approved], sample=False)
-        await c.store.db.execute("UPDATE workshops SET source = 'partner' WHERE id = ?", (workshop_id,))
+        await c.catalog.mark_source(workshop_id, "partner")
         await c.store.log_event("proposal_approved", None, proposal=proposal.id, workshop=workshop_id,
                                 staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✅ " + _("Your proposed workshop “{title}” was approved and is now in "
@@ -78,11 +78,11 @@ class Proposals:
 
     async def reason(self, turn: StaffTurn, flow: Flow, text: str) -> None:
         if await self.reject(turn, int(flow.data.get("proposal", 0)), text):
-            await self.c.data.end_flow(turn.visitor.user_id)
+            await self.context.data.end_flow(turn.visitor.user_id)
 
     async def reject(self, turn: StaffTurn, proposal_id: int, text: str) -> bool:
         """Rejected with the reason the partner is told; False when the reason is too short or long."""
-        c, _ = self.c, self._
+        c, _ = self.context, self._
         reason = clean_text(text)
         if not 3 <= len(reason) <= 500:
             turn.say("⚠️ " + _("Please type a reason of 3 to 500 characters."))
@@ -102,5 +102,4 @@ class Proposals:
     async def _tell(self, contact_id: int, text: str) -> None:
         if not contact_id:  # the contact deleted their data meanwhile: nobody to tell
             return
-        await self.c.outbox.enqueue(contact_id, None, "staff", screen_payload(Screen(text=text)))
-        self.c.digest.wake()
+        await self.context.outbox.enqueue(contact_id, None, "staff", screen_payload(Screen(text=text)))

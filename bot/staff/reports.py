@@ -30,11 +30,11 @@ FAILED = N_("Sorry, that did not work this time; nothing was lost. Please try ag
 
 class Reports:
     def __init__(self, context: StaffContext) -> None:
-        self.c = context
+        self.context = context
         self._ = context._
 
     async def digest(self, turn: StaffTurn) -> None:
-        c = self.c
+        c = self.context
 
         async def send() -> None:
             for _attempt in range(REBUILDS):  # built again when an association deleted its data meanwhile
@@ -51,20 +51,19 @@ class Reports:
             else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            c.digest.wake()
         turn.say(self._("The digest of the last seven days is on its way."))
         turn.background.append(send)
 
     async def stats(self, turn: StaffTurn) -> None:
         async def compute() -> None:  # after the commit, on the read connection: nobody waits
-            figures = await self.c.figures.compute(self.c.store.now())
-            blocks = sections(self.c.v, figures, title=self._("Statistics"))
+            figures = await self.context.figures.compute(self.context.store.now())
+            blocks = sections(self.context.voice, figures, title=self._("Statistics"))
             for text in messages([blocks[0], blocks[1], blocks[2], blocks[3]]):
                 turn.say(text)
         turn.after.append(compute)
 
     async def export(self, turn: StaffTurn) -> None:
-        c = self.c
+        c = self.context
 
         async def prepare() -> None:  # read, built and written in a process of its own; queued in one short write
             for _attempt in range(REBUILDS):  # built again when an association deleted its data meanwhile
@@ -76,21 +75,20 @@ class Reports:
                     return
                 async with c.store.transaction():
                     if made.erasures == await c.store.erasures():
-                        for document in made.documents(c.v, c.store.now()):
+                        for document in made.documents(c.voice, c.store.now()):
                             await c.outbox.enqueue_file(turn.chat_id, None, "export", document, built_on=made.erasures)
                         break
             else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            c.digest.wake()
         turn.say(self._("The export is being prepared; the two files follow in a moment."))
         turn.background.append(prepare)
 
     async def report(self, turn: StaffTurn, argument: str = "") -> None:
         """The committee's report as a PDF: made in a process of its own (seconds of CPU at
         city scale, none of it the bot's), then queued in one short write."""
-        c = self.c
-        request = ReportRequest(Scope(round=argument.strip() or None), language=c.v.t.code)
+        c = self.context
+        request = ReportRequest(Scope(round=argument.strip() or None), language=c.voice.t.code)
 
         async def prepare() -> None:
             now = c.store.now()
@@ -103,19 +101,18 @@ class Reports:
                 log.exception("the report failed")
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
-            stamp = now.astimezone(c.v.tz).strftime("%Y-%m-%d")
+            stamp = now.astimezone(c.voice.tz).strftime("%Y-%m-%d")
             document = Document(filename=f"mso-bedarfsbericht-{stamp}.pdf", content=content, mime_type=PDF_TYPE,
                                  caption=self._("The needs report for the committee"))
             async with c.store.transaction():
                 await c.outbox.enqueue_file(turn.chat_id, None, "export", document)
-            c.digest.wake()
         turn.say(self._("The report is being prepared; the PDF follows in a moment."))
         turn.background.append(prepare)
 
     async def msos(self, turn: StaffTurn, page: int = 1) -> None:
         """The associations, newest activity first, a page at a time with a button for more."""
         async def show() -> None:
-            async with self.c.store.snapshot() as reader:
+            async with self.context.store.snapshot() as reader:
                 store = StaffStore(reader)
                 count = await store.mso_count()
                 shown = min(max(1, page), max(1, -(-count // MSOS_PER_PAGE)))
@@ -125,9 +122,9 @@ class Reports:
 
     def _msos_page(self, count: int, found: list[MsoRow], page: int) -> Screen:
         """Page `page` (from 1) of `count` associations: `found`, the rows on it."""
-        _, v = self._, self.c.v
-        total = len([q for _s, q in self.c.engine.questionnaire.questions()])
-        now = self.c.store.now()
+        _, v = self._, self.context.voice
+        total = len([q for _s, q in self.context.engine.questionnaire.questions()])
+        now = self.context.store.now()
         pages = max(1, -(-count // MSOS_PER_PAGE))
         lines = [_("Associations ({count})").format(count=v.n(count))]
         for i, row in enumerate(found, (page - 1) * MSOS_PER_PAGE + 1):
@@ -148,7 +145,7 @@ class Reports:
         return Screen(text="\n".join(lines), buttons=buttons)
 
     def _date(self, value: str) -> str:
-        v = self.c.v
+        v = self.context.voice
         return format_date(datetime.fromisoformat(value).astimezone(v.tz), "medium", locale=v.t.locale)
 
     async def open_round(self, turn: StaffTurn, argument: str) -> None:
@@ -156,7 +153,7 @@ class Reports:
         if name is None:
             turn.say(self._("Send /round with the name of the new round (at most 40 characters), e.g. /round 2027."))
             return
-        rounds = self.c.rounds
+        rounds = self.context.rounds
         assert rounds is not None
         opened = await rounds.open_here(name)
         if opened is None:
@@ -165,10 +162,10 @@ class Reports:
 
         async def invite() -> None:  # after the commit: counted on a snapshot, queued in the background
             invitees = await rounds.invitees(opened)
-            turn.say(self.c.v.t.ngettext(
+            turn.say(self.context.voice.t.ngettext(
                 "Round “{name}” is open: {count} association will be invited to answer again.",
                 "Round “{name}” is open: {count} associations will be invited to answer again.",
-                len(invitees)).format(name=name, count=self.c.v.n(len(invitees))))
+                len(invitees)).format(name=name, count=self.context.voice.n(len(invitees))))
 
             async def fan_out() -> None:
                 await rounds.fan_out(opened, invitees)

@@ -15,14 +15,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.digest.figures import FigureSource
-from bot.digest.render import StaffVoice
 from bot.digest.service import DigestService
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
+from bot.kernel.turns import TurnRunner
+from bot.office.mail import OfficeMail
 from bot.partners.service import PartnerService
 from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
@@ -31,11 +33,11 @@ from bot.staff.office_actions import OfficeActions
 from bot.staff.reports import Reports
 from bot.staff.workshop_flow import button
 from bot.staff.workshops import WorkshopSteps
-from bot.storage import Store
+from bot.storage import Store, User
 from bot.suggestions.service import SuggestionService
 from bot.survey.rounds import RoundService
 from bot.survey.service import SurveyService
-from bot.survey.turns import Visitor, run_after_commit
+from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,12 @@ STAFF_MENU = [
 class StaffService:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, staff_ids: list[int],
                  digest: DigestService, figures: FigureSource, survey: SurveyService,
-                 suggestions: SuggestionService, settings: Settings) -> None:
-        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings)
+                 suggestions: SuggestionService, settings: Settings, rounds: RoundService,
+                 partners: PartnerService, mail: OfficeMail) -> None:
+        self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings, rounds)
+        self.runner = TurnRunner[User](store)
         self.store = store
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
         self.staff_ids = set(staff_ids)
         self._background: set[asyncio.Task[None]] = set()
@@ -71,21 +75,13 @@ class StaffService:
         self.reports = Reports(self.context)
         self.workshops = WorkshopSteps(self.context)
         self.broadcast = Broadcast(self.context)
-        self.partners: PartnerService | None = None  # set by the wiring (bot.services)
+        self.partners = partners
         self.office = OfficeAccess(store, self.staff_ids, settings.office_url())
         self.desk = OfficeDesk(store, engine, figures)
-        self.actions = OfficeActions(self.context, self.workshops, self._on_web)
-
-    @property
-    def rounds(self) -> RoundService | None:
-        return self.context.rounds
-
-    @rounds.setter
-    def rounds(self, rounds: RoundService | None) -> None:
-        self.context.rounds = rounds
+        self.actions = OfficeActions(self.context, self.workshops, self._on_web, mail)
 
     def sheet_title(self) -> str:
-        return sheet_title(self.v)
+        return sheet_title(self.voice)
 
     def is_staff(self, user_id: int) -> bool:
         return user_id in self.staff_ids
@@ -94,7 +90,7 @@ class StaffService:
 
     async def _proposer(self, user_id: int) -> str | None:
         """The partner organisation of an active partner contact: it may propose workshops."""
-        if self.partners is None or not self.partners.knows(user_id):
+        if not self.partners.knows(user_id):
             return None
         contact = await self.partners.data.contact(user_id)
         return contact.partner_id if contact is not None and contact.active else None
@@ -143,7 +139,8 @@ class StaffService:
         link = await self.office.issue(turn.visitor.user_id)
         minutes = int(LINK_LIFE.total_seconds() // 60)
         turn.say(self._("Your sign-in link to the office's web view (it works once, within {minutes} minutes, "
-                        "and only for you; do not pass it on):\n{link}").format(minutes=self.v.n(minutes), link=link))
+                        "and only for you; do not pass it on):\n{link}").format(minutes=self.voice.n(minutes),
+                                                                                 link=link))
 
     async def _on_web(self, staff_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
         """A staff member's action on the web view: one turn, as in their private chat."""
@@ -154,8 +151,7 @@ class StaffService:
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
         partners = self.partners
-        assert partners is not None
-        s = partners.screens["en" if self.v.t.code == "en" else "de"]
+        s = partners.screens["en" if self.voice.t.code == "en" else "de"]
         verb, _space, rest = argument.strip().partition(" ")
         by = turn.visitor.user_id
         if verb == "invite" and rest.strip():
@@ -182,7 +178,7 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
 
     async def has_flow(self, user_id: int) -> bool:
-        allowed = self.is_staff(user_id) or (self.partners is not None and self.partners.contact_state(user_id) is True)
+        allowed = self.is_staff(user_id) or self.partners.contact_state(user_id) is True
         return allowed and await self.context.data.flow(user_id) is not None
 
     async def text(self, visitor: Visitor, chat_id: int, text: str) -> Outcome:
@@ -190,10 +186,14 @@ class StaffService:
         return await self._run(visitor, chat_id, lambda turn: self._typed(turn, text))
 
     async def refuse(self, visitor: Visitor, what: str) -> Outcome:
-        async def record() -> None:
+        async def record(turn: StaffTurn) -> None:
             await self.store.log_event("staff_refused", None, command=what[:32])  # no id: nobody to trace
 
-        if not await self.store.once(visitor.event_id, record):
+        async def begin(_actor: User | None) -> StaffTurn:
+            return StaffTurn(visitor, visitor.user_id)
+
+        turn, _outcome = await self.runner.run(visitor, begin, record)
+        if turn is None:
             return Outcome()
         log.warning("user %s tried the staff command %s", visitor.user_id, what[:32])
         language = await self.survey.language_of(visitor)
@@ -201,15 +201,17 @@ class StaffService:
         return Outcome(toast=text, messages=[] if what == "button" else [Screen(text=text)])
 
     async def _run(self, visitor: Visitor, chat_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
-        turn = StaffTurn(visitor, chat_id)
-        if not await self.store.once(visitor.event_id, lambda: step(turn)):
-            return Outcome()
-        await run_after_commit(turn.after)
+        async def begin(_actor: User | None) -> StaffTurn:
+            return StaffTurn(visitor, chat_id)
+
+        turn, outcome = await self.runner.run(visitor, begin, step)
+        if turn is None:
+            return outcome
         for job in turn.background:
             task = asyncio.create_task(self._in_background(job))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-        return turn.outcome
+        return outcome
 
     @staticmethod
     async def _in_background(job: Callable[[], Awaitable[None]]) -> None:

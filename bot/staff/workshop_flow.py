@@ -16,10 +16,10 @@ from babel.dates import format_datetime
 from pydantic import ValidationError
 
 from bot.catalog.model import Partner, Registration, Workshop
-from bot.digest.render import StaffVoice
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
+from bot.questionnaire.staff_voice import StaffVoice
 
 STEPS = ("title", "topics", "start", "end", "place", "address", "languages", "provider", "registration",
          "capacity", "cost", "preview")
@@ -40,7 +40,7 @@ class WorkshopFlow:
 
     def __init__(self, voice: StaffVoice, topics: list[tuple[str, str]], districts: list[tuple[str, str]],
                  languages: list[tuple[str, str]]) -> None:
-        self.v = voice
+        self.voice = voice
         self._ = voice.t.gettext
         self.topics = topics  # (id, label in the staff language)
         self.districts = districts
@@ -163,7 +163,7 @@ class WorkshopFlow:
     def _datetime(self, text: str) -> datetime | None:
         for pattern in _DATE_FORMATS:
             try:
-                return datetime.strptime(text, pattern).replace(tzinfo=self.v.tz)
+                return datetime.strptime(text, pattern).replace(tzinfo=self.voice.tz)
             except ValueError:
                 continue
         return None
@@ -171,7 +171,7 @@ class WorkshopFlow:
     def _end(self, text: str, start: datetime) -> datetime | None:
         match = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text)
         if match:
-            local = start.astimezone(self.v.tz)
+            local = start.astimezone(self.voice.tz)
             return local.replace(hour=int(match.group(1)), minute=int(match.group(2)))
         return self._datetime(text)
 
@@ -197,7 +197,7 @@ class WorkshopFlow:
             "online": bool(data.get("online")), "address": data.get("address"),
             "district": data.get("district"), "provider": data["provider"],
             "capacity": data.get("capacity"), "registration": data["registration"], "cost": data.get("cost"),
-        }, context={"tz": self.v.tz})
+        }, context={"tz": self.voice.tz})
 
     def preview(self, data: dict[str, Any], partners: list[Partner]) -> str:
         _ = self._
@@ -206,11 +206,12 @@ class WorkshopFlow:
         districts = dict(self.districts)
         start = datetime.fromisoformat(data["start"])
         end = datetime.fromisoformat(data["end"])
-        when = format_datetime(start.astimezone(self.v.tz), "medium", locale=self.v.t.locale)
+        tz, locale = self.voice.tz, self.voice.t.locale
+        when = format_datetime(start.astimezone(tz), "medium", locale=locale)
         if end - start < timedelta(days=1):
-            when += " – " + format_datetime(end.astimezone(self.v.tz), "short", locale=self.v.t.locale).split(" ")[-1]
+            when += " – " + format_datetime(end.astimezone(tz), "short", locale=locale).split(" ")[-1]
         else:
-            when += " – " + format_datetime(end.astimezone(self.v.tz), "medium", locale=self.v.t.locale)
+            when += " – " + format_datetime(end.astimezone(tz), "medium", locale=locale)
         place = _("Online") if data.get("online") else f"{data.get('address')} ({districts.get(data['district'], '')})"
         provider = next((p.name for p in partners if p.id == data["provider"]), data["provider"])
         registration = ", ".join(data["registration"].values())
@@ -224,7 +225,7 @@ class WorkshopFlow:
             "🗣 " + ", ".join(languages.get(c, c) for c in data["languages"]),
             "🏢 " + provider,
             "✍️ " + registration,
-            "👥 " + (self.v.n(data["capacity"]) if data.get("capacity") else _("No limit")),
+            "👥 " + (self.voice.n(data["capacity"]) if data.get("capacity") else _("No limit")),
             "💶 " + (_("Free of charge") if cost is not None and Decimal(cost) == 0
                      else f"{cost} €" if cost is not None else _("Not stated")),
         ]

@@ -23,27 +23,27 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 class WorkshopSteps:
     def __init__(self, context: StaffContext) -> None:
-        self.c = context
+        self.context = context
         self._ = context._
-        self.flow = WorkshopFlow(context.v, context.topics(), context.districts(), context.languages())
+        self.flow = WorkshopFlow(context.voice, context.topics(), context.districts(), context.languages())
         self.proposals = Proposals(context, self.flow)
 
     async def start(self, turn: StaffTurn, partner_id: str | None = None) -> None:
         """Staff add a workshop; a partner contact (`partner_id`) proposes one, its own."""
-        if not await self.c.catalog.partner_ids():
+        if not await self.context.catalog.partner_ids():
             turn.say(self._("The catalog has no partner organisations yet. Import them first "
                             "(msobot catalog import FILE); every workshop needs a provider."))
             return
         data: dict[str, Any] = {"provider": partner_id, "proposal": True} if partner_id else {}
         flow = Flow(user_id=turn.visitor.user_id, flow="workshop", step="title", data=data)
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
     async def _prompt(self, flow: Flow) -> Screen:
-        return self.flow.prompt(flow.step, flow.data, await self.c.catalog.partners())
+        return self.flow.prompt(flow.step, flow.data, await self.context.catalog.partners())
 
     async def typed(self, turn: StaffTurn, flow: Flow, text: str) -> None:
-        error = self.flow.typed(flow.step, flow.data, text, self.c.store.now())
+        error = self.flow.typed(flow.step, flow.data, text, self.context.store.now())
         if error is not None:
             turn.say("⚠️ " + error)
             turn.outcome.messages.append(await self._prompt(flow))
@@ -59,7 +59,7 @@ class WorkshopSteps:
                 chosen.remove(value)
             else:
                 chosen.append(value)
-            await self.c.data.save_flow(flow)
+            await self.context.data.save_flow(flow)
             turn.outcome.source = await self._prompt(flow)  # the same message, ticks updated
             return
         if step in ("topics", "languages") and flow.step == step and value == "done":
@@ -74,7 +74,7 @@ class WorkshopSteps:
             else:
                 turn.outcome.toast = stale
                 return
-        elif step == "provider" and flow.step == "provider" and value in await self.c.catalog.partner_ids():
+        elif step == "provider" and flow.step == "provider" and value in await self.context.catalog.partner_ids():
             data["provider"] = value
         elif step == "capacity" and flow.step == "capacity" and value == "none":
             data["capacity"] = None
@@ -92,11 +92,11 @@ class WorkshopSteps:
 
     async def _advance(self, turn: StaffTurn, flow: Flow) -> None:
         flow.step = self.flow.next_step(flow.step, flow.data)
-        await self.c.data.save_flow(flow)
+        await self.context.data.save_flow(flow)
         turn.outcome.messages.append(await self._prompt(flow))
 
     async def _save(self, turn: StaffTurn, flow: Flow) -> None:
-        c = self.c
+        c = self.context
         workshop_id = await self.new_id(flow.data)
         try:
             workshop = self.flow.workshop(flow.data, workshop_id)
@@ -114,9 +114,9 @@ class WorkshopSteps:
         await c.data.end_flow(turn.visitor.user_id)
 
     async def _add(self, turn: StaffTurn, workshop: Workshop) -> None:
-        c = self.c
+        c = self.context
         await c.catalog.upsert_workshops([workshop], sample=False)
-        await c.store.db.execute("UPDATE workshops SET source = 'chat' WHERE id = ?", (workshop.id,))
+        await c.catalog.mark_source(workshop.id, "chat")
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
         self.push_after_commit(turn, workshop.id)
 
@@ -124,8 +124,8 @@ class WorkshopSteps:
         """A workshop whose fields the steps' checks passed (the web view's form): a new one is
         saved and pushed; a changed one (`workshop_id`) keeps its other languages' texts, and its
         reminders move with it."""
-        existing = await self.c.catalog.workshop(workshop_id) if workshop_id else None
-        if data.get("provider") not in await self.c.catalog.partner_ids() or (workshop_id and existing is None):
+        existing = await self.context.catalog.workshop(workshop_id) if workshop_id else None
+        if data.get("provider") not in await self.context.catalog.partner_ids() or (workshop_id and existing is None):
             turn.say("⚠️ " + self._("Please choose the organisation that offers it."))
             return
         try:
@@ -139,17 +139,18 @@ class WorkshopSteps:
             return
         changed = workshop.model_copy(update={"title": {**existing.title, **workshop.title},
                                               "description": existing.description})
-        await self.c.catalog.upsert_workshops([changed], sample=False)
-        await self.c.store.log_event("workshop_changed", None, workshop=changed.id, staff=turn.visitor.user_id)
+        await self.context.catalog.upsert_workshops([changed], sample=False)
+        await self.context.store.log_event("workshop_changed", None, workshop=changed.id,
+                                           staff=turn.visitor.user_id)
 
         async def move_reminders() -> None:
-            await self.c.suggestions.pushes.workshops_changed([changed.id])
+            await self.context.suggestions.pushes.workshops_changed([changed.id])
         turn.after.append(move_reminders)
 
     async def cancel(self, turn: StaffTurn, workshop_id: str) -> None:
         """No longer offered; those interested are told in their language, through the outbox, and
         its pushes and reminders not yet sent are dropped."""
-        c = self.c
+        c = self.context
         workshop = await c.catalog.workshop(workshop_id)
         if workshop is None or not await c.catalog.cancel(workshop_id):
             turn.say(self._("This workshop was cancelled already."))
@@ -167,33 +168,29 @@ class WorkshopSteps:
             told += await c.outbox.enqueue(user_id, user_id, "reminder", screen_payload(screen),
                                            dedupe_key=f"cancelled:{user_id}:{workshop_id}") is not None
         await c.store.log_event("workshop_cancelled", None, workshop=workshop_id, staff=turn.visitor.user_id)
-        turn.after.append(self._wake)
-        turn.say(c.v.t.ngettext("Cancelled. {count} interested association is told.",
-                                "Cancelled. {count} interested associations are told.", told).format(count=c.v.n(told)))
-
-    async def _wake(self) -> None:
-        self.c.digest.wake()
+        turn.say(c.voice.t.ngettext("Cancelled. {count} interested association is told.",
+                                    "Cancelled. {count} interested associations are told.", told).format(
+            count=c.voice.n(told)))
 
     def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
         """Once the new workshop is committed: out to the associations it fits, and staff told how many."""
-        c = self.c
+        c = self.context
 
         async def push() -> None:
             pushed = await c.suggestions.offers_added([workshop_id])
             count = len(pushed)
-            text = c.v.t.ngettext(
+            text = c.voice.t.ngettext(
                 "Saved. {count} association it fits will get a message.",
-                "Saved. {count} associations it fits will get a message.", count).format(count=c.v.n(count))
+                "Saved. {count} associations it fits will get a message.", count).format(count=c.voice.n(count))
             async with c.store.transaction():
                 await c.outbox.enqueue(turn.chat_id, None, "staff", screen_payload(Screen(text=text)))
-            c.digest.wake()
         turn.after.append(push)
 
     async def new_id(self, data: dict[str, Any]) -> str:
         day = datetime.fromisoformat(data["start"]).strftime("%y%m%d")
         slug = re.sub(r"[^a-z0-9]+", "-", data["title"].lower().translate(_UMLAUTS)).strip("-")[:14].strip("-")
         base = f"w{day}-{slug or 'workshop'}"
-        known = {w.id for w in await self.c.catalog.workshops()}
+        known = {w.id for w in await self.context.catalog.workshops()}
         candidate, n = base, 2
         while candidate in known:
             candidate = f"{base[:21]}-{n}"

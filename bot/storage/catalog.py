@@ -34,6 +34,10 @@ class CatalogStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    async def mark_source(self, workshop_id: str, source: str) -> None:
+        """Where a workshop came from: 'chat' (staff's /workshop), 'partner' (an approved proposal)."""
+        await self.store.db.execute("UPDATE workshops SET source = ? WHERE id = ?", (source, workshop_id))
+
     async def upsert_partners(self, partners: list[Partner], sample: bool) -> ImportCounts:
         return await self._upsert("partners", partners, sample)
 

@@ -1,5 +1,5 @@
-"""Versioned schema migrations: append a function (now in later_migrations.py: this module is
-full), never edit one that has shipped. Each runs in its own transaction together with the
+"""Versioned schema migrations 1 to 11 (12 and later: `migrations_from_v12.py`, where new ones
+are appended); never edit one that has shipped. Each runs in its own transaction together with the
 `PRAGMA user_version` bump, so a crash leaves the database at the old or the new version, never between."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
-from bot.storage.later_migrations import LATER_MIGRATIONS
+from bot.storage.migrations_from_v12 import MIGRATIONS_FROM_V12
 
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
@@ -347,4 +347,4 @@ async def _v11_partners(db: aiosqlite.Connection) -> None:
 
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_suggestions, _v3_staff, _v4_privacy, _v5_questionnaire_versions,
                                _v6_rounds, _v7_exactly_once, _v8_consent_per_purpose, _v9_profile_index,
-                               _v10_outbox_files, _v11_partners, *LATER_MIGRATIONS]
+                               _v10_outbox_files, _v11_partners, *MIGRATIONS_FROM_V12]

@@ -63,7 +63,15 @@ class OutboxStore:
                       about_user: int | None = None, built_on: int | None = None) -> int | None:
         """Add a message; None when one with the same dedupe_key is already there. `about_user`:
         whose data it shows besides the recipient's, so deleting that user withdraws it;
-        `built_on`: the erasure count of the snapshot a report was built from (`stale`)."""
+        `built_on`: the erasure count of the snapshot a report was built from (`stale`). The
+        workers are woken when it is committed."""
+        row_id = await self._insert(chat_id, user_id, purpose, payload, not_before, dedupe_key, about_user, built_on)
+        self.store.queued()
+        return row_id
+
+    async def _insert(self, chat_id: int, user_id: int | None, purpose: str, payload: dict[str, Any],
+                      not_before: datetime | None = None, dedupe_key: str | None = None,
+                      about_user: int | None = None, built_on: int | None = None) -> int | None:
         now = self.store.now()
         if built_on is not None:
             payload = {**payload, "erasures": built_on}
@@ -134,10 +142,11 @@ class OutboxStore:
         """A document whose content is kept beside the row as it is: an export of ten megabytes
         would be fourteen of base64 in the row's JSON, parsed on the event loop at every look at
         the queue."""
-        row_id = await self.enqueue(chat_id, user_id, purpose, document.payload(stored=True), built_on=built_on)
+        row_id = await self._insert(chat_id, user_id, purpose, document.payload(stored=True), built_on=built_on)
         if row_id is not None:
             await self.store.write("INSERT INTO outbox_files (outbox_id, content) VALUES (?, ?)", row_id,
                                    document.content)
+        self.store.queued()  # with its file
         return row_id
 
     async def stale(self, payload: dict[str, Any]) -> bool:
@@ -216,6 +225,7 @@ class OutboxStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), key, _iso(not_before or now),
               _iso(now)) for chat_id, user_id, payload, key in messages])
+        self.store.queued()
         return added
 
     async def counts(self) -> dict[str, int]:

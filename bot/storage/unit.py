@@ -8,10 +8,10 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import aiosqlite
 
@@ -35,33 +35,58 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Views(NamedTuple):
+    """How the running questionnaire version reads stored answers and cursors (the engine's
+    `current` and `current_id`): stored rows are never rewritten when a question is renamed."""
+
+    answers: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
+    question: Callable[[str | None], str | None] = lambda question_id: question_id
+
+
+AS_STORED = Views()
+
+
 class UnitOfWork:
     """One connection, one writer at a time: `transaction()` serialises the bot's work units."""
 
     reader: Self
 
-    def __init__(self: Self, db: aiosqlite.Connection, clock: Clock = utcnow) -> None:
+    def __init__(self: Self, db: aiosqlite.Connection, clock: Clock = utcnow, views: Views = AS_STORED,
+                 reader: Self | None = None, reads_only: bool = False) -> None:
         self.db = Connection(db)
         self.clock = clock
         self._lock = asyncio.Lock()
         self._open = False  # a transaction is open: writes may wait for its COMMIT
-        # How the running questionnaire version reads stored answers and cursors (set by the
-        # services: `Engine.current`, `Engine.current_id`); stored rows are never rewritten.
-        self.answer_view: Callable[[dict[str, Any]], dict[str, Any]] = lambda answers: answers
-        self.question_view: Callable[[str | None], str | None] = lambda question_id: question_id
+        self.views = views
+        self.answer_view, self.question_view = views
         # Updates this process claimed and committed (the inbox need not mark them again).
         self.claimed: set[int] = set()
         self._claims: list[int] = []  # claimed in the open transaction
         # A read-only connection beside this one (WAL lets it read while this one writes): heavy
         # reports read a snapshot there and never wait for, or hold up, the bot's units of work.
-        self.reader = self  # the same store until `share_views` gives it one
-        self.reads_only = False  # a read-only connection of its own (`open_reader`)
+        self.reader = reader or self  # the same store for an in-memory database
+        self.reads_only = reads_only  # a read-only connection of its own (`open_reader`)
         # The longest transaction so far, in seconds (from BEGIN to COMMIT: how long it could
         # hold the write lock); the benchmark resets it to measure one piece of work.
         self.longest_transaction = 0.0
         # Why this process may no longer write (its database file was replaced), if so.
         self.refusal: str | None = None
         self.eraser = LogEraser(self)  # empties the log after an erasure, in the background while readers hold it
+        # Rung after every commit that queued a message (`queued`): the outbox workers listen.
+        self.doorbell: list[Callable[[], None]] = []
+        self._queued = False
+
+    def queued(self) -> None:
+        """A message was queued: the workers are woken once it is committed (at once outside
+        a transaction)."""
+        if self._open:
+            self._queued = True
+        else:
+            self._ring()
+
+    def _ring(self) -> None:
+        for listener in self.doorbell:
+            listener()
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -94,6 +119,8 @@ class UnitOfWork:
                 if len(self.claimed) > CLAIMS_REMEMBERED:
                     self.claimed.clear()  # those nobody asked about: the inbox marks them again, harmlessly
                 self.claimed.update(self._claims)
+                if self._queued:
+                    self._ring()
             except BaseException:
                 self.db.pending.clear()
                 if self.db.raw.in_transaction:
@@ -101,6 +128,7 @@ class UnitOfWork:
                 raise
             finally:
                 self._open = False
+                self._queued = False
                 self._claims.clear()
                 if collecting:
                     gc.enable()
@@ -128,16 +156,6 @@ class UnitOfWork:
         async with self._lock:
             yield
 
-    async def once(self, event_id: int | None, step: Callable[[], Awaitable[None]]) -> bool:
-        """One Telegram update as one transaction; False (and nothing done) when the update
-        was handled before (the inbox replays what a crash interrupted, and Telegram may
-        deliver an update again whose confirmation was lost)."""
-        async with self.transaction():
-            if event_id is not None and not await self.claim_update(event_id):
-                return False
-            await step()
-        return True
-
     async def checkpoint(self) -> bool:
         """Fold the write-ahead log into the database file and empty it, so that erased data
         does not linger in old log frames (outside any transaction). True when it did: while
@@ -158,12 +176,6 @@ class UnitOfWork:
         if self.reader is not self:
             await self.reader.close()
         await self.db.close()
-
-    def share_views(self, reader: Self) -> None:
-        """The reader reads stored answers the way this store does (renamed questions)."""
-        reader.answer_view = lambda answers: self.answer_view(answers)
-        reader.question_view = lambda question_id: self.question_view(question_id)
-        self.reader = reader
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Self]:

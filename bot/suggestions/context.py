@@ -3,7 +3,7 @@ when an unsolicited message may go out, and the outbox's doorbell."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, tzinfo
 
 from bot.kernel.i18n import Catalogs
@@ -19,7 +19,8 @@ from bot.suggestions.screens import SuggestionScreens
 
 class SuggestionContext:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
-                 wake: Callable[[], None] = lambda: None, quiet: tuple[time, time] | None = QUIET) -> None:
+                 quiet: tuple[time, time] | None = QUIET,
+                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = ()) -> None:
         matching = engine.questionnaire.matching
         if matching is None:
             raise ValueError("the questionnaire has no 'matching:' block")
@@ -28,7 +29,6 @@ class SuggestionContext:
         self.engine = engine
         self.catalogs = catalogs
         self.tz = tz
-        self.wake = wake
         self.quiet = quiet
         self.scorer = Scorer(tz, dict(matching.places))
         self.catalog = CatalogStore(store)
@@ -36,7 +36,7 @@ class SuggestionContext:
         self.outbox = OutboxStore(store)
         # Told, in the association's transaction, when it marks a workshop interesting or no
         # longer (the workshop's organisation may want to know: bot.partners).
-        self.interest_changed: list[Callable[[str, int], Awaitable[None]]] = []  # (workshop, association)
+        self.interest_changed = tuple(interest_changed)  # (workshop, association)
 
     def screens(self, language: str | None) -> SuggestionScreens:
         return SuggestionScreens(self.catalogs.translator(language), self.engine, self.tz)
@@ -44,10 +44,6 @@ class SuggestionContext:
     def later(self) -> datetime:
         """When an unsolicited message may go out: now, or after the quiet hours."""
         return quiet_hours_end(self.store.now(), self.tz, self.quiet)
-
-    async def ring(self) -> None:
-        """After the commit: the outbox worker sends what the turn queued."""
-        self.wake()
 
     async def district_of(self, user_id: int) -> str | None:
         latest = await self.store.latest_completed(user_id)

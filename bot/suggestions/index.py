@@ -37,18 +37,18 @@ def stored_profile(text: str) -> NeedProfile:
 
 class ProfileIndex:
     def __init__(self, context: SuggestionContext) -> None:
-        self.c = context
+        self.context = context
         self.store = context.store
 
     async def update(self, user_id: int, submission_id: int, answers: Answers) -> NeedProfile:
         """Inside the caller's transaction: this association's latest completed answers."""
-        profile = build_profile(user_id, answers, self.c.matching)
+        profile = build_profile(user_id, answers, self.context.matching)
         data, networking, terms = index_row(profile)
         await ProfileStore(self.store).put(user_id, submission_id, data, networking, terms)
         return profile
 
     def version(self) -> str:
-        questionnaire = self.c.engine.questionnaire
+        questionnaire = self.context.engine.questionnaire
         return f"{questionnaire.id}:{questionnaire.version}:{SHAPE}"
 
     async def ensure(self) -> int:
@@ -57,15 +57,21 @@ class ProfileIndex:
         profiles = ProfileStore(self.store)
         if await profiles.meta("profile_index") == self.version():
             return 0
-        questions = self.c.engine.stored_ids(profile_questions(self.c.matching))
-        completed = await self.c.suggestions.completed_profiles(questions=questions)
+        questions = self.context.engine.stored_ids(profile_questions(self.context.matching))
+        completed = await self.context.suggestions.completed_profiles(questions=questions)
+        # In short transactions (a command beside the running bot may be the one that builds it,
+        # and the bot's users must not wait for 20,000 profiles): the version is written last, so
+        # an index left half-built by a stop is built again at the next start.
         async with self.store.transaction():
+            await profiles.set_meta("profile_index", "building")
             await profiles.clear()
-            for start in range(0, len(completed), BATCH):
-                await profiles.put_many([
-                    (submission.user_id, submission.id, *index_row(build_profile(submission.user_id, answers,
-                                                                                  self.c.matching)))
-                    for submission, answers in completed[start:start + BATCH]])
+        for start in range(0, len(completed), BATCH):
+            rows = [(submission.user_id, submission.id, *index_row(build_profile(submission.user_id, answers,
+                                                                                   self.context.matching)))
+                    for submission, answers in completed[start:start + BATCH]]
+            async with self.store.transaction():
+                await profiles.put_many(rows)
+        async with self.store.transaction():
             await profiles.set_meta("profile_index", self.version())
         log.info("profile index built: %d associations", len(completed))
         return len(completed)

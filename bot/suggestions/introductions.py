@@ -19,7 +19,7 @@ _CONTACT = re.compile(r"^\S.{1,198}\S$", re.DOTALL)
 
 class Introductions:
     def __init__(self, context: SuggestionContext) -> None:
-        self.c = context
+        self.context = context
         self.store = context.store
 
     async def typed(self, turn: Turn, text: str) -> bool:
@@ -28,7 +28,7 @@ class Introductions:
         if user is None or not user.awaiting:
             return False
         awaiting: dict[str, Any] = _json(user.awaiting)
-        screens = self.c.screens(user.language)
+        screens = self.context.screens(user.language)
         contact = text.strip()
         if not _CONTACT.match(contact):
             turn.outcome.messages.append(Screen(text="⚠️ " + screens.contact_invalid()))
@@ -36,7 +36,7 @@ class Introductions:
         await self.store.set_awaiting(user.id, None)
         await self._save_contact(user.id, contact)
         if awaiting.get("do") == "request":
-            suggestion = await self.c.suggestions.get(int(awaiting.get("suggestion", 0)))
+            suggestion = await self.context.suggestions.get(int(awaiting.get("suggestion", 0)))
             if suggestion is not None and suggestion.user_id == user.id:
                 await self.request(turn, screens, suggestion, None)
                 return True
@@ -48,8 +48,8 @@ class Introductions:
 
     async def _save_contact(self, user_id: int, contact: str) -> None:
         latest = await self.store.latest_completed(user_id)
-        if latest is not None and self.c.matching.contact is not None:
-            await self.store.save_answer(latest[0].id, self.c.matching.contact, contact)
+        if latest is not None and self.context.matching.contact is not None:
+            await self.store.save_answer(latest[0].id, self.context.matching.contact, contact)
 
     async def request(self, turn: Turn, screens: SuggestionScreens, suggestion: SuggestionRow,
                       text: str | None) -> None:
@@ -58,35 +58,35 @@ class Introductions:
         assert user is not None
         peer_id = int(suggestion.ref)
         peer = await self.store.user(peer_id)
-        if peer is None or await self.c.suggestions.introduction_between(user.id, peer_id) is not None:
+        if peer is None or await self.context.suggestions.introduction_between(user.id, peer_id) is not None:
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True
             return
-        if await self.c.contact(user.id) is None:
+        if await self.context.contact(user.id) is None:
             await self.store.set_awaiting(user.id, {"do": "request", "suggestion": suggestion.id})
             turn.outcome.source_closed = True
             turn.outcome.messages.append(screens.ask_contact())
             return
-        await self.c.suggestions.set_state(suggestion.id, "interested")
+        await self.context.suggestions.set_state(suggestion.id, "interested")
         topic = next((r.get("topic") for r in suggestion.reasons if r.get("topic")), None)
-        introduction = await self.c.suggestions.request_introduction(user.id, peer_id, topic)
+        introduction = await self.context.suggestions.request_introduction(user.id, peer_id, topic)
         await self.store.log_event("introduction_requested", user.id, introduction=introduction.id)
-        peer_screens = self.c.screens(peer.language)
+        peer_screens = self.context.screens(peer.language)
         request = peer_screens.introduction_request(
-            introduction.id, await self.store.organisation_name(user.id), await self.c.district_of(user.id), topic)
-        await self.c.outbox.enqueue(peer_id, peer_id, "introduction", screen_payload(request),
-                                    not_before=self.c.later(), about_user=user.id)
-        done = screens.request_sent(text or screens.peer_text(topic, await self.c.district_of(peer_id)))
+            introduction.id, await self.store.organisation_name(user.id), await self.context.district_of(user.id),
+            topic)
+        await self.context.outbox.enqueue(peer_id, peer_id, "introduction", screen_payload(request),
+                                    not_before=self.context.later(), about_user=user.id)
+        done = screens.request_sent(text or screens.peer_text(topic, await self.context.district_of(peer_id)))
         if text is None:
             turn.outcome.messages.append(done)
         else:
             turn.outcome.source = done
-        turn.after.append(self.c.ring)
 
     async def decide(self, turn: Turn, screens: SuggestionScreens, introduction_id: int, accept: bool) -> None:
         user = turn.user
         assert user is not None
-        introduction = await self.c.suggestions.introduction(introduction_id)
+        introduction = await self.context.suggestions.introduction(introduction_id)
         if introduction is None or introduction.to_user != user.id or introduction.state != "requested":
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True
@@ -96,27 +96,26 @@ class Introductions:
         if requester is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
-        if accept and await self.c.contact(user.id) is None:
+        if accept and await self.context.contact(user.id) is None:
             await self.store.set_awaiting(user.id, {"do": "accept", "introduction": introduction.id})
             turn.outcome.messages.append(screens.ask_contact())
             return
-        await self.c.suggestions.decide(introduction.id, accept)
+        await self.context.suggestions.decide(introduction.id, accept)
         await self.store.log_event("introduction_accepted" if accept else "introduction_declined", user.id,
                                    introduction=introduction.id)
-        requester_screens = self.c.screens(requester.language)
-        later = self.c.later()
+        requester_screens = self.context.screens(requester.language)
+        later = self.context.later()
         if not accept:
             turn.outcome.messages.append(screens.declined_by_you())
-            await self.c.outbox.enqueue(requester.id, requester.id, "introduction",
+            await self.context.outbox.enqueue(requester.id, requester.id, "introduction",
                                         screen_payload(requester_screens.introduction_declined()), not_before=later)
         else:
-            mine = await self.store.organisation_name(user.id), await self.c.contact(user.id)
-            theirs = await self.store.organisation_name(requester.id), await self.c.contact(requester.id)
+            mine = await self.store.organisation_name(user.id), await self.context.contact(user.id)
+            theirs = await self.store.organisation_name(requester.id), await self.context.contact(requester.id)
             turn.outcome.messages.append(screens.introduced(*theirs))
-            await self.c.outbox.enqueue(requester.id, requester.id, "introduction",
+            await self.context.outbox.enqueue(requester.id, requester.id, "introduction",
                                         screen_payload(requester_screens.introduced(*mine)), not_before=later,
                                         about_user=user.id)
-        turn.after.append(self.c.ring)
 
 
 def _json(text: str) -> dict[str, Any]:

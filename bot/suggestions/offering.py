@@ -35,51 +35,50 @@ def full(workshop: Workshop, taken: dict[str, int]) -> bool:
 
 class Offering:
     def __init__(self, context: SuggestionContext) -> None:
-        self.c = context
+        self.context = context
         self.store = context.store
 
     async def offer(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         user_id = submission.user_id
-        profile = build_profile(user_id, answers, self.c.matching)
+        profile = build_profile(user_id, answers, self.context.matching)
         known = Known()
         matches = await self.best(profile, known)
         user = await self.store.user(user_id)
-        screens = self.c.screens(user.language if user else None)
+        screens = self.context.screens(user.language if user else None)
         if not matches:
             turn.outcome.messages.append(screens.nothing_yet())
             return
-        rows = await self.c.suggestions.upsert_for(
+        rows = await self.context.suggestions.upsert_for(
             user_id, [(m.kind, m.ref, m.score, [r.model_dump() for r in m.reasons]) for m in matches])
         cards = [screens.intro(len(matches))]
         for match, row in zip(matches, rows, strict=True):
             card = await self._card(screens, match, row, known=known)
             if card is not None:
                 cards.append(card)
-        await self.c.outbox.enqueue_many("reply", [(user_id, user_id, screen_payload(c), None) for c in cards])
+        await self.context.outbox.enqueue_many("reply", [(user_id, user_id, screen_payload(c), None) for c in cards])
         await self.store.log_event("suggestions_shown", user_id, submission.id,
                                    refs=[f"{m.kind}:{m.ref}" if m.kind != "peer" else "peer" for m in matches])
-        turn.after.append(self.c.ring)
 
     async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
         """The offers to show, best first; `known` gets the catalog entries read on the way."""
         known = known if known is not None else Known()
         now = self.store.now()
-        states = await self.c.suggestions.states(profile.user_id)
-        upcoming = await self.c.catalog.workshops(upcoming_after=now)
-        taken = await self.c.suggestions.interest_counts("workshop", [w.id for w in upcoming if w.capacity])
+        states = await self.context.suggestions.states(profile.user_id)
+        upcoming = await self.context.catalog.workshops(upcoming_after=now)
+        taken = await self.context.suggestions.interest_counts("workshop", [w.id for w in upcoming if w.capacity])
 
         def open_(kind: str, ref: str) -> bool:
             return states.get((kind, ref)) not in ("interested", "dismissed")
 
         known.workshops.update((w.id, w) for w in upcoming)
-        known.partners.update((p.id, p) for p in await self.c.catalog.partners())
-        scorer = self.c.scorer
+        known.partners.update((p.id, p) for p in await self.context.catalog.partners())
+        scorer = self.context.scorer
         workshops = [m for w in known.workshops.values()
                      if open_("workshop", w.id) and not full(w, taken)
                      and (m := scorer.workshop(profile, w, now)) is not None]
         partners = [m for p in known.partners.values()
                     if open_("partner", p.id) and (m := scorer.partner(profile, p)) is not None]
-        introduced = await self.c.suggestions.introduced_with(profile.user_id)
+        introduced = await self.context.suggestions.introduced_with(profile.user_id)
         peers = []
         for other in await self._networking_profiles(profile):
             if other.user_id in introduced or not open_("peer", str(other.user_id)):
@@ -104,7 +103,7 @@ class Offering:
         """The card for a match whose suggestion row is saved; `known`: catalog entries read
         already (a completion shows several cards at once)."""
         reasons = as_reasons(row.reasons)
-        catalog = self.c.catalog
+        catalog = self.context.catalog
         if match.kind == "workshop":
             workshop = known.workshops.get(match.ref) or await catalog.workshop(match.ref)
             if workshop is None:
@@ -114,5 +113,5 @@ class Offering:
         if match.kind == "partner":
             partner = known.partners.get(match.ref) or await catalog.partner(match.ref)
             return screens.partner_card(row.id, partner, reasons) if partner else None
-        district = await self.c.district_of(int(match.ref))
+        district = await self.context.district_of(int(match.ref))
         return screens.peer_card(row.id, match.topic, district, reasons)

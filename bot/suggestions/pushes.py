@@ -29,12 +29,12 @@ PUSHES_PER_WEEK = 2
 
 class Pushes:
     def __init__(self, context: SuggestionContext) -> None:
-        self.c = context
+        self.context = context
         self.store = context.store
 
     async def offers_added(self, workshop_ids: list[str]) -> dict[int, list[str]]:
         """Push new workshops to the associations they fit; who got which."""
-        c = self.c
+        c = self.context
         now = self.store.now()
         async with self.store.snapshot() as reader:
             catalog = CatalogStore(reader)
@@ -55,11 +55,9 @@ class Pushes:
             async with self.store.transaction():
                 for user_id, ref in await self._write(planned[start:start + CHUNK], send_at):
                     pushed.setdefault(user_id, []).append(ref)
-            c.wake()
         async with self.store.transaction():
             await self.store.log_event("offers_pushed", None, workshops=[w.id for w in workshops],
                                        recipients=len(pushed))
-        c.wake()
         return pushed
 
     def _plan(self, workshops: list[Workshop], candidates: list[tuple[int, str, str]],
@@ -68,7 +66,7 @@ class Pushes:
         """The scoring, plain CPU work (in a thread): each candidate's best new workshops, within
         the room its weekly limit leaves."""
         planned: list[tuple[int, Match]] = []
-        scorer = self.c.scorer
+        scorer = self.context.scorer
         open_workshops = [w for w in workshops if not full(w, taken)]
         for user_id, _language, data in candidates:
             room = PUSHES_PER_WEEK - recent.get(user_id, 0)
@@ -83,7 +81,7 @@ class Pushes:
     async def _write(self, planned: list[tuple[int, Match]], send_at: datetime) -> list[tuple[int, str]]:
         """One chunk: the suggestion rows, then a compact push each (the card is drawn when it is
         sent); the (user, workshop) pairs whose push was queued now, not before."""
-        c = self.c
+        c = self.context
         ids = await c.suggestions.upsert_many(
             "workshop", [(user_id, m.ref, m.score, [r.model_dump() for r in m.reasons]) for user_id, m in planned])
         messages: list[tuple[int, int | None, dict[str, Any], str | None]] = [
@@ -96,9 +94,9 @@ class Pushes:
         """A re-import moved a workshop: move its pending reminders with it."""
         async with self.store.transaction():
             for workshop_id in workshop_ids:
-                workshop = await self.c.catalog.workshop(workshop_id)
+                workshop = await self.context.catalog.workshop(workshop_id)
                 if workshop is None:
                     continue
-                for user_id in await self.c.suggestions.interested_users("workshop", workshop_id):
-                    await self.c.outbox.reschedule(reminder_key(user_id, workshop_id),
-                                                   reminder_time(workshop.start, self.c.tz))
+                for user_id in await self.context.suggestions.interested_users("workshop", workshop_id):
+                    await self.context.outbox.reschedule(reminder_key(user_id, workshop_id),
+                                                   reminder_time(workshop.start, self.context.tz))

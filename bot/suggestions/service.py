@@ -9,13 +9,12 @@ change that caused it, so a crash can neither lose a suggestion nor send one twi
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, tzinfo
 
 from bot.kernel.actions import Action, Kind
 from bot.kernel.i18n import Catalogs
-from bot.kernel.outcome import Outcome
-from bot.outbox import Parcel, parcel_from_payload
+from bot.outbox import Parcel
 from bot.outbox.schedule import QUIET
 from bot.questionnaire.engine import Answers, Engine
 from bot.storage import Store, Submission
@@ -28,8 +27,7 @@ from bot.suggestions.offering import Known, Offering
 from bot.suggestions.pushes import Pushes
 from bot.suggestions.reactions import Reactions
 from bot.suggestions.screens import SuggestionScreens, as_reasons
-from bot.survey.service import SurveyService
-from bot.survey.turns import Turn, Visitor
+from bot.survey.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +36,9 @@ class SuggestionService:
     kinds = frozenset({Kind.SUGGESTION, Kind.INTRO, Kind.PUSHES})
 
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
-                 wake: Callable[[], None] = lambda: None, quiet: tuple[time, time] | None = QUIET) -> None:
-        self.context = SuggestionContext(store, engine, catalogs, tz, wake, quiet)
+                 quiet: tuple[time, time] | None = QUIET,
+                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = ()) -> None:
+        self.context = SuggestionContext(store, engine, catalogs, tz, quiet, interest_changed)
         self.matching = self.context.matching
         self.store = store
         self.engine = engine
@@ -49,15 +48,6 @@ class SuggestionService:
         self.reactions = Reactions(self.context, self.introductions)
         self.pushes = Pushes(self.context)
         self.index = ProfileIndex(self.context)
-        self.composers: dict[str, Callable[[OutboxRow], Awaitable[Parcel | None]]] = {}
-
-    @property
-    def wake(self) -> Callable[[], None]:
-        return self.context.wake
-
-    @wake.setter
-    def wake(self, wake: Callable[[], None]) -> None:
-        self.context.wake = wake
 
     @property
     def quiet(self) -> tuple[time, time] | None:
@@ -67,39 +57,23 @@ class SuggestionService:
         """When an unsolicited message may go out: now, or after the quiet hours."""
         return self.context.later()
 
-    def attach(self, survey: SurveyService) -> None:
-        self.survey = survey
-        survey.companions.append(self)
-
     def screens(self, language: str | None) -> SuggestionScreens:
         return self.context.screens(language)
 
-    # -- commands --------------------------------------------------------------------------
+    # -- commands (steps of an association's turn; `SurveyService.member` runs them) ---------
 
-    async def show(self, visitor: Visitor) -> Outcome:
+    async def show(self, turn: Turn) -> None:
         """/suggestions: the current best, as cards through the outbox."""
-        return await self.survey.run(visitor, None, self._show)
-
-    async def settings(self, visitor: Visitor) -> Outcome:
-        return await self.survey.run(visitor, None, self._settings)
-
-    async def _show(self, turn: Turn) -> None:
-        user = turn.user
-        if user is None or not turn.agreed:
-            await self.survey.run_start(turn)
-            return
-        latest = await self.store.latest_completed(user.id)
+        assert turn.user is not None
+        latest = await self.store.latest_completed(turn.user.id)
         if latest is None:
-            turn.outcome.messages.append(self.screens(user.language).complete_first())
+            turn.outcome.messages.append(self.screens(turn.user.language).complete_first())
             return
         await self.offering.offer(turn, latest[0], latest[1])
 
-    async def _settings(self, turn: Turn) -> None:
-        user = turn.user
-        if user is None or not turn.agreed:
-            await self.survey.run_start(turn)
-            return
-        turn.outcome.messages.append(self.screens(user.language).settings(user.pushes))
+    async def settings(self, turn: Turn) -> None:
+        assert turn.user is not None
+        turn.outcome.messages.append(self.screens(turn.user.language).settings(turn.user.pushes))
 
     async def best(self, profile: NeedProfile, known: Known | None = None) -> list[Match]:
         return await self.offering.best(profile, known)
@@ -147,19 +121,17 @@ class SuggestionService:
 
     # -- composing due outbox rows -----------------------------------------------------------
 
-    async def compose(self, row: OutboxRow) -> Parcel | None:
-        parcel = parcel_from_payload(row.payload)
-        if parcel is not None:
-            return parcel
-        other = self.composers.get(str(row.payload.get("type")))
-        if other is not None:
-            return await other(row)
-        if row.payload.get("type") == "reminder" and row.user_id is not None:
-            return await self._workshop_reminder(row.user_id, str(row.payload.get("workshop")))
-        if row.payload.get("type") == "push" and row.user_id is not None:
-            return await self._push_card(row.user_id, int(str(row.payload.get("suggestion") or 0)))
-        log.warning("outbox row %s has an unknown payload type", row.id)
-        return None
+    async def push_card(self, row: OutboxRow) -> Parcel | None:
+        """The composer of a "push" row (see `bot.outbox.composers`)."""
+        if row.user_id is None:
+            return None
+        return await self._push_card(row.user_id, int(str(row.payload.get("suggestion") or 0)))
+
+    async def workshop_reminder(self, row: OutboxRow) -> Parcel | None:
+        """The composer of a "reminder" row."""
+        if row.user_id is None:
+            return None
+        return await self._workshop_reminder(row.user_id, str(row.payload.get("workshop")))
 
     async def _push_card(self, user_id: int, suggestion_id: int) -> Parcel | None:
         """A new offer's card, drawn now in the reader's language; nothing when it no longer

@@ -3,6 +3,7 @@ answer, and moving to the next screen with the live buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -19,15 +20,19 @@ from bot.survey.turns import Companion, CompletionHook, Turn
 
 class SurveyFlow:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
-                 facts: NoticeFacts = SAMPLE) -> None:
+                 facts: NoticeFacts = SAMPLE, companions: Sequence[Companion] = (),
+                 on_completed: Sequence[CompletionHook] = ()) -> None:
         self.facts = facts  # who is responsible, how long data is kept: the privacy notice's facts
         self.store = store
         self.engine = engine
         self.catalogs = catalogs
         self.tz = tz
         self.rounds = RoundStore(store)
-        self.companions: list[Companion] = []
-        self.on_completed: list[CompletionHook] = []
+        # Services whose buttons and typed input arrive in the survey's turns and who hear of a
+        # completed (or changed) questionnaire in its transaction: suggestions, privacy choices,
+        # partners' contact requests.
+        self.companions = tuple(companions)
+        self.on_completed = tuple(on_completed)
 
     def screens_for(self, language: str | None) -> Screens:
         return Screens(self.catalogs.translator(language), self.engine, self.catalogs, self.facts)

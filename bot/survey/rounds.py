@@ -40,13 +40,11 @@ class RoundService:
     commit, in short transactions of CHUNK each (`bot.outbox.fan_out`), so that a city's twelve
     thousand never hold up the associations answering meanwhile."""
 
-    def __init__(self, store: Store, survey: SurveyService, send_at: Callable[[], datetime],
-                 wake: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, store: Store, survey: SurveyService, send_at: Callable[[], datetime]) -> None:
         self.store = store
         self.send_at = send_at  # now, or after the quiet hours
         self.survey = survey
         self.rounds = RoundStore(store)
-        self.wake = wake
 
     async def open(self, name: str, leave_to_bot: bool = False) -> Opened | None:
         """`msobot round open`: the round, and all its invitations queued here (this process
@@ -87,7 +85,7 @@ class RoundService:
                 opened.name, opened.id, invitee.completed_at, self.survey.tz)
             return invitee.user_id, invitee.user_id, screen_payload(screen), f"round:{opened.id}:{invitee.user_id}"
 
-        await queue_in_chunks(self.store, "round", invitees, invitation, self.send_at(), lambda: self.wake())
+        await queue_in_chunks(self.store, "round", invitees, invitation, self.send_at())
         async with self.store.transaction():
             await self.rounds.fanned_out(opened.id)
             await self.store.log_event("round_opened", None, round=opened.name, invited=len(invitees))

@@ -10,48 +10,45 @@ steps they share.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 
 from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.actions import Kind, parse
-from bot.kernel.bidi import directed_outcome
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.turns import TurnRunner
 from bot.questionnaire.engine import Engine
-from bot.storage import Store
+from bot.storage import Store, User
 from bot.survey.answering import Answering
 from bot.survey.deletion import Deletion
 from bot.survey.flow import SurveyFlow
 from bot.survey.onboarding import Onboarding
 from bot.survey.screens import Screens
 from bot.survey.summary import Summary
-from bot.survey.turns import Companion, CompletionHook, Turn, Visitor, run_after_commit
+from bot.survey.turns import Companion, CompletionHook, Turn, Visitor
 
 log = logging.getLogger(__name__)
 
 
 class SurveyService:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
-                 on_completed: list[CompletionHook] | None = None, facts: NoticeFacts = SAMPLE) -> None:
+                 on_completed: Sequence[CompletionHook] = (), facts: NoticeFacts = SAMPLE,
+                 companions: Sequence[Companion] = ()) -> None:
         self.store = store
         self.engine = engine
         self.catalogs = catalogs
         self.tz = tz
-        self.flow = SurveyFlow(store, engine, catalogs, tz, facts)
-        self.flow.on_completed += on_completed or []
+        self.runner = TurnRunner[User](store)
+        self.flow = SurveyFlow(store, engine, catalogs, tz, facts, companions, on_completed)
         self.onboarding = Onboarding(self.flow)
         self.summary = Summary(self.flow)
         self.answering = Answering(self.flow, self.summary)
         self.deletion = Deletion(store)
 
     @property
-    def companions(self) -> list[Companion]:
+    def companions(self) -> Sequence[Companion]:
         return self.flow.companions
-
-    @property
-    def on_completed(self) -> list[CompletionHook]:
-        return self.flow.on_completed
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -102,28 +99,27 @@ class SurveyService:
 
     # -- the unit of work ------------------------------------------------------------------
 
+    async def member(self, visitor: Visitor, step: Callable[[Turn], Awaitable[None]]) -> Outcome:
+        """A companion's command (/suggestions, /settings, /privacy) in an association's turn:
+        its step for a user on board, else what /start shows (the notice to agree to comes
+        first)."""
+        async def on_board_first(turn: Turn) -> None:
+            await (step(turn) if turn.user is not None and turn.agreed else self.flow.start(turn))
+
+        return await self.run(visitor, None, on_board_first)
+
     async def run(self, visitor: Visitor, source_ref: str | None,
                   step: Callable[[Turn], Awaitable[None]]) -> Outcome:
-        """One user action as one transaction; companions use it for their commands too."""
-        async with self.store.transaction():
-            claimed, user = await self.store.claim_and_read(visitor.event_id, visitor.user_id)
-            if not claimed:
-                log.info("update %s seen before; ignored", visitor.event_id)
-                return Outcome()
+        """One association's action through the kernel's runner, in its language."""
+        async def begin(user: User | None) -> Turn:
             if user is not None and user.blocked_at is not None:
                 await self.store.set_blocked(user.id, False)  # they are writing again
             language = user.language if user is not None else \
                 self.catalogs.negotiate(visitor.language_code) or self.catalogs.default
-            turn = Turn(visitor, user, self.screens_for(language), source_ref)
-            await step(turn)
-        await run_after_commit(turn.after)
-        # Right-to-left readers: every text laid out for them, catalog texts and lines built in
-        # code alike (one pass, `bidi.directed`).
-        return directed_outcome(turn.outcome, turn.screens.t.rtl)
+            return Turn(visitor, user, self.screens_for(language), source_ref)
 
-    async def run_start(self, turn: Turn) -> None:
-        """What /start does, for companions whose commands need the user on board first."""
-        await self.flow.start(turn)
+        _turn, outcome = await self.runner.run(visitor, begin, step)
+        return outcome
 
     async def _say(self, turn: Turn, screen: Screen) -> None:
         turn.outcome.messages.append(screen)

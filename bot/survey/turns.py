@@ -1,9 +1,9 @@
-"""One user action as one unit of work: who acted, what the turn collects on its way, and
-the services that share the survey's turns (companions)."""
+"""An association's turn (what it collects on its way, in the association's language) and the
+services whose buttons and typed input arrive in such turns (companions). The runner that
+runs every turn is the kernel's (`bot.kernel.turns`)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -11,22 +11,14 @@ from typing import Protocol
 from bot.consent.notice import NOTICE_VERSION
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Outcome
+from bot.kernel.turns import AfterCommit, Visitor, run_after_commit
 from bot.questionnaire.engine import Answers
 from bot.storage import Submission, User
 from bot.survey.screens import Screens
 
-log = logging.getLogger(__name__)
+__all__ = ["Companion", "CompletionHook", "Turn", "Visitor", "run_after_commit"]
 
 CompletionHook = Callable[[Submission, Answers], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """Who acts: the user id, the client's language tag, and the update id (for repeats)."""
-
-    user_id: int
-    language_code: str | None = None
-    event_id: int | None = None
 
 
 @dataclass
@@ -36,8 +28,12 @@ class Turn:
     screens: Screens
     source_ref: str | None = None
     outcome: Outcome = field(default_factory=Outcome)
-    after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    after: list[AfterCommit] = field(default_factory=list)
     closed_refs: set[str] = field(default_factory=set)
+
+    @property
+    def rtl(self) -> bool:
+        return self.screens.t.rtl
 
     @property
     def agreed(self) -> bool:
@@ -59,13 +55,3 @@ class Companion(Protocol):
 
     async def changed(self, turn: Turn, submission: Submission, answers: Answers) -> None:
         """An answer of a completed questionnaire changed (in the turn's transaction)."""
-
-
-async def run_after_commit(hooks: list[Callable[[], Awaitable[None]]]) -> None:
-    """Work that must only happen once the transaction is committed (waking the outbox,
-    pushes); a failure is logged and never undoes what was saved."""
-    for hook in hooks:
-        try:
-            await hook()
-        except Exception:
-            log.exception("after-commit step failed")

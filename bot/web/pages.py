@@ -73,7 +73,7 @@ class Associations(Page):
     def _communities(self) -> list[tuple[str, str]]:
         engine, v = self.office.services.engine, self.voice
         question = engine.question("communities")
-        return [(o.id, v.q.gettext(o.label)) for o in engine.choices(question)] if question else []
+        return [(o.id, v.questions.gettext(o.label)) for o in engine.choices(question)] if question else []
 
     def _levels(self) -> list[tuple[str, str]]:
         matching = self.office.services.engine.questionnaire.matching

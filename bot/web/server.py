@@ -22,8 +22,8 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandler
 
-from bot.digest.render import StaffVoice, staff_voice
 from bot.kernel.settings import Settings
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
 from bot.services import Services
 from bot.staff.office import OfficeSession
 

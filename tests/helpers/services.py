@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,12 +13,12 @@ from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
 from bot.survey.service import SurveyService
-from bot.survey.turns import Visitor
+from bot.survey.turns import CompletionHook, Visitor
 
 
-async def make_service(path: Path) -> SurveyService:
+async def make_service(path: Path, on_completed: Sequence[CompletionHook] = ()) -> SurveyService:
     store = Store(await connect(path))
-    return SurveyService(store, Engine(load()), Catalogs(), ZoneInfo("Europe/Berlin"))
+    return SurveyService(store, Engine(load()), Catalogs(), ZoneInfo("Europe/Berlin"), on_completed=on_completed)
 
 
 def live(outcome: Outcome) -> Screen:

@@ -1,5 +1,5 @@
 """Versioned schema migrations from version 12 on (`migrations.py` holds 1 to 11 and reached the
-size a module may have): append a function to LATER_MIGRATIONS, never edit one that has shipped.
+size a module may have): append a function to MIGRATIONS_FROM_V12, never edit one that has shipped.
 
 Each runs in the transaction `bot.storage.database.migrate` opened, one statement at a time
 (`executescript` would commit it)."""
@@ -155,7 +155,7 @@ async def _v19_office(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
-LATER_MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
+MIGRATIONS_FROM_V12: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
