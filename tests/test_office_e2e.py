@@ -6,6 +6,7 @@ and its reply comes back to the page and to staff."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import aiohttp
 
@@ -73,3 +74,20 @@ async def test_a_message_from_the_web_view_reaches_the_association_and_its_reply
             assert "Evet, saat 10&#39;da geliriz." in await page.text()
         sends = [c for c in bot_api.calls if c.method == "sendMessage" and "Uyum Bürosundan" in str(c.params["text"])]
         assert len(sends) == 1  # exactly once
+
+
+async def test_msobot_run_serves_the_web_view_on_its_own_port(bot_api: StubBotAPI, tmp_path: Path) -> None:
+    from tests.helpers.bot_process import BotProcess
+    port = free_port()
+    bot = BotProcess(bot_api, tmp_path / "db.sqlite3", tmp_path / "bot.log",
+                     extra_env={"MSOBOT_WEB_PORT": str(port), "MSOBOT_STAFF_IDS": str(STAFF_ID)})
+    try:
+        await bot.start()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/") as page:
+                assert page.status == 401  # served, and closed without a session
+                assert "Content-Security-Policy" in page.headers
+            async with http.get(f"http://127.0.0.1:{port}/signin/abc") as signin:
+                assert signin.status == 200
+    finally:
+        await bot.stop()
