@@ -163,3 +163,15 @@ async def test_a_partners_answer_that_leaves_work_for_the_office_becomes_a_task(
         await services.partners.answers.answer(4242, request_id, accept, Outcome())
     assert [(t.kind, t.user_id, t.partner_id) for t in await TaskStore(store).listing()] == [
         (task, ASSOCIATION, "awo")]
+
+
+async def test_the_digest_names_the_language_of_each_free_text(desk: Desk) -> None:
+    from datetime import timedelta
+
+    from bot.digest.render import sections
+    text = "Derneğimiz gençlik çalışması için de destek arıyor."
+    await seed(desk.services, 8, "Gençlik Derneği", "tr", {"comments": text})
+    desk.clock.now += timedelta(minutes=1)
+    figures = await desk.services.staff.desk.overview(desk.services.store.now())
+    digest = "\n".join(sections(desk.services.staff.voice, figures))
+    assert f"(Türkisch): „\u2068{text}\u2069“" in digest

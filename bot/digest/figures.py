@@ -64,6 +64,7 @@ class FreeText(BaseModel):
     question: str
     text: str
     at: datetime
+    language: str | None = None  # the association's language in the bot: what the text is likely written in
 
 
 class DigestFigures(BaseModel):
@@ -287,8 +288,10 @@ class FigureSource:
             return []
         marks = ",".join("?" * len(questions))
         rows = await self.store.fetch_all(
-            f"SELECT question_id, value, answered_at FROM answers WHERE question_id IN ({marks}) "
-            "AND answered_at >= ? AND answered_at < ? AND value != 'null' ORDER BY answered_at DESC LIMIT ?",
+            "SELECT a.question_id, a.value, a.answered_at, (SELECT u.language FROM submissions s JOIN users u "
+            "ON u.id = s.user_id WHERE s.id = a.submission_id) AS language "
+            f"FROM answers a WHERE a.question_id IN ({marks}) "
+            "AND a.answered_at >= ? AND a.answered_at < ? AND a.value != 'null' ORDER BY a.answered_at DESC LIMIT ?",
             *questions, _utc(start), _utc(end), FREE_TEXTS)
         texts = []
         for row in rows:
@@ -296,5 +299,5 @@ class FigureSource:
             if isinstance(value, str) and value.strip():
                 question = self.engine.current_id(row["question_id"]) or row["question_id"]
                 texts.append(FreeText(question=question, text=shorten(value),
-                                      at=datetime.fromisoformat(row["answered_at"])))
+                                      at=datetime.fromisoformat(row["answered_at"]), language=row["language"]))
         return texts

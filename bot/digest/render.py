@@ -95,7 +95,8 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             f"{v.language(code)} {v.n(count)}" for code, count in figures.languages.items()) or "–"),
     ]
     texts = [_("Latest free-text answers")]
-    texts += [f"• {v.question(f.question)}: „{isolated(f.text)}“" for f in figures.free_texts] \
+    texts += [f"• {v.question(f.question)}" + (f" ({v.language(f.language)})" if f.language else "")
+              + f": „{isolated(f.text)}“" for f in figures.free_texts] \
         or ["• " + _("No free-text answers this week.")]
     blocks = (head, week, needs, uncovered, partners, workshops, network, texts)
     return ["\n".join(block) for block in blocks]
