@@ -9,18 +9,20 @@ each page's time from request to the last byte, and the users' reply latency mea
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient
 
 from bench.bot_api import TOKEN, StubRequest
 from bench.dataset import city
 from bench.harness import App, ErrorCount, Ticker, Updates, running_application
-from bench.stall import STAFF, StallResult, measure
+from bench.stall import ROOT, STAFF, StallResult, measure
 from bot.kernel.settings import Settings
 from bot.web.server import COOKIE, OfficeServer
 
@@ -69,27 +71,61 @@ async def run(msos: int, answers: int, workshops: int, users: int = 200, baselin
 
 
 async def _browse(application: App, port: int, pages: int, seed: int, timings: list[float]) -> None:
+    """The officers' browsers are processes of their own, as real ones are: their HTTP work is
+    not the bot's. This process signs them in and reads their timings."""
     services = application.bot_data["services"]
     async with services.store.transaction():
         link = await services.staff.office.issue(STAFF)
-    client = AsyncHTTPClient()
     base = f"http://127.0.0.1:{port}"
-    signed = await client.fetch(base + link[link.index("/signin/"):], method="POST", body=b"",
-                                follow_redirects=False, raise_error=False)
+    signed = await AsyncHTTPClient().fetch(base + link[link.index("/signin/"):], method="POST", body=b"",
+                                           follow_redirects=False, raise_error=False)
     cookie = next(c for c in signed.headers.get_list("Set-Cookie") if c.startswith(COOKIE)).split(";")[0]
     rows = await services.store.fetch_all("SELECT id FROM users ORDER BY id")
-    ids = [int(r["id"]) for r in rows]
+    ids = ",".join(str(r["id"]) for r in rows)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.office", base, cookie, str(pages), str(seed), stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT)
+    out, err = await process.communicate(ids.encode())
+    if process.returncode != 0:
+        raise RuntimeError(f"the officers' browsers failed: {err.decode()[-500:]}")
+    timings.extend(json.loads(out))
 
-    async def officer(number: int) -> None:
+
+def officers(base: str, cookie: str, pages: int, seed: int, ids: list[int]) -> list[float]:
+    """In the browsers' process: OFFICERS threads, each opening pages one after another."""
+    import threading
+    import urllib.request
+
+    timings: list[float] = []
+    failures: list[str] = []
+
+    def officer(number: int) -> None:
         rng = random.Random(seed + number)
         for _ in range(pages // OFFICERS):
             kind = rng.random()
             path = "/associations" if kind < 0.2 else f"/associations?{rng.choice(FILTERS)}" if kind < 0.5 \
                 else f"/associations/{rng.choice(ids)}"
             began = time.perf_counter()
-            response = await client.fetch(HTTPRequest(base + path, headers={"Cookie": cookie}), raise_error=False)
+            try:
+                with urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": cookie})) as page:
+                    page.read()
+            except Exception as exc:  # an error page is a failure of the benchmark
+                failures.append(f"{path}: {exc}")
+                return
             timings.append(time.perf_counter() - began)
-            if response.code != 200:
-                raise RuntimeError(f"{path}: {response.code}")
-            await asyncio.sleep(rng.uniform(0.2, 0.6))  # an officer reads a little
-    await asyncio.gather(*(officer(n) for n in range(OFFICERS)))
+            time.sleep(rng.uniform(0.2, 0.6))  # an officer reads a little
+
+    threads = [threading.Thread(target=officer, args=(n,)) for n in range(OFFICERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(failures[0])
+    return timings
+
+
+if __name__ == "__main__":
+    _base, _cookie, _pages, _seed = sys.argv[1:5]
+    _ids = [int(i) for i in sys.stdin.read().split(",") if i]
+    print(json.dumps(officers(_base, _cookie, int(_pages), int(_seed), _ids)))
