@@ -268,3 +268,49 @@ async def test_network_trouble_backs_off_then_gives_up_after_the_last_attempt(
     row = await store.fetch_one("SELECT state, attempts, last_error FROM outbox")
     assert row is not None and row["state"] == "failed" and "Bad Gateway" in row["last_error"]
     await store.close()
+
+
+async def test_the_worker_is_woken_when_a_queued_message_commits_and_not_before(tmp_path: Path) -> None:
+    """The store's doorbell rings after the COMMIT of a unit of work that queued something (the
+    worker would otherwise wait for its next poll), never for one that was rolled back, and at
+    once for a message queued outside a transaction."""
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    rang: list[str] = []
+    store.doorbell.append(lambda: rang.append("rang"))
+    outbox = OutboxStore(store)
+    try:
+        async with store.transaction():
+            await outbox.enqueue(1, None, "push", screen_payload(Screen(text="one")))
+            assert rang == []  # not committed yet: the worker would find nothing
+        assert rang == ["rang"]
+        with pytest.raises(RuntimeError):
+            async with store.transaction():
+                await outbox.enqueue(1, None, "push", screen_payload(Screen(text="two")))
+                raise RuntimeError("the unit of work fails")
+        assert rang == ["rang"]  # rolled back: nothing to send, no ring
+        async with store.transaction():
+            await store.set_language(2, "de")  # nothing queued
+        assert rang == ["rang"]
+        async with store.single_statement():
+            await outbox.enqueue(2, None, "push", screen_payload(Screen(text="three")))
+        assert rang == ["rang", "rang"]
+    finally:
+        await store.close()
+
+
+async def test_a_running_worker_sends_what_a_unit_of_work_queued_without_waiting_for_its_poll(
+        bot_api: StubBotAPI, tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "outbox.sqlite3")
+    bot, telegram = await transport(bot_api)
+    worker = OutboxWorker(store, telegram, compose, poll_seconds=3600.0)  # it would never poll in this test
+    running = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0)  # the worker starts and finds nothing
+        await fill(store, range(300, 301), per_chat=1)
+        await bot_api.until(lambda: delivered(bot_api) or None, 10, "the message queued after the worker started")
+        assert delivered(bot_api) == Counter({(300, "message 0 for 300"): 1})
+    finally:
+        await worker.stop()
+        await running
+        await bot.shutdown()
+        await store.close()

@@ -149,7 +149,7 @@ async def test_a_deleted_user_is_withdrawn_from_introductions_and_peer_cards(tmp
                           "peer_contact": "+49 202 1234", "strengths": ["bookkeeping"]}, language="de")
     await seed(store, 3, {**asking, "org_name": "Also asking e.V.", "peer_contact": "also@example.org"})
     for user in (1, 3):
-        await service.show(Visitor(user, "en"))
+        await survey.member(Visitor(user, "en"), service.show)
     peer = await store.fetch_one("SELECT id FROM suggestions WHERE kind = 'peer' AND user_id = 1")
     assert peer is not None
     await survey.press(Visitor(1, "en"), f"G:{peer['id']}:i")  # asks to be introduced to 2

@@ -64,13 +64,13 @@ class Recorder:
         self.calls: list[str] = []
         services = application.bot_data["services"]
         services.partners._contacts = {PEOPLE[Role.PARTNER]: True, PEOPLE[Role.REVOKED]: False}
-        survey = ("start", "show_answers", "choose_language", "ask_delete", "text", "unsupported", "edited")
+        # `member` and `run`: the companions' commands (/suggestions, /settings, /privacy, /mydata)
+        # run as steps of the association's turn.
+        survey = ("start", "show_answers", "choose_language", "ask_delete", "text", "unsupported", "edited",
+                  "member", "run")
         for name in survey:
             self.replace(monkeypatch, services.survey, name, "survey")
         self.replace(monkeypatch, services.survey, "help", "survey.help")
-        for target, name in ((services.suggestions, "show"), (services.suggestions, "settings"),
-                             (services.privacy, "my_data"), (services.privacy, "show")):
-            self.replace(monkeypatch, target, name, "survey")
         self.replace(monkeypatch, services.partners, "start", "invitation")
         self.replace(monkeypatch, services.staff, "refuse", "staff.refuse")
         self.replace(monkeypatch, services.staff, "text", "staff")
