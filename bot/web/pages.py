@@ -5,6 +5,7 @@ renders a template; the domain decides everything else."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from tornado.web import HTTPError
 
@@ -81,7 +82,6 @@ class Associations(Page):
 
     @staticmethod
     def _query(chosen: dict[str, str]) -> str:
-        from urllib.parse import urlencode
         return urlencode({k: v for k, v in chosen.items() if v})
 
 

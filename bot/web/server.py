@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, negotiate_locale
+from babel import negotiate_locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -81,10 +81,6 @@ class Page(RequestHandler):
     @property
     def voice(self) -> StaffVoice:
         return self.office.voices[self.language]
-
-    @property
-    def locale_(self) -> Locale:
-        return self.voice.t.locale
 
     async def prepare(self) -> None:
         """Every page but the sign-in needs a live session; every POST its CSRF token."""
