@@ -173,6 +173,7 @@ async def test_refusals_in_the_browser(desk: Desk) -> None:
     used = re.search(r"http://\S+/signin/\S+", desk.staff.last().text)
     assert used is not None
     await page.goto(used.group(0))  # the same link again
+    await desk.axe()  # the sign-in page
     await page.get_by_role("button", name="Anmelden").click()
     await page.get_by_text("Dieser Link gilt nicht mehr").wait_for()
     refused = await page.request.post(f"{desk.base}/associations/{ASSOCIATION}/message",
