@@ -104,6 +104,7 @@ class Services:
                 await asyncio.gather(task, return_exceptions=True)
         await self.staff.close()
         self.digest.offload.close()
+        self.suggestions.context.offload.close()
         await self.store.close()
 
 
@@ -160,7 +161,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     partners = PartnerService(store, engine, settings, association_screens)
     await partners.load()
     suggestions = SuggestionService(store, engine, catalogs, tz, quiet=quiet,
-                                    interest_changed=[partners.workshops.interest_changed])
+                                    interest_changed=[partners.workshops.interest_changed], offload=Offload())
     await suggestions.index.ensure()  # after a new questionnaire version: matching reads it anew
     privacy = PrivacyService(store, engine, tz, settings.retention_days, settings.retention_completed_days)
     # The office's messages: its "Reply" and the reply typed after it (asked first for typed text);
@@ -176,7 +177,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
-    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule(), Offload())
+    digest = DigestService(store, figures, voice, recipients, settings.digest_schedule(), Offload(), settings)
     reminders = UnfinishedReminders(store, engine, survey, tz, settings.reminder_days, quiet)
     rounds = RoundService(store, survey, suggestions.later)
     staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions, settings,

@@ -23,6 +23,7 @@ from bot.kernel.outcome import Outcome
 from bot.kernel.routes import PROPOSING, ROUTES, STAFF_COMMANDS, Capability, Role, button_key, find, role_of
 from bot.partners.invites import PREFIX as INVITE_PREFIX
 from bot.services import Services
+from bot.survey.menu import APOLOGY
 from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
 from conversations.delivery import answer_tap, deliver
@@ -232,8 +233,7 @@ async def _apologise(update: Update, context: BotContext) -> None:
             return
         language = stored.language if stored else services.catalogs.negotiate(user.language_code)
         t = services.catalogs.translator(language)
-        await context.bot.send_message(chat.id, t.gettext(
-            "Sorry, something went wrong. Your answers are safe; please try again."))
+        await context.bot.send_message(chat.id, t.gettext(APOLOGY))
     except TelegramError as exc:
         log.warning("could not tell user %s about the error: %s", user.id, exc.message)
     except Exception:  # the error report itself must never raise

@@ -21,33 +21,14 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import RetryAfter, TelegramError
 
-from bot.kernel.i18n import N_, Translator
+from bot.kernel.i18n import Translator
 from bot.partners.service import PARTNER_MENU
 from bot.services import Services
 from bot.staff.service import STAFF_MENU
+from bot.survey.menu import DESCRIPTION, SHORT_DESCRIPTION, USER_MENU
 
 log = logging.getLogger(__name__)
 
-USER_MENU = [
-    ("start", N_("Start or continue the questionnaire")),
-    ("answers", N_("See and change your answers")),
-    ("suggestions", N_("Workshops, partners and associations that fit")),
-    ("settings", N_("Messages about new offers")),
-    ("language", N_("Change the language")),
-    ("help", N_("Help")),
-    ("privacy", N_("Privacy notice and your choices")),
-    ("mydata", N_("Download your data")),
-    ("delete", N_("Delete your data")),
-]
-# TRANSLATORS: the bot's profile text, shown in Telegram before someone taps Start (at most 512 characters).
-DESCRIPTION = N_(
-    "What does your association need to do its work well: public relations, project development, bookkeeping, "
-    "organising association work or something else? The City of Wuppertal's integration office (Ressort "
-    "Zuwanderung und Integration) asks migrant self-organisations step by step, in your language. With your "
-    "answers it plans support together with its partners, suggests workshops and puts you in touch with "
-    "professionals and with other associations. Tap Start to begin.")
-# TRANSLATORS: the bot's short profile text, shown on its page and when it is shared (at most 120 characters).
-SHORT_DESCRIPTION = N_("The City of Wuppertal asks migrant self-organisations what support they need.")
 RETRY_SECONDS = 60.0
 
 Call = Callable[[], Awaitable[object]]

@@ -90,10 +90,11 @@ def broadcast_in(language: str, text: str = TEXT) -> str:
 
 
 def invitation_in(language: str, screen: dict[str, Any], name: str) -> bool:
-    """The round's invitation, in this language: its opening words and its button."""
+    """The round's invitation, in this language: its opening words, the round's name in the
+    language's digits (۲۰۲۷ in Persian) and its button."""
     t = CATALOGS.translator(language)
     opening = t.gettext(INVITATION).split("{round}")[0]
-    return screen["text"].startswith(opening) and name in screen["text"] \
+    return screen["text"].startswith(opening) and t.digits(name) in screen["text"] \
         and screen["buttons"][0][0]["label"] == t.gettext("Answer again")
 
 

@@ -175,7 +175,7 @@ async def test_the_monthly_digest_goes_out_once_on_the_first_working_day_across_
     funding = next(b for b in blocks if b.startswith("▪ " + MAIN_DE.gettext("Funding applications")))
     assert DE.gettext("{count} associations").format(count="5") in funding  # six, rounded to 5
     assert DE.gettext("({change} since last month)").format(change="±0") in funding  # April published 5 too
-    assert DE.gettext("How much help: {levels}").format(levels="Groß 5, Dringend 5") in funding
+    assert DE.gettext("How much help: {levels}").format(levels="Viel 5, Dringend 5") in funding
     volunteers = next(b for b in blocks if b.startswith("▪ " + MAIN_DE.gettext("Finding and keeping volunteers")))
     assert DE.gettext("{count} associations").format(count=DE.gettext("fewer than 3")) in volunteers  # suppressed
     assert DE.gettext("Open: {count}, of them waiting for more than seven days: {waiting}").format(

@@ -69,7 +69,20 @@ def test_the_gallery_has_a_page_with_every_kind_of_screen_for_every_language(gal
     index = (gallery / "index.html").read_text(encoding="utf-8")
     for code in LANGUAGES:
         assert f'href="{code}.html"' in index, code
-    assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, "index"])
+    offices = ["office-de", "office-en"]
+    assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, *offices, "index"])
+    assert all(f'href="{office}.html"' in index for office in offices)
+
+
+def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Path) -> None:
+    """In German and English: a contact joining, a contact request with its buttons, /needs, and
+    the staff's commands."""
+    for code in ("de", "en"):
+        page = (gallery / f"office-{code}.html").read_text(encoding="utf-8")
+        assert {"partner", "staff"} <= set(KIND.findall(page)), code
+        staff = Catalogs(domain="staff").translator(code)
+        for text in ("We will get in touch", "Not our field", "Statistics", "Partner organisations and their contacts"):
+            assert escaped(staff.gettext(text)) in page, (code, text)
 
 
 def test_each_page_runs_in_its_languages_direction(gallery: Path) -> None:
@@ -209,3 +222,26 @@ def test_msobot_languages_names_a_code_without_a_catalog(monkeypatch: pytest.Mon
     monkeypatch.setenv("MSOBOT_LANGUAGES", "de;tr")
     with pytest.raises(ConfigError, match="MSOBOT_LANGUAGES: expected comma-separated language codes"):
         load_settings()
+
+
+def test_the_staff_catalogs_join_the_review(locales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`msobot translations` lists the office's catalogs below the users' ones; a review of one
+    is stamped into its staff.po, and a translation changed since counts as changed."""
+    po = locales / "de" / "LC_MESSAGES" / "staff.po"
+    assert run(["translations", "review", "--language", "de", "--catalog", "staff", "--reviewer", "Eva Roth",
+                "--on", "2026-12-05"]) == 0
+    assert capsys.readouterr().out.startswith("de: reviewed by Eva Roth on 2026-12-05: ")
+    assert run(["translations"]) == 0
+    users, staff = capsys.readouterr().out.split("Staff and partner contacts")
+    assert row(users, "de").split()[-3:] == ["never", "–", "–"]  # the users' German catalog: not reviewed
+    assert row(staff, "de").split()[-5:] == ["2026-12-05", "Eva", "Roth", "0", "changed"]
+    assert row(staff, "en").split()[-3:] == ["never", "–", "–"]
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="de")
+    message = next(m for m in catalog if m.id and isinstance(m.string, str) and m.string)
+    message.string += " (neu)"
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+    assert run(["translations"]) == 0
+    assert row(capsys.readouterr().out.split("Staff and partner contacts")[1], "de").split()[-2:] == ["1", "changed"]
+    assert run(["translations", "review", "--language", "tr", "--catalog", "staff", "--reviewer", "X"]) == 2

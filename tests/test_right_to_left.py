@@ -58,7 +58,9 @@ def test_the_right_to_left_languages_are_there() -> None:
 async def test_every_screen_lays_out_right_to_left(language: str) -> None:
     digits = CATALOGS.style(language).digits
     shown = await collect(language)
-    found = [f"{s.kind}: {p}" for s in shown for text in texts(s.screen) for p in layout_problems(text, digits)]
+    # Not the files' contents (the calendar file, /mydata): machine formats, not chat text.
+    found = [f"{s.kind}: {p}" for s in shown if s.kind != "file"
+             for text in texts(s.screen) for p in layout_problems(text, digits)]
     assert not found, "\n".join(found[:20])
 
 

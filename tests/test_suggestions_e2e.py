@@ -134,7 +134,7 @@ async def test_suggestions_calendar_file_introduction_and_new_offer(
         workshop_card, partner_card, peer_card = cards
         assert TURKISH_TITLE in workshop_card.text  # the title in the reader's language
         bookkeeping, urgent = tr("Bookkeeping and finances"), tr("Urgent")
-        assert tr("you rated “{topic}” as “{level}”").format(topic=bookkeeping, level=urgent) in workshop_card.text
+        assert tr("your need in “{topic}”: “{level}”").format(topic=bookkeeping, level=urgent) in workshop_card.text
         assert tr("on a weekend") in workshop_card.text
         assert tr("in your district ({district})").format(district="Barmen") in workshop_card.text
         assert "Der Paritätische Wuppertal" in partner_card.text

@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     reviewed.add_argument("--language", required=True, help="e.g. tr")
     reviewed.add_argument("--reviewer", required=True, help="who reviewed, e.g. \"Ayşe Yılmaz\"")
     reviewed.add_argument("--on", type=date.fromisoformat, help="the day of the review, YYYY-MM-DD (default: today)")
+    reviewed.add_argument("--catalog", choices=("messages", "staff"), default="messages",
+                          help="messages: what associations read (default); staff: the office's and partner "
+                               "contacts' texts (de, en)")
     return parser
 
 
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             if command == "screens":
                 return asyncio.run(review.screens(settings, args.language, args.output))
             if args.translations_command == "review":
-                return review.review(settings, args.language, args.reviewer, args.on)
+                return review.review(settings, args.language, args.reviewer, args.on, args.catalog)
             return review.translations(settings)
         if command == "partner":
             from bot.cli.partners import invite as invite_partner

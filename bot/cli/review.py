@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.kernel.i18n import Catalogs, default_locales_dir
+from bot.kernel.i18n import DOMAIN, STAFF_DOMAIN, Catalogs, default_locales_dir
 from bot.kernel.settings import Settings
 from bot.review.gallery import languages
 from bot.review.site import write_site
@@ -33,6 +33,10 @@ def translations(settings: Settings) -> int:
     catalogs = Catalogs(locales, default=settings.default_language)
     reviews = [status(path, code) for code, path in catalog_files(locales).items()]
     print("\n".join(table(reviews, catalogs)))
+    staff = [status(path, code) for code, path in catalog_files(locales, STAFF_DOMAIN).items()]
+    if staff:
+        print("\nStaff and partner contacts (staff.po: digest, staff commands, partner screens, report):")
+        print("\n".join(table(staff, catalogs)))
     offered = ", ".join(settings.languages) if settings.languages else "every language with a catalog"
     print(f"\nOffered to users (MSOBOT_LANGUAGES): {offered}")
     return 0
@@ -53,10 +57,12 @@ def table(reviews: list[Review], catalogs: Catalogs) -> list[str]:
     return [line(header), *(line(row) for row in rows)]
 
 
-def review(settings: Settings, language: str, reviewer: str, on: date | None) -> int:
-    files = catalog_files(settings.locales_dir or default_locales_dir())
+def review(settings: Settings, language: str, reviewer: str, on: date | None, catalog: str = DOMAIN) -> int:
+    """Stamp a language's catalog: `messages` (what associations read) or `staff`."""
+    files = catalog_files(settings.locales_dir or default_locales_dir(), catalog)
     if language not in files:
-        print(f"msobot: --language: no catalog for '{language}' (there are: {', '.join(files)})", file=sys.stderr)
+        print(f"msobot: --language: no {catalog} catalog for '{language}' (there are: {', '.join(files)})",
+              file=sys.stderr)
         return 2
     day = on or datetime.now(UTC).astimezone(settings.tz).date()
     try:

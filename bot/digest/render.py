@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from babel.dates import format_date, format_datetime
-
 from bot.digest.figures import DigestFigures, TopicNeed
 from bot.kernel.text import isolated, split_text, units
 from bot.questionnaire.staff_voice import StaffVoice
@@ -14,9 +12,8 @@ TOP_PARTNERS = 5  # partners named per uncovered need; a long list would bury th
 
 
 def period_line(v: StaffVoice, figures: DigestFigures) -> str:
-    locale = v.t.locale
-    start = format_date(figures.period_start.astimezone(v.tz), "medium", locale=locale)
-    end = format_date(figures.period_end.astimezone(v.tz), "medium", locale=locale)
+    start = v.t.date(figures.period_start.astimezone(v.tz).date())
+    end = v.t.date(figures.period_end.astimezone(v.tz).date())
     return f"{start} – {end}"
 
 
@@ -75,7 +72,7 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
     ]
     workshops = [_("Interest in upcoming workshops")]
     for w in figures.workshops[:TOP_WORKSHOPS]:
-        when = format_datetime(w.start.astimezone(v.tz), "short", locale=v.t.locale)
+        when = v.t.datetime(w.start, v.tz)
         interest = ngettext("{count} interested", "{count} interested", w.interested).format(
             count=v.n(w.interested))
         if w.capacity:

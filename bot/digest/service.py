@@ -7,6 +7,7 @@ at the scheduled time sends the missed one when it is back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -16,9 +17,12 @@ from bot.digest.figures import DigestFigures, FigureSource
 from bot.digest.render import messages, sections
 from bot.kernel.offload import Offload
 from bot.kernel.outcome import Document, Screen
+from bot.kernel.settings import Settings
 from bot.outbox import screen_payload
-from bot.questionnaire.staff_voice import StaffVoice
-from bot.storage import Store
+from bot.questionnaire import load as load_questionnaire
+from bot.questionnaire.engine import Engine
+from bot.questionnaire.staff_voice import StaffVoice, staff_voice
+from bot.storage import Store, Views, open_reader
 from bot.storage.digests import DigestStore
 from bot.storage.outbox import OutboxStore
 
@@ -48,10 +52,32 @@ class Digest:
         return Document(filename=f"bedarfe-{end}.png", content=self.chart, mime_type="image/png")
 
 
+def digest_job(settings: Settings, end: datetime, title: str | None) -> Digest:
+    """The digest as a job in its own process (`bot.kernel.offload`): at city scale its figures
+    read hundreds of thousands of answers, and parsing them in the bot's process held every
+    reply up (its objects made Python's collections pause the bot for 100-230 ms each)."""
+    return asyncio.run(_digest(settings, end, title))
+
+
+async def _digest(settings: Settings, end: datetime, title: str | None) -> Digest:
+    engine = Engine(load_questionnaire(settings.questionnaire))
+    voice = staff_voice(settings, engine)
+    store = await open_reader(settings.database, Views(engine.current, engine.current_id))
+    try:
+        figures = await FigureSource(store, engine, settings.uncovered_min).compute(end)
+    finally:
+        await store.close()
+    return Digest(figures, messages(sections(voice, figures, title)), draw(chart_spec(voice, figures)))
+
+
 class DigestService:
     def __init__(self, store: Store, figures: FigureSource, voice: StaffVoice, recipients: list[int],
-                 schedule: tuple[int, time], offload: Offload | None = None) -> None:
+                 schedule: tuple[int, time], offload: Offload | None = None,
+                 settings: Settings | None = None) -> None:
+        """`settings`: where a job in its own process finds the database and the catalogs (the
+        bot's); without it (tests, an in-memory database) the figures are read here."""
         self.store = store
+        self.settings = settings
         self.offload = offload or Offload(in_process=True)
         self.figures = figures
         self.voice = voice
@@ -61,6 +87,8 @@ class DigestService:
 
     async def build(self, end: datetime | None = None, title: str | None = None) -> Digest:
         """The digest for the seven days before `end` (default: now)."""
+        if self.settings is not None and not self.offload.in_process:
+            return await self.offload.run(digest_job, self.settings, end or self.store.now(), title)
         figures = await self.figures.compute(end or self.store.now())
         chart = await self.offload.run(draw, chart_spec(self.voice, figures))  # drawing takes a moment
         return Digest(figures, messages(sections(self.voice, figures, title)), chart)

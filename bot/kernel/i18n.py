@@ -7,17 +7,21 @@ Source strings (msgids) are English; German is the default language and the fall
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext as _gettext
 import logging
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
@@ -46,6 +50,18 @@ def default_locales_dir() -> Path:
     package = Path(__file__).resolve().parents[1]  # bot/
     bundled = package / "_locales"
     return bundled if bundled.is_dir() else package.parent / "locales"
+
+
+@dataclass(frozen=True)
+class Arrows:
+    step: str  # from one thing to the next: "big → none", "→ answer"
+    back: str
+    forward: str
+    skip: str
+
+
+LEFT_TO_RIGHT = Arrows(step="→", back="◀", forward="▶", skip="⏭")
+RIGHT_TO_LEFT = Arrows(step="←", back="▶", forward="◀", skip="⏮")
 
 
 class Translator:
@@ -111,6 +127,16 @@ class Translator:
         """Whether this language's own catalog translates the message."""
         return self._has(message)
 
+    def plural_messages(self) -> list[str]:
+        """The source texts this language's catalog has plural forms of."""
+        catalog = getattr(self._translations, "_catalog", None) or {}
+        return sorted({key[0] for key in catalog if isinstance(key, tuple) and key[0]})
+
+    def plural_form(self, n: int) -> int:
+        """Which of the catalog's plural forms a number takes (its index)."""
+        plural = getattr(self._translations, "plural", None)
+        return int(plural(n)) if plural is not None else int(n != 1)
+
     def _has(self, message: str) -> bool:
         catalog = getattr(self._translations, "_catalog", None)
         return bool(catalog) and (message in catalog or (message, 0) in catalog)  # type: ignore[operator]
@@ -132,11 +158,58 @@ class Translator:
         return self.style.write_digits(
             format_currency(amount, "EUR", locale=self.locale, numbering_system="default"))
 
-    def date(self, value: date) -> str:
-        return self.style.write_digits(format_date(value, format="medium", locale=self.locale))
+    @cached_property
+    def date_locale(self) -> Locale:
+        """The locale dates are written in: the style sheet's `date_locale` (Levantine month
+        names for Arabic), else the language's own."""
+        return Locale.parse(self.style.date_locale) if self.style.date_locale else self.locale
+
+    def date(self, value: date, length: Literal["medium", "full"] = "medium") -> str:
+        """A date as the language writes it: Babel's pattern, or the style sheet's where Babel's
+        reads wrong (Sorani year-first, Kurmanji "9 rbn, 2027")."""
+        pattern = self.style.dates.get(length, length)
+        return self.style.write_digits(format_date(value, format=pattern, locale=self.date_locale))
+
+    @cached_property
+    def _hours(self) -> str:
+        """The clock's skeleton: the style sheet's, else the locale's own (Hm: 18:00, hm: 6:00 PM)."""
+        if self.style.clock:
+            return "Hm" if self.style.clock == 24 else "hm"
+        return "hm" if "h" in str(self.locale.time_formats["short"].pattern) else "Hm"
+
+    def time(self, value: datetime, tz: tzinfo) -> str:
+        local = value.astimezone(tz)
+        written = format_time(local, format="short", locale=self.locale) if self.style.clock is None else \
+            format_skeleton(self._hours, local, locale=self.locale)
+        return self.style.write_digits(written)
 
     def datetime(self, value: datetime, tz: tzinfo) -> str:
-        return self.style.write_digits(format_datetime(value.astimezone(tz), format="medium", locale=self.locale))
+        """A date and a time of day, joined by the locale's own pattern (no seconds)."""
+        local = value.astimezone(tz)
+        return self._joined("medium", self.date(local.date()), self.time(local, tz))
+
+    def when(self, start: dt.datetime, end: dt.datetime, tz: tzinfo) -> str:
+        """A workshop's day and hours: the full date and the locale's interval of two times,
+        joined by the locale's pattern; capitalised, as it starts a line."""
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        hours = self.style.write_digits(format_interval(local_start, local_end, self._hours, locale=self.locale))
+        text = self._joined("full", self.date(local_start.date(), "full"), hours)
+        return text[:1].upper() + text[1:]
+
+    def _joined(self, length: str, day: str, hours: str) -> str:
+        """CLDR's date-time glue ("{1}, {0}", "{1} 'um' {0}", "{1}، ساعت {0}"), quotes resolved."""
+        glue = str(self.locale.datetime_formats.get(length) or "{1} {0}")
+        glue = re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", glue)
+        return glue.replace("{1}", day).replace("{0}", hours)
+
+    def digits(self, text: str) -> str:
+        """Text typed by staff (a round's name, a time in a title) in this language's digits."""
+        return self.style.write_digits(text)
+
+    @cached_property
+    def arrows(self) -> Arrows:
+        """Arrows that point the way this language reads (mirrored for right-to-left readers)."""
+        return RIGHT_TO_LEFT if self.rtl else LEFT_TO_RIGHT
 
     def isolate(self, text: str) -> str:
         """Keep left-to-right names, numbers and addresses in order inside right-to-left text."""

@@ -5,6 +5,11 @@ YAML front matter the program reads too.
     name: کوردی (سۆرانی)      # how the language picker names it (default: Babel's name)
     digits: arab              # latn (0-9), arab (٠-٩) or arabext (۰-۹): one system per language
     near: ku                  # listed in the picker right after this language (default: at the end)
+    dates:                    # Babel date patterns where the locale's own read wrong (default: Babel's)
+      medium: "d'ی' MMMM'ی' y"
+      full: "EEEE d'ی' MMMM'ی' y"
+    date_locale: ar_SY        # the locale whose month names dates use (default: the language's)
+    clock: 24                 # 24- or 12-hour times (default: the locale's)
     ---
 
 The digits chosen there are applied to everything Babel formats (numbers, dates), so a
@@ -31,6 +36,9 @@ class LanguageStyle(BaseModel):
     name: str | None = None
     digits: Literal["latn", "arab", "arabext"] = "latn"
     near: str | None = None
+    dates: dict[Literal["medium", "full"], str] = {}
+    date_locale: str | None = None
+    clock: Literal[12, 24] | None = None
 
     def write_digits(self, text: str) -> str:
         """Latin digits (as Babel writes them) in this language's digits."""

@@ -35,6 +35,12 @@ def isolated(text: str) -> str:
     return f"{FSI}{text.replace(FSI, '').replace(PDI, '')}{PDI}"
 
 
+def plain(text: str) -> str:
+    """Without the direction marks and isolates laid into chat texts: for a file other programs
+    show (a calendar entry), which lay out each line themselves."""
+    return "".join(ch for ch in text if ch not in BIDI_CONTROLS)
+
+
 def units(text: str) -> int:
     """A text's length as Telegram counts it: UTF-16 code units (most emoji, and every other
     character outside the Basic Multilingual Plane, count 2)."""

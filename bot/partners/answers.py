@@ -53,7 +53,7 @@ class RequestAnswers:
         else:
             await TaskStore(self.store).add("not_our_field", f"r{request_id}", request.user_id, request.partner_id)
             await self._tell_office(contact, request_id)
-            outcome.messages.append(Screen(text=s._("Thank you. The integration office takes the request up.")))
+            outcome.messages.append(Screen(text=s._("Thank you. The integration office will follow up.")))
 
     async def _tell_office(self, contact: PartnerContact, request_id: int) -> None:
         r = self.requests

@@ -19,19 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 from bot.catalog.model import Partner, Workshop
 from bot.digest.figures import BIG, COVERAGE_WINDOW
 from bot.digest.render import messages
 from bot.kernel.outcome import Screen
 from bot.kernel.settings import Settings
-from bot.kernel.text import isolated
 from bot.outbox import Parcel
 from bot.partners.figures import PartnerFigures
 from bot.partners.needs import PublishedNeeds
 from bot.partners.requests import PURPOSE
-from bot.partners.screens import PartnerScreens
+from bot.partners.screens import PartnerScreens, title_of
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
@@ -166,8 +165,8 @@ class MonthlyDigest:
             requests.append("• " + _("No contact request is waiting for your answer."))
         workshops = ["📅 " + _("Interest in your upcoming workshops")]
         for workshop, interested in month.workshops[:TOP_WORKSHOPS]:
-            title = isolated(workshop.text("title", v.t.code) or workshop.id)
-            when = format_datetime(workshop.start.astimezone(v.tz), "short", locale=v.t.locale)
+            title = title_of(v, workshop)
+            when = v.t.datetime(workshop.start, v.tz)
             workshops.append(f"• {when} {title}: " + ngettext(
                 "{count} association interested", "{count} associations interested", interested).format(
                 count=v.n(interested)))

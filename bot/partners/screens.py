@@ -21,6 +21,16 @@ def person(name: str | None) -> str:
     return isolated(clean_line(name or "") or "?")
 
 
+def title_of(voice: StaffVoice, workshop: Workshop) -> str:
+    """A workshop's title for a contact: in their language where one was given, else the German
+    one, marked as German for a contact who reads English. Isolated: a partner's proposed title
+    is a partner contact's text."""
+    own = (workshop.title or {}).get(voice.t.code)
+    if own or voice.t.code == "de":
+        return isolated(own or workshop.text("title", "de") or workshop.id)
+    return isolated(workshop.text("title", "de") or workshop.id) + " " + voice.t.gettext("(in German)")
+
+
 class PartnerScreens:
     def __init__(self, voice: StaffVoice) -> None:
         self.voice = voice
@@ -166,8 +176,7 @@ class PartnerScreens:
     # -- /myworkshops ---------------------------------------------------------------------------
 
     def _title(self, workshop: Workshop) -> str:
-        """Isolated: a partner's proposed title is a partner contact's text."""
-        return isolated(workshop.text("title", self.voice.t.code) or workshop.text("title", "de") or workshop.id)
+        return title_of(self.voice, workshop)
 
     def _when(self, workshop: Workshop) -> str:
         return self.voice.t.datetime(workshop.start, self.voice.tz)
@@ -187,9 +196,11 @@ class PartnerScreens:
         return "🗓 " + self._("Your organisation's upcoming workshops") + "\n\n" + "\n\n".join(blocks)
 
     def interest_news(self, workshop: Workshop, count: int) -> str:
-        return "👥 " + self._("Interest in “{title}” ({date}) has changed: {count} associations are interested now. "
-                             "/myworkshops shows who.").format(title=self._title(workshop),
-                                                               date=self._when(workshop), count=self.voice.n(count))
+        return "👥 " + self.voice.t.ngettext(
+            "Interest in “{title}” ({date}) has changed: {count} association is interested now. /myworkshops shows "
+            "which.",
+            "Interest in “{title}” ({date}) has changed: {count} associations are interested now. /myworkshops shows "
+            "which.", count).format(title=self._title(workshop), date=self._when(workshop), count=self.voice.n(count))
 
     # -- staff ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import logging
 from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Outcome
 from bot.questionnaire.model import QuestionType
+from bot.review.drawn_scenes import files
 from bot.review.plan import revealing_answers
 from bot.review.stage import Stage, button, live
 
@@ -22,6 +23,7 @@ async def account(s: Stage, user: int) -> None:
     for document in out.documents:
         s.keep("mydata", f"/mydata: the caption of the file ({document.filename}, everything stored, as JSON)",
                document.caption or "")
+        files(s, f"inside the /mydata file ({document.filename})", document.content)
     out = await s.survey.choose_language(visitor)
     s.keep("language_picker", "/language: the picker again (the current language first)", out.messages[0])
     out = await s.press(user, Action.language(s.language).encode())
@@ -56,6 +58,8 @@ async def privacy(s: Stage, user: int) -> None:
             s.keep("privacy_choices", "the /privacy message after a switch", out.source)
         for message in out.messages:
             s.keep("privacy_choices", title, message)
+        if value == "p0" and out.source is not None:
+            s.keep("privacy_choices", "the /privacy message with partner sharing off (and its button)", out.source)
 
 
 async def change_answer(s: Stage, user: int) -> None:

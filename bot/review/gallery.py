@@ -16,9 +16,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from bot.catalog.importer import SAMPLE, CatalogFileError, Parsed, read_catalog, vocabulary
-from bot.kernel.i18n import Catalogs
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings, load_settings
-from bot.review import account_scenes, later_scenes
+from bot.review import account_scenes, drawn_scenes, later_scenes, office_scenes
 from bot.review.offer_scenes import Offers
 from bot.review.plan import revealing_answers
 from bot.review.shown import KINDS, Shown
@@ -56,8 +56,25 @@ async def collect_all(codes: Sequence[str] | None = None,
     return {code: await collect(code, settings) for code in (codes or languages(settings))}
 
 
+async def collect_office(language: str, settings: Settings | None = None) -> list[Shown]:
+    """What partner contacts and staff read, in a staff language (de or en), after the
+    associations' script has run (the digest has something to count)."""
+    settings = settings or load_settings()
+    async with staged(language, settings, staff=True) as stage:
+        await play(stage)
+        stage.shown.clear()
+        await office_scenes.office(stage)
+        return stage.shown
+
+
+def office_languages(settings: Settings | None = None) -> list[str]:
+    """The languages of the office's catalogs (staff.po)."""
+    settings = settings or load_settings()
+    return Catalogs(settings.locales_dir, default="de", domain=STAFF_DOMAIN).languages
+
+
 @asynccontextmanager
-async def staged(language: str, settings: Settings) -> AsyncIterator[Stage]:
+async def staged(language: str, settings: Settings, staff: bool = False) -> AsyncIterator[Stage]:
     """The services on a throw-away database: the sample catalog, no quiet hours, every language
     on offer, the clock a week before the first sample workshop."""
     known = languages(settings)
@@ -66,7 +83,8 @@ async def staged(language: str, settings: Settings) -> AsyncIterator[Stage]:
     with tempfile.TemporaryDirectory(prefix="msobot-gallery-") as folder:
         own = settings.model_copy(update={
             "database": Path(folder) / "gallery.sqlite3", "backup_dir": Path(folder) / "backups",
-            "quiet_hours": "", "languages": [], "staff_ids": [], "staff_chat_id": None})
+            "quiet_hours": "", "languages": [], "staff_ids": [office_scenes.STAFF] if staff else [],
+            "staff_chat_id": None, **({"staff_language": language} if staff else {})})
         services = await open_services(own, _domain(own))
         try:
             clock = Clock(await _sample_catalog(services))
@@ -130,3 +148,4 @@ async def play(s: Stage) -> None:
     await later_scenes.reminders(s, UNFINISHED, MAIN, offers.noted)
     await later_scenes.office_message(s, MAIN)
     await account_scenes.delete(s, MAIN)
+    await drawn_scenes.drawn(s)

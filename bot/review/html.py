@@ -33,10 +33,11 @@ td, th { padding: 4px 8px; text-align: start; border-bottom: 1px solid #ddd; }
 """
 
 
-def page(code: str, name: str, rtl: bool, shown: list[Shown]) -> str:
-    """One language's page."""
+def page(code: str, name: str, rtl: bool, shown: list[Shown], kinds: tuple[str, ...] = KINDS,
+         who: str = "") -> str:
+    """One language's page (`who`: whose screens, when not an association's)."""
     counts = Counter(s.kind for s in shown)
-    toc = " ".join(f'<a href="#{k}">{escape(k)}</a>&nbsp;{counts[k]}' for k in KINDS if counts[k])
+    toc = " ".join(f'<a href="#{k}">{escape(k)}</a>&nbsp;{counts[k]}' for k in kinds if counts[k])
     sections = []
     first: set[str] = set()
     for number, item in enumerate(shown, start=1):
@@ -50,12 +51,12 @@ def page(code: str, name: str, rtl: bool, shown: list[Shown]) -> str:
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>MSO Assistant: every screen in {escape(name)} ({escape(code)})</title>",
+        f"<title>MSO Assistant: every screen{escape(who)} in {escape(name)} ({escape(code)})</title>",
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         '<header dir="ltr">',
-        f'<h1>MSO Assistant · <span dir="auto">{escape(name)}</span> ({escape(code)})</h1>',
+        f'<h1>MSO Assistant{escape(who)} · <span dir="auto">{escape(name)}</span> ({escape(code)})</h1>',
         f"<p>{len(shown)} screens, {direction}, in the order a conversation meets them. Each caption names "
         "the kind of screen and when it is shown; the captions are not shown to users.</p>",
         f"<nav>{toc}</nav>",
@@ -81,7 +82,8 @@ def _section(number: int, item: Shown, anchor: str) -> str:
             f'<div class="bubble">{escape(item.screen.text)}</div>{keyboard}</section>')
 
 
-def index(languages: list[tuple[str, str, bool, int | None]], reviews: dict[str, Review]) -> str:
+def index(languages: list[tuple[str, str, bool, int | None]], reviews: dict[str, Review],
+          office: list[str] | None = None) -> str:
     """(code, name, right to left, screens if just made) of each page, with each catalog's review status."""
     rows = []
     for code, name, rtl, count in languages:
@@ -105,6 +107,10 @@ def index(languages: list[tuple[str, str, bool, int | None]], reviews: dict[str,
         "<table><tr><th>code</th><th>language</th><th>direction</th><th>screens</th><th>reviewed on</th>"
         "<th>reviewer</th><th>changed since</th></tr>",
         *rows,
-        "</table></header></body></html>",
+        "</table>",
+        *(["<p>What partner contacts and staff read (staff.po): "
+           + " ".join(f'<a href="office-{escape(c)}.html">office-{escape(c)}</a>' for c in office) + "</p>"]
+          if office else []),
+        "</header></body></html>",
         "",
     ])

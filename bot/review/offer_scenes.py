@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.outcome import Screen
 from bot.outbox import Parcel
+from bot.review.drawn_scenes import files
 from bot.review.plan import CONTACT
 from bot.review.stage import Stage, buttons
 from bot.storage.catalog import CatalogStore
@@ -67,6 +68,7 @@ class Offers:
                 if parcel.document is not None and parcel.document.caption:
                     s.keep("suggestion_reply", f"the calendar file that follows ({parcel.document.filename})",
                            parcel.document.caption)
+                    files(s, f"inside the calendar file ({parcel.document.filename})", parcel.document.content)
             offer = await self._new_offer(row)
             if offer is not None:
                 s.keep("workshop_card", "a new offer that fits (sent when staff add a workshop)", offer, drawn=True)

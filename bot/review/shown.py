@@ -9,6 +9,7 @@ from bot.kernel.outcome import Screen
 # Every kind of screen an association can be shown, in the order a conversation meets them.
 # Stable ids: tests and reviewers' notes refer to them.
 KINDS: tuple[str, ...] = (
+    "menu",  # the chat's command menu and the bot's profile texts, read outside the conversation
     "language_picker",  # choosing the language, and what the bot says after a choice
     "privacy_short",  # the short privacy notice with the choices, agreeing, declining, a changed notice
     "privacy_full",  # the full privacy notice
@@ -36,6 +37,18 @@ KINDS: tuple[str, ...] = (
     "round",  # the office asks again: the invitation, last time's answers, what changed
     "office",  # a message from the integration office (its web view), "Reply", the reply sent
     "notice",  # everything else the bot may say: edited messages, too many messages, staff only, ...
+    "file",  # what is inside the files the bot sends: the calendar file, /mydata
+    "plural",  # every text with a number, once per plural form of the language
+)
+
+
+# What the office reads (`staff.po`, German and English): its own page per staff language.
+OFFICE_KINDS: tuple[str, ...] = (
+    "menu",
+    "partner",  # a partner organisation's contact person: joining, /needs, contact requests, /mydata
+    "staff",  # the office's staff: the digest, figures, associations, partner contacts, guided steps
+    "file",
+    "plural",
 )
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.kernel.i18n import Catalogs, default_locales_dir
 from bot.kernel.settings import Settings
 from bot.review import html
-from bot.review.gallery import collect
-from bot.review.shown import Shown
+from bot.review.gallery import collect, collect_office, office_languages
+from bot.review.shown import OFFICE_KINDS, Shown
 from bot.review.status import catalog_files, status
 
 
@@ -18,20 +18,28 @@ async def write_site(directory: Path, codes: Sequence[str], settings: Settings) 
     """Render each language's page into `directory` and the index beside them; returns the
     number of screens per language."""
     collected = {code: await collect(code, settings) for code in codes}
-    return await asyncio.to_thread(write_pages, directory, collected, settings)
+    office = {code: await collect_office(code, settings) for code in office_languages(settings) if code in codes}
+    return await asyncio.to_thread(write_pages, directory, collected, settings, office)
 
 
-def write_pages(directory: Path, collected: dict[str, list[Shown]], settings: Settings) -> dict[str, int]:
-    """The index links every page the folder holds (one language may be made at a time)."""
+def write_pages(directory: Path, collected: dict[str, list[Shown]], settings: Settings,
+                office: dict[str, list[Shown]] | None = None) -> dict[str, int]:
+    """The index links every page the folder holds (one language may be made at a time);
+    `office`: what partner contacts and staff read, per staff language (`office-<code>.html`)."""
     catalogs = Catalogs(settings.locales_dir, default=settings.default_language)
     directory.mkdir(parents=True, exist_ok=True)
     for code, shown in collected.items():
         page = html.page(code, catalogs.display_name(code), catalogs.translator(code).rtl, shown)
         (directory / f"{code}.html").write_text(page, encoding="utf-8")
+    for code, shown in (office or {}).items():
+        page = html.page(code, catalogs.display_name(code), False, shown, OFFICE_KINDS,
+                         " for partner contacts and staff")
+        (directory / f"office-{code}.html").write_text(page, encoding="utf-8")
     files = catalog_files(settings.locales_dir or default_locales_dir())
     reviews = {code: status(path, code) for code, path in files.items()}
     counts = {code: len(shown) for code, shown in collected.items()}
     pages = [(code, catalogs.display_name(code), catalogs.translator(code).rtl, counts.get(code))
              for code in catalogs.languages if (directory / f"{code}.html").is_file()]
-    (directory / "index.html").write_text(html.index(pages, reviews), encoding="utf-8")
+    offices = sorted(p.stem.removeprefix("office-") for p in directory.glob("office-*.html"))
+    (directory / "index.html").write_text(html.index(pages, reviews, offices), encoding="utf-8")
     return counts

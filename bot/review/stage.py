@@ -11,7 +11,7 @@ from bot.kernel.bidi import directed_screen
 from bot.kernel.outcome import Button, Outcome, Screen
 from bot.outbox import OutboxWorker, Parcel
 from bot.questionnaire.model import Question
-from bot.review.shown import KINDS, Shown
+from bot.review.shown import KINDS, OFFICE_KINDS, Shown
 from bot.services import Services
 from bot.survey.turns import Visitor
 
@@ -61,7 +61,7 @@ class Stage:
         to them here, so the gallery shows what a reader would see wrong). `drawn`: a screen
         drawn with a screen class directly, for one the bot sends through the outbox worker:
         it gets the worker's pass."""
-        assert kind in KINDS, kind
+        assert kind in KINDS or kind in OFFICE_KINDS, kind
         if isinstance(screen, str):
             screen = Screen(text=screen)
         if drawn and self.t.rtl:

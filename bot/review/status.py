@@ -41,9 +41,10 @@ class Review:
     changed: int  # entries changed since the review, or never stamped (all, when never reviewed)
 
 
-def catalog_files(locales: Path) -> dict[str, Path]:
-    """The user-facing catalog of every language, the likely ones first."""
-    files = {p.parent.parent.name: p for p in locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+def catalog_files(locales: Path, domain: str = DOMAIN) -> dict[str, Path]:
+    """The catalog of every language in `domain` (the user-facing one by default; `staff`: the
+    office's and partner contacts' texts), the likely languages first."""
+    files = {p.parent.parent.name: p for p in locales.glob(f"*/LC_MESSAGES/{domain}.po")}
     rank = {code: i for i, code in enumerate(LIKELY_ORDER)}
     return {code: files[code] for code in sorted(files, key=lambda c: (rank.get(c, len(rank)), c))}
 

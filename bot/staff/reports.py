@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_date
-
 from bot.digest.render import messages, sections
 from bot.digest.service import REBUILDS
 from bot.kernel.i18n import N_
@@ -65,7 +63,7 @@ class Reports:
     async def export(self, turn: StaffTurn) -> None:
         c = self.context
 
-        async def prepare() -> None:  # read, built and written in a process of its own; queued in one short write
+        async def prepare() -> None:  # read, built and written in a process of its own; queued in short writes
             for _attempt in range(REBUILDS):  # built again when an association deleted its data meanwhile
                 try:
                     made = await c.offload.run(export_job, c.settings)
@@ -73,11 +71,16 @@ class Reports:
                     log.exception("the export failed")
                     await c.tell(turn.chat_id, self._(FAILED))
                     return
-                async with c.store.transaction():
-                    if made.erasures == await c.store.erasures():
-                        for document in made.documents(c.voice, c.store.now()):
-                            await c.outbox.enqueue_file(turn.chat_id, None, "export", document, built_on=made.erasures)
-                        break
+                if made.erasures != await c.store.erasures():
+                    continue
+                # One short transaction a file (megabytes at city scale). A file built before an
+                # erasure that comes meanwhile is dropped when it is due (`OutboxStore.stale`),
+                # and both are built again.
+                for document in made.documents(c.voice, c.store.now()):
+                    async with c.store.transaction():
+                        await c.outbox.enqueue_file(turn.chat_id, None, "export", document, built_on=made.erasures)
+                if made.erasures == await c.store.erasures():
+                    break
             else:
                 await c.tell(turn.chat_id, self._(FAILED))
                 return
@@ -146,7 +149,7 @@ class Reports:
 
     def _date(self, value: str) -> str:
         v = self.context.voice
-        return format_date(datetime.fromisoformat(value).astimezone(v.tz), "medium", locale=v.t.locale)
+        return v.t.date(datetime.fromisoformat(value).astimezone(v.tz).date())
 
     async def open_round(self, turn: StaffTurn, argument: str) -> None:
         name = round_name(argument)

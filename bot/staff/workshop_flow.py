@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.dates import format_datetime
 from pydantic import ValidationError
 
 from bot.catalog.model import Partner, Registration, Workshop
@@ -206,12 +205,11 @@ class WorkshopFlow:
         districts = dict(self.districts)
         start = datetime.fromisoformat(data["start"])
         end = datetime.fromisoformat(data["end"])
-        tz, locale = self.voice.tz, self.voice.t.locale
-        when = format_datetime(start.astimezone(tz), "medium", locale=locale)
+        voice = self.voice
         if end - start < timedelta(days=1):
-            when += " – " + format_datetime(end.astimezone(tz), "short", locale=locale).split(" ")[-1]
+            when = voice.t.when(start, end, voice.tz)
         else:
-            when += " – " + format_datetime(end.astimezone(tz), "medium", locale=locale)
+            when = voice.t.datetime(start, voice.tz) + " – " + voice.t.datetime(end, voice.tz)
         place = _("Online") if data.get("online") else f"{data.get('address')} ({districts.get(data['district'], '')})"
         provider = next((p.name for p in partners if p.id == data["provider"]), data["provider"])
         registration = ", ".join(data["registration"].values())

@@ -54,20 +54,23 @@ class SuggestionStore:
 
         return [_suggestion(row) for row in await self.store.db.run(write)]
 
-    async def upsert_many(self, kind: str, rows: list[tuple[int, str, float, list[dict[str, Any]]]]) -> list[int]:
-        """`upsert` for many (user, ref, score, reasons) of one kind in one go; their ids, in order."""
+    async def upsert_many(self, kind: str, rows: list[tuple[int, str, float, str]]) -> list[int]:
+        """`upsert` for many (user, ref, score, reasons as JSON) of one kind in one go; their ids,
+        in order."""
         now = self.store.now().isoformat()
         await self.store.db.executemany(
             "INSERT INTO suggestions (user_id, kind, ref, score, reasons, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, kind, ref) DO UPDATE SET "
             "score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at",
-            [(user_id, kind, ref, score, json.dumps(reasons, ensure_ascii=False), now, now)
-             for user_id, ref, score, reasons in rows])
+            [(user_id, kind, ref, score, reasons, now, now) for user_id, ref, score, reasons in rows])
         # Read back by user (the unique index leads with it): by offer, the thousandth chunk for a
         # new workshop would read the 249,750 rows the ones before it wrote.
+        # Only these offers: an association may have hundreds of suggestions of other offers.
+        refs = list(dict.fromkeys(ref for _user_id, ref, _score, _reasons in rows))
         ids = {(int(row["user_id"]), row["ref"]): int(row["id"]) for row in await self.store.fetch_in(
-            "SELECT id, user_id, ref FROM suggestions WHERE user_id IN ({marks}) AND kind = ?",
-            list(dict.fromkeys(user_id for user_id, _ref, _score, _reasons in rows)), kind)}
+            "SELECT id, user_id, ref FROM suggestions WHERE user_id IN ({marks}) AND kind = ? "
+            f"AND ref IN ({','.join('?' * len(refs))})",
+            list(dict.fromkeys(user_id for user_id, _ref, _score, _reasons in rows)), kind, *refs)}
         return [ids[(user_id, ref)] for user_id, ref, _score, _reasons in rows]
 
     async def offered(self, kind: str, refs: list[str]) -> set[tuple[int, str]]:

@@ -9,6 +9,7 @@ from icalendar import Calendar, Event
 
 from bot.catalog.model import Workshop
 from bot.kernel.outcome import Document
+from bot.kernel.text import plain
 from bot.suggestions.screens import SuggestionScreens
 
 PRODID = "-//Stadt Wuppertal//MSO Assistant//DE"
@@ -50,10 +51,14 @@ def reminder_key(user_id: int, workshop_id: str) -> str:
 
 
 def calendar_file(screens: SuggestionScreens, workshop: Workshop, provider: str | None, now: datetime) -> Document:
-    location = "Online" if workshop.online else f"{workshop.address} ({screens.district(workshop.district)})"
-    title = workshop.text("title", screens.t.code) or workshop.id
-    description = "\n\n".join(p for p in (workshop.text("description", screens.t.code), provider,
+    """In the reader's language, as the card is: the place, the title (marked German where staff
+    gave no translation) and how to register."""
+    location = screens._("Online") if workshop.online else \
+        f"{workshop.address} ({screens.district(workshop.district)})"
+    title = screens.catalog_text(workshop.title) or workshop.id
+    description = "\n\n".join(p for p in (screens.catalog_text(workshop.description), provider,
                                           screens.registration(workshop)) if p)
+    location, title, description = (plain(location), plain(title), plain(description))
     content = workshop_ics(workshop.id, title, workshop.start, workshop.end, location, description,
                            workshop.registration.link, now)
     return Document(filename=f"{workshop.id}.ics", content=content, caption=screens.calendar_caption(),

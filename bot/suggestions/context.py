@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, tzinfo
 
 from bot.kernel.i18n import Catalogs
+from bot.kernel.offload import Offload
 from bot.outbox.schedule import QUIET, quiet_hours_end
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
@@ -20,7 +21,8 @@ from bot.suggestions.screens import SuggestionScreens
 class SuggestionContext:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
                  quiet: tuple[time, time] | None = QUIET,
-                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = ()) -> None:
+                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = (),
+                 offload: Offload | None = None) -> None:
         matching = engine.questionnaire.matching
         if matching is None:
             raise ValueError("the questionnaire has no 'matching:' block")
@@ -30,6 +32,8 @@ class SuggestionContext:
         self.catalogs = catalogs
         self.tz = tz
         self.quiet = quiet
+        # Scoring a new workshop against every association: a process of its own (`pushes.plan`).
+        self.offload = offload or Offload(in_process=True)
         self.scorer = Scorer(tz, dict(matching.places))
         self.catalog = CatalogStore(store)
         self.suggestions = SuggestionStore(store)

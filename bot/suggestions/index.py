@@ -16,7 +16,7 @@ from bot.suggestions.matching import NeedProfile, build_profile, profile_questio
 log = logging.getLogger(__name__)
 
 SHAPE = "2"  # raise when NeedProfile or the terms change: the index is built again at start
-BATCH = 500
+BATCH = 200  # profiles written per transaction when the index is built again: well under 50 ms each
 PROFILES_REMEMBERED = 2048
 KEPT_OUT = {"contact", "details"}  # not needed for matching; the index holds no contact
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_time
 
 from bot.catalog.model import Partner, PartnerKind, Workshop
 from bot.kernel.actions import Action, Kind
@@ -29,11 +28,16 @@ _KINDS = {
     PartnerKind.WELFARE: N_("Welfare association"),
     PartnerKind.VHS: N_("Adult education centre"),
     PartnerKind.KIZ: N_("Municipal integration centre"),
-    PartnerKind.VOLUNTEERING: N_("Volunteer agency"),
+    PartnerKind.VOLUNTEERING: N_("Volunteer centre"),
     PartnerKind.FOUNDATION: N_("Foundation"),
     PartnerKind.UMBRELLA: N_("Network of migrant organisations"),
     PartnerKind.OTHER: N_("Organisation"),
 }
+
+# Languages a workshop or partner may use that the questionnaire's language question does not
+# name (the bot's own languages): written from the catalogs, not from Babel.
+_LANGUAGES = {"ro": N_("Romanian"), "bg": N_("Bulgarian"), "el": N_("Greek"), "it": N_("Italian"),
+              "sq": N_("Albanian"), "ckb": N_("Sorani Kurdish")}
 
 
 class SuggestionScreens:
@@ -67,14 +71,34 @@ class SuggestionScreens:
         return level_id or ""
 
     def language(self, code: str) -> str:
-        return Locale.parse(code).get_display_name(self.t.locale) or code
+        """A language's name from the catalogs (the questionnaire's own labels first), so it is
+        written as the questionnaire writes it; Babel's name only for a code the bot has no word for."""
+        matching = self.engine.questionnaire.matching
+        question = self.engine.question(matching.languages or "") if matching else None
+        option = self.engine.option(question, code) if question else None
+        if option is not None:
+            return self._(option.label)
+        if code in _LANGUAGES:
+            return self._(_LANGUAGES[code])
+        name = Locale.parse(code).get_display_name(self.t.locale) or code
+        return name[:1].upper() + name[1:]
 
     def when(self, start: datetime, end: datetime) -> str:
-        local_start, local_end = start.astimezone(self.tz), end.astimezone(self.tz)
-        day = format_date(local_start.date(), format="full", locale=self.t.locale)
-        hours = "{}–{}".format(format_time(local_start, format="short", locale=self.t.locale),
-                               format_time(local_end, format="short", locale=self.t.locale))
-        return self.t.isolate(self.t.style.write_digits(f"{day}, {hours}"))
+        return self.t.isolate(self.t.when(start, end, self.tz))
+
+    def catalog_text(self, texts: dict[str, str] | None, limit: int | None = None) -> str | None:
+        """A title or description typed by staff or a partner: in the reader's language where
+        one was given (its digits the reader's), else the German one, marked as German.
+        Isolated: it cannot turn the direction of the screen around it."""
+        if not texts:
+            return None
+        own = texts.get(self.t.code)
+        text = self.t.digits(own) if own else texts["de"]
+        if limit and len(text) > limit:
+            text = text[:limit - 1].rstrip() + "…"
+        if own or self.t.code == "de":
+            return isolated(text)
+        return isolated(text) + " " + self._("(in German)")
 
     def cost(self, amount: Decimal | None) -> str | None:
         if amount is None:
@@ -92,7 +116,7 @@ class SuggestionScreens:
         topic = self.topic(reason.topic)
         if reason.kind == "need":
             if reason.level:
-                return _("you rated “{topic}” as “{level}”").format(topic=topic, level=self.level(reason.level))
+                return _("your need in “{topic}”: “{level}”").format(topic=topic, level=self.level(reason.level))
             return _("you need support with “{topic}”").format(topic=topic)
         if reason.kind == "advice":
             return _("you asked for advice on “{topic}”").format(topic=topic)
@@ -126,11 +150,10 @@ class SuggestionScreens:
 
     def workshop_text(self, workshop: Workshop, provider: Partner | None) -> str:
         _ = self._
-        code = self.t.code
         # Isolated: an approved partner proposal's title is a partner contact's text.
-        lines = ["📅 " + isolated(workshop.text("title", code) or ""), self.when(workshop.start, workshop.end)]
+        lines = ["📅 " + (self.catalog_text(workshop.title) or ""), self.when(workshop.start, workshop.end)]
         if workshop.online:
-            lines.append("💻 " + _("online"))
+            lines.append("💻 " + _("Online"))
         else:
             lines.append("📍 " + self.t.isolate(f"{workshop.address}") + f" ({self.district(workshop.district)})")
         lines.append("🗣 " + self.t.comma.join(self.language(c) for c in workshop.languages))
@@ -139,11 +162,9 @@ class SuggestionScreens:
         cost = self.cost(workshop.cost)
         if cost:
             lines.append("💶 " + cost)
-        description = workshop.text("description", code)
+        description = self.catalog_text(workshop.description, DESCRIPTION_LIMIT)
         if description:
-            if len(description) > DESCRIPTION_LIMIT:
-                description = description[:DESCRIPTION_LIMIT - 1].rstrip() + "…"
-            lines += ["", isolated(description)]
+            lines += ["", description]
         return "\n".join(lines)
 
     def workshop_card(self, suggestion_id: int, workshop: Workshop, provider: Partner | None,
@@ -161,10 +182,9 @@ class SuggestionScreens:
         lines.append("🗣 " + self.t.comma.join(self.language(c) for c in partner.languages))
         if partner.district:
             lines.append("📍 " + self.district(partner.district))
-        description = partner.description.get(self.t.code) or partner.description["de"] \
-            if partner.description else None
+        description = self.catalog_text(partner.description, DESCRIPTION_LIMIT)
         if description:
-            lines += ["", description[:DESCRIPTION_LIMIT]]
+            lines += ["", description]
         return "\n".join(lines)
 
     def partner_card(self, suggestion_id: int, partner: Partner, reasons: list[Reason]) -> Screen:
@@ -211,7 +231,8 @@ class SuggestionScreens:
 
     def workshop_noted(self, workshop: Workshop, provider: Partner | None, reminder: bool) -> Screen:
         _ = self._
-        lines = [self.workshop_text(workshop, provider), "", "✅ " + _("Noted. The calendar file follows.")]
+        noted = _("We have noted your interest (this is not a registration yet). The calendar file follows.")
+        lines = [self.workshop_text(workshop, provider), "", "✅ " + noted]
         lines.append(self.registration(workshop))
         if reminder:
             lines.append(_("We will remind you the day before."))
@@ -226,7 +247,7 @@ class SuggestionScreens:
         contact = partner.contact
         how = [v for v in (contact.phone, contact.email, contact.website, contact.address) if v]
         return Screen(text=self.partner_text(partner) + "\n\n✅ " + self._(
-            "You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+            "You can reach the organisation here: {contact}").format(contact=self.t.isolate(", ".join(how))))
 
     def dismissed(self, text: str) -> Screen:
         return Screen(text=text + "\n\n✖ " + self._("Hidden. We will not suggest this again."))
@@ -298,7 +319,8 @@ class SuggestionScreens:
             # TRANSLATORS: {person} is the name of a person at that organisation
             lines.append(self._("Your contact person there: {person}").format(person=isolated(person)))
         if how:
-            lines.append(self._("You can reach them here: {contact}").format(contact=self.t.isolate(", ".join(how))))
+            lines.append(self._("You can reach the organisation here: {contact}").format(
+                contact=self.t.isolate(", ".join(how))))
         return Screen(text="\n".join(lines))
 
     def declined_by_you(self) -> Screen:

@@ -14,6 +14,7 @@ from datetime import datetime, time, tzinfo
 
 from bot.kernel.actions import Action, Kind
 from bot.kernel.i18n import Catalogs
+from bot.kernel.offload import Offload
 from bot.outbox import Parcel
 from bot.outbox.schedule import QUIET
 from bot.questionnaire.engine import Answers, Engine
@@ -37,8 +38,9 @@ class SuggestionService:
 
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
                  quiet: tuple[time, time] | None = QUIET,
-                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = ()) -> None:
-        self.context = SuggestionContext(store, engine, catalogs, tz, quiet, interest_changed)
+                 interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = (),
+                 offload: Offload | None = None) -> None:
+        self.context = SuggestionContext(store, engine, catalogs, tz, quiet, interest_changed, offload)
         self.matching = self.context.matching
         self.store = store
         self.engine = engine

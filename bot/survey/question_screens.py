@@ -49,7 +49,7 @@ class QuestionScreens:
         ]
         if question.hint:
             lines.append(_(question.hint))
-        lines.append(self._instruction(question))
+        lines.append(self.instruction(question))
         current = answers.get(question.id, ...)
         if current is not ... and question.type in (QuestionType.TEXT, QuestionType.NUMBER):
             lines.append(_("Current answer: {answer}").format(answer=self.value(question, current)))
@@ -65,7 +65,8 @@ class QuestionScreens:
         expects_text = question.type in (QuestionType.TEXT, QuestionType.NUMBER)
         return Screen(text="\n".join(lines), buttons=buttons, prompt=True, expects_text=expects_text)
 
-    def _instruction(self, question: Question) -> str:
+    def instruction(self, question: Question) -> str:
+        """What to do on a question: tap, tick or type (and how much)."""
         _ = self._
         kind = question.type
         if kind is QuestionType.MULTI:
@@ -111,14 +112,14 @@ class QuestionScreens:
     def _navigation(self, submission: Submission, question: Question,
                     answers: Answers) -> list[list[Button]]:
         row = []
-        back_arrow, forward_arrow = ("▶", "◀") if self.t.rtl else ("◀", "▶")  # mirrored for RTL
+        back_arrow, forward_arrow = self.t.arrows.back, self.t.arrows.forward  # mirrored for right-to-left readers
         if not self.engine.is_first(question):
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
             row.append(Button(label=f"{back_arrow} " + self._("Back"),
                               action=Action(Kind.BACK, submission.id, question.id).encode(), role=Kind.BACK))
         if not question.required:
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
-            row.append(Button(label=self._("Skip") + " ⏭",
+            row.append(Button(label=self._("Skip") + f" {self.t.arrows.skip}",
                               action=Action(Kind.SKIP, submission.id, question.id).encode(), role=Kind.SKIP))
         if question.id in answers and question.type is not QuestionType.MULTI:
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
@@ -189,7 +190,7 @@ class QuestionScreens:
         edit_buttons = []
         for number, question in enumerate(shown, start=1):
             lines.append(f"{self._plain(number)}. {_(question.text)}")
-            lines.append("   → " + self.value(question, answers[question.id], SUMMARY_VALUE_LIMIT))
+            lines.append(f"   {self.t.arrows.step} " + self.value(question, answers[question.id], SUMMARY_VALUE_LIMIT))
             edit_buttons.append(Button(label=f"✏️ {self._plain(number)}",
                                        action=Action(Kind.EDIT, submission.id, question.id).encode(),
                                        role=Kind.EDIT))
@@ -208,7 +209,7 @@ class QuestionScreens:
         else:
             lines.append(_("Some questions are still open. To change an answer, tap its number."))
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
-            final = Button(label=("◀ " if self.t.rtl else "▶ ") + _("Continue"),
+            final = Button(label=f"{self.t.arrows.forward} " + _("Continue"),
                            action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text="\n".join(lines), buttons=[*button_rows(edit_buttons, 5), [final]], prompt=True)
 
@@ -218,6 +219,6 @@ class QuestionScreens:
         if not changes:
             return Screen(text=_("Your needs are the same as last time."))
         lines = [_("What changed since last time:")]
-        lines += [f"• {_(topic)}: {self.value(question, before)} → {self.value(question, now)}"
+        lines += [f"• {_(topic)}: {self.value(question, before)} {self.t.arrows.step} {self.value(question, now)}"
                   for topic, question, before, now in changes]
         return Screen(text="\n".join(lines))

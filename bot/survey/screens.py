@@ -73,7 +73,7 @@ class Screens(QuestionScreens):
         text += " " + self._answered(answered)
         text += "\n\n" + self._("Your answers are saved. Would you like to continue where you left off?")
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
-        button = Button(label=("◀ " if self.t.rtl else "▶ ") + self._("Continue"),
+        button = Button(label=f"{self.t.arrows.forward} " + self._("Continue"),
                         action=Action(Kind.CONTINUE, submission.id).encode(), role=Kind.CONTINUE)
         return Screen(text=text, buttons=[[button]])
 
@@ -82,7 +82,8 @@ class Screens(QuestionScreens):
         _ = self._
         text = _("The integration office is asking again ({round}): has anything changed since "
                  "{date}? Your answers from last time are filled in, so it takes only a few minutes.").format(
-            round=self.t.isolate(round_name), date=self.t.isolate(self.t.date(last_time.astimezone(tz).date())))
+            round=self.t.isolate(self.t.digits(round_name)),
+            date=self.t.isolate(self.t.date(last_time.astimezone(tz).date())))
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
         return Screen(text=text, buttons=[[Button(label=_("Answer again"), role=Kind.ROUND,
                                                   action=Action(Kind.ROUND, value=str(round_id)).encode())]])
@@ -110,6 +111,8 @@ class Screens(QuestionScreens):
             "",
             "/start — " + _("start or continue the questionnaire"),
             "/answers — " + _("see and change your answers"),
+            "/suggestions — " + _("workshops, partners and associations that fit your answers"),
+            "/settings — " + _("switch messages about new offers on or off"),
             "/language — " + _("change the language"),
             "/mydata — " + _("everything stored about you, as a file"),
             "/privacy — " + _("the privacy notice and your choices"),

@@ -1,0 +1,233 @@
+"""The office's side of the gallery (issue 30): what a partner organisation's contact person and
+the office's staff read, in the staff languages (German and English: `staff.po`). A staff member
+invites a contact of the welfare association in the sample catalog; the contact joins, looks at
+the needs, answers a contact request an association sends on completing the questionnaire, and
+asks for its data; staff look at the digest, the figures, the associations, the partner
+contacts, and start the guided steps of a workshop and a broadcast."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.outcome import Outcome
+from bot.partners.service import PARTNER_MENU
+from bot.review.drawn_scenes import files, plurals
+from bot.review.plan import revealing_answers
+from bot.review.stage import Stage, buttons
+from bot.review.survey_scenes import complete, onboard
+from bot.staff.service import STAFF_MENU
+from bot.survey.turns import Visitor
+
+STAFF, CONTACT, ASKING = 201, 202, 203
+STEPS_AT_MOST = 20  # a guided conversation that has not ended by then is left
+PARTNER = "awo"  # the sample catalog's welfare association
+CONTACT_NAME = "Anna Beispiel"
+_TOKEN = re.compile(r"p_[A-Za-z0-9_-]+")
+
+
+async def office(s: Stage) -> None:
+    staff, contact = Visitor(STAFF, s.language), Visitor(CONTACT, s.language)
+    voice = s.services.staff.context.voice
+    for who, menu in (("staff", STAFF_MENU), ("a partner contact", PARTNER_MENU)):
+        s.keep("menu", f"the chat's command menu of {who}",
+               "\n".join(f"/{name} — {voice.t.gettext(text)}" for name, text in menu))
+    screens = s.services.partners.screens["en" if s.language == "en" else "de"]
+    for title, text in (("an invitation link that has expired", screens.expired()),
+                        ("an invitation link used before", screens.used()),
+                        ("an invitation link that is not valid", screens.unknown()),
+                        ("an invitation opened by an account that answers for an association", screens.taken_part()),
+                        ("an invitation opened by a staff account", screens.staff_account()),
+                        ("after “No” on an invitation", screens.declined()),
+                        ("a contact types what is not for contacts", screens.not_for_partners())):
+        s.keep("partner", title, text)
+    await _staff(s, staff, "partner", f"invite {PARTNER}", "/partner invite: the invitation link for a contact")
+    invitation = s.shown[-1].screen.text if s.shown else ""
+    token = _TOKEN.search(invitation)
+    if token is None:
+        return
+    partners = s.services.partners
+    out = await partners.start(contact, token.group(0), False, False)
+    _keep(s, "partner", "the contact opens the invitation link: which organisation, and how long data is kept", out)
+    confirm = next((b for b in buttons(out.messages[0], Kind.PARTNER) if b.action.endswith(tuple("0123456789abcdef"))),
+                   None) if out.messages else None
+    if confirm is None:
+        return
+    out = await partners.press(contact, confirm.action, CONTACT_NAME, False)
+    _keep(s, "partner", "after “Yes, I am with …”: the contact's welcome and commands", out)
+    for name, title in (("help", "/help of a contact"), ("needs", "/needs before figures are published")):
+        _keep(s, "partner", title, await partners.command(contact, name))
+    await _request(s, contact)
+    await _staff(s, staff, "partner", "publish", "/partner publish: the month's figures for partners, now")
+    _keep(s, "partner", "/needs once figures are published", await partners.command(contact, "needs"))
+    _keep(s, "partner", "/myworkshops: the organisation's upcoming workshops",
+          await partners.command(contact, "myworkshops"))
+    out = await partners.command(contact, "mydata")
+    _keep(s, "partner", "/mydata of a contact", out)
+    for document in out.documents:
+        files(s, f"inside a contact's /mydata file ({document.filename})", document.content)
+    for name, argument, title in (
+            ("digest", "", "/digest: the digest of the last seven days"),
+            ("stats", "", "/stats"),
+            ("msos", "", "/msos: the associations and their state"),
+            ("partner", "list", "/partner list"),
+            ("partner", "", "/partner without what to do"),
+            ("workshop", "", "/workshop: the first of its steps"),
+            ("cancel", "", "/cancel"),
+            ("export", "", "/export: the submissions as files"),
+            ("round", "", "/round without a name")):
+        await _staff(s, staff, name, argument, title)
+    # Each wrong input once, then the right one.
+    await _guided(s, staff, "workshop", {
+        "title": ["x", "Anmeldung: https://example.org", "Vereinsbuchhaltung kompakt"],
+        "start": ["morgen", _day(s, -2), _day(s, 21)], "end": ["später", "17:00", "20:00"],
+        "address": ["x", "Neumarkt 10, 42103 Wuppertal"], "registration": ["?", "kurs@example.org"],
+        "capacity": ["viele", "20"], "cost": ["umsonst", "12,50"]})
+    await _guided(s, staff, "broadcast", {"text": ["x" * 4000, "(the office's message, as staff typed it)"]})
+    await _proposal(s, staff, contact)
+    await _monthly(s, contact)
+    digest = await s.services.digest.build()  # what /digest and the weekly schedule send (and a chart)
+    for number, text in enumerate(digest.texts, start=1):
+        s.keep("staff", f"the weekly digest, message {number} of {len(digest.texts)} (the chart follows as a picture)",
+               text)
+    plurals(s, voice.t)
+    await _staff(s, staff, "partner", f"revoke {CONTACT}", "/partner revoke: a contact's access ends")
+    for name, title in (("needs", "any command once the access has ended"), ("delete", "/delete of a contact")):
+        _keep(s, "partner", title, await partners.command(contact, name))
+
+
+def _day(s: Stage, days: int) -> str:
+    return (s.clock.now + timedelta(days=days)).strftime("%d.%m.%Y 18:00")
+
+
+async def _proposal(s: Stage, staff: Visitor, contact: Visitor) -> None:
+    """The contact proposes a workshop; staff approve it; a second one they reject, with a reason."""
+    for decision, reason in (("✅", None), ("✖", "Das Thema ist im Frühjahr schon belegt.")):
+        await _guided(s, contact, "workshop", {
+            "title": [f"Ehrenamt im Verein ({decision})"], "start": [_day(s, 28)], "end": ["20:00"],
+            "address": ["Neumarkt 10, 42103 Wuppertal"], "registration": ["kurs@example.org"], "capacity": ["20"]},
+            kind="partner")
+        cards = [p.screen for p in await s.delivered(staff.user_id) if p.screen is not None]
+        for card in cards:
+            s.keep("staff", "a partner organisation's proposed workshop, for staff to decide", card)
+        choice = next((b for card in cards for b in buttons(card, Kind.STAFF) if b.label.startswith(decision)), None)
+        if choice is None:
+            return
+        out = await s.services.staff.press(staff, staff.user_id, choice.action)
+        _keep(s, "staff", f"after “{choice.label}”", out)
+        if reason is not None:
+            out = await s.services.staff.text(staff, staff.user_id, reason)
+            _keep(s, "staff", "after typing the reason", out)
+        await _then(s, staff, f"after “{choice.label}”")
+        for parcel in await s.delivered(contact.user_id):
+            if parcel.screen is not None:
+                s.keep("partner", f"the contact hears of the decision ({choice.label})", parcel.screen)
+
+
+async def _monthly(s: Stage, contact: Visitor) -> None:
+    """The first working day of the next month: the contact's monthly digest."""
+    monthly = s.services.partners.monthly
+    now = s.clock.now
+    s.set_clock(now.replace(day=1, hour=12) + timedelta(days=32))
+    while monthly.due() < s.clock.now.replace(day=1):
+        s.set_clock(s.clock.now + timedelta(days=1))
+    await monthly.send_due()
+    for parcel in await s.delivered(contact.user_id):
+        if parcel.screen is not None:
+            s.keep("partner", "the monthly digest (first working day of the month)", parcel.screen)
+
+
+async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str]], kind: str = "staff") -> None:
+    """A guided conversation to its end: on each step, the first choice (then “Done” where there
+    is one), or what `typed` says to type for it (a wrong input first, where two are given)."""
+    service = s.services.staff
+    out = await service.command(staff, staff.user_id, name)
+    _keep(s, kind, f"/{name}: its first step", out)
+    for number in range(2, STEPS_AT_MOST):
+        screen = out.messages[-1] if out.messages else out.source
+        if screen is None:
+            return
+        choices = [b for b in buttons(screen, Kind.STAFF) if (parse(b.action) or Action(Kind.STAFF)).question
+                   not in ("cancel",)]
+        step = await service.context.data.flow(staff.user_id)
+        if step is None:
+            return
+        if step.step in typed or (not choices and screen.expects_text):
+            for text in typed.get(step.step, ["…"]):
+                out = await service.text(staff, staff.user_id, text)
+                shown = text if len(text) < 50 else f"{text[:20]}… ({len(text)} characters)"
+                _keep(s, kind, f"/{name}, step {number} ({step.step}): after typing “{shown}”", out)
+            continue
+        if not choices:
+            return
+        done = [b for b in choices if (parse(b.action) or Action(Kind.STAFF)).value == "done"]
+        first = next((b for b in choices if b not in done and (parse(b.action) or Action(Kind.STAFF)).value
+                      != "online"), choices[0])
+        out = await service.press(staff, staff.user_id, first.action)
+        _keep(s, kind, f"/{name}, step {number} ({step.step}): after tapping “{first.label}”", out)
+        if kind == "staff":
+            await _then(s, staff, f"/{name}: after “{first.label}”")
+        if done:
+            out = await service.press(staff, staff.user_id, done[0].action)
+            _keep(s, kind, f"/{name}, step {number} ({step.step}): after “{done[0].label}”", out)
+
+
+async def _request(s: Stage, contact: Visitor) -> None:
+    """An association that asked for contact with the organisation's kind and topics completes the
+    questionnaire: the contact's card, and its answer."""
+    plan: dict[str, Any] = {**revealing_answers(s.engine), **_asks_for(s)}
+    out = await onboard(s, ASKING, consent="y01")
+    await complete(s, ASKING, out, plan)
+    cards = [p.screen for p in await s.delivered(CONTACT) if p.screen is not None]
+    for card in cards:
+        s.keep("partner", "an association asks the organisation for contact (sent when it completes the "
+               "questionnaire)", card)
+    answer = next((b for card in cards for b in buttons(card, Kind.PARTNER)), None)
+    if answer is not None:
+        out = await s.services.partners.press(contact, answer.action, CONTACT_NAME, False)
+        _keep(s, "partner", "after “We will get in touch”", out)
+    await s.delivered(ASKING)
+
+
+def _asks_for(s: Stage) -> dict[str, Any]:
+    """The answers that ask the sample welfare association for contact: its kind, one of its topics."""
+    matching = s.engine.questionnaire.matching
+    if matching is None or not (matching.professionals and matching.partner_kinds and matching.advice_topics):
+        return {}
+    return {matching.professionals: "yes", matching.partner_kinds: ["welfare"], matching.advice_topics: ["organising"]}
+
+
+async def _staff(s: Stage, staff: Visitor, name: str, argument: str, title: str) -> None:
+    log = logging.getLogger("bot.staff.service")  # staff commands are logged: not news here
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        out = await s.services.staff.command(staff, staff.user_id, name, argument)
+    finally:
+        log.setLevel(level)
+    _keep(s, "staff", title, out)
+    await _then(s, staff, title)
+
+
+async def _then(s: Stage, staff: Visitor, title: str) -> None:
+    """What a staff action queues for later: the digest, files, "Saved. 3 associations …"."""
+    for parcel in await s.delivered(staff.user_id):
+        if parcel.screen is not None:
+            s.keep("staff", f"{title}: then", parcel.screen)
+        if parcel.document is not None and parcel.document.caption:
+            s.keep("staff", f"{title}: then the file {parcel.document.filename}", parcel.document.caption)
+
+
+def _keep(s: Stage, kind: str, title: str, out: Outcome) -> None:
+    if out.source is not None:
+        s.keep(kind, f"{title}: the message becomes", out.source)
+    for message in out.messages:
+        s.keep(kind, title, message)
+    for document in out.documents:
+        if document.caption:
+            s.keep(kind, f"{title}: the caption of {document.filename}", document.caption)
+    if out.toast:
+        s.keep(kind, f"{title} (a notice at the top of the chat)", out.toast)
