@@ -110,5 +110,7 @@ async def office_message(s: Stage, user: int) -> None:
                    parcel.screen)
     out = await services.survey.press(s.visitor(user), Action(Kind.OFFICE, value=f"r{message_id}").encode())
     s.keep("office", "after “Reply”", out.messages[0])
+    out = await services.survey.text(s.visitor(user), "x" * 2001)
+    s.keep("office", "a reply longer than 2,000 characters", out.messages[0])
     out = await services.survey.text(s.visitor(user), "Danke, wir kommen gern.")
     s.keep("office", "the reply went to the office", out.messages[0])
