@@ -39,8 +39,8 @@ catalogs: extract update compile
 extract: $(BIN)/msobot
 	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --project=msobot \
 	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" . >/dev/null
-	$(BIN)/pybabel extract -o locales/staff.pot --project=msobot --add-comments=TRANSLATORS: \
-	  --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" bot/digest bot/staff bot/partners bot/report >/dev/null
+	$(BIN)/pybabel extract -F locales/staff-mapping.cfg -o locales/staff.pot --project=msobot \
+	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --copyright-holder="City of Wuppertal" . >/dev/null
 
 update: $(BIN)/msobot
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete

@@ -34,12 +34,13 @@ class Size:
     completion_members: int = 200  # ... and the larger (staff_msos): completions timed in each
     completion_workshops: int = 200  # upcoming workshops each completion is matched against
     report_msos: int = 2000  # part 6: associations of the two-round city the committee's report covers
+    office_pages: int = 150  # part 7: pages the officers open on the web view (stall_users answering meanwhile)
 
 
 FULL = Size()
 QUICK = Size(msos=200, pushes=200, chats=40, staff_msos=2000, answers=40_000, workshops=200, stall_users=40,
              stall_baseline=5.0, completion_small=200, completion_members=40, completion_workshops=50,
-             report_msos=200)
+             report_msos=200, office_pages=30)
 
 
 async def conversation(size: Size) -> list[Row]:
@@ -155,7 +156,27 @@ async def report(size: Size) -> list[Row]:
     ]
 
 
-PARTS = {1: conversation, 2: delivery, 3: staff, 4: stall, 5: completion, 6: report}
+async def office(size: Size) -> list[Row]:
+    from bench import office
+
+    result = await office.run(size.staff_msos, size.answers, size.workshops, users=size.stall_users,
+                              baseline_seconds=size.stall_baseline, pages=size.office_pages)
+    part = "7 office web view"
+    users, pages = result.users, result.pages
+    return [
+        info(part, f"MSOs; users answering; {office.OFFICERS} officers browsing", result.users.msos),
+        info(part, "pages opened (table, filtered table, association pages)", pages["count"]),
+        info(part, "page time p50", pages["p50_ms"], "ms", 1),
+        at_most(part, "page time p95", pages["p95_ms"], 300, "ms", 1),
+        info(part, "page time max", pages["max_ms"], "ms", 1),
+        info(part, "users alone: p99 latency", users.baseline["p99_ms"], "ms", 1),
+        at_most(part, "officers browsing: users' p99 latency", users.during["p99_ms"], 50, "ms", 1),
+        at_most(part, "officers browsing: longest event-loop block", users.longest_block * 1000, 100, "ms"),
+        at_most(part, "failed updates", users.failed, 1, ""),
+    ]
+
+
+PARTS = {1: conversation, 2: delivery, 3: staff, 4: stall, 5: completion, 6: report, 7: office}
 
 
 def run_part(number: int, size: Size) -> list[Row]:

@@ -20,7 +20,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,16 +68,22 @@ async def run(msos: int, answers: int, workshops: int, users: int = 200, baselin
             catalog = new_workshops(Path(tmp) / "new.yaml", new, settings.tz)
             request = StubRequest()
             async with running_application(settings, request) as application, Ticker() as ticker:
-                result = await _measure(application, request, settings, catalog, users, baseline_seconds,
-                                        ticker, errors, seed)
+                async def work(updates: Updates) -> tuple[dict[str, float], int]:
+                    return await _staff_work(application, request, updates, settings, catalog)
+                result = await measure(application, request, users, baseline_seconds, ticker, errors, seed, work)
     finally:
         logging.getLogger().removeHandler(errors)
     result.msos = msos
     return result
 
 
-async def _measure(application: App, request: StubRequest, settings: Settings, catalog: Path, users: int,
-                   baseline_seconds: float, ticker: Ticker, errors: ErrorCount, seed: int) -> StallResult:
+StaffWork = Callable[[Updates], Awaitable[tuple[dict[str, float], int]]]
+
+
+async def measure(application: App, request: StubRequest, users: int, baseline_seconds: float, ticker: Ticker,
+                  errors: ErrorCount, seed: int, work: StaffWork) -> StallResult:
+    """The users alone for `baseline_seconds`, then while `work` runs (staff's requests: the
+    seconds each took, and a count of what they caused); the users' latencies in both."""
     services = application.bot_data["services"]
     updates = Updates()
     baseline, during = Latencies(), Latencies()
@@ -108,7 +114,7 @@ async def _measure(application: App, request: StubRequest, settings: Settings, c
         services.store.longest_transaction = 0.0
         errors_before = errors.count
         began = time.perf_counter()
-        staff, pushes = await _staff_work(application, request, updates, settings, catalog)
+        staff, pushes = await work(updates)
         during.wall = time.perf_counter() - began
     finally:
         stop.set()

@@ -1,6 +1,9 @@
 """The conversation in a terminal: the same survey, with buttons shown as numbered choices.
 
-For trying the bot without a Telegram token, and for driving it from a script's stdin.
+For trying the bot without a Telegram token, and for driving it from a script's stdin. With a
+role (`msobot chat --as staff`, `--as partner awo`) it routes every command, button and typed
+text through the routing table as the Telegram adapter does, so staff commands and a partner
+contact's /needs, /myworkshops and workshop proposals can be tried too.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TextIO
 from bot.kernel.actions import Kind
 from bot.kernel.files import private_file
 from bot.kernel.outcome import Button, Document, Outcome, Screen
+from bot.kernel.routes import PROPOSING, Capability, Role, button_key, find
 from bot.kernel.settings import Settings
 from bot.operations.lease import running_bot
 from bot.outbox import OutboxWorker, Parcel
@@ -40,8 +44,9 @@ class ConsoleChat:
 
     def __init__(self, services: Services, user_id: int = CONSOLE_USER_ID,
                  language_code: str | None = None, stdin: TextIO = sys.stdin,
-                 stdout: TextIO = sys.stdout, files: Path | None = None) -> None:
+                 stdout: TextIO = sys.stdout, files: Path | None = None, role: Role = Role.ASSOCIATION) -> None:
         self.services = services
+        self.role = role
         self.service = services.survey
         self.visitor = Visitor(user_id=user_id, language_code=language_code)
         self.stdin = stdin
@@ -88,9 +93,12 @@ class ConsoleChat:
         self._print(_("MSO Assistant – console chat. Type a number to choose, /help for commands, "
                       "/quit to leave."))
         self._typing_hint = _("(type your answer)")
-        if await self.services.catalog_is_empty() and not await self._offer_sample(_):
-            return
-        await self._show(await self.service.start(self.visitor))
+        if self.role is not Role.ASSOCIATION:
+            await self._show(await self._handle("/start"))
+        else:
+            if await self.services.catalog_is_empty() and not await self._offer_sample(_):
+                return
+            await self._show(await self.service.start(self.visitor))
         while True:
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
@@ -130,12 +138,44 @@ class ConsoleChat:
     async def _handle(self, line: str) -> Outcome:
         service, visitor = self.service, self.visitor
         command = line.split()[0].lower()
+        if self.role is not Role.ASSOCIATION:
+            return await self._as_role(line, command)
         if command in _COMMANDS:
             return await self.services.association_command(command[1:], visitor)
         button = self._button_for(line)
         if button is not None:
             return await service.press(visitor, button.action)
         return await service.text(visitor, line)
+
+    async def _as_role(self, line: str, command: str) -> Outcome:
+        """Staff or a partner contact: the routing table decides, as in Telegram's handlers."""
+        s, visitor, role, me = self.services, self.visitor, self.role, self.visitor.user_id
+        if command.startswith("/"):
+            name, argument = command[1:], line.partition(" ")[2].strip()
+            route = find(f"/{name}", role)
+            if route is None:
+                return await (s.partners.command(visitor, "other") if role is Role.PARTNER
+                              else s.staff.command(visitor, me, "help"))
+            if route.capability is Capability.STAFF:
+                return await s.staff.command(visitor, me, name, argument)
+            if route.capability is Capability.PARTNERS:
+                return await s.partners.command(visitor, name)
+            self.role, outcome = Role.ASSOCIATION, await self._handle(line)  # a survey command staff may use
+            self.role = role
+            return outcome
+        button = self._button_for(line)
+        if button is not None:
+            route = find(button_key(button.action), role)
+            if route is None or route.capability is Capability.STAFF:
+                return await s.staff.press(visitor, me, button.action)
+            if route.capability in (Capability.PARTNERS, Capability.INVITATION):
+                return await s.partners.press(visitor, button.action, "Console", False)
+            return await self.service.press(visitor, button.action)
+        if role in PROPOSING and await s.staff.has_flow(me):
+            return await s.staff.text(visitor, me, line)
+        if role is Role.PARTNER:
+            return await s.partners.command(visitor, "other")
+        return await self.service.text(visitor, line)
 
     def _button_for(self, line: str) -> Button | None:
         command = next((b for b, numbered in self.live if not numbered

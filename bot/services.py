@@ -17,6 +17,7 @@ from bot.kernel.offload import Offload
 from bot.kernel.outcome import Outcome
 from bot.kernel.settings import ConfigError, Settings
 from bot.kernel.turns import Visitor
+from bot.office.mail import OfficeMail
 from bot.operations import backups
 from bot.outbox.composers import Composers
 from bot.partners.service import PartnerService
@@ -56,6 +57,7 @@ class Services:
     rounds: RoundService
     partners: PartnerService
     composers: Composers
+    mail: OfficeMail  # the office and one association, both ways
 
     # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
     # tools leave to the running bot (see `start_sending`).
@@ -175,9 +177,16 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
                                     interest_changed=[partners.workshops.interest_changed], offload=Offload())
     await suggestions.index.ensure()  # after a new questionnaire version: matching reads it anew
     privacy = PrivacyService(store, engine, tz, settings.retention_days, settings.retention_completed_days)
+    # The office's messages: its "Reply" and the reply typed after it (asked first for typed text);
+    # staff hear of a reply from the staff side, built below (looked up when a reply comes).
+    staff: StaffService
+
+    async def notify_staff(user_id: int) -> None:
+        await staff.actions.notify_reply(user_id)
+    mail = OfficeMail(store, catalogs, notify=notify_staff)
     # Completing a questionnaire: its cards (suggestions), and contact requests to partners.
     survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
-                           companions=[suggestions, privacy.choices, partners.requests])
+                           companions=[mail, suggestions, privacy.choices, partners.requests])
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
@@ -185,7 +194,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     reminders = UnfinishedReminders(store, engine, survey, tz, settings.reminder_days, quiet)
     rounds = RoundService(store, survey, suggestions.later)
     staff = StaffService(store, engine, voice, settings.staff_ids, digest, figures, survey, suggestions, settings,
-                         rounds, partners)
+                         rounds, partners, mail)
     # What draws a queued row stored as data, by its type (`bot.outbox.composers`).
     composers = Composers({
         "push": suggestions.push_card,
@@ -197,4 +206,4 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "partner_interest": partners.workshops.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners, composers)
+                    privacy, rounds, partners, composers, mail)

@@ -18,6 +18,7 @@ from bot.kernel.settings import ConfigError, Settings
 from bot.operations.lease import Lease, LeaseHeld
 from bot.operations.status import read_status
 from bot.services import load_domain, open_services
+from bot.web.server import OfficeServer
 from conversations.app import build_application, check_webhook
 from conversations.context import BotApplication
 from conversations.receiving import Inbox, Poller
@@ -72,6 +73,7 @@ async def serve(settings: Settings, webhook: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     receiver: Receiver | None = None
+    office = OfficeServer(services, settings) if settings.web_port else None
     try:
         await application.initialize()
         assert application.post_init is not None
@@ -81,11 +83,15 @@ async def serve(settings: Settings, webhook: bool) -> int:
         receiver = WebhookReceiver(application, inbox, settings, _health(settings)) if webhook \
             else Poller(application, inbox, on_fatal=stop)
         await receiver.start()
+        if office is not None:  # the office's web view: same process, loop and database
+            await office.start()
         log.info("running: %s", "webhook" if webhook else "long polling")
         await stopped.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        if office is not None:
+            await office.stop()
         await _shut_down(application, receiver)
     return exit_code
 

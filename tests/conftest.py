@@ -70,7 +70,7 @@ def settings(tmp_path: Path) -> Settings:
     # Scripted phones answer far faster than any person: the flood limit is the flood test's,
     # and one message a second per chat the pacing tests' (test_one_pacing, test_flooding).
     return Settings(telegram_token="123456:TEST-TOKEN", database=tmp_path / "msobot.sqlite3",
-                    throttle_burst=10_000, chat_interval=0.0, _env_file=None)  # type: ignore[call-arg]
+                    throttle_burst=10_000, chat_interval=0.0, web_port=0, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

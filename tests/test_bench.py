@@ -77,3 +77,12 @@ async def test_report_part_times_the_committee_report() -> None:
 
     result = await report_scale.run(40)
     assert result.msos == 40 and result.pdf_bytes > 10_000 and result.pdf_seconds > 0
+
+
+async def test_office_part_opens_pages_while_users_answer(caplog: pytest.LogCaptureFixture) -> None:
+    from bench import office
+    caplog.set_level(logging.ERROR)
+    result = await office.run(300, 6000, 30, users=12, baseline_seconds=3.0, pages=12)
+    assert result.pages["count"] == 12 and 0 < result.pages["p50_ms"] <= result.pages["p95_ms"]
+    assert result.users.failed == 0, result.users.first_failure
+    assert result.users.during["updates"] > 0

@@ -10,11 +10,16 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kernel.files import keep_private
 from bot.kernel.logs import setup_logging
 from bot.kernel.settings import ConfigError, Settings, load_settings
 from bot.questionnaire import QuestionnaireError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.web.server import OfficeServer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="the same conversation in this terminal")
     chat.add_argument("--user-id", type=int, default=1, help="whose answers (default: 1)")
     chat.add_argument("--language", help="language tag to offer first, e.g. tr (default: from $LANG)")
+    chat.add_argument("--as", dest="as_role", nargs="+", metavar="ROLE",
+                      help="staff, or partner ID (a partner organisation of the catalog, e.g. awo): try their side")
     check = commands.add_parser("check", help="validate the questionnaire and the catalogs")
     check.add_argument("file", nargs="?", type=Path, help="questionnaire YAML (default: the shipped one)")
     export = commands.add_parser("export", help="write all submissions to a file")
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command is None:
                 print("No MSOBOT_TELEGRAM_TOKEN set: starting the console chat.", file=sys.stderr)
             language = getattr(args, "language", None) or _language_from_env()
-            return asyncio.run(_chat(settings, getattr(args, "user_id", 1), language))
+            return asyncio.run(_chat(settings, getattr(args, "user_id", 1), language, getattr(args, "as_role", None)))
         from conversations.runner import run_bot
         return run_bot(settings, webhook=getattr(args, "webhook", False))
     except ConfigError as exc:
@@ -164,12 +171,40 @@ def _language_from_env() -> str | None:
     return value if value and value not in ("C", "POSIX") else None
 
 
-async def _chat(settings: Settings, user_id: int, language: str | None) -> int:
+async def _chat(settings: Settings, user_id: int, language: str | None, as_role: list[str] | None = None) -> int:
+    from bot.cli.console_roles import role_for_console
     from bot.console import ConsoleChat, console_settings
+    from bot.kernel.routes import Role
     from bot.services import open_services
     services = await open_services(console_settings(settings))
     try:
-        await ConsoleChat(services, user_id=user_id, language_code=language).run()
+        chosen = await role_for_console(services, as_role or [], user_id)
+        if isinstance(chosen, str):
+            print(f"msobot: {chosen}", file=sys.stderr)
+            return 2
+        role, user_id = chosen
+        web = await _web_for_console(services, settings) if role is Role.STAFF else None
+        try:
+            await ConsoleChat(services, user_id=user_id, language_code=language, role=role).run()
+        finally:
+            if web is not None:
+                await web.stop()
     finally:
         await services.close()
     return 0
+
+
+async def _web_for_console(services: Services, settings: Settings) -> OfficeServer | None:
+    """Staff in the console get the web view in the same process, so /office's link opens it
+    (unless a running bot serves it already on that port)."""
+    from bot.web.server import OfficeServer
+    if not settings.web_port:
+        return None
+    server = OfficeServer(services, settings)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(f"msobot: the web view is not served here ({exc.strerror}); a running bot may serve it", file=sys.stderr)
+        return None
+    print(f"The office's web view: {settings.office_url()} (send /office for your sign-in link)", file=sys.stderr)
+    return server

@@ -129,6 +129,9 @@ class NoticeScreens:
               "district and strengths without your name, and your name and contact only when both of you agree "
               "to be put in touch. For 3, the partner organisations receive your association's name and needs. "
               "Messages travel through Telegram, which is run from outside the EU. Nothing is published."),
+            _("The staff of the integration office read your answers in the bot and on a web page of their own that "
+              "only they can open; each time one of them opens your association's page is logged (who and when). "
+              "Messages between you and the office are kept with your answers and deleted with them."),
             _("How long it is kept: an unfinished questionnaire for {unfinished} after the last answer, a "
               "completed one for {completed} after the last change, the content of messages sent to you for "
               "{delivered}, copies of the database (backups) for up to {weeks}. Then it is deleted.").format(

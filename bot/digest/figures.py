@@ -23,6 +23,7 @@ from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.suggestions import SuggestionStore
+from bot.storage.tasks import TaskStore
 
 WEEK = timedelta(days=7)
 ABANDONED_AFTER = timedelta(days=7)  # an unfinished questionnaire untouched this long
@@ -63,6 +64,7 @@ class FreeText(BaseModel):
     question: str
     text: str
     at: datetime
+    language: str | None = None  # the association's language in the bot: what the text is likely written in
 
 
 class DigestFigures(BaseModel):
@@ -89,6 +91,7 @@ class DigestFigures(BaseModel):
     free_texts: list[FreeText] = Field(default_factory=list)  # newest first
     round_name: str | None = None  # the latest survey round, if staff opened one
     round_changes: list[TopicChange] = Field(default_factory=list)  # topics in questionnaire order
+    open_tasks: dict[str, int] = Field(default_factory=dict)  # the office's open tasks by kind (bot.office)
     erasures: int = 0  # as of the snapshot (bot.storage.erasure): built before a later erasure, it is out of date
 
 
@@ -160,6 +163,7 @@ class FigureSource:
         figures.languages = await self._languages(end)
         figures.free_texts = await self._free_texts(start, end)
         figures.round_name, figures.round_changes = await self.round_changes()
+        figures.open_tasks = await TaskStore(self.store).counts()
         return figures
 
     async def uncovered_as_of(self, end: datetime) -> list[TopicNeed]:
@@ -299,8 +303,10 @@ class FigureSource:
             return []
         marks = ",".join("?" * len(questions))
         rows = await self.store.fetch_all(
-            f"SELECT question_id, value, answered_at FROM answers WHERE question_id IN ({marks}) "
-            "AND answered_at >= ? AND answered_at < ? AND value != 'null' ORDER BY answered_at DESC LIMIT ?",
+            "SELECT a.question_id, a.value, a.answered_at, (SELECT u.language FROM submissions s JOIN users u "
+            "ON u.id = s.user_id WHERE s.id = a.submission_id) AS language "
+            f"FROM answers a WHERE a.question_id IN ({marks}) "
+            "AND a.answered_at >= ? AND a.answered_at < ? AND a.value != 'null' ORDER BY a.answered_at DESC LIMIT ?",
             *questions, _utc(start), _utc(end), FREE_TEXTS)
         texts = []
         for row in rows:
@@ -308,5 +314,5 @@ class FigureSource:
             if isinstance(value, str) and value.strip():
                 question = self.engine.current_id(row["question_id"]) or row["question_id"]
                 texts.append(FreeText(question=question, text=shorten(value),
-                                      at=datetime.fromisoformat(row["answered_at"])))
+                                      at=datetime.fromisoformat(row["answered_at"]), language=row["language"]))
         return texts

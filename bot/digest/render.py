@@ -69,6 +69,9 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             sent=v.n(requests.sent), accepted=v.n(requests.accepted), declined=v.n(requests.declined),
             pending=v.n(requests.pending)),
         "• " + _("Open for more than seven days: {count}").format(count=v.n(requests.open_long)),
+        "• " + _("Open tasks of the office (replies, answers through the office, “Not our field”, requests without "
+                 "a contact): {count}, on the web view's task list").format(
+            count=v.n(sum(figures.open_tasks.values()))),
     ]
     workshops = [_("Interest in upcoming workshops")]
     for w in figures.workshops[:TOP_WORKSHOPS]:
@@ -92,7 +95,8 @@ def sections(v: StaffVoice, figures: DigestFigures, title: str | None = None) ->
             f"{v.language(code)} {v.n(count)}" for code, count in figures.languages.items()) or "–"),
     ]
     texts = [_("Latest free-text answers")]
-    texts += [f"• {v.question(f.question)}: „{isolated(f.text)}“" for f in figures.free_texts] \
+    texts += [f"• {v.question(f.question)}" + (f" ({v.language(f.language)})" if f.language else "")
+              + f": „{isolated(f.text)}“" for f in figures.free_texts] \
         or ["• " + _("No free-text answers this week.")]
     blocks = (head, week, needs, uncovered, partners, workshops, network, texts)
     return ["\n".join(block) for block in blocks]

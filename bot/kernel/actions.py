@@ -31,6 +31,7 @@ class Kind(StrEnum):
     ROUND = "O"  # value: the round id of an invitation to answer again
     PRIVACY = "V"  # value: n1/n0 networking on/off, p1/p0 partner sharing on/off, full, delete
     PARTNER = "Q"  # value: y<token hash prefix> (joining: yes) or n
+    OFFICE = "M"  # value: r<message id>: reply to a message from the integration office
 
 
 MAX_BYTES = 64
@@ -85,6 +86,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.ROUND: (False, False, True),
     Kind.PRIVACY: (False, False, True),
     Kind.PARTNER: (False, False, True),
+    Kind.OFFICE: (False, False, True),
 }
 
 

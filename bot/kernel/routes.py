@@ -44,9 +44,10 @@ CONTACTS = frozenset({Role.PARTNER, Role.REVOKED})
 STAFF_ONLY = frozenset({Role.STAFF, Role.STAFF_CHAT})
 SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "myworkshops", "settings", "language", "delete",
                    "mydata", "privacy")
+STAFF_OWN = ("start", "help")  # survey commands that staff get a version of their own of
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
-                  "cancel")
+                  "office", "cancel")
 # A partner contact proposes workshops through the staff's /workshop steps (checked further by
 # the staff service: an active contact, in their private chat).
 PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})
@@ -56,7 +57,11 @@ _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.D
                    Kind.PUSHES, Kind.ROUND, Kind.PRIVACY]
 
 ROUTES: tuple[Route, ...] = (
-    *(Route(f"/{name}", Capability.SURVEY, ALL_SURVEY) for name in SURVEY_COMMANDS),
+    # Staff get a /start and /help of their own: never the questionnaire unless they choose to try it
+    # (a button on their /start; the other survey commands stay open to them for that).
+    *(Route(f"/{name}", Capability.SURVEY, frozenset({Role.ASSOCIATION}) if name in STAFF_OWN else ALL_SURVEY)
+      for name in SURVEY_COMMANDS),
+    *(Route(f"/{name}", Capability.STAFF, frozenset({Role.STAFF})) for name in STAFF_OWN),
     *(Route(f"/{name}", Capability.PARTNERS, CONTACTS) for name in dict.fromkeys((*SURVEY_COMMANDS,
                                                                                    *PARTNER_COMMANDS))),
     # Anyone in a private chat may open an invitation link; the invitation service explains why
@@ -73,6 +78,8 @@ ROUTES: tuple[Route, ...] = (
     Route("button Q:join", Capability.INVITATION, frozenset({Role.ASSOCIATION, *CONTACTS})),  # never staff
     Route("button Q:answer", Capability.PARTNERS, frozenset({Role.PARTNER})),  # a contact request
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
+    # "Reply" under a message from the office: associations only (the survey's companion OfficeMail).
+    Route("button M", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
 )
 
 

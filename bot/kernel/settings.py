@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # The office's web view (bot/web), served by `msobot run` beside Telegram: where it listens
+    # (port 0: off), and the address staff open, behind the city's https proxy (an https address
+    # makes the session cookie Secure).
+    web_listen: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=0, le=65535)
+    web_url: str | None = None
     log_level: str = "INFO"
     # No unsolicited messages (new offers, introductions) in these local hours; "" for none.
     quiet_hours: str = "21:00-08:00"
@@ -71,6 +77,10 @@ class Settings(BaseSettings):
                            "42275 Wuppertal")
     supervisory_authority: str = ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
                                   "(LDI NRW), Kavalleriestraße 2–4, 40213 Düsseldorf, poststelle@ldi.nrw.de")
+
+    def office_url(self) -> str:
+        """The web view's address as staff open it, without a trailing slash."""
+        return (self.web_url or f"http://{self.web_listen}:{self.web_port}").rstrip("/")
 
     def backups(self) -> Path:
         """MSOBOT_BACKUP_DIR, else `backups/` next to the database."""
@@ -112,10 +122,10 @@ class Settings(BaseSettings):
             raise ValueError("expected a language code like de, tr or ar")
         return value.lower()
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "web_url")
     @classmethod
-    def _api_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("expected a URL like https://api.telegram.org/bot")
         return value
 

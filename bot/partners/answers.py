@@ -15,6 +15,7 @@ from bot.partners.screens import PartnerScreens, person
 from bot.storage import Store
 from bot.storage.outbox import OutboxRow
 from bot.storage.partners import PartnerContact
+from bot.storage.tasks import TaskStore
 
 
 class RequestAnswers:
@@ -45,9 +46,12 @@ class RequestAnswers:
             await r.outbox.enqueue(request.user_id, request.user_id, PURPOSE,
                                    {"type": "partner_answer", "request": request_id},
                                    dedupe_key=f"request-answer:{request_id}")
+            if not await r.reachable(request):  # the card said "through the integration office"
+                await TaskStore(self.store).add("via_office", f"r{request_id}", request.user_id, request.partner_id)
             outcome.messages.append(Screen(text="✅ " + s._("Thank you. The association is told that you will get "
                                                            "in touch.")))
         else:
+            await TaskStore(self.store).add("not_our_field", f"r{request_id}", request.user_id, request.partner_id)
             await self._tell_office(contact, request_id)
             outcome.messages.append(Screen(text=s._("Thank you. The integration office will follow up.")))
 

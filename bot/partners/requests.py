@@ -18,11 +18,13 @@ from bot.kernel.text import isolated
 from bot.outbox import Parcel
 from bot.partners.screens import PartnerScreens, person
 from bot.questionnaire.engine import Answers, Engine
+from bot.questionnaire.model import Matching
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.partners import ContactRequest, PartnerContact, PartnerStore, RequestStore
 from bot.storage.store import Submission
+from bot.storage.tasks import TaskStore
 from bot.suggestions.matching import NeedProfile, build_profile
 from bot.survey.turns import Turn
 
@@ -68,8 +70,9 @@ class ContactRequests:
             if partner.kind.value not in profile.partner_kinds or not set(partner.topics) & profile.advice_topics:
                 continue
             theirs = [c for c in contacts if c.partner_id == partner.id]
-            if not theirs:
-                continue  # nobody there uses the bot yet: the office passes the wish on (export)
+            if not theirs:  # nobody there uses the bot yet: a task for the office to pass the wish on
+                await TaskStore(self.store).add("no_contact", f"s{submission.id}:{partner.id}", user.id, partner.id)
+                continue
             request_id = await self.requests.add(user.id, submission.id, partner.id, shared)
             if request_id is None:
                 continue
@@ -91,6 +94,11 @@ class ContactRequests:
         matching = self.engine.questionnaire.matching
         if partner is None or matching is None:
             return None
+        profile = await self._profile(request, matching)
+        name = await self.store.organisation_name(request.user_id)
+        return Parcel(kind="screen", screen=self.card(self.screens(contact), request, partner, name, profile))
+
+    async def _profile(self, request: ContactRequest, matching: Matching) -> NeedProfile:
         answers = await self.store.answers(request.submission_id)
         profile = build_profile(request.user_id, answers, matching)
         user = await self.store.user(request.user_id)
@@ -98,8 +106,12 @@ class ContactRequests:
             # `peer_contact` was given "for other associations once you agree to an introduction":
             # without the networking consent partners are shown the office's route instead.
             profile.contact = None
-        name = await self.store.organisation_name(request.user_id)
-        return Parcel(kind="screen", screen=self.card(self.screens(contact), request, partner, name, profile))
+        return profile
+
+    async def reachable(self, request: ContactRequest) -> bool:
+        """Whether the card showed the partner how to reach the association (else: through the office)."""
+        matching = self.engine.questionnaire.matching
+        return matching is not None and (await self._profile(request, matching)).contact is not None
 
     def card(self, s: PartnerScreens, request: ContactRequest, partner: Partner, name: str | None,
              profile: NeedProfile) -> Screen:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.kernel.actions import Kind
+from bot.kernel.actions import Action, Kind
 from bot.kernel.outcome import Outcome, Screen
 from bot.questionnaire.model import QuestionType
 from bot.review.plan import revealing_answers
@@ -50,6 +50,8 @@ async def reminders(s: Stage, unfinished: int, interested: int, workshop_id: str
     for parcel in await s.delivered(interested):
         if parcel.screen is not None:
             s.keep("reminder", "the evening before a workshop the association is interested in", parcel.screen)
+    s.keep("reminder", "the office cancelled a workshop the association is interested in (the office's web view)",
+           s.cards.workshop_cancelled(workshop))
 
 
 async def new_round(s: Stage, user: int) -> None:
@@ -92,3 +94,23 @@ async def _keep_all_but_one(s: Stage, user: int, out: Outcome) -> Outcome:
         else:
             out = await answer(s, user, screen, question, revealing_answers(s.engine).get(question.id))
     raise RuntimeError("the new round did not end")
+
+
+async def office_message(s: Stage, user: int) -> None:
+    """Staff write from the association's page on the web view; the association replies."""
+    services = s.services
+    async with services.store.transaction():
+        message_id = await services.mail.send(1, user, "Guten Tag! Wir laden Sie herzlich zu unserer Sprechstunde am "
+                                                       "Montag um 10 Uhr ein.", "de")
+    if message_id is None:
+        return
+    for parcel in await s.delivered(user):
+        if parcel.screen is not None:
+            s.keep("office", "a message from the integration office (written on the web view), with “Reply”",
+                   parcel.screen)
+    out = await services.survey.press(s.visitor(user), Action(Kind.OFFICE, value=f"r{message_id}").encode())
+    s.keep("office", "after “Reply”", out.messages[0])
+    out = await services.survey.text(s.visitor(user), "x" * 2001)
+    s.keep("office", "a reply longer than 2,000 characters", out.messages[0])
+    out = await services.survey.text(s.visitor(user), "Danke, wir kommen gern.")
+    s.keep("office", "the reply went to the office", out.messages[0])

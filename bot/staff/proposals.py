@@ -77,22 +77,27 @@ class Proposals:
         push_after_commit(turn, workshop_id)
 
     async def reason(self, turn: StaffTurn, flow: Flow, text: str) -> None:
+        if await self.reject(turn, int(flow.data.get("proposal", 0)), text):
+            await self.context.data.end_flow(turn.visitor.user_id)
+
+    async def reject(self, turn: StaffTurn, proposal_id: int, text: str) -> bool:
+        """Rejected with the reason the partner is told; False when the reason is too short or long."""
         c, _ = self.context, self._
         reason = clean_text(text)
         if not 3 <= len(reason) <= 500:
             turn.say("⚠️ " + _("Please type a reason of 3 to 500 characters."))
-            return
-        await c.data.end_flow(turn.visitor.user_id)
-        proposal = await self.data.get(int(flow.data.get("proposal", 0)))
+            return False
+        proposal = await self.data.get(proposal_id)
         if proposal is None or not await self.data.decide(proposal.id, "rejected", turn.visitor.user_id, reason):
             turn.say(_("This proposal was decided already."))
-            return
+            return True
         title = Workshop.model_validate_json(proposal.workshop).text("title", "de")
         await c.store.log_event("proposal_rejected", None, proposal=proposal.id, staff=turn.visitor.user_id)
         await self._tell(proposal.contact_id, "✖ " + _("Your proposed workshop “{title}” was not accepted. The "
                                                       "integration office writes: {reason}").format(
             title=isolated(title or ""), reason=isolated(reason)))
         turn.say(_("Rejected; the partner organisation is told the reason."))
+        return True
 
     async def _tell(self, contact_id: int, text: str) -> None:
         if not contact_id:  # the contact deleted their data meanwhile: nobody to tell

@@ -58,8 +58,12 @@ def record(t: Translator, settings: Settings, today: date) -> str:
                   "religion); reactions to suggestions; introductions between associations; consents (purpose, "
                   "notice version, time); contact requests to partner organisations and their answers; for partner "
                   "contacts: Telegram user id, name as Telegram gives it, language, organisation, when they joined "
-                  "and were last active; technical data (updates until handled, messages sent, an event log)"),
-        "6. " + _("Recipients: staff of the integration office (a); other associations: district and strengths "
+                  "and were last active; messages between the office and an association, and the office's tasks "
+                  "about it; technical data (updates until handled, messages sent, an event log including staff "
+                  "access to associations' pages)"),
+        "6. " + _("Recipients: staff of the integration office (a), in their chats with the bot and on its web view, "
+                  "where they see each association's answers, consents, contact requests, introductions and the "
+                  "messages with the office; other associations: district and strengths "
                   "without the name, name and contact only after both agreed (b); partner organisations in "
                   "integration work: the association's name and needs (c); Telegram as the channel"),
         "7. " + _("Transfers to third countries: messages and user ids pass through Telegram, which is run from "
@@ -94,6 +98,11 @@ def record(t: Translator, settings: Settings, today: date) -> str:
             _("text from one user shown to others is isolated and cleaned of control characters; exported "
               "spreadsheet cells cannot become formulas"),
             _("webhook mode: a secret token of at least 32 characters, checked on every request"),
+            _("the office's web view (served by the bot, behind the city's https proxy): only configured staff ids "
+              "sign in, by a one-time link from the bot (valid 10 minutes, stored as a hash); sessions end after 8 "
+              "idle hours; cookies HttpOnly, SameSite=Strict, Secure behind https; a CSRF token on every form; no "
+              "scripts; every view of an association's page, every sign-in and every export download is logged "
+              "with the staff id and the time (the event log)"),
         ]),
     ]
     if facts.sample:

@@ -21,13 +21,17 @@ from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.kernel.turns import TurnRunner
+from bot.office.mail import OfficeMail
 from bot.partners.service import PartnerService
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import StaffVoice
 from bot.staff.broadcast import Broadcast
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.exports import sheet_title
+from bot.staff.office import LINK_LIFE, OfficeAccess, OfficeDesk
+from bot.staff.office_actions import OfficeActions
 from bot.staff.reports import Reports
+from bot.staff.workshop_flow import button
 from bot.staff.workshops import WorkshopSteps
 from bot.storage import Store, User
 from bot.suggestions.service import SuggestionService
@@ -38,7 +42,7 @@ from bot.survey.turns import Visitor
 log = logging.getLogger(__name__)
 
 # What shows individual associations' data (names, answers, who gets a message): private chats only.
-PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner"})
+PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner", "office"})
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -50,6 +54,7 @@ STAFF_MENU = [
     ("broadcast", N_("Message to associations")),
     ("round", N_("Ask the associations again: /round 2027")),
     ("partner", N_("Partner contacts: /partner invite awo, /partner list")),
+    ("office", N_("A sign-in link to the office's web view")),
     ("cancel", N_("Cancel the current step")),
 ]
 
@@ -58,7 +63,7 @@ class StaffService:
     def __init__(self, store: Store, engine: Engine, voice: StaffVoice, staff_ids: list[int],
                  digest: DigestService, figures: FigureSource, survey: SurveyService,
                  suggestions: SuggestionService, settings: Settings, rounds: RoundService,
-                 partners: PartnerService) -> None:
+                 partners: PartnerService, mail: OfficeMail) -> None:
         self.context = StaffContext(store, engine, voice, digest, figures, survey, suggestions, settings, rounds)
         self.runner = TurnRunner[User](store)
         self.store = store
@@ -71,6 +76,9 @@ class StaffService:
         self.workshops = WorkshopSteps(self.context)
         self.broadcast = Broadcast(self.context)
         self.partners = partners
+        self.office = OfficeAccess(store, self.staff_ids, settings.office_url())
+        self.desk = OfficeDesk(store, engine, figures)
+        self.actions = OfficeActions(self.context, self.workshops, self._on_web, mail)
 
     def sheet_title(self) -> str:
         return sheet_title(self.voice)
@@ -106,8 +114,39 @@ class StaffService:
             "workshop": self.workshops.start, "broadcast": self.broadcast.start, "cancel": self._cancel,
             "round": functools.partial(reports.open_round, argument=argument),
             "partner": functools.partial(self._partner, argument=argument),
+            "office": self._office, "start": self._help, "help": self._help,
         }
         return await self._run(visitor, chat_id, handlers[name])
+
+    async def _help(self, turn: StaffTurn) -> None:
+        """Staff /start and /help: what they can do here and on the web view; the questionnaire
+        only if they choose to try it."""
+        _ = self._
+        lines = [_("You are on the staff of the integration office. Your commands:")]
+        lines += [f"/{name} – {_(text)}" for name, text in STAFF_MENU]
+        lines += ["", _("At your desk: /office gives you a sign-in link to the office's web view (associations, "
+                        "their answers, messages, tasks, the catalog)."),
+                  _("To see the questionnaire as an association does, tap the button; your answers count like "
+                    "an association's until you /delete them.")]
+        turn.outcome.messages.append(Screen(text="\n".join(lines), buttons=[[
+            button(_("Try the questionnaire"), "try", "go")]]))
+
+    async def _office(self, turn: StaffTurn) -> None:
+        """/office: a one-time link to the web view, for this staff member only."""
+        if not self.context.settings.web_port:
+            turn.say(self._("The office's web view is switched off here (MSOBOT_WEB_PORT is 0)."))
+            return
+        link = await self.office.issue(turn.visitor.user_id)
+        minutes = int(LINK_LIFE.total_seconds() // 60)
+        turn.say(self._("Your sign-in link to the office's web view (it works once, within {minutes} minutes, "
+                        "and only for you; do not pass it on):\n{link}").format(minutes=self.voice.n(minutes),
+                                                                                 link=link))
+
+    async def _on_web(self, staff_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
+        """A staff member's action on the web view: one turn, as in their private chat."""
+        if not self.is_staff(staff_id):
+            raise PermissionError("not on the staff")
+        return await self._run(Visitor(staff_id), staff_id, step)
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
         """/partner invite <id> · /partner list · /partner revoke <contact id> · /partner publish."""
@@ -131,6 +170,9 @@ class StaffService:
         if not self.is_staff(visitor.user_id) and await self._proposer(visitor.user_id) is None:
             return await self.refuse(visitor, "button")
         action = parse(data)
+        if action is not None and action.question == "try" and self.is_staff(visitor.user_id) \
+                and chat_id == visitor.user_id:  # chosen: the questionnaire, as an association starts it
+            return await self.survey.start(visitor)
         if action is None or action.kind is not Kind.STAFF:
             return Outcome(toast=self._("This button no longer applies."))
         return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))

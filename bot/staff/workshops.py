@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.catalog.model import Workshop
 from bot.kernel.outcome import Screen
 from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
@@ -109,11 +110,67 @@ class WorkshopSteps:
         if flow.data.get("proposal"):
             await self.proposals.submit(turn, flow, workshop)
             return
+        await self._add(turn, workshop)
+        await c.data.end_flow(turn.visitor.user_id)
+
+    async def _add(self, turn: StaffTurn, workshop: Workshop) -> None:
+        c = self.context
         await c.catalog.upsert_workshops([workshop], sample=False)
         await c.catalog.mark_source(workshop.id, "chat")
         await c.store.log_event("workshop_added", None, workshop=workshop.id, staff=turn.visitor.user_id)
-        await c.data.end_flow(turn.visitor.user_id)
         self.push_after_commit(turn, workshop.id)
+
+    async def save_checked(self, turn: StaffTurn, data: dict[str, Any], workshop_id: str | None = None) -> None:
+        """A workshop whose fields the steps' checks passed (the web view's form): a new one is
+        saved and pushed; a changed one (`workshop_id`) keeps its other languages' texts, and its
+        reminders move with it."""
+        existing = await self.context.catalog.workshop(workshop_id) if workshop_id else None
+        if data.get("provider") not in await self.context.catalog.partner_ids() or (workshop_id and existing is None):
+            turn.say("⚠️ " + self._("Please choose the organisation that offers it."))
+            return
+        try:
+            workshop = self.flow.workshop(data, workshop_id or await self.new_id(data))
+        except ValidationError as exc:
+            problem = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            turn.say("⚠️ " + self._("The workshop could not be saved: {problem}").format(problem=problem))
+            return
+        if existing is None:
+            await self._add(turn, workshop)
+            return
+        changed = workshop.model_copy(update={"title": {**existing.title, **workshop.title},
+                                              "description": existing.description})
+        await self.context.catalog.upsert_workshops([changed], sample=False)
+        await self.context.store.log_event("workshop_changed", None, workshop=changed.id,
+                                           staff=turn.visitor.user_id)
+
+        async def move_reminders() -> None:
+            await self.context.suggestions.pushes.workshops_changed([changed.id])
+        turn.after.append(move_reminders)
+
+    async def cancel(self, turn: StaffTurn, workshop_id: str) -> None:
+        """No longer offered; those interested are told in their language, through the outbox, and
+        its pushes and reminders not yet sent are dropped."""
+        c = self.context
+        workshop = await c.catalog.workshop(workshop_id)
+        if workshop is None or not await c.catalog.cancel(workshop_id):
+            turn.say(self._("This workshop was cancelled already."))
+            return
+        await c.store.db.execute(
+            "UPDATE outbox SET state = 'dropped', payload = '{}', last_error = 'workshop cancelled' "
+            "WHERE state = 'pending' AND (dedupe_key LIKE 'push:%' OR dedupe_key LIKE 'reminder:%') "
+            "AND substr(dedupe_key, -length(?) - 1) = ':' || ?", (workshop_id, workshop_id))
+        told = 0
+        for user_id in await c.suggestions.context.suggestions.interested_users("workshop", workshop_id):
+            user = await c.store.user(user_id)
+            if user is None or user.blocked_at is not None:
+                continue
+            screen = c.suggestions.screens(user.language).workshop_cancelled(workshop)
+            told += await c.outbox.enqueue(user_id, user_id, "reminder", screen_payload(screen),
+                                           dedupe_key=f"cancelled:{user_id}:{workshop_id}") is not None
+        await c.store.log_event("workshop_cancelled", None, workshop=workshop_id, staff=turn.visitor.user_id)
+        turn.say(c.voice.t.ngettext("Cancelled. {count} interested association is told.",
+                                    "Cancelled. {count} interested associations are told.", told).format(
+            count=c.voice.n(told)))
 
     def push_after_commit(self, turn: StaffTurn, workshop_id: str) -> None:
         """Once the new workshop is committed: out to the associations it fits, and staff told how many."""

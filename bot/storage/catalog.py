@@ -86,8 +86,15 @@ class CatalogStore:
             rows = await self.store.fetch_all("SELECT data FROM workshops ORDER BY starts_at, id")
         else:
             rows = await self.store.fetch_all(
-                "SELECT data FROM workshops WHERE starts_at > ? ORDER BY starts_at, id", _utc(upcoming_after))
+                "SELECT data FROM workshops WHERE starts_at > ? AND cancelled_at IS NULL ORDER BY starts_at, id",
+                _utc(upcoming_after))
         return [_workshop(row["data"]) for row in rows]
+
+    async def cancel(self, workshop_id: str) -> bool:
+        """No longer offered (it stays for what was said about it); False when it was cancelled already."""
+        row = await self.store.fetch_one("UPDATE workshops SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL "
+                                         "RETURNING id", self.store.now().isoformat(), workshop_id)
+        return row is not None
 
     async def workshop(self, workshop_id: str) -> Workshop | None:
         row = await self.store.fetch_one("SELECT data FROM workshops WHERE id = ?", workshop_id)

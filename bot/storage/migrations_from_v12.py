@@ -116,9 +116,55 @@ async def _v19_progress_mark(db: aiosqlite.Connection) -> None:
     await db.execute("ALTER TABLE submissions ADD COLUMN progress INTEGER NOT NULL DEFAULT 0")
 
 
+async def _v20_office(db: aiosqlite.Connection) -> None:
+    # The office's web view (issue 28): one-time sign-in links a staff member asks for with /office
+    # and the sessions they open; a workshop staff cancelled; messages between the office and an
+    # association; the office's tasks. Only SHA-256 hashes of the tokens are kept: a copy of the
+    # database lets nobody in.
+    for statement in ("""
+        CREATE TABLE office_links (
+            token_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            used_at TEXT
+        )""", """
+        CREATE TABLE office_sessions (
+            token_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL,
+            csrf TEXT NOT NULL,                  -- the token every form of this session carries
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL                -- ends after eight idle hours
+        )""", "ALTER TABLE workshops ADD COLUMN cancelled_at TEXT",  # staff cancelled it: no longer offered
+            """
+        CREATE TABLE office_messages (           -- between the office and one association, both ways
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            direction TEXT NOT NULL,             -- out (staff wrote), in (the association replied)
+            staff_id INTEGER,                    -- who wrote (out)
+            language TEXT NOT NULL,              -- the language it is written in (out: de or en)
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""", "CREATE INDEX office_messages_user ON office_messages(user_id)", """
+        CREATE TABLE tasks (                     -- the office's loose ends, each with an owner and a state
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,                  -- reply, not_our_field, via_office, no_contact, stale_request
+            ref TEXT NOT NULL,                   -- what it is about (a message, a request), once per kind
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,  -- the association
+            partner_id TEXT,
+            owner INTEGER,                       -- the staff member who took it
+            state TEXT NOT NULL DEFAULT 'open',  -- open, done
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            done_by INTEGER,
+            UNIQUE (kind, ref)
+        )""", "CREATE INDEX tasks_state ON tasks(state, created_at)", "CREATE INDEX tasks_user ON tasks(user_id)"):
+        await db.execute(statement)
+
+
 MIGRATIONS_FROM_V12: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
                                                                              _v18_events_go_with_their_user,
-                                                                             _v19_progress_mark]
+                                                                             _v19_progress_mark,
+                                                                             _v20_office]

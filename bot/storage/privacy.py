@@ -28,6 +28,9 @@ _USER_TABLES = {
     "queued_messages": "SELECT purpose, state, not_before, created_at, sent_at, payload FROM outbox "
                        "WHERE user_id = ? AND state = 'pending' ORDER BY id",
     "events": "SELECT at, kind, data FROM events WHERE user_id = ? ORDER BY id",
+    "messages_with_the_office": "SELECT direction, language, text, created_at FROM office_messages WHERE user_id = ? "
+                                "ORDER BY id",
+    "tasks_of_the_office": "SELECT kind, state, created_at, done_at FROM tasks WHERE user_id = ? ORDER BY id",
 }
 _JSON_COLUMNS = {"reasons", "payload", "data", "topics"}
 

@@ -260,6 +260,12 @@ class SuggestionScreens:
         return Screen(text="⏰ " + self._("Reminder: your workshop is tomorrow.") + "\n\n"
                       + self.workshop_text(workshop, None) + "\n\n" + self.registration(workshop))
 
+    def workshop_cancelled(self, workshop: Workshop) -> Screen:
+        """To an association that was interested: the workshop does not take place."""
+        title = isolated(workshop.text("title", self.t.code) or "")
+        return Screen(text="❌ " + self._("Cancelled: the workshop “{title}” ({when}) does not take place. We are "
+                                         "sorry.").format(title=title, when=self.when(workshop.start, workshop.end)))
+
     # -- introductions ---------------------------------------------------------------------
 
     def ask_contact(self) -> Screen:

@@ -56,8 +56,10 @@ class BotProcess:
         # Scripted phones answer far faster than any person, and the stub enforces no per-chat
         # pace unless a test asks it to: like the `settings` fixture, no second between two
         # messages to one chat (tests/test_one_pacing.py checks the real pace).
-        env.update(MSOBOT_TELEGRAM_TOKEN=self.api.token, MSOBOT_TELEGRAM_API_URL=self.api.url,
-                   MSOBOT_DATABASE=str(self.database), MSOBOT_CHAT_INTERVAL="0", **CONTROLLER, **self.extra_env)
+        env.update({"MSOBOT_TELEGRAM_TOKEN": self.api.token, "MSOBOT_TELEGRAM_API_URL": self.api.url,
+                    "MSOBOT_DATABASE": str(self.database), "MSOBOT_CHAT_INTERVAL": "0",
+                    "MSOBOT_WEB_PORT": "0",  # the office's web view: off unless a test asks for it
+                    **CONTROLLER, **self.extra_env})
         return env
 
     async def start(self) -> float:

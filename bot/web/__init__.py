@@ -1,0 +1,1 @@
+"""adapter: the office's web view for staff (see server.py)."""
