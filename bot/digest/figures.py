@@ -122,9 +122,7 @@ class FigureSource:
     """Reads what the digest needs; one instance per computation."""
 
     def __init__(self, store: Store, engine: Engine, uncovered_min: int = 2) -> None:
-        matching = engine.questionnaire.matching
-        if matching is None:
-            raise ValueError("the questionnaire has no 'matching:' block")
+        matching = engine.matching()
         self.store = store
         self.engine = engine
         self.matching: Matching = matching

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.kernel.text import clean_line, clean_text
-from bot.questionnaire.model import Condition, Option, Question, Questionnaire, QuestionType, Section
+from bot.questionnaire.model import Condition, Matching, Option, Question, Questionnaire, QuestionType, Section
 
 Answers = dict[str, Any]  # question id -> value; None means skipped
 SHOWN_REMEMBERED = 4096  # combinations of deciding answers whose visible questions are kept
@@ -51,6 +51,14 @@ class Engine:
         self._lengths: tuple[int, int] | None = None
 
     # -- structure -------------------------------------------------------------------------
+
+    def matching(self) -> Matching:
+        """The questionnaire's `matching:` block, which suggestions, the digest and the report
+        read; a questionnaire without one cannot serve them."""
+        matching = self.questionnaire.matching
+        if matching is None:
+            raise ValueError("the questionnaire has no 'matching:' block")
+        return matching
 
     def question(self, question_id: str) -> Question | None:
         found = self._by_id.get(question_id)

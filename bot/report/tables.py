@@ -75,9 +75,7 @@ class Tables:
     """The report's figures for one `ReportData`; each property is computed on demand."""
 
     def __init__(self, data: ReportData, engine: Engine) -> None:
-        matching = engine.questionnaire.matching
-        if matching is None:
-            raise ValueError("the questionnaire has no 'matching:' block")
+        matching = engine.matching()
         self.data = data
         self.engine = engine
         self.matching: Matching = matching

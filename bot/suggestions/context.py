@@ -23,9 +23,7 @@ class SuggestionContext:
                  quiet: tuple[time, time] | None = QUIET,
                  interest_changed: Sequence[Callable[[str, int], Awaitable[None]]] = (),
                  offload: Offload | None = None) -> None:
-        matching = engine.questionnaire.matching
-        if matching is None:
-            raise ValueError("the questionnaire has no 'matching:' block")
+        matching = engine.matching()
         self.matching = matching
         self.store = store
         self.engine = engine
