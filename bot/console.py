@@ -29,7 +29,7 @@ from bot.survey.turns import Visitor
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
 _COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/myworkshops", "/settings", "/language", "/privacy",
-             "/mydata", "/delete")
+             "/mydata", "/delete", "/members")
 
 
 def console_settings(settings: Settings) -> Settings:

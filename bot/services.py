@@ -91,6 +91,7 @@ class Services:
             "myworkshops": lambda v: survey.member(v, suggestions.my_workshops),
             "privacy": lambda v: survey.member(v, privacy.show),
             "mydata": lambda v: survey.run(v, None, privacy.my_data),
+            "members": survey.members_list,
         }
         return await commands[name](visitor)
 
@@ -187,6 +188,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     # Completing a questionnaire: its cards (suggestions), and contact requests to partners.
     survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
                            companions=[mail, suggestions, privacy.choices, partners.requests])
+    survey.members.bot_username = settings.bot_username  # the running bot knows it from Telegram
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]

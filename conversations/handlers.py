@@ -23,6 +23,7 @@ from bot.kernel.outcome import Outcome
 from bot.kernel.routes import PROPOSING, ROUTES, STAFF_COMMANDS, Capability, Role, button_key, find, role_of
 from bot.partners.invites import PREFIX as INVITE_PREFIX
 from bot.services import Services
+from bot.survey.members import PREFIX as MEMBER_PREFIX
 from bot.survey.menu import APOLOGY
 from bot.survey.turns import Visitor
 from conversations.context import BotApplication, BotContext
@@ -67,7 +68,9 @@ def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, No
         services, who, acting = context.services, visitor(update), role(update, context)
         arguments = context.args or []
         invitation = name == "start" and bool(arguments) and arguments[0].startswith(INVITE_PREFIX)
-        route = find("/start invitation" if invitation else f"/{name}", acting)
+        membership = name == "start" and bool(arguments) and arguments[0].startswith(MEMBER_PREFIX)
+        key = "/start invitation" if invitation else "/start membership" if membership else f"/{name}"
+        route = find(key, acting)
         if route is None:
             await _refuse_command(update, context, name, acting)
             return
@@ -78,6 +81,8 @@ def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, No
             outcome = await services.partners.command(who, name)
         elif route.capability is Capability.STAFF:
             outcome = await services.staff.command(who, chat.id, name, " ".join(arguments))
+        elif membership:
+            outcome = await services.survey.invitation(who, arguments[0])
         else:
             outcome = await services.association_command(name, who)
         await _show(update, context, outcome)
@@ -209,7 +214,7 @@ async def _mark_blocked(context: BotContext, user_id: int) -> None:
         return
     try:
         async with services.store.transaction():
-            await services.store.set_blocked(user_id, True)
+            await services.store.account_blocked(user_id)
     except Exception:
         log.exception("could not mark user %s as blocked", user_id)
 

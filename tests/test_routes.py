@@ -67,7 +67,7 @@ class Recorder:
         # `member` and `run`: the companions' commands (/suggestions, /settings, /privacy, /mydata)
         # run as steps of the association's turn.
         survey = ("start", "show_answers", "choose_language", "ask_delete", "text", "unsupported", "edited",
-                  "member", "run")
+                  "member", "run", "invitation")
         for name in survey:
             self.replace(monkeypatch, services.survey, name, "survey")
         self.replace(monkeypatch, services.survey, "help", "survey.help")
@@ -151,7 +151,8 @@ async def test_every_route_from_every_role(app: tuple[BotApplication, Processed]
             recorder.calls.clear()
             caplog.clear()
             if key.startswith("/"):
-                text = "/start p_0123456789abcdefghijkl" if key == "/start invitation" else key
+                text = {"/start invitation": "/start p_0123456789abcdefghijkl",
+                            "/start membership": "/start m_0123456789abcdefghijkl"}.get(key, key)
                 await _send(bot_api, processed, role, text, None)
             else:
                 await _send(bot_api, processed, role, None, BUTTON_DATA[key])

@@ -43,7 +43,7 @@ ALL_SURVEY = frozenset({Role.ASSOCIATION, Role.STAFF})  # staff may try the ques
 CONTACTS = frozenset({Role.PARTNER, Role.REVOKED})
 STAFF_ONLY = frozenset({Role.STAFF, Role.STAFF_CHAT})
 SURVEY_COMMANDS = ("start", "help", "answers", "suggestions", "myworkshops", "settings", "language", "delete",
-                   "mydata", "privacy")
+                   "mydata", "privacy", "members")
 STAFF_OWN = ("start", "help")  # survey commands that staff get a version of their own of
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
@@ -54,7 +54,7 @@ PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})
 
 _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.DONE, Kind.BACK, Kind.SKIP,
                    Kind.KEEP, Kind.EDIT, Kind.CONFIRM, Kind.CONTINUE, Kind.DELETE, Kind.SUGGESTION, Kind.INTRO,
-                   Kind.PUSHES, Kind.ROUND, Kind.PRIVACY]
+                   Kind.PUSHES, Kind.ROUND, Kind.PRIVACY, Kind.MEMBERS]
 
 ROUTES: tuple[Route, ...] = (
     # Staff get a /start and /help of their own: never the questionnaire unless they choose to try it
@@ -67,6 +67,9 @@ ROUTES: tuple[Route, ...] = (
     # Anyone in a private chat may open an invitation link; the invitation service explains why
     # a staff account or an association that takes part cannot join.
     Route("/start invitation", Capability.INVITATION, frozenset({Role.ASSOCIATION, Role.STAFF, *CONTACTS})),
+    # A link to join an association's board: for people in a private chat who are neither staff
+    # nor partner contacts (whether they may join is the survey's to say: `bot.survey.members`).
+    Route("/start membership", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
     # Commands that show associations' data answer in the staff group that they are for private chats.
     *(Route(f"/{name}", Capability.STAFF, STAFF_ONLY) for name in STAFF_COMMANDS if name not in ("workshop", "cancel")),
     Route("/workshop", Capability.STAFF, PROPOSING),

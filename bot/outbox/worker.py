@@ -30,7 +30,9 @@ from bot.kernel.bidi import directed_screen
 from bot.kernel.i18n import right_to_left
 from bot.outbox.parcels import Compose, Parcel, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
 from bot.storage import Store
+from bot.storage.members import MemberStore
 from bot.storage.outbox import Only, OutboxRow, OutboxStore
+from bot.storage.store import READER
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class OutboxWorker:
         self.only = only
         self.store = store
         self.outbox = OutboxStore(store)
+        self.members = MemberStore(store)
         self.transport = transport
         self.compose = compose
         self.interval = 1.0 / rate if rate else 0.0
@@ -183,6 +186,25 @@ class OutboxWorker:
             return parcel
         return parcel.model_copy(update={"screen": directed_screen(parcel.screen)})
 
+    async def _recipients(self, row: OutboxRow) -> list[int]:
+        """The chats a row goes to: a message to an association (its chat is the association's
+        key) reaches every member Telegram still delivers to, each once; any other row its chat.
+        An association with no member row (written before members existed) is its own chat."""
+        if row.user_id is None or row.chat_id != row.user_id:
+            return [row.chat_id]
+        members = await self.members.members(row.user_id)
+        if not members:
+            return [row.chat_id]
+        return [m.chat_id for m in members if m.blocked_at is None] or [members[0].chat_id]
+
+    async def _draw(self, row: OutboxRow, chat_id: int) -> Parcel | None:
+        """The row's message as this member reads it (in their language)."""
+        reader = READER.set(chat_id)
+        try:
+            return await self._for_reader(row, await self.compose(await self._with_file(row)))
+        finally:
+            READER.reset(reader)
+
     async def _finish_in_flight(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
@@ -194,36 +216,22 @@ class OutboxWorker:
                 async with self.store.transaction():
                     await self.outbox.withhold(row.id, token)
                 return
-            parcel = await self._for_reader(row, await self.compose(await self._with_file(row)))
-            if parcel is None:
-                async with self.store.transaction():
-                    await self.outbox.finish(row.id, "dropped", "no longer relevant", token)
-                return
-            try:
-                await asyncio.wait_for(self.transport.send(row.chat_id, parcel), ATTEMPT_SECONDS)
-            except RetryLater as exc:
-                self.retry_afters += 1
-                pause = time.monotonic() + exc.seconds
-                self._paused_until = max(self._paused_until, pause)
-                self._chat_free[row.chat_id] = max(self._chat_free.get(row.chat_id, 0.0), pause)
-                log.warning("Telegram asks to wait %s s", exc.seconds)
-                async with self.store.transaction():  # pending and due: sent again after the pause
-                    await self.outbox.retry_later(row.id, self.store.now(), "retry after", False, token)
-                return
-            except Unreachable as exc:
-                await self._unreachable(row, str(exc), token)
-                return
-            except Transient as exc:
-                await self._backoff(row, str(exc), token)
-                return
-            except Rejected as exc:
-                log.error("outbox message %s refused: %s", row.id, exc)
-                async with self.store.transaction():
-                    await self.outbox.finish(row.id, "failed", str(exc)[:300], token)
-                return
-            except (Unconfirmed, TimeoutError) as exc:
-                log.warning("outbox message %s: no answer from Telegram (%s); taken as sent", row.id,
-                            exc or "no answer in time")
+            chats = await self._recipients(row)
+            several = len(chats) > 1
+            done = await self.members.delivered(row.id) if several else set()
+            for chat_id in chats:
+                if chat_id in done:
+                    continue
+                parcel = await self._draw(row, chat_id)
+                if parcel is None:
+                    async with self.store.transaction():
+                        await self.outbox.finish(row.id, "dropped", "no longer relevant", token)
+                    return
+                if not await self._send(row, chat_id, parcel, token, several):
+                    return
+                if several:  # each member once, also when a later one makes the row wait
+                    async with self.store.transaction():
+                        await self.members.mark_delivered(row.id, chat_id)
             async with self.store.transaction():
                 await self.outbox.mark_sent(row.id, token)
             self.sent += 1
@@ -235,6 +243,40 @@ class OutboxWorker:
                 log.error("outbox message %s: could not record the error either: %s", row.id, exc)
         finally:
             self._slots.release()
+
+    async def _send(self, row: OutboxRow, chat_id: int, parcel: Parcel, token: str, several: bool) -> bool:
+        """One chat's copy; False when the row is settled (or waits) without going on."""
+        try:
+            await asyncio.wait_for(self.transport.send(chat_id, parcel), ATTEMPT_SECONDS)
+        except RetryLater as exc:
+            self.retry_afters += 1
+            pause = time.monotonic() + exc.seconds
+            self._paused_until = max(self._paused_until, pause)
+            self._chat_free[row.chat_id] = max(self._chat_free.get(row.chat_id, 0.0), pause)
+            log.warning("Telegram asks to wait %s s", exc.seconds)
+            async with self.store.transaction():  # pending and due: sent again after the pause
+                await self.outbox.retry_later(row.id, self.store.now(), "retry after", False, token)
+            return False
+        except Unreachable as exc:
+            if several:  # this member blocked the bot: the others still get it
+                log.info("a member's chat is unreachable (%s); the others get the message", exc)
+                async with self.store.transaction():
+                    await self.store.set_member_blocked(chat_id, True)
+                return True
+            await self._unreachable(row, str(exc), token)
+            return False
+        except Transient as exc:
+            await self._backoff(row, str(exc), token)
+            return False
+        except Rejected as exc:
+            log.error("outbox message %s refused: %s", row.id, exc)
+            async with self.store.transaction():
+                await self.outbox.finish(row.id, "failed", str(exc)[:300], token)
+            return False
+        except (Unconfirmed, TimeoutError) as exc:
+            log.warning("outbox message %s: no answer from Telegram (%s); taken as sent", row.id,
+                        exc or "no answer in time")
+        return True
 
     async def _backoff(self, row: OutboxRow, error: str, token: str) -> None:
         attempts = row.attempts + 1

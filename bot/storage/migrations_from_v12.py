@@ -161,10 +161,47 @@ async def _v20_office(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
+async def _v21_members(db: aiosqlite.Connection) -> None:
+    # An association is no longer one Telegram account (issue 27): its board members each use the
+    # bot from their own account. `users` stays the association (its id is the key every other
+    # table refers to); `members` maps each member's Telegram account (their private chat with the
+    # bot) to it, with what belongs to one phone: the language they read, the message whose
+    # buttons are live there, whether Telegram refuses to deliver to them. A member who leaves is
+    # deleted. Invitations to join are one-time links; only the SHA-256 of their token is kept.
+    # Every message the bot owes an association goes to each member once (`outbox_deliveries`:
+    # the members a row has reached). Each existing user becomes the one member of its association.
+    for statement in ("""
+        CREATE TABLE members (
+            chat_id INTEGER PRIMARY KEY,         -- the member's Telegram account
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- the association
+            language TEXT NOT NULL,              -- the language this member reads
+            joined_at TEXT NOT NULL,
+            prompt_ref TEXT,                     -- the message whose buttons are live in this chat
+            blocked_at TEXT                      -- Telegram said: this member blocked the bot
+        )""", "CREATE INDEX members_user ON members(user_id)", """
+        CREATE TABLE member_invites (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            revoked_at TEXT
+        )""", "CREATE INDEX member_invites_user ON member_invites(user_id)", """
+        CREATE TABLE outbox_deliveries (
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            chat_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (outbox_id, chat_id)
+        )""", "INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, blocked_at) "
+              "SELECT id, id, language, created_at, prompt_ref, blocked_at FROM users"):
+        await db.execute(statement)
+
+
 MIGRATIONS_FROM_V12: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
                                                                              _v18_events_go_with_their_user,
                                                                              _v19_progress_mark,
-                                                                             _v20_office]
+                                                                             _v20_office, _v21_members]

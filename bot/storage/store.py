@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,30 @@ class Submission(BaseModel):
 
 # Queries that run both on their own and inside a one-trip batch (`Connection.run`).
 USER = "SELECT * FROM users WHERE id = ?"
+# An association is its `users` row; each board member's Telegram account is a `members` row of
+# it (migration v21). What belongs to one phone (the language read there, the live buttons) is
+# the member's: a turn sees the association with the acting member's language and prompt.
+MEMBER = ("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt FROM members m "
+          "JOIN users u ON u.id = m.user_id WHERE m.chat_id = ?")
+# A users row with no member at all (written before members existed, or by hand) is its own
+# account's association: it gets that member when it is first met.
+ADOPT = ("INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, blocked_at) "
+         "SELECT id, id, language, created_at, prompt_ref, blocked_at FROM users u WHERE u.id = ?1 "
+         "AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = ?1) AND NOT EXISTS (SELECT 1 FROM members "
+         "WHERE chat_id = ?1)")
+# The member chat a message is being drawn for (the outbox worker sets it per recipient): `user`
+# then reads the association in that member's language.
+READER: ContextVar[int | None] = ContextVar("reader_chat", default=None)
+
+
+def _as_member(row: Any) -> dict[str, Any]:
+    """An association row read through one member: their language and live prompt."""
+    data = dict(row)
+    language, prompt = data.pop("member_language"), data.pop("member_prompt")
+    if language is not None:
+        data["language"] = language
+    data["prompt_ref"] = prompt
+    return data
 LATEST_SUBMISSION = "SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC LIMIT 1"
 ANSWERS = "SELECT question_id, value FROM answers WHERE submission_id = ?"
 # A name this short could be part of any message: such messages are deleted by `about_user` only.
@@ -60,26 +85,73 @@ class Store(UnitOfWork):
     conversation needs; the queries of the other capabilities live beside this module)."""
 
     async def claim_and_read(self, update_id: int | None, user_id: int) -> tuple[bool, User | None]:
-        """`claim_update` and `user` in one trip (with the BEGIN): how every update starts."""
+        """`claim_update` and the acting Telegram account's association (`member`) in one trip
+        (with the BEGIN): how every update starts. `user_id` is the account; the User returned
+        is the association (its key is `id`), in this member's language."""
         def claim(conn: sqlite3.Connection) -> tuple[bool, Any]:
             claimed = update_id is None or conn.execute(CLAIM_UPDATE, (update_id, self._now())).rowcount == 1
-            return claimed, conn.execute(USER, (user_id,)).fetchone() if claimed else None
+            if not claimed:
+                return False, None
+            row = conn.execute(MEMBER, (user_id,)).fetchone()
+            if row is None and conn.execute(ADOPT, (user_id,)).rowcount == 1:
+                row = conn.execute(MEMBER, (user_id,)).fetchone()
+            return True, row
 
         claimed, row = await self.db.run(claim)
         if claimed and update_id is not None:
             self._claims.append(update_id)
-        return claimed, User.model_validate(dict(row)) if row else None
+        return claimed, User.model_validate(_as_member(row)) if row else None
 
-    # -- users -----------------------------------------------------------------------------
+    # -- users (associations) and their members --------------------------------------------
 
     async def user(self, user_id: int) -> User | None:
-        row = await self._one(USER, user_id)
-        return User.model_validate(dict(row)) if row else None
+        """The association; while a message is drawn for one of its members (`READER`), in
+        that member's language."""
+        row = await self._one("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt "
+                              "FROM users u LEFT JOIN members m ON m.user_id = u.id AND m.chat_id = ? "
+                              "WHERE u.id = ?", READER.get(), user_id)
+        if row is None:
+            return None
+        return User.model_validate(_as_member(row))
 
-    async def set_language(self, user_id: int, language: str) -> None:
-        await self.write(
-            "INSERT INTO users (id, language, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET language = excluded.language", user_id, language, self._now())
+    async def member_of(self, chat_id: int) -> int | None:
+        """The association this Telegram account is a member of (its key)."""
+        await self.write(ADOPT, chat_id)
+        row = await self._one("SELECT user_id FROM members WHERE chat_id = ?", chat_id)
+        return int(row["user_id"]) if row else None
+
+    async def set_language(self, chat_id: int, language: str) -> int:
+        """The language of this Telegram account; an account that is no member of an association
+        yet founds one. Returns the association's key: the account's id when no association has
+        it yet, else a new negative number. Telegram's user ids are positive, so a key given
+        now never equals an account that later founds or joins, whichever key an association that
+        an account left keeps."""
+        key = await self.member_of(chat_id)
+        if key is not None:
+            await self.write("UPDATE members SET language = ? WHERE chat_id = ?", language, chat_id)
+            # The association's language (of messages drawn once for every member) follows a
+            # board of one; with more members it stays the founder's.
+            await self.write("UPDATE users SET language = ? WHERE id = ? AND "
+                             "(SELECT COUNT(*) FROM members WHERE user_id = ?) = 1", language, key, key)
+            return key
+        return await self.found(chat_id, language)
+
+    async def found(self, chat_id: int, language: str) -> int:
+        """A new association with this account as its one member."""
+        taken = await self._one("SELECT 1 FROM users WHERE id = ?", chat_id)
+        if taken is None:
+            key = chat_id
+        else:
+            row = await self._one("SELECT MIN(MIN(id), 0) - 1 AS key FROM users")
+            key = int(row["key"]) if row else -1
+        now = self._now()
+        await self.write("INSERT INTO users (id, language, created_at) VALUES (?, ?, ?)", key, language, now)
+        await self.join(chat_id, key, language)
+        return key
+
+    async def join(self, chat_id: int, user_id: int, language: str) -> None:
+        await self.write("INSERT INTO members (chat_id, user_id, language, joined_at) VALUES (?, ?, ?, ?)",
+                         chat_id, user_id, language, self._now())
 
 
     async def delete_user(self, user_id: int) -> None:
@@ -121,7 +193,14 @@ class Store(UnitOfWork):
         return await erasures(self)
 
     async def set_prompt_ref(self, user_id: int, ref: str | None) -> None:
-        await self.write("UPDATE users SET prompt_ref = ? WHERE id = ?", ref, user_id)
+        """The live prompt of the member whose chat the ref is in ("chat:message"); None: no
+        member of the association has one any more."""
+        if ref is None:
+            await self.write("UPDATE members SET prompt_ref = NULL WHERE user_id = ?", user_id)
+            return
+        chat = ref.split(":", 1)[0]
+        await self.write("UPDATE members SET prompt_ref = ? WHERE chat_id = ?", ref,
+                         int(chat) if chat.lstrip("-").isdigit() else user_id)
 
     async def set_pushes(self, user_id: int, on: bool) -> None:
         await self.write("UPDATE users SET pushes = ? WHERE id = ?", int(on), user_id)
@@ -129,6 +208,19 @@ class Store(UnitOfWork):
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Telegram refused a message (bot blocked) or the user wrote again (unblocked)."""
         await self.write("UPDATE users SET blocked_at = ? WHERE id = ?", self._now() if blocked else None, user_id)
+
+    async def account_blocked(self, chat_id: int) -> None:
+        """This Telegram account blocked the bot: its membership is marked, and the association
+        too once no member can be reached."""
+        await self.set_member_blocked(chat_id, True)
+        await self.write("UPDATE users SET blocked_at = ? WHERE id = (SELECT user_id FROM members WHERE chat_id = ?1) "
+                         "AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = users.id AND blocked_at IS NULL)",
+                         self._now(), chat_id)
+
+    async def set_member_blocked(self, chat_id: int, blocked: bool) -> None:
+        """Telegram refused a message to this member's chat, or they wrote again."""
+        await self.write("UPDATE members SET blocked_at = ? WHERE chat_id = ?", self._now() if blocked else None,
+                         chat_id)
 
     async def set_awaiting(self, user_id: int, awaiting: dict[str, Any] | None) -> None:
         value = json.dumps(awaiting) if awaiting is not None else None

@@ -14,6 +14,7 @@ USER_MENU = [
     ("myworkshops", N_("Workshops you are interested in")),
     ("settings", N_("Messages about new offers")),
     ("language", N_("Change the language")),
+    ("members", N_("Board members and invitations")),
     ("help", N_("Help")),
     ("privacy", N_("Privacy notice and your choices")),
     ("mydata", N_("Download your data")),

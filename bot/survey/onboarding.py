@@ -25,13 +25,13 @@ class Onboarding:
         if code not in self.flow.catalogs.offered:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
-        await self.store.set_language(turn.visitor.user_id, code)
+        key = await self.store.set_language(turn.visitor.user_id, code)  # this member's; a new one founds
         turn.outcome.menu_language = code
         turn.screens = self.flow.screens_for(code)
         turn.outcome.source = turn.screens.language_chosen(code)
         user = turn.user
         if user is None or not turn.agreed:
-            await self.store.log_event("language_chosen", turn.visitor.user_id, language=code)
+            await self.store.log_event("language_chosen", key, language=code)
             turn.outcome.messages.append(self.flow.consent(turn))
             return
         await self.store.log_event("language_changed", user.id, language=code)

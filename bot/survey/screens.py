@@ -120,6 +120,7 @@ class Screens(QuestionScreens):
             "/myworkshops — " + _("the workshops your association is interested in"),
             "/settings — " + _("switch messages about new offers on or off"),
             "/language — " + _("change the language"),
+            "/members — " + _("your board members in the bot; invite one"),
             "/mydata — " + _("everything stored about you, as a file"),
             "/privacy — " + _("the privacy notice and your choices"),
             "/delete — " + _("delete everything stored about you"),

@@ -23,6 +23,7 @@ from bot.storage import Store, User
 from bot.survey.answering import Answering
 from bot.survey.deletion import Deletion
 from bot.survey.flow import SurveyFlow
+from bot.survey.members import Members, token_of
 from bot.survey.onboarding import Onboarding
 from bot.survey.screens import Screens
 from bot.survey.summary import Summary
@@ -44,7 +45,8 @@ class SurveyService:
         self.onboarding = Onboarding(self.flow)
         self.summary = Summary(self.flow)
         self.answering = Answering(self.flow, self.summary)
-        self.deletion = Deletion(store)
+        self.members = Members(self.flow)
+        self.deletion = Deletion(store, self.members)
 
     @property
     def companions(self) -> Sequence[Companion]:
@@ -66,6 +68,13 @@ class SurveyService:
 
     async def ask_delete(self, visitor: Visitor) -> Outcome:
         return await self.run(visitor, None, self.deletion.ask)
+
+    async def members_list(self, visitor: Visitor) -> Outcome:
+        return await self.member(visitor, self.members.show)
+
+    async def invitation(self, visitor: Visitor, start_parameter: str) -> Outcome:
+        """/start with an invitation to join an association's board."""
+        return await self.run(visitor, None, lambda turn: self.members.opened(turn, token_of(start_parameter)))
 
     async def press(self, visitor: Visitor, data: str | None, source_ref: str | None = None) -> Outcome:
         return await self.run(visitor, source_ref, lambda turn: self._press(turn, data))
@@ -114,6 +123,8 @@ class SurveyService:
         async def begin(user: User | None) -> Turn:
             if user is not None and user.blocked_at is not None:
                 await self.store.set_blocked(user.id, False)  # they are writing again
+            if user is not None:
+                await self.store.set_member_blocked(visitor.user_id, False)
             language = user.language if user is not None else \
                 self.catalogs.negotiate(visitor.language_code) or self.catalogs.default
             return Turn(visitor, user, self.screens_for(language), source_ref)
@@ -134,7 +145,9 @@ class SurveyService:
         elif action.kind is Kind.CONSENT:
             await self.onboarding.consent(turn, action.value or "")
         elif action.kind is Kind.DELETE:
-            await self.deletion.delete(turn, action.value == "y")
+            await self.deletion.delete(turn, action.value or "")
+        elif action.kind is Kind.MEMBERS:
+            await self.members.press(turn, action)
         elif action.kind is Kind.ROUND:
             turn.outcome.source_closed = True
             await self.flow.start(turn)  # the invitation's button: the new round begins (or goes on)
