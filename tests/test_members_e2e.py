@@ -1,0 +1,131 @@
+"""An association, not a phone (issue 27): two board members on two phones answer in turns,
+both see the same summary, one leaves, the other continues and completes.
+
+Over the strict stub Bot API with the real Application: the chair (German) starts, invites the
+treasurer (Turkish) with /members, the treasurer opens the link and joins; they answer in turns;
+a message from the office reaches both; the chair leaves; the treasurer completes and the
+suggestions reach the treasurer only. Nothing staff or partners can see names either member."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from bot.kernel.i18n import Catalogs
+from bot.kernel.settings import Settings
+from bot.questionnaire.staff_voice import staff_voice
+from bot.staff.exports import table
+from tests.helpers.bot_api_stub import StubBotAPI
+from tests.helpers.phone import Phone, fill_in, option, role
+from tests.helpers.running import Processed, running_bot
+from tests.test_suggestions_e2e import NEEDY, import_catalog, next_saturday, wait_for_cards, workshop, write_catalog
+
+CHAIR, TREASURER = 610000001, 620000002
+# What would tell staff or partners which member acted: their Telegram ids and names.
+MEMBER_TRACES = ("620000002", "User620000002", "User610000001")
+# Where a member's own account is kept: their membership, and the messages owed to their chat.
+MEMBER_TABLES = {"members", "inbox", "outbox", "outbox_deliveries", "processed_updates"}
+
+
+def edit_buttons(phone: Phone) -> list[str]:
+    """The summary's "change" buttons: the submission and every answered question."""
+    return sorted(b["callback_data"] for b in phone.prompt().buttons() if b["callback_data"].startswith("E:"))
+
+
+def traces_in_database(path: Path) -> list[str]:
+    """Every cell outside the members' own tables that names a member."""
+    found = []
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for name in (t for t in tables if t not in MEMBER_TABLES):
+            for row in db.execute(f"SELECT * FROM {name}"):  # noqa: S608 - names from sqlite_master
+                found += [f"{name}: {cell}" for cell in row if any(m in str(cell) for m in MEMBER_TRACES)]
+    return found
+
+
+async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
+        settings: Settings, bot_api: StubBotAPI, tmp_path: Path) -> None:
+    settings = settings.model_copy(update={"quiet_hours": ""})  # the test may run at night
+    await import_catalog(settings, write_catalog(tmp_path / "catalog.yaml", [
+        workshop("kasse-tr", ["bookkeeping"], ["tr", "de"], next_saturday(10), "barmen", "paritaet")]))
+    catalogs = Catalogs()
+    de, tr = catalogs.translator("de").gettext, catalogs.translator("tr").gettext
+    processed = Processed()
+    chair = Phone(bot_api, user_id=CHAIR, language_code="de", processed=processed)
+    treasurer = Phone(bot_api, user_id=TREASURER, language_code="tr", processed=processed)
+
+    async with running_bot(settings, bot_api, processed) as application:
+        services = application.bot_data["services"]
+        # The chair starts and answers the first questions.
+        await chair.send("/start")
+        await chair.tap(lambda d: d == "L:de")
+        await chair.tap(lambda d: d == "C:y")
+        await chair.send("Kulturverein Brücke e.V.")
+        await chair.tap(option("communities", "turkish"))
+        await chair.tap(role("D", "communities"))
+
+        # /members: only the chair so far; an invitation link.
+        await chair.send("/members")
+        assert de("you, since {date}").split("{")[0] in chair.prompt().text
+        await chair.tap(lambda d: d == "W:i")
+        link = re.search(r"start=(m_[A-Za-z0-9_-]+)", chair.last().text)
+        assert link is not None
+
+        # The treasurer opens it, joins, chooses Turkish and is where the association is.
+        await treasurer.send(f"/start {link.group(1)}")
+        assert tr("Join") in {b["text"] for b in treasurer.prompt().buttons()}
+        await treasurer.tap(lambda d: d.startswith("W:j"))
+        await treasurer.tap(lambda d: d == "L:tr")
+        assert tr("In which district is your association based?")[:20] in treasurer.prompt().text \
+            or treasurer.prompt().buttons()  # the questionnaire goes on where the chair left it
+        await bot_api.wait_for(chair.says(de("A new board member has joined your association in the bot.")[:30]))
+        # The link works once.
+        again = Phone(bot_api, user_id=630000003, language_code="de", processed=processed)
+        await again.send(f"/start {link.group(1)}")
+        assert de("This invitation link does not work any more")[:25] in again.last().text
+
+        # In turns: the treasurer, the chair, the treasurer again, to the summary.
+        await treasurer.tap(option("district", "barmen"))
+        await chair.send("/start")
+        await chair.tap(lambda d: d.startswith("A:") and ":members:" in d)
+        await fill_in(treasurer, {**NEEDY, "communities": ["turkish"]}, "/start")
+        await chair.send("/answers")
+        assert edit_buttons(chair) == edit_buttons(treasurer) and edit_buttons(chair)  # the same answers
+        assert "Kulturverein Brücke e.V." in chair.prompt().text and "Kulturverein Brücke e.V." in \
+            treasurer.prompt().text
+
+        # A message from the office reaches both members, each once.
+        key = CHAIR  # the association's key: its founder's id (see README "How it is built")
+        async with services.store.transaction():
+            await services.mail.send(7001, key, "Bitte melden Sie sich.", "de")
+        await bot_api.wait_for(chair.says("Bitte melden Sie sich."))
+        await bot_api.wait_for(treasurer.says("Bitte melden Sie sich."))
+
+        # The chair leaves (asked first: leave or delete for everyone); the data stays.
+        await chair.send("/delete")
+        assert {"W:l", "X:e", "X:n"} <= {b["callback_data"] for b in chair.prompt().buttons()}
+        await chair.tap(lambda d: d == "W:l")
+        assert de("You have left the association in the bot.")[:20] in chair.last().text
+        await bot_api.wait_for(treasurer.says(tr("A board member has left your association in the bot. "
+                                                 "The answers are kept.")[:20]))
+
+        # The treasurer continues and completes: the suggestions reach the treasurer only.
+        since = len(bot_api.calls)
+        await treasurer.send("/answers")
+        await treasurer.tap(role("F"))
+        await wait_for_cards(bot_api, treasurer, since, 1)
+        assert not any(int(c.params.get("chat_id", 0)) == CHAIR for c in bot_api.calls[since:])
+        # The last member cannot leave without handing over or deleting.
+        await treasurer.send("/delete")
+        assert "W:l" not in {b["callback_data"] for b in treasurer.prompt().buttons()}
+        await treasurer.press("W:l")
+        assert tr("You are the only board member of your association in the bot")[:20] in treasurer.last().text
+
+        # What staff and partners see never names a member.
+        rows = await table(services.store, staff_voice(settings, services.engine))
+        assert any("Kulturverein Brücke e.V." in cell for row in rows for cell in row)
+        assert not [cell for row in rows for cell in row if any(m in cell for m in MEMBER_TRACES)]
+        digest = await services.digest.build()
+        assert not [text for text in digest.texts if any(m in text for m in MEMBER_TRACES)]
+    assert traces_in_database(settings.database) == []
