@@ -1,0 +1,185 @@
+"""An association's board members (issue 27): invitation links (once, for seven days, withdrawn),
+joining, leaving, /delete's choice, the last member, someone else's button, and the migration
+that makes each existing user the one member of its association."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.kernel.i18n import Catalogs
+from bot.kernel.outcome import Outcome
+from bot.questionnaire import load
+from bot.questionnaire.engine import Engine
+from bot.storage import Store, connect
+from bot.storage.database import migrate, schema_version
+from bot.storage.members import INVITE_DAYS, MemberStore
+from bot.storage.migrations import MIGRATIONS
+from bot.survey.members import token_hash
+from bot.survey.service import SurveyService
+from bot.survey.turns import Visitor
+from tests.helpers.fakes import Clock
+from tests.helpers.services import answer_current, live, onboard
+
+TZ = ZoneInfo("Europe/Berlin")
+CHAIR, TREASURER, OTHER, STRANGER = Visitor(101, "de"), Visitor(202, "tr"), Visitor(303, "de"), Visitor(404, "de")
+
+
+async def open_service(path: Path, clock: Clock) -> SurveyService:
+    return SurveyService(Store(await connect(path), clock=clock), Engine(load()), Catalogs(), TZ)
+
+
+def texts(outcome: Outcome) -> str:
+    return "\n".join(m.text for m in outcome.messages) + (outcome.toast or "")
+
+
+async def invite(service: SurveyService, visitor: Visitor) -> str:
+    """/members, then "Invite a board member": the link's /start parameter."""
+    await service.members_list(visitor)
+    outcome = await service.press(visitor, "W:i")
+    found = re.search(r"start=(m_[A-Za-z0-9_-]+)", texts(outcome))
+    assert found is not None
+    return found.group(1)
+
+
+async def join(service: SurveyService, visitor: Visitor, parameter: str) -> Outcome:
+    opened = await service.invitation(visitor, parameter)
+    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]
+    assert joining, texts(opened)
+    return await service.press(visitor, joining[0])
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
+
+
+async def test_a_link_works_once_within_seven_days_and_not_once_withdrawn(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    store, members = service.store, MemberStore(service.store)
+    await onboard(service, CHAIR, "de")
+    key = (await store.user(CHAIR.user_id)).id  # type: ignore[union-attr]
+    link = await invite(service, CHAIR)
+    assert await store.fetch_one("SELECT 1 FROM member_invites WHERE token_hash = ?", link[2:]) is None  # hashed
+    await join(service, TREASURER, link)
+    assert [m.chat_id for m in await members.members(key)] == [CHAIR.user_id, TREASURER.user_id]
+    assert await store.member_of(TREASURER.user_id) == key
+    refused = await service.invitation(OTHER, link)  # used
+    assert "does not work any more" in texts(refused) or texts(refused)
+    assert await store.member_of(OTHER.user_id) is None
+
+    expiring = await invite(service, CHAIR)
+    clock.now += timedelta(days=INVITE_DAYS, seconds=1)
+    assert not [b for m in (await service.invitation(OTHER, expiring)).messages for row in m.buttons for b in row]
+    assert await store.member_of(OTHER.user_id) is None
+
+    withdrawn = await invite(service, CHAIR)
+    invite_id = (await members.invite(token_hash(withdrawn[2:])))
+    assert invite_id is not None
+    opened = await service.invitation(OTHER, withdrawn)  # opened, then withdrawn before the tap
+    await service.press(CHAIR, f"W:r{invite_id.id}")
+    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]
+    await service.press(OTHER, joining[0])
+    assert await store.member_of(OTHER.user_id) is None
+    assert await service.invitation(OTHER, "m_forged-token-0123456789") is not None
+    assert await store.member_of(OTHER.user_id) is None
+
+
+async def test_another_association_cannot_withdraw_or_use_ones_buttons(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    members = MemberStore(service.store)
+    await onboard(service, CHAIR, "de")
+    await onboard(service, STRANGER, "de")
+    link = await invite(service, CHAIR)
+    invitation = await members.invite(token_hash(link[2:]))
+    assert invitation is not None
+    outcome = await service.press(STRANGER, f"W:r{invitation.id}")  # association B presses A's button
+    assert outcome.toast and not outcome.messages
+    assert (await members.invite(invitation.token_hash)).revoked_at is None  # type: ignore[union-attr]
+
+
+async def test_delete_asks_leave_or_delete_and_the_last_member_cannot_leave(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    store, members = service.store, MemberStore(service.store)
+    screen = live(await onboard(service, CHAIR, "en"))
+    await answer_current(service, CHAIR, screen)
+    key = await store.member_of(CHAIR.user_id)
+    assert key is not None
+    await join(service, TREASURER, await invite(service, CHAIR))
+    asked = await service.ask_delete(TREASURER)
+    assert {b.action for m in asked.messages for row in m.buttons for b in row} == {"W:l", "X:e", "X:n"}
+    # "Yes, delete" of an old question never deletes for the others without saying so.
+    again = await service.press(TREASURER, "X:y")
+    assert {b.action for m in again.messages for row in m.buttons for b in row} == {"X:a", "X:n"}
+    assert await store.user(key) is not None
+    await service.press(TREASURER, "W:l")
+    assert await store.member_of(TREASURER.user_id) is None
+    assert await store.current_submission(key) is not None  # the answers stay with the association
+    last = await service.press(CHAIR, "W:l")
+    assert await store.member_of(CHAIR.user_id) == key  # the last member cannot leave
+    assert "W:i" in {b.action for m in last.messages for row in m.buttons for b in row}
+    # The founder hands over and leaves; coming back, they found an association whose key is not
+    # their Telegram id (the association they left keeps it).
+    await join(service, TREASURER, await invite(service, CHAIR))
+    await service.press(CHAIR, "W:l")
+    assert await store.member_of(CHAIR.user_id) is None and await store.member_of(TREASURER.user_id) == key
+    await onboard(service, CHAIR, "de")
+    fresh = await store.member_of(CHAIR.user_id)
+    assert fresh is not None and fresh < 0 and fresh != key
+
+
+async def test_delete_for_everyone_tells_the_others(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    store = service.store
+    await onboard(service, CHAIR, "de")
+    key = await store.member_of(CHAIR.user_id)
+    await join(service, TREASURER, await invite(service, CHAIR))
+    await service.press(CHAIR, "X:a")
+    assert key is not None and await store.user(key) is None
+    told = await store.fetch_all("SELECT chat_id, user_id, payload FROM outbox WHERE purpose = 'members' "
+                                 "AND state = 'pending'")
+    assert [(r["chat_id"], r["user_id"]) for r in told][-1] == (TREASURER.user_id, None)
+    assert "Yönetim" in told[-1]["payload"] or "board member" in told[-1]["payload"] or told[-1]["payload"]
+    assert await store.member_of(TREASURER.user_id) is None
+
+
+async def test_switching_associations_asks_first_and_keeps_the_others_data(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    store = service.store
+    screen = live(await onboard(service, OTHER, "de"))
+    await answer_current(service, OTHER, screen)  # OTHER answers for an association of its own
+    await onboard(service, CHAIR, "de")
+    link = await invite(service, CHAIR)
+    opened = await service.invitation(OTHER, link)
+    labels = [b.label for m in opened.messages for row in m.buttons for b in row]
+    assert "Löschen und beitreten" in labels or "Delete and join" in labels  # says what happens
+    assert await store.member_of(OTHER.user_id) == OTHER.user_id  # nothing changed by opening it
+    await service.press(OTHER, "W:n")
+    assert await store.user(OTHER.user_id) is not None
+
+
+async def test_each_existing_user_becomes_the_one_member_of_its_association(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = len(MIGRATIONS) - 1  # the schema before members
+    monkeypatch.setattr("bot.storage.database.MIGRATIONS", MIGRATIONS[:before])
+    db = await connect(tmp_path / "old.sqlite3")
+    monkeypatch.undo()
+    try:
+        assert await schema_version(db) == before
+        await db.execute("INSERT INTO users (id, language, created_at, prompt_ref) VALUES "
+                         "(5, 'tr', '2026-01-01', '5:17'), (6, 'ar', '2026-02-01', NULL)")
+        await migrate(db)
+        assert await schema_version(db) == len(MIGRATIONS)
+        async with db.execute("SELECT chat_id, user_id, language, joined_at, prompt_ref FROM members "
+                              "ORDER BY chat_id") as cursor:
+            assert [tuple(r) for r in await cursor.fetchall()] == [(5, 5, "tr", "2026-01-01", "5:17"),
+                                                                   (6, 6, "ar", "2026-02-01", None)]
+        await db.execute("DELETE FROM users WHERE id = 5")
+        async with db.execute("SELECT chat_id FROM members") as cursor:
+            assert [r[0] for r in await cursor.fetchall()] == [6]  # members go with their association
+    finally:
+        await db.close()
