@@ -53,6 +53,17 @@ async def join(service: SurveyService, visitor: Visitor, parameter: str) -> Outc
     return await service.press(visitor, joining[0])
 
 
+def invalid_link(language: str = "de") -> str:
+    return Catalogs().translator(language).gettext(
+        "This invitation link does not work any more: it was used, withdrawn or is too old. Please ask "
+        "your board for a new one.")
+
+
+async def press_join(service: SurveyService, visitor: Visitor, opened: Outcome) -> None:
+    for data in [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]:
+        await service.press(visitor, data)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
@@ -69,12 +80,15 @@ async def test_a_link_works_once_within_seven_days_and_not_once_withdrawn(tmp_pa
     assert [m.chat_id for m in await members.members(key)] == [CHAIR.user_id, TREASURER.user_id]
     assert await store.member_of(TREASURER.user_id) == key
     refused = await service.invitation(OTHER, link)  # used
-    assert "does not work any more" in texts(refused) or texts(refused)
+    assert texts(refused) == invalid_link()
+    await press_join(service, OTHER, refused)
     assert await store.member_of(OTHER.user_id) is None
 
     expiring = await invite(service, CHAIR)
+    opened = await service.invitation(OTHER, expiring)
     clock.now += timedelta(days=INVITE_DAYS, seconds=1)
-    assert not [b for m in (await service.invitation(OTHER, expiring)).messages for row in m.buttons for b in row]
+    assert texts(await service.invitation(OTHER, expiring)) == invalid_link()
+    await press_join(service, OTHER, opened)  # opened in time, tapped too late
     assert await store.member_of(OTHER.user_id) is None
 
     withdrawn = await invite(service, CHAIR)
@@ -85,7 +99,7 @@ async def test_a_link_works_once_within_seven_days_and_not_once_withdrawn(tmp_pa
     joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]
     await service.press(OTHER, joining[0])
     assert await store.member_of(OTHER.user_id) is None
-    assert await service.invitation(OTHER, "m_forged-token-0123456789") is not None
+    assert texts(await service.invitation(OTHER, "m_forged-token-0123456789")) == invalid_link()
     assert await store.member_of(OTHER.user_id) is None
 
 
