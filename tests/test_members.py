@@ -118,7 +118,7 @@ async def test_another_association_cannot_withdraw_or_use_ones_buttons(tmp_path:
 
 async def test_delete_asks_leave_or_delete_and_the_last_member_cannot_leave(tmp_path: Path, clock: Clock) -> None:
     service = await open_service(tmp_path / "db.sqlite3", clock)
-    store, members = service.store, MemberStore(service.store)
+    store = service.store
     screen = live(await onboard(service, CHAIR, "en"))
     await answer_current(service, CHAIR, screen)
     key = await store.member_of(CHAIR.user_id)

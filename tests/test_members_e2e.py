@@ -39,7 +39,7 @@ def traces_in_database(path: Path) -> list[str]:
     with sqlite3.connect(path) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for name in (t for t in tables if t not in MEMBER_TABLES):
-            for row in db.execute(f"SELECT * FROM {name}"):  # noqa: S608 - names from sqlite_master
+            for row in db.execute(f"SELECT * FROM {name}"):  # the names from sqlite_master
                 found += [f"{name}: {cell}" for cell in row if any(m in str(cell) for m in MEMBER_TRACES)]
     return found
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.kernel.settings import ConfigError, Settings
 
 # Raise it whenever the notice's content changes: everybody is asked again before anything else.
-NOTICE_VERSION = "2"
+NOTICE_VERSION = "3"  # 3: board members (issue 27)
 
 DELIVERED_KEEP = timedelta(days=30)  # content of messages sent to a user (support questions)
 OFFICE_FILES_KEEP = timedelta(days=1)  # content of digests and exports sent to staff

@@ -132,6 +132,11 @@ class NoticeScreens:
             _("The staff of the integration office read your answers in the bot and on a web page of their own that "
               "only they can open; each time one of them opens your association's page is logged (who and when). "
               "Messages between you and the office are kept with your answers and deleted with them."),
+            _("Board members: every board member of your association may use the bot from their own Telegram "
+              "account (/members). For each of them the bot stores their Telegram user id, their language and "
+              "when they joined; all of them see and change the same answers and get the association's "
+              "messages. The other members see only when each one joined, never a name or account; the office "
+              "and the partner organisations see the association, never which member did what."),
             _("How long it is kept: an unfinished questionnaire for {unfinished} after the last answer, a "
               "completed one for {completed} after the last change, the content of messages sent to you for "
               "{delivered}, copies of the database (backups) for up to {weeks}. Then it is deleted.").format(

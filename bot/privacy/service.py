@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
+from typing import Any
 
 from bot.consent.notice import DELIVERED_KEEP, OFFICE_FILES_KEEP, UPDATES_KEEP
 from bot.kernel.outcome import Document
@@ -20,6 +21,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
 from bot.storage import Store
 from bot.storage.consents import ConsentStore
+from bot.storage.members import MemberStore
 from bot.storage.partners import PartnerStore
 from bot.storage.privacy import PrivacyStore
 from bot.survey.turns import Turn
@@ -50,8 +52,11 @@ class PrivacyService:
         await self.choices.show(turn)
 
     async def my_data(self, turn: Turn) -> None:
-        """/mydata (a step of an association's turn; also for someone who never agreed)."""
-        data = await self.rows.rows_of(turn.visitor.user_id)
+        """/mydata (a step of an association's turn; also for someone who never agreed): the
+        association's data, this member's membership and the association's members as members
+        see them (the day each joined)."""
+        key = turn.user.id if turn.user is not None else turn.visitor.user_id
+        data = await self.rows.rows_of(key)
         if data is None:
             turn.outcome.messages.append(turn.screens.nothing_stored())
             return
@@ -67,14 +72,29 @@ class PrivacyService:
             "exported_at": self.store.now().isoformat(timespec="seconds"),
             "telegram_user_id": turn.visitor.user_id,
             **data,
-            "consents": await ConsentStore(self.store).history(turn.visitor.user_id),
+            "consents": await ConsentStore(self.store).history(key),
+            "board_members": await self._members(key, turn.visitor.user_id),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         stamp = self.store.now().astimezone(self.tz).date().isoformat()
         turn.outcome.documents.append(Document(
             filename=f"mso-assistant-{stamp}.json", content=content, caption=turn.screens.my_data_caption(),
             mime_type="application/json"))
-        await self.store.log_event("data_requested", turn.visitor.user_id)
+        await self.store.log_event("data_requested", key)
+
+    async def _members(self, key: int, me: int) -> dict[str, Any]:
+        """Your membership; the others as /members shows them (no account, no name); the
+        invitation links made for the association."""
+        members = MemberStore(self.store)
+        return {
+            "members": [{"you": m.chat_id == me, "joined_at": m.joined_at.isoformat(timespec="seconds"),
+                         **({"telegram_user_id": m.chat_id, "language": m.language} if m.chat_id == me else {})}
+                        for m in await members.members(key)],
+            "invitations": [{"created_at": i.created_at.isoformat(timespec="seconds"),
+                             "expires_at": i.expires_at.isoformat(timespec="seconds"),
+                             "used": i.used_at is not None, "withdrawn": i.revoked_at is not None}
+                            for i in await members.invites(key)],
+        }
 
     async def purge(self) -> Purged:
         """Delete what the notice says is kept no longer; then shrink the log file so the

@@ -98,6 +98,11 @@ def record(t: Translator, settings: Settings, today: date) -> str:
             _("text from one user shown to others is isolated and cleaned of control characters; exported "
               "spreadsheet cells cannot become formulas"),
             _("webhook mode: a secret token of at least 32 characters, checked on every request"),
+            _("board members: an association may have several, each one Telegram account with its language and "
+              "the day it joined (/members); a member is invited by a link that works once within 7 days and is "
+              "stored only as a hash; members see each other only as the day each joined; staff, partner "
+              "organisations, the digest, exports and the report see the association, never which member "
+              "acted; a member who leaves is deleted, the last one can only invite someone or delete"),
             _("the office's web view (served by the bot, behind the city's https proxy): only configured staff ids "
               "sign in, by a one-time link from the bot (valid 10 minutes, stored as a hash); sessions end after 8 "
               "idle hours; cookies HttpOnly, SameSite=Strict, Secure behind https; a CSRF token on every form; no "

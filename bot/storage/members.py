@@ -82,6 +82,10 @@ class MemberStore:
                                           self.store.now().isoformat())
         return [MemberInvite.model_validate(dict(r)) for r in rows]
 
+    async def invites(self, user_id: int) -> list[MemberInvite]:
+        rows = await self.store.fetch_all("SELECT * FROM member_invites WHERE user_id = ? ORDER BY id", user_id)
+        return [MemberInvite.model_validate(dict(r)) for r in rows]
+
     async def use_invite(self, invite_id: int) -> bool:
         """Used up now; False when it was used or revoked meanwhile."""
         cursor = await self.store.db.modify(

@@ -40,7 +40,7 @@ class MemberScreens:
             lines.append("• " + text.format(date=self._day(day, tz)))
         buttons = [[self.invite_button()]]
         if invites:
-            lines += ["", _("Open invitation links: {count}").format(count=len(invites))]
+            lines += ["", _("Invitation links nobody has used yet are below; you can withdraw them.")]
             for invite_id, until in invites:
                 # TRANSLATORS: a button: withdraws an unused invitation link; {date}: until when it is valid
                 buttons.append([_button(_("Withdraw the link valid until {date}").format(date=self._day(until, tz)),
@@ -69,10 +69,15 @@ class MemberScreens:
         elif switching:
             text += "\n\n" + _("You already answer for another association in this bot. Joining means "
                                "leaving it there; its answers stay with its other board members.")
+        if switching and last:
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
+            join = _("Delete and join")
+        else:
+            # TRANSLATORS: a button: a few words, in the button form of the style sheet
+            join = _("Join")
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
-        join = _("Delete and join") if switching and last else _("Join")
-        # TRANSLATORS: a button: a few words, in the button form of the style sheet
-        return Screen(text=text, buttons=[[_button(join, f"j{prefix}"), _button(_("No, thanks"), "n")]])
+        no = _("No, thanks")
+        return Screen(text=text, buttons=[[_button(join, f"j{prefix}"), _button(no, "n")]])
 
     def joined(self) -> str:
         return self._("Welcome! You are now a board member of your association in the bot. "
