@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.catalog.importer import SAMPLE, CatalogFileError, Parsed, read_catalog, vocabulary
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings, load_settings
-from bot.review import account_scenes, drawn_scenes, later_scenes, office_scenes
+from bot.review import account_scenes, drawn_scenes, later_scenes, member_scenes, office_scenes
 from bot.review.offer_scenes import Offers
 from bot.review.plan import revealing_answers
 from bot.review.shown import KINDS, Shown
@@ -30,8 +30,8 @@ from bot.storage.catalog import CatalogStore
 __all__ = ["KINDS", "Shown", "collect", "collect_all", "languages"]
 
 # The scripted users: the one whose screens are kept, another association it is introduced to,
-# one who stops half-way, one who says no to the privacy notice.
-MAIN, PEER, UNFINISHED, DECLINING = 101, 102, 103, 104
+# one who stops half-way, one who says no to the privacy notice, one who joins the board.
+MAIN, PEER, UNFINISHED, DECLINING, JOINING = 101, 102, 103, 104, 105
 LEAD = timedelta(days=7)  # the clock starts this long before the first workshop of the sample
 _DOMAINS: dict[tuple[object, ...], Domain] = {}
 _SAMPLES: dict[tuple[str, str, str], Parsed | None] = {}
@@ -147,5 +147,6 @@ async def play(s: Stage) -> None:
     await later_scenes.new_round(s, MAIN)
     await later_scenes.reminders(s, UNFINISHED, MAIN, offers.noted)
     await later_scenes.office_message(s, MAIN)
+    await member_scenes.members(s, MAIN, JOINING, UNFINISHED)
     await account_scenes.delete(s, MAIN)
     await drawn_scenes.drawn(s)

@@ -31,7 +31,8 @@ KINDS: tuple[str, ...] = (
     "privacy_choices",  # /privacy, switching a purpose on or off
     "mydata",  # /mydata
     "help",  # /help
-    "delete",  # /delete: the question, deleted, kept
+    "delete",  # /delete: the question, deleted, kept; leaving while others are members
+    "members",  # /members: the board members, invitations, joining, the other members told
     "resume",  # coming back to an unfinished questionnaire, or to a finished one
     "reminder",  # the one reminder for an unfinished questionnaire, and the evening before a workshop
     "round",  # the office asks again: the invitation, last time's answers, what changed

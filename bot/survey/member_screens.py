@@ -69,12 +69,8 @@ class MemberScreens:
         elif switching:
             text += "\n\n" + _("You already answer for another association in this bot. Joining means "
                                "leaving it there; its answers stay with its other board members.")
-        if switching and last:
-            # TRANSLATORS: a button: a few words, in the button form of the style sheet
-            join = _("Delete and join")
-        else:
-            # TRANSLATORS: a button: a few words, in the button form of the style sheet
-            join = _("Join")
+        # TRANSLATORS: a button: a few words, in the button form of the style sheet
+        join = _("Delete and join") if switching and last else _("Join")
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
         no = _("No, thanks")
         return Screen(text=text, buttons=[[_button(join, f"j{prefix}"), _button(no, "n")]])
