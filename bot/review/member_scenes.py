@@ -29,8 +29,19 @@ async def _invite(s: Stage, user: int) -> tuple[Outcome, str]:
 async def members(s: Stage, main: int, second: int, elsewhere: int) -> None:
     """`main`: an association with its answers sent; `second`: someone new to the bot;
     `elsewhere`: someone who answers for an association of their own, alone."""
+    # Sending the members' notices sends what else is due: the script's other chats get it
+    # where they did before (the office's note of a reply goes with the association's deletion).
+    postbox = {chat: list(parcels) for chat, parcels in s.postbox.parcels.items()}
+    try:
+        await s.delivered(main)  # what was owed before: not the members' notices
+        await _scenes(s, main, second, elsewhere)
+    finally:
+        s.postbox.parcels.clear()
+        s.postbox.parcels.update(postbox)
+
+
+async def _scenes(s: Stage, main: int, second: int, elsewhere: int) -> None:
     survey, v = s.survey, s.visitor
-    await s.delivered(main)  # what was owed before: not the members' notices
     out = await survey.members_list(v(main))
     s.keep("members", "/members: the board members in the bot (only you so far)", out.messages[0])
     out, _first = await _invite(s, main)
