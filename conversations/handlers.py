@@ -75,7 +75,7 @@ def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, No
             await _refuse_command(update, context, name, acting)
             return
         if route.capability is Capability.INVITATION:
-            takes_part = await services.store.current_submission(who.user_id) is not None
+            takes_part = await services.store.takes_part(who.user_id)
             outcome = await services.partners.start(who, arguments[0], acting is Role.STAFF, takes_part)
         elif route.capability is Capability.PARTNERS:
             outcome = await services.partners.command(who, name)
@@ -126,7 +126,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _show(update, context, await services.staff.press(who, message.chat.id, query.data))
     elif route.capability in (Capability.PARTNERS, Capability.INVITATION):
         takes_part = route.capability is Capability.INVITATION and \
-            await services.store.current_submission(who.user_id) is not None
+            await services.store.takes_part(who.user_id)
         await _show(update, context, await services.partners.press(who, query.data, query.from_user.full_name,
                                                                    takes_part))
     else:
@@ -233,7 +233,7 @@ async def _apologise(update: Update, context: BotContext) -> None:
     if services is None or chat is None:
         return
     try:
-        stored = await services.store.user(user.id)
+        stored = await services.store.account(user.id)
         if stored is not None and stored.blocked_at is not None:
             return
         language = stored.language if stored else services.catalogs.negotiate(user.language_code)

@@ -4,6 +4,7 @@ that makes each existing user the one member of its association."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome
+from bot.privacy.service import PrivacyService
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
 from bot.storage import Store, connect
@@ -197,3 +199,24 @@ async def test_each_existing_user_becomes_the_one_member_of_its_association(
             assert [r[0] for r in await cursor.fetchall()] == [6]  # members go with their association
     finally:
         await db.close()
+
+
+async def test_mydata_lists_the_members_as_a_member_sees_them(tmp_path: Path, clock: Clock) -> None:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    privacy = PrivacyService(service.store, service.engine, TZ, 365, 1095)
+    await onboard(service, CHAIR, "de")
+    await join(service, TREASURER, await invite(service, CHAIR))
+    await invite(service, CHAIR)  # one more, not used
+    out = await service.run(TREASURER, None, privacy.my_data)
+    data = json.loads(out.documents[0].content)
+    assert data["telegram_user_id"] == TREASURER.user_id
+    # The treasurer answers for the association: no partner contact, the language is their own.
+    assert await service.store.takes_part(TREASURER.user_id)
+    assert await service.language_of(TREASURER) == "tr"
+    assert data["user"]["id"] == CHAIR.user_id  # the association's answers, not an empty account
+    assert data["board_members"]["members"] == [
+        {"you": False, "joined_at": "2026-12-01T10:00:00+01:00"},
+        {"you": True, "joined_at": "2026-12-01T10:00:00+01:00", "telegram_user_id": TREASURER.user_id,
+         "language": "tr"}]
+    assert [(i["used"], i["withdrawn"]) for i in data["board_members"]["invitations"]] == [(True, False),
+                                                                                         (False, False)]

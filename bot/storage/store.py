@@ -114,6 +114,20 @@ class Store(UnitOfWork):
             return None
         return User.model_validate(_as_member(row))
 
+    async def account(self, chat_id: int) -> User | None:
+        """The association this Telegram account is a member of, in the member's language."""
+        row = await self._one(MEMBER, chat_id)
+        if row is None:  # not adopted yet (a users row without members): its own association
+            row = await self._one("SELECT u.*, NULL AS member_language, u.prompt_ref AS member_prompt FROM users u "
+                                  "WHERE u.id = ?1 AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = ?1)", chat_id)
+        return User.model_validate(_as_member(row)) if row else None
+
+    async def takes_part(self, chat_id: int) -> bool:
+        """This Telegram account answers for an association that has a questionnaire."""
+        row = await self._one("SELECT 1 FROM submissions WHERE user_id = COALESCE((SELECT user_id FROM members "
+                              "WHERE chat_id = ?1), ?1) LIMIT 1", chat_id)
+        return row is not None
+
     async def member_of(self, chat_id: int) -> int | None:
         """The association this Telegram account is a member of (its key)."""
         await self.write(ADOPT, chat_id)

@@ -98,7 +98,7 @@ class SurveyService:
 
     async def language_of(self, visitor: Visitor) -> str:
         """The user's chosen language, else the best match for their client, else the default."""
-        user = await self.store.user(visitor.user_id)
+        user = await self.store.account(visitor.user_id)
         if user is not None:
             return user.language
         return self.catalogs.negotiate(visitor.language_code) or self.catalogs.default
