@@ -184,8 +184,9 @@ class Store(UnitOfWork):
         await self.db.execute(
             "DELETE FROM organisations WHERE created_by = ? OR id IN "
             "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))
-        await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-        await self.db.execute("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?", (user_id,))
+        await self.db.execute("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?1 OR user_id IN "
+                              "(SELECT chat_id FROM members WHERE user_id = ?1)", (user_id,))
+        await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))  # its members and invitations too
 
     async def _forget_messages_naming(self, user_id: int) -> None:
         """Messages to the office and to partner contacts that name the association: the partner
