@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.kernel.i18n import Catalogs
-from bot.kernel.outcome import Outcome
+from bot.kernel.outcome import Outcome, Screen
+from bot.outbox import OutboxWorker, Parcel
+from bot.outbox.composers import Composers
+from bot.outbox.parcels import RetryLater, Unreachable, screen_payload
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
@@ -21,6 +24,7 @@ from bot.storage import Store, connect
 from bot.storage.database import migrate, schema_version
 from bot.storage.members import INVITE_DAYS, MemberStore
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.outbox import OutboxStore
 from bot.survey.members import token_hash
 from bot.survey.service import SurveyService
 from bot.survey.turns import Visitor
@@ -220,3 +224,52 @@ async def test_mydata_lists_the_members_as_a_member_sees_them(tmp_path: Path, cl
          "language": "tr"}]
     assert [(i["used"], i["withdrawn"]) for i in data["board_members"]["invitations"]] == [(True, False),
                                                                                          (False, False)]
+
+
+class Flaky:
+    """A transport that asks to wait once for one chat and finds another unreachable."""
+
+    def __init__(self, wait_once: int | None = None, unreachable: int | None = None) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.wait_once, self.unreachable = wait_once, unreachable
+
+    async def send(self, chat_id: int, parcel: Parcel) -> None:
+        if chat_id == self.wait_once:
+            self.wait_once = None
+            raise RetryLater(0)
+        if chat_id == self.unreachable:
+            raise Unreachable("Forbidden: bot was blocked by the user")
+        assert parcel.screen is not None
+        self.sent.append((chat_id, parcel.screen.text))
+
+
+async def _board(tmp_path: Path, clock: Clock) -> tuple[SurveyService, int]:
+    service = await open_service(tmp_path / "db.sqlite3", clock)
+    await onboard(service, CHAIR, "de")
+    await join(service, TREASURER, await invite(service, CHAIR))
+    await join(service, OTHER, await invite(service, CHAIR))
+    key = await service.store.member_of(CHAIR.user_id)
+    assert key is not None
+    async with service.store.transaction():
+        await service.store.db.execute("DELETE FROM outbox")  # the notices of joining
+        await OutboxStore(service.store).enqueue(key, key, "office", screen_payload(Screen(text="Hallo")))
+    return service, key
+
+
+async def test_a_message_to_the_association_reaches_each_member_once(tmp_path: Path, clock: Clock) -> None:
+    service, _key = await _board(tmp_path, clock)
+    transport = Flaky(wait_once=TREASURER.user_id)
+    worker = OutboxWorker(service.store, transport, Composers({}).compose, rate=None, chat_interval=0.0)
+    await worker.drain(horizon=5)  # the chair's copy goes, the treasurer's waits, then goes; nobody's twice
+    assert sorted(transport.sent) == [(CHAIR.user_id, "Hallo"), (TREASURER.user_id, "Hallo"), (OTHER.user_id, "Hallo")]
+    assert len(transport.sent) == 3
+
+
+async def test_a_member_who_blocked_the_bot_misses_it_the_others_do_not(tmp_path: Path, clock: Clock) -> None:
+    service, key = await _board(tmp_path, clock)
+    transport = Flaky(unreachable=TREASURER.user_id)
+    await OutboxWorker(service.store, transport, Composers({}).compose, rate=None, chat_interval=0.0).drain()
+    assert sorted(transport.sent) == [(CHAIR.user_id, "Hallo"), (OTHER.user_id, "Hallo")]
+    member = await MemberStore(service.store).member(TREASURER.user_id)
+    user = await service.store.user(key)
+    assert member is not None and member.blocked_at is not None and user is not None and user.blocked_at is None
