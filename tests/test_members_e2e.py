@@ -93,7 +93,7 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         await treasurer.tap(option("district", "barmen"))
         await chair.send("/start")
         await chair.tap(lambda d: d.startswith("A:") and ":members:" in d)
-        await fill_in(treasurer, {**NEEDY, "communities": ["turkish"]}, "/start")
+        summary = await fill_in(treasurer, {**NEEDY, "communities": ["turkish"]}, "/start")
         await chair.send("/answers")
         assert edit_buttons(chair) == edit_buttons(treasurer) and edit_buttons(chair)  # the same answers
         assert "Kulturverein Brücke e.V." in chair.prompt().text and "Kulturverein Brücke e.V." in \
@@ -106,6 +106,20 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         await bot_api.wait_for(chair.says("Bitte melden Sie sich."))
         await bot_api.wait_for(treasurer.says("Bitte melden Sie sich."))
 
+        # The treasurer sends the questionnaire: the suggestions answer the one who sent it.
+        since = len(bot_api.calls)
+        await treasurer.tap(role("F"), message=summary)
+        await wait_for_cards(bot_api, treasurer, since, 1)
+        assert not any(int(c.params.get("chat_id", 0)) == CHAIR for c in bot_api.calls[since:])
+
+        # A new offer reaches both members, each in their own language, once.
+        since = len(bot_api.calls)
+        assert await import_catalog(settings, write_catalog(tmp_path / "more.yaml", [
+            workshop("kasse-neu", ["bookkeeping"], ["tr"], next_saturday(20), "barmen", "paritaet")])) \
+            == {key: ["kasse-neu"]}
+        await bot_api.wait_for(chair.says(de("A new offer that fits your association:")), since=since)
+        await bot_api.wait_for(treasurer.says(tr("A new offer that fits your association:")), since=since)
+
         # The chair leaves (asked first: leave or delete for everyone); the data stays.
         await chair.send("/delete")
         assert {"W:l", "X:e", "X:n"} <= {b["callback_data"] for b in chair.prompt().buttons()}
@@ -113,11 +127,16 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         assert chair.last().text == de_members.left().text
         await bot_api.wait_for(treasurer.says(tr_members.another_left().text))
 
-        # The treasurer continues and completes: the suggestions reach the treasurer only.
-        since = len(bot_api.calls)
+        # The treasurer continues: changes an answer, and the next offer reaches the treasurer only.
         await treasurer.send("/answers")
+        await treasurer.tap(lambda d: d.startswith("E:") and d.endswith(":members"))
+        await treasurer.tap(lambda d: d.startswith("A:") and ":members:" in d and not d.endswith(":m1_10"))
         await treasurer.tap(role("F"))
-        await wait_for_cards(bot_api, treasurer, since, 1)
+        since = len(bot_api.calls)
+        assert await import_catalog(settings, write_catalog(tmp_path / "last.yaml", [
+            workshop("kasse-drei", ["bookkeeping"], ["tr"], next_saturday(27), "barmen", "paritaet")])) \
+            == {key: ["kasse-drei"]}
+        await bot_api.wait_for(treasurer.says(tr("A new offer that fits your association:")), since=since)
         assert not any(int(c.params.get("chat_id", 0)) == CHAIR for c in bot_api.calls[since:])
         # The last member cannot leave without handing over or deleting.
         await treasurer.send("/delete")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -24,6 +25,9 @@ from bot.kernel.outcome import Outcome
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
+# The Telegram account whose update the running turn handles (its private chat): a reply the turn
+# queues for its association goes to this member only (`bot.storage.outbox`).
+ACTING: ContextVar[int | None] = ContextVar("acting_account", default=None)
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,17 @@ class TurnRunner(Generic[Actor]):
     async def run(self, visitor: Visitor, begin: Callable[[Actor | None], Awaitable[T]],
                   step: Callable[[T], Awaitable[None]]) -> tuple[T | None, Outcome]:
         """The turn (None for an update handled before) and what to show."""
-        async with self.store.transaction():
-            claimed, actor = await self.store.claim_and_read(visitor.event_id, visitor.user_id)
-            if not claimed:
-                log.info("update %s seen before; ignored", visitor.event_id)
-                return None, Outcome()
-            turn = await begin(actor)
-            await step(turn)
+        acting = ACTING.set(visitor.user_id)
+        try:
+            async with self.store.transaction():
+                claimed, actor = await self.store.claim_and_read(visitor.event_id, visitor.user_id)
+                if not claimed:
+                    log.info("update %s seen before; ignored", visitor.event_id)
+                    return None, Outcome()
+                turn = await begin(actor)
+                await step(turn)
+        finally:
+            ACTING.reset(acting)
         await run_after_commit(turn.after)
         # Right-to-left readers: every text laid out for them, catalog texts and lines built in
         # code alike (one pass, `bidi.directed`).

@@ -190,8 +190,8 @@ class OutboxWorker:
         """The chats a row goes to: a message to an association (its chat is the association's
         key) reaches every member Telegram still delivers to, each once; any other row its chat.
         An association with no member row (written before members existed) is its own chat."""
-        if row.user_id is None or row.chat_id != row.user_id:
-            return [row.chat_id]
+        if row.user_id is None or row.chat_id != row.user_id or row.payload.get("member") is not None:
+            return [row.chat_id]  # not to the association, or a reply to the member who acted
         members = await self.members.members(row.user_id)
         if not members:
             return [row.chat_id]

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.kernel.outcome import Document
+from bot.kernel.turns import ACTING
 from bot.storage.store import Store
 
 
@@ -32,6 +33,20 @@ CHUNK = 250  # rows queued per transaction when there are thousands: each well u
 # reply, the export, a digest asked for), however many thousands of them are queued.
 BULK = ("push", "broadcast", "round", "nudge")
 _BULK_LAST = f"purpose IN ({', '.join(repr(p) for p in BULK)})"
+
+
+REPLY = "reply"
+
+
+def _to_member(chat_id: int, user_id: int | None, purpose: str,
+               payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A reply a turn queues for its association (its chat is the association's key) goes to the
+    member whose update it answers, marked so (`member`): the worker sends it to that chat alone.
+    Every other message to the association reaches every member (`bot.outbox.worker`)."""
+    acting = ACTING.get()
+    if purpose != REPLY or user_id is None or chat_id != user_id or acting is None:
+        return chat_id, payload
+    return acting, {**payload, "member": acting}
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class OutboxStore:
                       not_before: datetime | None = None, dedupe_key: str | None = None,
                       about_user: int | None = None, built_on: int | None = None) -> int | None:
         now = self.store.now()
+        chat_id, payload = _to_member(chat_id, user_id, purpose, payload)
         if built_on is not None:
             payload = {**payload, "erasures": built_on}
         cursor = await self.store.db.modify(
@@ -212,6 +228,11 @@ class OutboxStore:
         trip to the database for the lot; for each, whether it was added (False: a message with
         its dedupe_key was already there)."""
         now = self.store.now()
+        addressed = []
+        for chat_id, user_id, payload, key in messages:
+            chat, body = _to_member(chat_id, user_id, purpose, payload)
+            addressed.append((chat, user_id, body, key))
+        messages = addressed
         keys = [key for *_message, key in messages if key is not None]
         taken = {r["dedupe_key"] for r in await self.store.fetch_in(
             "SELECT dedupe_key FROM outbox WHERE dedupe_key IN ({marks})", keys)}
