@@ -14,6 +14,7 @@ import pytest
 
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.turns import ACTING
 from bot.outbox import OutboxWorker, Parcel
 from bot.outbox.composers import Composers
 from bot.outbox.parcels import RetryLater, Unreachable, screen_payload
@@ -273,3 +274,19 @@ async def test_a_member_who_blocked_the_bot_misses_it_the_others_do_not(tmp_path
     member = await MemberStore(service.store).member(TREASURER.user_id)
     user = await service.store.user(key)
     assert member is not None and member.blocked_at is not None and user is not None and user.blocked_at is None
+
+
+@pytest.mark.parametrize("acting", [CHAIR, TREASURER], ids=["founder", "joined"])
+async def test_a_reply_queued_in_a_turn_goes_to_the_member_who_acted(tmp_path: Path, clock: Clock,
+                                                                     acting: Visitor) -> None:
+    service, key = await _board(tmp_path, clock)
+    reply = ACTING.set(acting.user_id)
+    try:
+        async with service.store.transaction():
+            await OutboxStore(service.store).enqueue(key, key, "reply", screen_payload(Screen(text="Karten")))
+    finally:
+        ACTING.reset(reply)
+    transport = Flaky()
+    await OutboxWorker(service.store, transport, Composers({}).compose, rate=None, chat_interval=0.0).drain()
+    assert sorted(t for t in transport.sent if t[1] == "Karten") == [(acting.user_id, "Karten")]
+    assert len([t for t in transport.sent if t[1] == "Hallo"]) == 3  # the office's message: everyone
