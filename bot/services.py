@@ -206,6 +206,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "partner_answer": partners.answers.compose,
         "partner_digest": partners.monthly.compose,
         "partner_interest": partners.workshops.compose,
+        "office": mail.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
                     privacy, rounds, partners, composers, mail)

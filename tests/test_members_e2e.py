@@ -104,7 +104,10 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         async with services.store.transaction():
             await services.mail.send(7001, key, "Bitte melden Sie sich.", "de")
         await bot_api.wait_for(chair.says("Bitte melden Sie sich."))
-        await bot_api.wait_for(treasurer.says("Bitte melden Sie sich."))
+        office = await bot_api.wait_for(treasurer.says("Bitte melden Sie sich."))
+        framing = "A message from the integration office (written in {language}):"
+        assert tr(framing).split("{")[0] in office.params["text"]  # framed in the treasurer's language
+        assert de(framing).split("{")[0] in chair.last().text
 
         # The treasurer sends the questionnaire: the suggestions answer the one who sent it.
         since = len(bot_api.calls)

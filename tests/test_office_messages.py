@@ -11,6 +11,8 @@ import aiohttp
 import pytest
 
 from bot.kernel.settings import Settings
+from bot.outbox import screen_payload
+from bot.storage.outbox import OutboxRow
 from bot.survey.turns import Visitor
 from tests.helpers.office import STAFF, Desk, office_desk, seed, signed_in
 
@@ -31,8 +33,16 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def queued(desk: Desk, chat_id: int) -> list[dict[str, object]]:
-    rows = await desk.services.store.fetch_all("SELECT payload FROM outbox WHERE chat_id = ? ORDER BY id", chat_id)
-    return [json.loads(r["payload"]) for r in rows]
+    """The messages queued for the chat as they go out (an office message is framed when it is
+    sent, in its reader's language: drawn here by the outbox's composers)."""
+    rows = await desk.services.store.fetch_all("SELECT id, chat_id, user_id, purpose, payload, not_before, attempts "
+                                               "FROM outbox WHERE chat_id = ? ORDER BY id", chat_id)
+    drawn = []
+    for r in rows:
+        row = OutboxRow.model_validate({**dict(r), "payload": json.loads(r["payload"])})
+        parcel = await desk.services.composers.compose(row)
+        drawn.append(screen_payload(parcel.screen) if parcel is not None and parcel.screen is not None else row.payload)
+    return drawn
 
 
 async def write(desk: Desk, http: aiohttp.ClientSession, csrf: str, text: str, language: str = "de") -> int:

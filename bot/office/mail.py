@@ -19,10 +19,10 @@ from bot.kernel.actions import Action, Kind
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_text, isolated
-from bot.outbox import screen_payload
+from bot.outbox import Parcel
 from bot.questionnaire.engine import Answers
 from bot.storage import Store, Submission
-from bot.storage.outbox import OutboxStore
+from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.tasks import TaskStore
 from bot.survey.turns import Turn
 
@@ -53,11 +53,21 @@ class OfficeMail:
         if user is None or user.consent_at is None or not text or language not in STAFF_LANGUAGES:
             return None
         message_id = await self.data.add_message(user_id, "out", staff_id, language, text[:MAX_TEXT])
-        await self.outbox.enqueue(user_id, user_id, "office", screen_payload(self.framed(user.language, text, language,
-                                                                                         message_id)),
+        # Framed when it is sent, in the language of each board member it goes to (`compose`).
+        await self.outbox.enqueue(user_id, user_id, "office", {"type": "office", "text": text[:MAX_TEXT],
+                                                               "language": language, "message": message_id},
                                   dedupe_key=f"office:{message_id}")
         await self.store.log_event("office_message", user_id, staff=staff_id, message=message_id)
         return message_id
+
+    async def compose(self, row: OutboxRow) -> Parcel | None:
+        """The composer of an "office" row: the message framed in its reader's language."""
+        user = await self.store.user(row.user_id) if row.user_id is not None else None
+        text, message = row.payload.get("text"), row.payload.get("message")
+        if user is None or not isinstance(text, str) or not isinstance(message, int):
+            return None
+        return Parcel(kind="screen", screen=self.framed(user.language, text, str(row.payload.get("language")),
+                                                        message))
 
     def framed(self, reader: str, text: str, language: str, message_id: int) -> Screen:
         t = self.catalogs.translator(reader)
