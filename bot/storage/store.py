@@ -228,7 +228,7 @@ class Store(UnitOfWork):
         """This Telegram account blocked the bot: its membership is marked, and the association
         too once no member can be reached."""
         await self.set_member_blocked(chat_id, True)
-        await self.write("UPDATE users SET blocked_at = ? WHERE id = (SELECT user_id FROM members WHERE chat_id = ?1) "
+        await self.write("UPDATE users SET blocked_at = ?1 WHERE id = (SELECT user_id FROM members WHERE chat_id = ?2) "
                          "AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = users.id AND blocked_at IS NULL)",
                          self._now(), chat_id)
 
