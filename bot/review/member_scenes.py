@@ -54,10 +54,11 @@ async def _scenes(s: Stage, main: int, second: int, elsewhere: int) -> None:
 
     _out, parameter = await _invite(s, main)
     opened = await survey.invitation(v(second), parameter)
-    s.keep("members", "someone new opens the invitation link", opened.messages[0])
+    s.keep("members", "someone new opens the invitation link: the full privacy notice, then this",
+           opened.messages[-1])
     out = await s.press(second, Action(Kind.MEMBERS, value="n").encode())
     s.keep("members", "after “No, thanks”", out.messages[0])
-    join = buttons(opened.messages[0], Kind.MEMBERS)[0]
+    join = buttons(opened.messages[-1], Kind.MEMBERS)[0]
     out = await s.press(second, join.action)
     s.keep("members", "after “Join”: welcome, then the language picker", out.messages[0])
     for parcel in await s.delivered(main):
@@ -72,7 +73,8 @@ async def _scenes(s: Stage, main: int, second: int, elsewhere: int) -> None:
     out = await survey.invitation(v(main), again)
     s.keep("members", "a member opens a link of their own association", out.messages[0])
     out = await survey.invitation(v(elsewhere), again)
-    s.keep("members", "someone who answers alone for another association opens a link", out.messages[0])
+    s.keep("members", "someone who answers alone for another association opens a link (after the notice)",
+           out.messages[-1])
     prefix = "0" * 20
     s.keep("members", "someone who answers for another association with other members opens a link",
            MemberScreens(s.t).join_offer(prefix, True, False))

@@ -108,7 +108,9 @@ class Members:
             turn.outcome.messages.append(s.already_member())
             return
         switching, last = await self._now_answering(turn)
-        turn.outcome.messages.append(s.join_offer(invite.token_hash[:PREFIX_LENGTH], switching, last))
+        # The privacy notice first (what is stored about a member is in it), then what joining means.
+        turn.outcome.messages += [turn.screens.notice.full(),
+                                  s.join_offer(invite.token_hash[:PREFIX_LENGTH], switching, last)]
 
     async def _now_answering(self, turn: Turn) -> tuple[bool, bool]:
         """Whether the person answers for an association with data now, and alone there."""
