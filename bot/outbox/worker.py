@@ -30,9 +30,9 @@ from bot.kernel.bidi import directed_screen
 from bot.kernel.i18n import right_to_left
 from bot.outbox.parcels import Compose, Parcel, Rejected, RetryLater, Transient, Transport, Unconfirmed, Unreachable
 from bot.storage import Store
+from bot.storage.accounts import READER
 from bot.storage.members import MemberStore
 from bot.storage.outbox import Only, OutboxRow, OutboxStore
-from bot.storage.store import READER
 
 log = logging.getLogger(__name__)
 

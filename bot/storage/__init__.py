@@ -1,7 +1,8 @@
 """SQLite storage: connection and migrations (`database`), reads and writes (`store`)."""
 
+from bot.storage.accounts import User
 from bot.storage.database import BeforeMigration, connect, connect_reader
-from bot.storage.store import Store, Submission, User
+from bot.storage.store import Store, Submission
 from bot.storage.unit import AS_STORED, Views
 
 __all__ = ["Store", "Submission", "User", "Views", "connect", "open_reader", "open_store"]
