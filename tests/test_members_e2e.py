@@ -44,6 +44,9 @@ def traces_in_database(path: Path) -> list[str]:
         for name in (t for t in tables if t not in MEMBER_TABLES):
             for row in db.execute(f"SELECT * FROM {name}"):  # the names from sqlite_master
                 found += [f"{name}: {cell}" for cell in row if any(m in str(cell) for m in MEMBER_TRACES)]
+        # Messages to anyone but the members themselves (staff, partner contacts) name no member.
+        for (payload,) in db.execute("SELECT payload FROM outbox WHERE chat_id NOT IN (?, ?)", (CHAIR, TREASURER)):
+            found += [f"outbox: {payload}" for m in MEMBER_TRACES if m in payload]
     return found
 
 
