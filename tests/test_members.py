@@ -14,6 +14,7 @@ import pytest
 
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.settings import Settings
 from bot.kernel.turns import ACTING
 from bot.outbox import OutboxWorker, Parcel
 from bot.outbox.composers import Composers
@@ -21,6 +22,7 @@ from bot.outbox.parcels import RetryLater, Unreachable, screen_payload
 from bot.privacy.service import PrivacyService
 from bot.questionnaire import load
 from bot.questionnaire.engine import Engine
+from bot.services import open_services
 from bot.storage import Store, connect
 from bot.storage.database import migrate, schema_version
 from bot.storage.members import INVITE_DAYS, MemberStore
@@ -290,3 +292,21 @@ async def test_a_reply_queued_in_a_turn_goes_to_the_member_who_acted(tmp_path: P
     await OutboxWorker(service.store, transport, Composers({}).compose, rate=None, chat_interval=0.0).drain()
     assert sorted(t for t in transport.sent if t[1] == "Karten") == [(acting.user_id, "Karten")]
     assert len([t for t in transport.sent if t[1] == "Hallo"]) == 3  # the office's message: everyone
+
+
+async def test_typed_input_the_bot_waits_for_is_the_members_who_was_asked(settings: Settings) -> None:
+    services = await open_services(settings.model_copy(update={"quiet_hours": ""}))
+    try:
+        survey, store = services.survey, services.store
+        await onboard(survey, CHAIR, "de")
+        await join(survey, TREASURER, await invite(survey, CHAIR))
+        async with store.transaction():
+            message = await services.mail.send(1, CHAIR.user_id, "Wie geht es?", "de")
+        asked = await survey.press(CHAIR, f"M:r{message}")
+        assert asked.messages and asked.messages[-1].expects_text
+        await survey.text(TREASURER, "Verein Sonnenblume")  # the treasurer answers the questionnaire
+        await survey.text(CHAIR, "Danke, gut.")  # the chair replies to the office
+        replies = await store.fetch_all("SELECT text FROM office_messages WHERE direction = 'in'")
+        assert [r["text"] for r in replies] == ["Danke, gut."]
+    finally:
+        await services.close()

@@ -4,12 +4,14 @@ private chat with the bot) is a `members` row of it. `Store` reads and writes bo
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from bot.kernel.turns import ACTING
 from bot.storage.unit import UnitOfWork
 
 
@@ -34,12 +36,12 @@ class User(BaseModel):
 # An association is its `users` row; each board member's Telegram account is a `members` row of
 # it (migration v21). What belongs to one phone (the language read there, the live buttons) is
 # the member's: a turn sees the association with the acting member's language and prompt.
-MEMBER = ("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt FROM members m "
-          "JOIN users u ON u.id = m.user_id WHERE m.chat_id = ?")
+MEMBER = ("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt, m.awaiting AS member_awaiting "
+          "FROM members m JOIN users u ON u.id = m.user_id WHERE m.chat_id = ?")
 # A users row with no member at all (written before members existed, or by hand) is its own
 # account's association: it gets that member when it is first met.
-ADOPT = ("INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, blocked_at) "
-         "SELECT id, id, language, created_at, prompt_ref, blocked_at FROM users u WHERE u.id = ?1 "
+ADOPT = ("INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, awaiting, blocked_at) "
+         "SELECT id, id, language, created_at, prompt_ref, awaiting, blocked_at FROM users u WHERE u.id = ?1 "
          "AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = ?1) AND NOT EXISTS (SELECT 1 FROM members "
          "WHERE chat_id = ?1)")
 # The member chat a message is being drawn for (the outbox worker sets it per recipient): `user`
@@ -51,8 +53,9 @@ def as_member(row: Any) -> dict[str, Any]:
     """An association row read through one member: their language and live prompt."""
     data = dict(row)
     language, prompt = data.pop("member_language"), data.pop("member_prompt")
-    if language is not None:
-        data["language"] = language
+    awaiting = data.pop("member_awaiting")
+    if language is not None:  # read through a member: what belongs to their phone is theirs
+        data["language"], data["awaiting"] = language, awaiting
     data["prompt_ref"] = prompt
     return data
 
@@ -64,7 +67,8 @@ class Accounts(UnitOfWork):
     async def user(self, user_id: int) -> User | None:
         """The association; while a message is drawn for one of its members (`READER`), in
         that member's language."""
-        row = await self._one("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt "
+        row = await self._one("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt, "
+                              "m.awaiting AS member_awaiting "
                               "FROM users u LEFT JOIN members m ON m.user_id = u.id AND m.chat_id = ? "
                               "WHERE u.id = ?", READER.get(), user_id)
         if row is None:
@@ -75,7 +79,8 @@ class Accounts(UnitOfWork):
         """The association this Telegram account is a member of, in the member's language."""
         row = await self._one(MEMBER, chat_id)
         if row is None:  # not adopted yet (a users row without members): its own association
-            row = await self._one("SELECT u.*, NULL AS member_language, u.prompt_ref AS member_prompt FROM users u "
+            row = await self._one("SELECT u.*, NULL AS member_language, u.prompt_ref AS member_prompt, "
+                                  "NULL AS member_awaiting FROM users u "
                                   "WHERE u.id = ?1 AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = ?1)", chat_id)
         return User.model_validate(as_member(row)) if row else None
 
@@ -123,6 +128,17 @@ class Accounts(UnitOfWork):
     async def join(self, chat_id: int, user_id: int, language: str) -> None:
         await self.write("INSERT INTO members (chat_id, user_id, language, joined_at) VALUES (?, ?, ?, ?)",
                          chat_id, user_id, language, self._now())
+
+    async def set_awaiting(self, user_id: int, awaiting: dict[str, Any] | None) -> None:
+        """Typed input the bot expects: from the member whose turn this is (another member's
+        next message is not taken for it); outside a turn, the association's."""
+        value = json.dumps(awaiting) if awaiting is not None else None
+        acting = ACTING.get()
+        if acting is None:
+            await self.write("UPDATE users SET awaiting = ? WHERE id = ?", value, user_id)
+        else:
+            await self.write("UPDATE members SET awaiting = ? WHERE chat_id = ? AND user_id = ?", value, acting,
+                             user_id)
 
     async def account_blocked(self, chat_id: int) -> None:
         """This Telegram account blocked the bot: its membership is marked, and the association

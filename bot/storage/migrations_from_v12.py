@@ -177,6 +177,7 @@ async def _v21_members(db: aiosqlite.Connection) -> None:
             language TEXT NOT NULL,              -- the language this member reads
             joined_at TEXT NOT NULL,
             prompt_ref TEXT,                     -- the message whose buttons are live in this chat
+            awaiting TEXT,                       -- JSON: typed input expected from this member
             blocked_at TEXT                      -- Telegram said: this member blocked the bot
         )""", "CREATE INDEX members_user ON members(user_id)", """
         CREATE TABLE member_invites (
@@ -193,8 +194,8 @@ async def _v21_members(db: aiosqlite.Connection) -> None:
             chat_id INTEGER NOT NULL,
             at TEXT NOT NULL,
             PRIMARY KEY (outbox_id, chat_id)
-        )""", "INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, blocked_at) "
-              "SELECT id, id, language, created_at, prompt_ref, blocked_at FROM users"):
+        )""", "INSERT INTO members (chat_id, user_id, language, joined_at, prompt_ref, awaiting, blocked_at) "
+              "SELECT id, id, language, created_at, prompt_ref, awaiting, blocked_at FROM users"):
         await db.execute(statement)
 
 

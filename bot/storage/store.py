@@ -117,10 +117,6 @@ class Store(Accounts):
         """Telegram refused a message (bot blocked) or the user wrote again (unblocked)."""
         await self.write("UPDATE users SET blocked_at = ? WHERE id = ?", self._now() if blocked else None, user_id)
 
-    async def set_awaiting(self, user_id: int, awaiting: dict[str, Any] | None) -> None:
-        value = json.dumps(awaiting) if awaiting is not None else None
-        await self.write("UPDATE users SET awaiting = ? WHERE id = ?", value, user_id)
-
     async def latest_completed(self, user_id: int) -> tuple[Submission, dict[str, Any]] | None:
         row = await self._one(
             "SELECT * FROM submissions WHERE user_id = ? AND completed_at IS NOT NULL "
