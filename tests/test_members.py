@@ -142,6 +142,15 @@ async def test_delete_asks_leave_or_delete_and_the_last_member_cannot_leave(tmp_
     await service.press(TREASURER, "W:l")
     assert await store.member_of(TREASURER.user_id) is None
     assert await store.current_submission(key) is not None  # the answers stay with the association
+    # The founder hands over: the association reads the language of the member who stays.
+    await join(service, OTHER, await invite(service, CHAIR))
+    await service.press(OTHER, "L:tr")
+    await service.press(CHAIR, "W:l")
+    association = await store.user(key)
+    assert association is not None and association.language == "tr"
+    await service.press(OTHER, "W:l")  # the last one cannot leave
+    await join(service, CHAIR, await invite(service, OTHER))
+    await service.press(OTHER, "W:l")
     last = await service.press(CHAIR, "W:l")
     assert await store.member_of(CHAIR.user_id) == key  # the last member cannot leave
     assert "W:i" in {b.action for m in last.messages for row in m.buttons for b in row}

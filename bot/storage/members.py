@@ -54,7 +54,14 @@ class MemberStore:
         return [m for m in await self.members(user_id) if m.blocked_at is None]
 
     async def leave(self, chat_id: int) -> None:
+        """The member goes; the association's own language (of what is drawn once for every
+        member) becomes that of its longest-standing member left."""
+        member = await self.member(chat_id)
         await self.store.write("DELETE FROM members WHERE chat_id = ?", chat_id)
+        if member is not None:
+            await self.store.write(
+                "UPDATE users SET language = COALESCE((SELECT language FROM members WHERE user_id = ?1 "
+                "ORDER BY joined_at, chat_id LIMIT 1), language) WHERE id = ?1", member.user_id)
 
     # -- invitations ------------------------------------------------------------------------
 
