@@ -106,7 +106,7 @@ class Accounts(UnitOfWork):
         if key is not None:
             await self.write("UPDATE members SET language = ? WHERE chat_id = ?", language, chat_id)
             # The association's language (of messages drawn once for every member) follows a
-            # board of one; with more members it stays the founder's.
+            # board of one; with more members it is the longest-standing member's (`MemberStore.leave`).
             await self.write("UPDATE users SET language = ? WHERE id = ? AND "
                              "(SELECT COUNT(*) FROM members WHERE user_id = ?) = 1", language, key, key)
             return key
