@@ -106,9 +106,9 @@ class Accounts(UnitOfWork):
         if key is not None:
             await self.write("UPDATE members SET language = ? WHERE chat_id = ?", language, chat_id)
             # The association's language (of messages drawn once for every member) follows a
-            # board of one; with more members it is the longest-standing member's (`MemberStore.leave`).
-            await self.write("UPDATE users SET language = ? WHERE id = ? AND "
-                             "(SELECT COUNT(*) FROM members WHERE user_id = ?) = 1", language, key, key)
+            # board of one, and with more members the longest-standing member's (`MemberStore.leave`).
+            await self.write("UPDATE users SET language = ?1 WHERE id = ?2 AND ?3 = (SELECT chat_id FROM members "
+                             "WHERE user_id = ?2 ORDER BY joined_at, chat_id LIMIT 1)", language, key, chat_id)
             return key
         return await self.found(chat_id, language)
 
