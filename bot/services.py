@@ -213,6 +213,7 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "partner_digest": partners.monthly.compose,
         "partner_interest": partners.workshops.compose,
         "office": mail.compose,
+        "introduction": suggestions.introductions.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
                     privacy, rounds, partners, composers, mail)

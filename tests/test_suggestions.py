@@ -204,9 +204,14 @@ async def test_a_declined_introduction_shares_no_contact(tmp_path: Path) -> None
         "All right. Nothing was passed on.")]
     payloads = [r["payload"] for r in await store.fetch_all("SELECT payload FROM outbox")]
     assert not any("+49 202 1234" in p for p in payloads) and not any("asker@example.org" in p for p in payloads)
-    assert any(EN("The association you asked about cannot be put in touch right now. "
-                              "Nothing was passed on. Use /suggestions to see other associations.")[:40] in p
-               for p in payloads)
+    # An introduction's messages are drawn when they are sent, in the reader's language.
+    rows = await store.fetch_all("SELECT id, chat_id, user_id, purpose, payload, not_before, attempts FROM outbox "
+                                 "WHERE purpose = 'introduction'")
+    drawn = [await service.introductions.compose(OutboxRow.model_validate({**dict(r), "payload": json.loads(
+        r["payload"])})) for r in rows]
+    assert any(p is not None and p.screen is not None and EN(
+        "The association you asked about cannot be put in touch right now. Nothing was passed on. Use "
+        "/suggestions to see other associations.")[:40] in p.screen.text for p in drawn)
     assert (await store.fetch_one("SELECT state FROM introductions"))["state"] == "declined"  # type: ignore[index]
     # A second tap on the old request changes nothing.
     again = await survey.press(Visitor(2, "de"), f"I:{introduction['id']}:a")

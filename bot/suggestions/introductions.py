@@ -8,12 +8,14 @@ import re
 from typing import Any
 
 from bot.kernel.outcome import Screen
-from bot.outbox import screen_payload
+from bot.outbox import Parcel
+from bot.storage.outbox import OutboxRow
 from bot.storage.suggestions import SuggestionRow
 from bot.suggestions.context import SuggestionContext
 from bot.suggestions.screens import SuggestionScreens
 from bot.survey.turns import Turn
 
+INTRODUCTION = "introduction"  # the outbox row type its messages are drawn by (`compose`)
 _CONTACT = re.compile(r"^\S.{1,198}\S$", re.DOTALL)
 
 
@@ -71,12 +73,12 @@ class Introductions:
         topic = next((r.get("topic") for r in suggestion.reasons if r.get("topic")), None)
         introduction = await self.context.suggestions.request_introduction(user.id, peer_id, topic)
         await self.store.log_event("introduction_requested", user.id, introduction=introduction.id)
-        peer_screens = self.context.screens(peer.language)
-        request = peer_screens.introduction_request(
-            introduction.id, await self.store.organisation_name(user.id), await self.context.district_of(user.id),
-            topic)
-        await self.context.outbox.enqueue(peer_id, peer_id, "introduction", screen_payload(request),
-                                    not_before=self.context.later(), about_user=user.id)
+        # Drawn when it is sent, in the language of each of the peer's board members (`compose`).
+        request = {"type": INTRODUCTION, "what": "request", "introduction": introduction.id,
+                   "name": await self.store.organisation_name(user.id),
+                   "district": await self.context.district_of(user.id), "topic": topic}
+        await self.context.outbox.enqueue(peer_id, peer_id, "introduction", request,
+                                          not_before=self.context.later(), about_user=user.id)
         done = screens.request_sent(text or screens.peer_text(topic, await self.context.district_of(peer_id)))
         if text is None:
             turn.outcome.messages.append(done)
@@ -103,19 +105,41 @@ class Introductions:
         await self.context.suggestions.decide(introduction.id, accept)
         await self.store.log_event("introduction_accepted" if accept else "introduction_declined", user.id,
                                    introduction=introduction.id)
-        requester_screens = self.context.screens(requester.language)
         later = self.context.later()
         if not accept:
             turn.outcome.messages.append(screens.declined_by_you())
             await self.context.outbox.enqueue(requester.id, requester.id, "introduction",
-                                        screen_payload(requester_screens.introduction_declined()), not_before=later)
+                                              {"type": INTRODUCTION, "what": "declined"}, not_before=later)
         else:
             mine = await self.store.organisation_name(user.id), await self.context.contact(user.id)
             theirs = await self.store.organisation_name(requester.id), await self.context.contact(requester.id)
             turn.outcome.messages.append(screens.introduced(*theirs))
             await self.context.outbox.enqueue(requester.id, requester.id, "introduction",
-                                        screen_payload(requester_screens.introduced(*mine)), not_before=later,
-                                        about_user=user.id)
+                                              {"type": INTRODUCTION, "what": "introduced", "name": mine[0],
+                                               "contact": mine[1]}, not_before=later, about_user=user.id)
+
+    async def compose(self, row: OutboxRow) -> Parcel | None:
+        """The composer of an introduction's messages: drawn in the language of the board member
+        it goes to (the association's, read through `READER`)."""
+        user = await self.store.user(row.user_id) if row.user_id is not None else None
+        if user is None:
+            return None
+        screens, p = self.context.screens(user.language), row.payload
+        if p.get("what") == "request" and isinstance(p.get("introduction"), int):
+            screen = screens.introduction_request(int(p["introduction"]), _text(p, "name"), _text(p, "district"),
+                                                  _text(p, "topic"))
+        elif p.get("what") == "introduced":
+            screen = screens.introduced(_text(p, "name"), _text(p, "contact"))
+        elif p.get("what") == "declined":
+            screen = screens.introduction_declined()
+        else:
+            return None
+        return Parcel(kind="screen", screen=screen)
+
+
+def _text(payload: dict[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _json(text: str) -> dict[str, Any]:
