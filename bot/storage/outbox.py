@@ -172,6 +172,14 @@ class OutboxStore:
             "WHERE state = 'sending' AND claimed_at < ?", (_iso(claimed_before),))
         return changed.rowcount
 
+    async def drop_for_workshop(self, workshop_id: str) -> None:
+        """A cancelled workshop: its pushes and reminders not yet sent are dropped (their keys
+        end in `:<workshop id>`)."""
+        await self.store.write(
+            "UPDATE outbox SET state = 'dropped', payload = '{}', last_error = 'workshop cancelled' "
+            "WHERE state = 'pending' AND (dedupe_key LIKE 'push:%' OR dedupe_key LIKE 'reminder:%') "
+            "AND substr(dedupe_key, -length(?) - 1) = ':' || ?", workshop_id, workshop_id)
+
     async def drop_pending(self, user_id: int, reason: str, purpose: str | None = None,
                            dedupe_key: str | None = None) -> None:
         sql = "UPDATE outbox SET state = 'dropped', last_error = ? WHERE state = 'pending' AND user_id = ?"

@@ -238,6 +238,11 @@ class ProposalStore:
             state, reason, self.store.now().isoformat(), by, workshop_id, proposal_id)
         return row is not None
 
+    async def pending_ids(self) -> list[int]:
+        """Every proposal waiting for staff, oldest first."""
+        rows = await self.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
+        return [int(r["id"]) for r in rows]
+
     async def pending(self) -> list[tuple[str, list[str]]]:
         """(partner, the proposed workshop's topics) of every proposal waiting for staff."""
         rows = await self.store.fetch_all(
