@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.catalog.model import Partner
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, RequestAnswerTap, Tap
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import isolated
 from bot.outbox import Parcel
@@ -45,7 +45,7 @@ class ContactRequests:
 
     # -- the survey's companion -------------------------------------------------------------------
 
-    async def press(self, turn: Turn, action: Action) -> None:
+    async def press(self, turn: Turn, tap: Tap) -> None:
         return None
 
     async def typed(self, turn: Turn, text: str) -> bool:
@@ -130,8 +130,8 @@ class ContactRequests:
                 languages=", ".join(s.voice.language(c) for c in sorted(profile.languages))))
         lines.append(_("How to reach it: {contact}").format(
             contact=isolated(profile.contact) if profile.contact else _("through the integration office")))
-        accept = Action(Kind.PARTNER, value=f"a{request.id}").encode()
-        decline = Action(Kind.PARTNER, value=f"d{request.id}").encode()
+        accept = RequestAnswerTap(request.id, True).encode()
+        decline = RequestAnswerTap(request.id, False).encode()
         return Screen(text="\n".join(lines), buttons=[[
             Button(label="✅ " + _("We will get in touch"), action=accept, role=Kind.PARTNER),
             Button(label="✖ " + _("Not our field"), action=decline, role=Kind.PARTNER)]])

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.catalog.model import Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import ContactDeleteTap, JoinTap, Kind
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
@@ -48,9 +48,9 @@ class PartnerScreens:
                                     "associations in your organisation's topics, anonymised. Are you with "
                                     "“{partner}”?").format(partner=partner) + "\n\n" + self.kept_how_long(),
                       buttons=[[Button(label=_("Yes, I am with {partner}").format(partner=partner),
-                                       action=Action(Kind.PARTNER, value=f"y{token_hash[:16]}").encode(),
+                                       action=JoinTap(token_hash[:16]).encode(),
                                        role=Kind.PARTNER),
-                                Button(label=_("No"), action=Action(Kind.PARTNER, value="n").encode(),
+                                Button(label=_("No"), action=JoinTap(None).encode(),
                                        role=Kind.PARTNER)]])
 
     def kept_how_long(self) -> str:
@@ -111,9 +111,9 @@ class PartnerScreens:
         return Screen(text=_("Delete everything stored about you as a partner contact? You will no longer receive "
                              "contact requests or digests; your organisation keeps the answers it gave, without "
                              "your name. This cannot be undone."),
-                      buttons=[[Button(label=_("Yes, delete"), action=Action(Kind.PARTNER, value="x").encode(),
+                      buttons=[[Button(label=_("Yes, delete"), action=ContactDeleteTap(True).encode(),
                                        role=Kind.PARTNER),
-                                Button(label=_("No, keep"), action=Action(Kind.PARTNER, value="k").encode(),
+                                Button(label=_("No, keep"), action=ContactDeleteTap(False).encode(),
                                        role=Kind.PARTNER)]])
 
     def deleted(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, OfficeReplyTap
 from bot.kernel.outcome import Outcome, Screen
 from bot.questionnaire.model import QuestionType
 from bot.review.plan import revealing_answers
@@ -108,7 +108,7 @@ async def office_message(s: Stage, user: int) -> None:
         if parcel.screen is not None:
             s.keep("office", "a message from the integration office (written on the web view), with “Reply”",
                    parcel.screen)
-    out = await services.survey.press(s.visitor(user), Action(Kind.OFFICE, value=f"r{message_id}").encode())
+    out = await services.survey.press(s.visitor(user), OfficeReplyTap(message_id).encode())
     s.keep("office", "after “Reply”", out.messages[0])
     out = await services.survey.text(s.visitor(user), "x" * 2001)
     s.keep("office", "a reply longer than 2,000 characters", out.messages[0])
