@@ -105,7 +105,7 @@ class PartnerStore:
                     "DELETE FROM staff_flows WHERE user_id = ?",
                     "DELETE FROM outbox WHERE chat_id = ? AND user_id IS NULL AND state != 'sending'",
                     "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?"):
-            await self.store.db.execute(sql, (user_id,))
+            await self.store.write(sql, user_id)
         return str(row["partner_id"])
 
     async def expired(self, now: datetime) -> list[int]:
