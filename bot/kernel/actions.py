@@ -32,6 +32,7 @@ class Kind(StrEnum):
     PRIVACY = "V"  # value: n1/n0 networking on/off, p1/p0 partner sharing on/off, full, delete
     PARTNER = "Q"  # value: y<token hash prefix> (joining: yes) or n
     OFFICE = "M"  # value: r<message id>: reply to a message from the integration office
+    CONTACT = "W"  # value: add, no, remove: the association's contact person for the office and partners
 
 
 MAX_BYTES = 64
@@ -87,6 +88,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.PRIVACY: (False, False, True),
     Kind.PARTNER: (False, False, True),
     Kind.OFFICE: (False, False, True),
+    Kind.CONTACT: (False, False, True),
 }
 
 
