@@ -52,6 +52,12 @@ def name_of(text: str) -> str | None:
     return line if 0 < len(line) <= MAX_NAME and any(ch.isalpha() for ch in line) else None
 
 
+def shown(t: Translator, text: str) -> str:
+    """Shown to the association in its language's digits (a phone number typed in Latin digits
+    reads ۰۲۰۲ to a Persian reader); an e-mail address stays as it is."""
+    return text if "@" in text else t.digits(text)
+
+
 class ContactPersons:
     """A companion of the survey: its buttons (add, no thanks, remove) and the two typed steps."""
 
@@ -73,7 +79,7 @@ class ContactPersons:
             "person: a name or a role (for example “chairwoman”) and one phone number or e-mail address. Only "
             "the integration office and the organisations you asked for contact see it. It is optional; you can "
             "change or remove it at any time in /settings. Please let that person know.").format(
-            partners=", ".join(isolated(p) for p in partners))
+            partners=t.comma.join(isolated(p) for p in partners))
         return Screen(text=text, buttons=[[self._button(t, ADD), self._button(t, NO)]])
 
     def _button(self, t: Translator, value: str) -> Button:
@@ -97,8 +103,8 @@ class ContactPersons:
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
         change = Button(label="✏️ " + _("Change"), action=Action(Kind.CONTACT, value=ADD).encode(), role=Kind.CONTACT)
         return Screen(text="👤 " + _("Contact person for the integration office and partner organisations: "
-                                     "{name}, {reach}").format(name=isolated(person.name),
-                                                               reach=isolated(person.reach)),
+                                     "{name}, {reach}").format(name=isolated(shown(t, person.name)),
+                                                               reach=isolated(shown(t, person.reach))),
                       buttons=[[change, self._button(t, REMOVE)]])
 
     # -- /settings (a step of the association's turn) ---------------------------------------
@@ -175,7 +181,7 @@ class ContactPersons:
             await self.store.set_awaiting(user.id, {"do": "contact_reach", "name": name})
             turn.outcome.messages.append(Screen(text=_(
                 "How can {name} be reached? Please type one phone number or e-mail address.").format(
-                name=isolated(name)), expects_text=True))
+                name=isolated(shown(t, name))), expects_text=True))
             return True
         reach = reach_of(text)
         if reach is None:
@@ -190,7 +196,7 @@ class ContactPersons:
         turn.outcome.messages.append(Screen(text="✅ " + _(
             "Saved. Contact person: {name}, {reach}. The integration office and the organisations you asked for "
             "contact can reach them directly. You can change or remove it in /settings.").format(
-            name=isolated(name), reach=isolated(reach))))
+            name=isolated(shown(t, name)), reach=isolated(shown(t, reach)))))
         return True
 
     async def give(self, user_id: int, name: str, reach: str) -> None:
