@@ -38,7 +38,6 @@ def reach_of(text: str) -> str | None:
     any script's digits) or an e-mail address, as stored; None when it is neither."""
     line = clean_line(text)
     if "@" in line:
-        line = line.replace(" ", "")
         return line if len(line) <= 254 and _EMAIL.match(line) and ".." not in line else None
     latin = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in line)
     digits = sum(ch.isdigit() for ch in latin)

@@ -90,7 +90,8 @@ class ContactRequests:
     async def compose(self, row: OutboxRow) -> Parcel | None:
         request = await self.requests.get(int(str(row.payload.get("request") or 0)))
         contact = await self.data.contact(row.chat_id)
-        if request is None or request.state != "pending" or contact is None or not contact.active:
+        if request is None or request.state != "pending" or contact is None or not contact.active \
+                or contact.partner_id != request.partner_id:
             return None
         partner = await self.catalog.partner(request.partner_id)
         matching = self.engine.questionnaire.matching
