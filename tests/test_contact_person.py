@@ -20,7 +20,7 @@ from bot.office.contact import name_of, reach_of
 from bot.services import Services, open_services
 from bot.staff.record import record
 from bot.storage.contact_persons import open_requests
-from bot.storage.outbox import OutboxRow
+from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.partners import PartnerStore
 from bot.survey.turns import Visitor
 from tests.test_erasure import AWO_CONTACT, LEAVER, STAFF_ID, leaving, traces
@@ -81,12 +81,19 @@ async def follow_ups(services: Services) -> list[OutboxRow]:
 async def test_only_the_organisation_asked_ever_sees_the_contact_person(services: Services) -> None:
     store = services.store
     await leaving(services)  # asked welfare organisations: AWO, not the integration centre
+    async with store.transaction():  # the card still waits in the outbox: drawn with it, no follow-up
+        await services.contact_persons.give(LEAVER, PERSON, PHONE)
+    assert await follow_ups(services) == []
+    (card,) = await OutboxStore(store).due()
+    drawn = await services.composers.compose(card)
+    assert card.chat_id == AWO_CONTACT and drawn is not None and drawn.screen is not None
+    assert f"{PERSON}\u2069, \u2068{PHONE}" in drawn.screen.text
     await sent_cards(services)
     async with store.transaction():
         await services.contact_persons.give(LEAVER, PERSON, PHONE)
         await services.contact_persons.give(LEAVER, PERSON, PHONE)  # given again (a change): one more follow-up
     rows = await follow_ups(services)
-    assert [(r.chat_id, r.payload["version"]) for r in rows] == [(AWO_CONTACT, 1), (AWO_CONTACT, 2)]
+    assert [(r.chat_id, r.payload["version"]) for r in rows] == [(AWO_CONTACT, 2), (AWO_CONTACT, 3)]
     # Drawn when sent: only the newest change is shown, to AWO's contact.
     assert await services.composers.compose(rows[0]) is None
     parcel = await services.composers.compose(rows[1])
