@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from bot.storage.contact_persons import open_requests
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.partners import PartnerStore
 from bot.survey.turns import Visitor
+from tests.helpers.fakes import Clock
 from tests.test_erasure import AWO_CONTACT, LEAVER, STAFF_ID, leaving, traces
 from tests.test_suggestions_e2e import import_catalog
 
@@ -145,3 +146,17 @@ def test_the_notice_and_the_record_of_processing_name_it(settings: Settings) -> 
                  "nur die Kontaktpersonen der Partnerorganisationen, mit denen der Verein Kontakt wünscht",
                  "bis der Verein sie ändert oder entfernt (/settings)"):
         assert said in german
+
+
+async def test_asked_long_ago_typed_text_is_no_longer_taken_for_the_contact_person(services: Services) -> None:
+    """“Add a contact person”, then nothing for over an hour: what the association types next is
+    meant for something else, and nothing is stored as its contact person."""
+    clock = Clock(services.store.now())
+    services.store.clock = clock
+    await leaving(services)
+    await services.survey.press(Visitor(LEAVER, "de"), "W:add")
+    clock.now += timedelta(hours=1, minutes=1)
+    out = await services.survey.text(Visitor(LEAVER, "de"), "Vorsitzende")
+    assert "Vorsitzende" not in " ".join(m.text for m in out.messages)
+    assert await services.contact_persons.data.get(LEAVER) is None
+    assert (await services.store.user(LEAVER)).awaiting is None  # type: ignore[union-attr]
