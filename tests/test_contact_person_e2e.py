@@ -1,9 +1,9 @@
 """The association's contact person for the office and partners (issue 28), over the real
 Application and the strict stub Bot API: offered after completing with a contact request, given on
 the card's button, refused politely when the phone or e-mail is not one, passed on to the contact
-of the organisation asked (a follow-up, once; `/needs`), never to another organisation; given
-before completing, later cards show it; removed in /settings, cards and `/needs` go back to "through
-the integration office"."""
+of the organisation asked (a follow-up, once; `/needs`), never to another organisation; the card
+of a later round shows it, and so does the first card of one given before completing; removed in
+/settings, cards and `/needs` go back to "through the integration office"."""
 
 from __future__ import annotations
 
@@ -107,6 +107,18 @@ async def test_a_contact_person_reaches_only_the_partner_asked(settings: Setting
         needs = (await contact.send("/needs"))[-1].text
         assert shows_person(needs) and "Elternverein Oberbarmen e.V." in needs
 
+        # A later round: it answers again, and the new card shows the contact person (no offer again).
+        since = len(bot_api.calls)
+        await staff.send("/round 2027")
+        await bot_api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1000
+                               and "O:" in str(c.params.get("reply_markup")), since=since)
+        await first.tap(lambda d: d.startswith("O:"), message=first.bot_messages()[-1])
+        await finish(first, "Elternverein Oberbarmen e.V.")
+        card = await card_for(bot_api, "Elternverein Oberbarmen e.V.", since)
+        assert shows_person(card) and VIA_OFFICE not in card
+        offered = TR.gettext("A contact person for your request")
+        assert len([m for m in first.bot_messages() if offered in m.text]) == 1
+
         # Given before completing: the card shows it, and no follow-up is needed.
         since = len(bot_api.calls)
         await on_board(second)
@@ -114,7 +126,6 @@ async def test_a_contact_person_reaches_only_the_partner_asked(settings: Setting
         await finish(second, "Kulturverein Vohwinkel")
         card = await card_for(bot_api, "Kulturverein Vohwinkel", since)
         assert shows_person(card) and VIA_OFFICE not in card
-        offered = TR.gettext("A contact person for your request")
         assert not [m for m in second.bot_messages() if offered in m.text]  # it named one already
 
         # Given, then removed in /settings: the card goes back to "through the integration office".
