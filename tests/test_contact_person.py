@@ -12,13 +12,14 @@ from datetime import date, timedelta
 import pytest
 
 from bot.catalog.importer import SAMPLE as CATALOG
-from bot.consent.notice import SAMPLE
+from bot.consent.notice import NOTICE_VERSION, SAMPLE
 from bot.consent.screens import NoticeScreens
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
 from bot.office.contact import name_of, reach_of
 from bot.services import Services, open_services
 from bot.staff.record import record
+from bot.storage.consents import ConsentStore
 from bot.storage.contact_persons import open_requests
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.partners import PartnerStore
@@ -160,3 +161,30 @@ async def test_asked_long_ago_typed_text_is_no_longer_taken_for_the_contact_pers
     assert "Vorsitzende" not in " ".join(m.text for m in out.messages)
     assert await services.contact_persons.data.get(LEAVER) is None
     assert (await services.store.user(LEAVER)).awaiting is None  # type: ignore[union-attr]
+
+
+async def test_the_retention_rules_erase_it_with_the_questionnaire_or_the_association(services: Services) -> None:
+    """Given in /settings during a questionnaire never finished: it goes when the questionnaire
+    goes (365 days); given by an association that completed: with the association (1,095 days)."""
+    store, clock = services.store, Clock(services.store.now())
+    store.clock = clock
+    unfinished = LEAVER + 1
+    async with store.transaction():
+        await store.set_language(unfinished, "de")
+        await ConsentStore(store).agree(unfinished, NOTICE_VERSION, {"partners": True})
+        submission = await store.create_submission(unfinished, services.engine.questionnaire.id,
+                                                   services.engine.questionnaire.version)
+        await store.save_answer(submission.id, "org_name", "Halbfertig e.V.")
+        await services.contact_persons.give(unfinished, PERSON, PHONE)
+    await leaving(services)
+    async with store.transaction():
+        await services.contact_persons.give(LEAVER, "Kassenwart", "kasse@verein.example.org")
+    clock.now += timedelta(days=366)
+    await services.privacy.purge()
+    assert await services.contact_persons.data.get(unfinished) is None
+    assert await services.contact_persons.data.get(LEAVER) is not None
+    clock.now += timedelta(days=1095)
+    await services.privacy.purge()
+    assert await services.contact_persons.data.get(LEAVER) is None
+    assert [t for t in traces(services.settings.database, [PERSON, PHONE, "kasse@verein"], LEAVER)
+            if "file bytes" not in t] == []

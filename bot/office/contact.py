@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import timedelta
 from typing import Any
 
 from bot.kernel.actions import Action, Kind
@@ -27,6 +28,7 @@ from bot.storage.outbox import OutboxStore
 from bot.survey.turns import Turn
 
 MAX_NAME = 80
+WAIT = timedelta(hours=1)  # typed text is read as the contact person for this long after asking
 ADD, NO, REMOVE = "add", "no", "remove"
 PURPOSE = "partner"  # the follow-ups go to partner contacts, drawn by the partners' composer
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
@@ -147,7 +149,7 @@ class ContactPersons:
             return
         turn.outcome.source_closed = True
         if action.value == ADD:
-            await self.store.set_awaiting(user.id, {"do": "contact_name"})
+            await self.store.set_awaiting(user.id, {"do": "contact_name", "since": self.store.now().isoformat()})
             turn.outcome.messages.append(Screen(text=_(
                 "Please type the name of the contact person, or their role (for example “chairwoman”)."),
                 expects_text=True))
@@ -169,6 +171,10 @@ class ContactPersons:
         awaiting: dict[str, Any] = json.loads(user.awaiting) if user is not None and user.awaiting else {}
         if user is None or awaiting.get("do") not in ("contact_name", "contact_reach"):
             return False
+        if str(awaiting.get("since", "")) < (self.store.now() - WAIT).isoformat():
+            # Asked long ago and never answered: this text is meant for something else (an answer).
+            await self.store.set_awaiting(user.id, None)
+            return False
         t = self.catalogs.translator(user.language)
         _ = t.gettext
         if awaiting["do"] == "contact_name":
@@ -177,7 +183,8 @@ class ContactPersons:
                 turn.outcome.messages.append(Screen(text="⚠️ " + _(
                     "Please type a name or a role of at most 80 characters."), expects_text=True))
                 return True
-            await self.store.set_awaiting(user.id, {"do": "contact_reach", "name": name})
+            await self.store.set_awaiting(user.id, {"do": "contact_reach", "name": name,
+                                                    "since": self.store.now().isoformat()})
             turn.outcome.messages.append(Screen(text=_(
                 "How can {name} be reached? Please type one phone number or e-mail address.").format(
                 name=isolated(shown(t, name))), expects_text=True))

@@ -50,6 +50,14 @@ class ContactPersonStore:
         row = await self.store.fetch_one("DELETE FROM contact_persons WHERE user_id = ? RETURNING user_id", user_id)
         return row is not None
 
+    async def forget_without_questionnaire(self) -> int:
+        """After the retention rule deleted an association's unfinished questionnaire (its last):
+        the contact person it named goes too. The rest goes with the association (the user)."""
+        rows = await self.store.fetch_all(
+            "DELETE FROM contact_persons WHERE NOT EXISTS (SELECT 1 FROM submissions s "
+            "WHERE s.user_id = contact_persons.user_id) RETURNING user_id")
+        return len(rows)
+
     async def asked(self, user_id: int, submission_id: int) -> list[str]:
         """The organisations this questionnaire asked for contact (a request, or a wish the
         office passes on because nobody there uses the bot)."""
