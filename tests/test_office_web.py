@@ -334,7 +334,8 @@ async def test_an_associations_page_shows_its_contact_person(desk: Desk, http: a
     async with http.get(desk.url + "/associations/7") as response:
         page = await response.text()
     assert "Ansprechperson für das Ressort und die Partner" in page
-    assert "Vorsitzende &lt;Ayşe&gt; Demir, ayse.demir@example.org" in page  # escaped like everything they type
+    # escaped like everything they type, and isolated: a right-to-left name cannot reorder the line
+    assert "<bdi>Vorsitzende &lt;Ayşe&gt; Demir</bdi>, <bdi>ayse.demir@example.org</bdi>" in page
     async with http.get(desk.url + "/associations/8") as response:
         other = await response.text()
     assert "ayse.demir" not in other and "Keine angegeben: Partnerorganisationen erreichen den Verein" in other
