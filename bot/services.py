@@ -27,6 +27,7 @@ from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import staff_voice
+from bot.router import Router
 from bot.staff.catalog_import import import_file
 from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
@@ -62,10 +63,15 @@ class Services:
     mail: OfficeMail  # the office and one association, both ways
     contact_persons: ContactPersons  # the association's contact person for the office and partners
 
+    # The one way in for the adapters (`bot.router`): made with the services, never replaced.
+    router: Router = field(init=False)
     # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
     # tools leave to the running bot (see `start_sending`).
     resuming: asyncio.Task[None] | None = field(default=None, init=False)
     doing_jobs: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.router = Router(self.store, self.survey, self.staff, self.partners, self.association_command)
 
     def start_sending(self) -> None:
         """When the bot starts sending (`msobot run`): in the background, the messages of

@@ -11,6 +11,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from bot.kernel.routes import Role
 from bot.kernel.settings import Settings
 from bot.survey.turns import Visitor
 from tests.helpers.office import STAFF, WORKSHOP_FORM, Desk, add_partner, csrf_of, office_desk, seed, signed_in
@@ -77,8 +78,9 @@ async def test_without_a_session_no_page_shows_data(desk: Desk, http: aiohttp.Cl
 
 
 async def test_a_link_of_someone_no_longer_on_the_staff_is_refused(desk: Desk, http: aiohttp.ClientSession) -> None:
-    outsider = await desk.services.staff.command(Visitor(555, "de", 1), 555, "office")
-    assert "/signin/" not in "".join(m.text for m in outsider.messages)  # /office itself is refused
+    outsider = await desk.services.router.command(Visitor(555, "de", 1), Role.ASSOCIATION, 555, "office")
+    assert outsider is not None  # /office itself is refused
+    assert "/signin/" not in "".join(m.text for m in outsider.messages)
     link = await desk.link()
     desk.services.staff.staff_ids.discard(STAFF)  # removed from MSOBOT_STAFF_IDS meanwhile
     async with http.post(desk.url + link) as response:

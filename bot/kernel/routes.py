@@ -29,7 +29,9 @@ class Capability(StrEnum):
     SURVEY = "survey"  # the questionnaire and the association's own commands
     INVITATION = "invitation"  # /start with a partner invitation, and its Yes/No
     PARTNERS = "partners"  # a partner contact's commands and answers to contact requests
-    STAFF = "staff"  # staff commands and guided conversations (a partner's workshop proposal too)
+    STAFF = "staff"  # staff commands and guided conversations
+    PROPOSALS = "proposals"  # a partner contact's /workshop steps: a proposal for staff to decide
+    PRIVATE_ONLY = "private only"  # a staff command that shows associations' data, sent in the staff group
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,8 @@ STAFF_OWN = ("start", "help")  # survey commands that staff get a version of the
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
                   "office", "cancel")
-# A partner contact proposes workshops through the staff's /workshop steps (checked further by
-# the staff service: an active contact, in their private chat).
-PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})
+# Commands that show associations' data: in the staff group every member would read them.
+PRIVATE_ONLY = ("export", "msos", "stats", "broadcast", "partner", "office")
 
 _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.DONE, Kind.BACK, Kind.SKIP,
                    Kind.KEEP, Kind.EDIT, Kind.CONFIRM, Kind.CONTINUE, Kind.DELETE, Kind.SUGGESTION, Kind.INTRO,
@@ -67,14 +68,20 @@ ROUTES: tuple[Route, ...] = (
     # Anyone in a private chat may open an invitation link; the invitation service explains why
     # a staff account or an association that takes part cannot join.
     Route("/start invitation", Capability.INVITATION, frozenset({Role.ASSOCIATION, Role.STAFF, *CONTACTS})),
-    # Commands that show associations' data answer in the staff group that they are for private chats.
-    *(Route(f"/{name}", Capability.STAFF, STAFF_ONLY) for name in STAFF_COMMANDS if name not in ("workshop", "cancel")),
-    Route("/workshop", Capability.STAFF, PROPOSING),
-    Route("/cancel", Capability.STAFF, PROPOSING),
+    *(Route(f"/{name}", Capability.STAFF, STAFF_ONLY if name not in PRIVATE_ONLY else frozenset({Role.STAFF}))
+      for name in STAFF_COMMANDS),
+    # ... and answer in the staff group that they are for private chats.
+    *(Route(f"/{name}", Capability.PRIVATE_ONLY, frozenset({Role.STAFF_CHAT})) for name in PRIVATE_ONLY),
+    # A partner contact proposes workshops through the staff's /workshop steps.
+    Route("/workshop", Capability.PROPOSALS, frozenset({Role.PARTNER})),
+    Route("/cancel", Capability.PROPOSALS, frozenset({Role.PARTNER})),
     *(Route(f"button {kind.value}", Capability.SURVEY, ALL_SURVEY) for kind in _SURVEY_BUTTONS),
-    Route("button Z:msos", Capability.STAFF, STAFF_ONLY),  # the next page of /msos
+    Route("button Z:msos", Capability.STAFF, frozenset({Role.STAFF})),  # the next page of /msos
+    Route("button Z:msos", Capability.PRIVATE_ONLY, frozenset({Role.STAFF_CHAT})),
     Route("button Z:proposal", Capability.STAFF, STAFF_ONLY),  # approve or reject a proposal
-    Route("button Z:step", Capability.STAFF, PROPOSING),  # a step of /workshop, /broadcast; cancel
+    Route("button Z:step", Capability.STAFF, STAFF_ONLY),  # a step of /workshop, /broadcast; cancel
+    Route("button Z:step", Capability.PROPOSALS, frozenset({Role.PARTNER})),
+    Route("button Z:try", Capability.STAFF, frozenset({Role.STAFF})),  # staff try the questionnaire
     Route("button Q:join", Capability.INVITATION, frozenset({Role.ASSOCIATION, *CONTACTS})),  # never staff
     Route("button Q:answer", Capability.PARTNERS, frozenset({Role.PARTNER})),  # a contact request
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
@@ -108,7 +115,7 @@ def button_key(data: str | None) -> str:
     if action is None:
         return "button ?"
     if action.kind is Kind.STAFF:
-        kind = action.question if action.question in ("msos", "proposal") else "step"
+        kind = action.question if action.question in ("msos", "proposal", "try") else "step"
         return f"button Z:{kind}"
     if action.kind is Kind.PARTNER:
         value = action.value or ""
