@@ -40,6 +40,7 @@ class Kind(StrEnum):
     PRIVACY = "V"  # value: n1/n0 networking on/off, p1/p0 partner sharing on/off, full, delete
     PARTNER = "Q"  # JoinTap, RequestAnswerTap, ContactDeleteTap
     OFFICE = "M"  # OfficeReplyTap
+    CONTACT = "W"  # value: add, no, remove: the association's contact person for the office and partners
 
 
 MAX_BYTES = 64
@@ -251,6 +252,7 @@ _SHAPES: dict[Kind, tuple[bool, bool, bool]] = {
     Kind.PUSHES: (False, False, True),
     Kind.ROUND: (False, False, True),
     Kind.PRIVACY: (False, False, True),
+    Kind.CONTACT: (False, False, True),
 }
 _CODECS = {Kind.SUGGESTION: SuggestionTap.decode, Kind.INTRO: IntroTap.decode, Kind.STAFF: StaffTap.decode,
            Kind.PARTNER: _partner, Kind.OFFICE: OfficeReplyTap.decode}

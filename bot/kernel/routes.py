@@ -87,6 +87,9 @@ ROUTES: tuple[Route, ...] = (
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
     # "Reply" under a message from the office: associations only (the survey's companion OfficeMail).
     Route("button M", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
+    # The association's contact person for the office and partners (add, no thanks, remove): whoever
+    # answers the questionnaire, staff trying it included (the survey's companion ContactPersons).
+    Route("button W", Capability.SURVEY, ALL_SURVEY),
 )
 
 

@@ -3,6 +3,7 @@ English), numbers and topic names as staff see them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
 from bot.questionnaire.staff_voice import StaffVoice
+from bot.storage.contact_persons import OpenRequest
 from bot.storage.partners import CONTACT_KEEP, PartnerContact
 
 
@@ -144,6 +146,20 @@ class PartnerScreens:
                    "needed a few more, are not shown.")]
         for topic in figures:
             lines += ["", self._topic(topic)]
+        return "\n".join(lines)
+
+    def open_requests(self, requests: list[OpenRequest]) -> str:
+        """The organisation's open contact requests (their cards named the associations already),
+        with the contact person each association gave for the office and the partners it asked."""
+        _ = self._
+        lines = ["📨 " + _("Open contact requests to your organisation:")]
+        for r in requests:
+            topics = ", ".join(self.voice.topic(t) for t in json.loads(r.topics))
+            state = _("waiting for an answer") if r.state == "pending" else _("you will get in touch")
+            reach = _("Contact person: {name}, {reach}").format(name=isolated(r.person), reach=isolated(r.reach)) \
+                if r.person and r.reach else _("How to reach it: {contact}").format(
+                contact=_("through the integration office"))
+            lines.append(f"▪ {person(r.name)} ({topics}), {state}\n   {reach}")
         return "\n".join(lines)
 
     def no_figures(self) -> str:

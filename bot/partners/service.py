@@ -35,6 +35,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import staff_voice
 from bot.storage import Store, User
 from bot.storage.catalog import CatalogStore
+from bot.storage.contact_persons import open_requests
 from bot.storage.partners import Invite, PartnerContact, PartnerStore
 from bot.suggestions.screens import SuggestionScreens
 from bot.survey.turns import Visitor
@@ -238,12 +239,15 @@ class PartnerService:
                                        contact=contact.user_id)
 
         await self.runner.run(visitor, self._begin(), seen)
+        async with self.store.single_statement():
+            requests = await open_requests(self.store, contact.partner_id)
+        listed = "\n\n" + s.open_requests(requests) if requests else ""
         if latest is None:
-            return s.no_figures()
+            return s.no_figures() + listed
         at, figures = latest
         topics = dict.fromkeys(partner.topics) if partner else {}
         return s.needs(partner.name if partner else contact.partner_id,
-                       [figures.get(t) or PublishedNeeds(topic=t) for t in topics], at)
+                       [figures.get(t) or PublishedNeeds(topic=t) for t in topics], at) + listed
 
     # -- staff (inside the staff member's unit of work) ------------------------------------------
 

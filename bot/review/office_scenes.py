@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from bot.kernel.actions import Kind, StaffTap, parse
+from bot.kernel.actions import Action, Kind, StaffTap, parse
 from bot.kernel.outcome import Button, Outcome
 from bot.partners.service import PARTNER_MENU
 from bot.review.drawn_scenes import files, plurals
@@ -187,6 +187,15 @@ async def _request(s: Stage, contact: Visitor) -> None:
     if answer is not None:
         out = await s.services.partners.press(contact, answer.action, CONTACT_NAME, False)
         _keep(s, "partner", "after “We will get in touch”", out)
+    await s.delivered(ASKING)
+    # The association names a contact person after the card went out: the contact hears of it.
+    await s.press(ASKING, Action(Kind.CONTACT, value="add").encode())
+    await s.type(ASKING, "Vorsitzende Ayşe Demir")
+    await s.type(ASKING, "+49 202 1234567")
+    for parcel in await s.delivered(CONTACT):
+        if parcel.screen is not None:
+            s.keep("partner", "the association names a contact person after the card went out (then /needs lists it "
+                   "with its open requests)", parcel.screen)
     await s.delivered(ASKING)
 
 

@@ -31,6 +31,8 @@ _USER_TABLES = {
     "messages_with_the_office": "SELECT direction, language, text, created_at FROM office_messages WHERE user_id = ? "
                                 "ORDER BY id",
     "tasks_of_the_office": "SELECT kind, state, created_at, done_at FROM tasks WHERE user_id = ? ORDER BY id",
+    # Given for the office and the partner organisations it asked for contact (/settings).
+    "contact_person": "SELECT name, reach, given_at FROM contact_persons WHERE user_id = ?",
 }
 _JSON_COLUMNS = {"reasons", "payload", "data", "topics"}
 
