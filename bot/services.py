@@ -17,6 +17,7 @@ from bot.kernel.offload import Offload
 from bot.kernel.outcome import Outcome
 from bot.kernel.settings import ConfigError, Settings
 from bot.kernel.turns import Visitor
+from bot.office.contact import ContactPersons
 from bot.office.mail import OfficeMail
 from bot.operations import backups
 from bot.outbox.composers import Composers
@@ -38,6 +39,7 @@ from bot.suggestions.service import SuggestionService
 from bot.survey.reminders import UnfinishedReminders
 from bot.survey.rounds import RoundService
 from bot.survey.service import SurveyService
+from bot.survey.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class Services:
     partners: PartnerService
     composers: Composers
     mail: OfficeMail  # the office and one association, both ways
+    contact_persons: ContactPersons  # the association's contact person for the office and partners
 
     # The one way in for the adapters (`bot.router`): made with the services, never replaced.
     router: Router = field(init=False)
@@ -93,13 +96,18 @@ class Services:
             "language": survey.choose_language,
             "delete": survey.ask_delete,
             "suggestions": lambda v: survey.member(v, suggestions.show),
-            "settings": lambda v: survey.member(v, suggestions.settings),
+            "settings": lambda v: survey.member(v, self._settings),
             "myworkshops": lambda v: survey.member(v, suggestions.my_workshops),
             "privacy": lambda v: survey.member(v, privacy.show),
             "mydata": lambda v: survey.run(v, None, privacy.my_data),
             "members": survey.members_list,
         }
         return await commands[name](visitor)
+
+    async def _settings(self, turn: Turn) -> None:
+        """/settings: messages about new offers, then the contact person for the office and partners."""
+        await self.suggestions.settings(turn)
+        await self.contact_persons.settings(turn)
 
     async def _resume(self) -> None:
         try:
@@ -191,9 +199,11 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     async def notify_staff(user_id: int) -> None:
         await staff.actions.notify_reply(user_id)
     mail = OfficeMail(store, catalogs, notify=notify_staff)
-    # Completing a questionnaire: its cards (suggestions), and contact requests to partners.
+    contact_persons = ContactPersons(store, catalogs)
+    # Completing a questionnaire: its cards (suggestions), contact requests to partners, then the
+    # offer of a contact person for them (it reads the requests just made).
     survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
-                           companions=[mail, suggestions, privacy.choices, partners.requests])
+                           companions=[mail, suggestions, privacy.choices, partners.requests, contact_persons])
     survey.members.bot_username = settings.bot_username  # the running bot knows it from Telegram
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
@@ -210,10 +220,11 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "nudge": reminders.compose,
         "partner_request": partners.requests.compose,
         "partner_answer": partners.answers.compose,
+        "partner_contact_person": partners.requests.compose_contact_person,
         "partner_digest": partners.monthly.compose,
         "partner_interest": partners.workshops.compose,
         "office": mail.compose,
         "introduction": suggestions.introductions.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners, composers, mail)
+                    privacy, rounds, partners, composers, mail, contact_persons)

@@ -49,7 +49,7 @@ def texts(outcome: Outcome) -> str:
 async def invite(service: SurveyService, visitor: Visitor) -> str:
     """/members, then "Invite a board member": the link's /start parameter."""
     await service.members_list(visitor)
-    outcome = await service.press(visitor, "W:i")
+    outcome = await service.press(visitor, "H:i")
     found = re.search(r"start=(m_[A-Za-z0-9_-]+)", texts(outcome))
     assert found is not None
     return found.group(1)
@@ -57,7 +57,7 @@ async def invite(service: SurveyService, visitor: Visitor) -> str:
 
 async def join(service: SurveyService, visitor: Visitor, parameter: str) -> Outcome:
     opened = await service.invitation(visitor, parameter)
-    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]
+    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("H:j")]
     assert joining, texts(opened)
     return await service.press(visitor, joining[0])
 
@@ -69,7 +69,7 @@ def invalid_link(language: str = "de") -> str:
 
 
 async def press_join(service: SurveyService, visitor: Visitor, opened: Outcome) -> None:
-    for data in [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]:
+    for data in [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("H:j")]:
         await service.press(visitor, data)
 
 
@@ -104,8 +104,8 @@ async def test_a_link_works_once_within_seven_days_and_not_once_withdrawn(tmp_pa
     invite_id = (await members.invite(token_hash(withdrawn[2:])))
     assert invite_id is not None
     opened = await service.invitation(OTHER, withdrawn)  # opened, then withdrawn before the tap
-    await service.press(CHAIR, f"W:r{invite_id.id}")
-    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("W:j")]
+    await service.press(CHAIR, f"H:r{invite_id.id}")
+    joining = [b.action for m in opened.messages for row in m.buttons for b in row if b.action.startswith("H:j")]
     await service.press(OTHER, joining[0])
     assert await store.member_of(OTHER.user_id) is None
     assert texts(await service.invitation(OTHER, "m_forged-token-0123456789")) == invalid_link()
@@ -120,7 +120,7 @@ async def test_another_association_cannot_withdraw_or_use_ones_buttons(tmp_path:
     link = await invite(service, CHAIR)
     invitation = await members.invite(token_hash(link[2:]))
     assert invitation is not None
-    outcome = await service.press(STRANGER, f"W:r{invitation.id}")  # association B presses A's button
+    outcome = await service.press(STRANGER, f"H:r{invitation.id}")  # association B presses A's button
     assert outcome.toast and not outcome.messages
     assert (await members.invite(invitation.token_hash)).revoked_at is None  # type: ignore[union-attr]
 
@@ -134,30 +134,30 @@ async def test_delete_asks_leave_or_delete_and_the_last_member_cannot_leave(tmp_
     assert key is not None
     await join(service, TREASURER, await invite(service, CHAIR))
     asked = await service.ask_delete(TREASURER)
-    assert {b.action for m in asked.messages for row in m.buttons for b in row} == {"W:l", "X:e", "X:n"}
+    assert {b.action for m in asked.messages for row in m.buttons for b in row} == {"H:l", "X:e", "X:n"}
     # "Yes, delete" of an old question never deletes for the others without saying so.
     again = await service.press(TREASURER, "X:y")
     assert {b.action for m in again.messages for row in m.buttons for b in row} == {"X:a", "X:n"}
     assert await store.user(key) is not None
-    await service.press(TREASURER, "W:l")
+    await service.press(TREASURER, "H:l")
     assert await store.member_of(TREASURER.user_id) is None
     assert await store.current_submission(key) is not None  # the answers stay with the association
     # The founder hands over: the association reads the language of the member who stays.
     await join(service, OTHER, await invite(service, CHAIR))
     await service.press(OTHER, "L:tr")
-    await service.press(CHAIR, "W:l")
+    await service.press(CHAIR, "H:l")
     association = await store.user(key)
     assert association is not None and association.language == "tr"
-    await service.press(OTHER, "W:l")  # the last one cannot leave
+    await service.press(OTHER, "H:l")  # the last one cannot leave
     await join(service, CHAIR, await invite(service, OTHER))
-    await service.press(OTHER, "W:l")
-    last = await service.press(CHAIR, "W:l")
+    await service.press(OTHER, "H:l")
+    last = await service.press(CHAIR, "H:l")
     assert await store.member_of(CHAIR.user_id) == key  # the last member cannot leave
-    assert "W:i" in {b.action for m in last.messages for row in m.buttons for b in row}
+    assert "H:i" in {b.action for m in last.messages for row in m.buttons for b in row}
     # The founder hands over and leaves; coming back, they found an association whose key is not
     # their Telegram id (the association they left keeps it).
     await join(service, TREASURER, await invite(service, CHAIR))
-    await service.press(CHAIR, "W:l")
+    await service.press(CHAIR, "H:l")
     assert await store.member_of(CHAIR.user_id) is None and await store.member_of(TREASURER.user_id) == key
     await onboard(service, CHAIR, "de")
     fresh = await store.member_of(CHAIR.user_id)
@@ -190,7 +190,7 @@ async def test_switching_associations_asks_first_and_keeps_the_others_data(tmp_p
     labels = [b.label for m in opened.messages for row in m.buttons for b in row]
     assert "Löschen und beitreten" in labels or "Delete and join" in labels  # says what happens
     assert await store.member_of(OTHER.user_id) == OTHER.user_id  # nothing changed by opening it
-    await service.press(OTHER, "W:n")
+    await service.press(OTHER, "H:n")
     assert await store.user(OTHER.user_id) is not None
 
 

@@ -75,14 +75,14 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         # /members: only the chair so far; an invitation link.
         await chair.send("/members")
         assert de("you, since {date}").split("{")[0] in chair.prompt().text
-        await chair.tap(lambda d: d == "W:i")
+        await chair.tap(lambda d: d == "H:i")
         link = re.search(r"start=(m_[A-Za-z0-9_-]+)", chair.last().text)
         assert link is not None
 
         # The treasurer opens it, joins, chooses Turkish and is where the association is.
         await treasurer.send(f"/start {link.group(1)}")
         assert tr("Join") in {b["text"] for b in treasurer.prompt().buttons()}
-        await treasurer.tap(lambda d: d.startswith("W:j"))
+        await treasurer.tap(lambda d: d.startswith("H:j"))
         await treasurer.tap(lambda d: d == "L:tr")
         district = Engine(load()).question("district")
         assert district is not None and tr(district.text) in treasurer.prompt().text  # where the chair left it
@@ -128,8 +128,8 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
 
         # The chair leaves (asked first: leave or delete for everyone); the data stays.
         await chair.send("/delete")
-        assert {"W:l", "X:e", "X:n"} <= {b["callback_data"] for b in chair.prompt().buttons()}
-        await chair.tap(lambda d: d == "W:l")
+        assert {"H:l", "X:e", "X:n"} <= {b["callback_data"] for b in chair.prompt().buttons()}
+        await chair.tap(lambda d: d == "H:l")
         assert chair.last().text == de_members.left().text
         await bot_api.wait_for(treasurer.says(tr_members.another_left().text))
 
@@ -146,8 +146,8 @@ async def test_two_board_members_answer_in_turns_one_leaves_the_other_completes(
         assert not any(int(c.params.get("chat_id", 0)) == CHAIR for c in bot_api.calls[since:])
         # The last member cannot leave without handing over or deleting.
         await treasurer.send("/delete")
-        assert "W:l" not in {b["callback_data"] for b in treasurer.prompt().buttons()}
-        await treasurer.press("W:l")
+        assert "H:l" not in {b["callback_data"] for b in treasurer.prompt().buttons()}
+        await treasurer.press("H:l")
         assert treasurer.last().text == tr_members.last_member().text
 
         # What staff and partners see never names a member.

@@ -323,3 +323,21 @@ async def test_changing_a_workshop_keeps_its_other_languages_and_moves_its_remin
     row = await services.store.fetch_one("SELECT not_before FROM outbox WHERE dedupe_key = ?",
                                          f"reminder:1:{workshop.id}")
     assert row is not None and row["not_before"].startswith("2026-12-26")  # the evening before the new date
+
+
+async def test_an_associations_page_shows_its_contact_person(desk: Desk, http: aiohttp.ClientSession) -> None:
+    """Given for the office and the partners it asked (issue 28): the page shows it; without one,
+    that partners reach the association through the office."""
+    await seed(desk.services, 7, "Anadolu Kültür e.V.", "tr", {"district": "barmen"}, sharing=True)
+    await seed(desk.services, 8, "Kulturverein Vohwinkel", "de", {"district": "vohwinkel"}, sharing=True)
+    async with desk.services.store.transaction():
+        await desk.services.contact_persons.give(7, "Vorsitzende <Ayşe> Demir", "ayse.demir@example.org")
+    await signed_in(desk, http)
+    async with http.get(desk.url + "/associations/7") as response:
+        page = await response.text()
+    assert "Ansprechperson für das Ressort und die Partner" in page
+    # escaped like everything they type, and isolated: a right-to-left name cannot reorder the line
+    assert "<bdi>Vorsitzende &lt;Ayşe&gt; Demir</bdi>, <bdi>ayse.demir@example.org</bdi>" in page
+    async with http.get(desk.url + "/associations/8") as response:
+        other = await response.text()
+    assert "ayse.demir" not in other and "Keine angegeben: Partnerorganisationen erreichen den Verein" in other

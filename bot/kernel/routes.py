@@ -90,6 +90,9 @@ ROUTES: tuple[Route, ...] = (
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
     # "Reply" under a message from the office: associations only (the survey's companion OfficeMail).
     Route("button M", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
+    # The association's contact person for the office and partners (add, no thanks, remove): whoever
+    # answers the questionnaire, staff trying it included (the survey's companion ContactPersons).
+    Route("button W", Capability.SURVEY, ALL_SURVEY),
 )
 
 
@@ -111,17 +114,5 @@ def role_of(*, private: bool, staff_chat: bool, staff: bool, contact: bool | Non
 
 def button_key(data: str | None) -> str:
     """The table's key for a button's data; "button ?" (in no route) for anything malformed."""
-    action = parse(data)
-    if action is None:
-        return "button ?"
-    if action.kind is Kind.STAFF:
-        kind = action.question if action.question in ("msos", "proposal", "try") else "step"
-        return f"button Z:{kind}"
-    if action.kind is Kind.PARTNER:
-        value = action.value or ""
-        if value[:1] in ("a", "d") and value[1:].isdigit():
-            return "button Q:answer"
-        if value in ("x", "k"):
-            return "button Q:delete"
-        return "button Q:join"
-    return f"button {action.kind.value}"
+    tap = parse(data)
+    return "button ?" if tap is None else tap.route_key

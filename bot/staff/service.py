@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.digest.figures import FigureSource
 from bot.digest.service import DigestService
-from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.actions import StaffTap, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
@@ -156,12 +156,12 @@ class StaffService:
 
     async def press(self, visitor: Visitor, chat_id: int, data: str | None) -> Outcome:
         """A staff button (the router lets only staff reach this)."""
-        action = parse(data)
-        if action is not None and action.question == "try":  # chosen: the questionnaire, as an association starts it
-            return await self.survey.start(visitor)
-        if action is None or action.kind is not Kind.STAFF:
+        tap = parse(data)
+        if not isinstance(tap, StaffTap):
             return await self.stale(visitor)
-        return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
+        if tap.step == "try":  # chosen: the questionnaire, as an association starts it
+            return await self.survey.start(visitor)
+        return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, tap))
 
     async def stale(self, _visitor: Visitor) -> Outcome:
         return Outcome(toast=self._("This button no longer applies."))
@@ -181,10 +181,10 @@ class StaffService:
 
     async def press_proposing(self, visitor: Visitor, data: str | None) -> Outcome:
         """A step button of a partner contact's proposal."""
-        action = parse(data)
-        if action is None or action.kind is not Kind.STAFF:
+        tap = parse(data)
+        if not isinstance(tap, StaffTap):
             return await self.stale(visitor)
-        return await self._run(visitor, visitor.user_id, lambda turn: self._pressed(turn, action, proposing=True))
+        return await self._run(visitor, visitor.user_id, lambda turn: self._pressed(turn, tap, proposing=True))
 
     async def has_flow(self, user_id: int) -> bool:
         return await self.context.data.flow(user_id) is not None
@@ -258,19 +258,19 @@ class StaffService:
         else:
             await self.broadcast.typed(turn, flow, text)
 
-    async def _pressed(self, turn: StaffTurn, action: Action, proposing: bool = False) -> None:
+    async def _pressed(self, turn: StaffTurn, tap: StaffTap, proposing: bool = False) -> None:
         stale = self._("This button no longer applies.")
         flow = await self.context.data.flow(turn.visitor.user_id)
-        if action.question == "cancel":
+        if tap.step == "cancel":
             turn.outcome.source_closed = True
             await self._cancel(turn)
             return
-        if action.question == "msos" and (action.value or "").isdigit():  # the next page of /msos
+        if tap.step == "msos" and tap.value.isdigit():  # the next page of /msos
             turn.outcome.source_closed = True
-            await self.reports.msos(turn, int(action.value or "1"))
+            await self.reports.msos(turn, int(tap.value))
             return
-        if action.question == "proposal" and not proposing:
-            await self.workshops.proposals.decide(turn, action.value or "", self.workshops.new_id,
+        if tap.step == "proposal" and not proposing:
+            await self.workshops.proposals.decide(turn, tap.value, self.workshops.new_id,
                                                   self.workshops.push_after_commit)
             return
         if flow is None or (proposing and flow.flow != "workshop"):
@@ -278,6 +278,6 @@ class StaffService:
             turn.outcome.source_closed = True
             return
         if flow.flow == "workshop":
-            await self.workshops.button(turn, flow, action.question or "", action.value or "", stale)
+            await self.workshops.button(turn, flow, tap.step, tap.value, stale)
         else:
-            await self.broadcast.button(turn, flow, action.question or "", action.value or "", stale)
+            await self.broadcast.button(turn, flow, tap.step, tap.value, stale)

@@ -1,4 +1,4 @@
-"""An association and the Telegram accounts of its board members (migration v21): the `users`
+"""An association and the Telegram accounts of its board members (migration v22): the `users`
 row is the association, whose `id` is the key every other table uses; each member's account (their
 private chat with the bot) is a `members` row of it. `Store` reads and writes both through these."""
 
@@ -34,7 +34,7 @@ class User(BaseModel):
 
 
 # An association is its `users` row; each board member's Telegram account is a `members` row of
-# it (migration v21). What belongs to one phone (the language read there, the live buttons) is
+# it (migration v22). What belongs to one phone (the language read there, the live buttons) is
 # the member's: a turn sees the association with the acting member's language and prompt.
 MEMBER = ("SELECT u.*, m.language AS member_language, m.prompt_ref AS member_prompt, m.awaiting AS member_awaiting "
           "FROM members m JOIN users u ON u.id = m.user_id WHERE m.chat_id = ?")

@@ -1,5 +1,5 @@
 """An association's board members (each one Telegram account) and the one-time links that
-invite another member (migration v21). The association stays the `users` row every other table
+invite another member (migration v22). The association stays the `users` row every other table
 refers to; nothing here is shown to staff or partners."""
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ class MemberStore:
 
     async def add_invite(self, token_hash: str, user_id: int) -> int:
         now = self.store.now()
-        cursor = await self.store.db.modify(
+        cursor = await self.store.change(
             "INSERT INTO member_invites (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            (token_hash, user_id, now.isoformat(), (now + timedelta(days=INVITE_DAYS)).isoformat()))
+            token_hash, user_id, now.isoformat(), (now + timedelta(days=INVITE_DAYS)).isoformat())
         return int(cursor.lastrowid or 0)
 
     async def invite(self, token_hash: str) -> MemberInvite | None:
@@ -95,16 +95,16 @@ class MemberStore:
 
     async def use_invite(self, invite_id: int) -> bool:
         """Used up now; False when it was used or revoked meanwhile."""
-        cursor = await self.store.db.modify(
+        cursor = await self.store.change(
             "UPDATE member_invites SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL",
-            (self.store.now().isoformat(), invite_id))
+            self.store.now().isoformat(), invite_id)
         return cursor.rowcount == 1
 
     async def revoke_invite(self, invite_id: int, user_id: int) -> bool:
         """Only the association's own open invitation; False for anything else."""
-        cursor = await self.store.db.modify(
+        cursor = await self.store.change(
             "UPDATE member_invites SET revoked_at = ? WHERE id = ? AND user_id = ? AND used_at IS NULL "
-            "AND revoked_at IS NULL", (self.store.now().isoformat(), invite_id, user_id))
+            "AND revoked_at IS NULL", self.store.now().isoformat(), invite_id, user_id)
         return cursor.rowcount == 1
 
     # -- delivery ---------------------------------------------------------------------------

@@ -161,7 +161,22 @@ async def _v20_office(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
-async def _v21_members(db: aiosqlite.Connection) -> None:
+async def _v21_contact_person(db: aiosqlite.Connection) -> None:
+    # The association's contact person for the office and the partners it asked for contact
+    # (issue 28): a third person's name (or role) and one way to reach them, given optionally
+    # after completing the questionnaire or in /settings; goes with the association.
+    # `version` counts the changes: a follow-up to partners names the one it was queued for.
+    await db.execute("""
+        CREATE TABLE contact_persons (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,                  -- a name or a role ("Vorsitzende")
+            reach TEXT NOT NULL,                 -- a phone number or an e-mail address
+            version INTEGER NOT NULL,
+            given_at TEXT NOT NULL
+        )""")
+
+
+async def _v22_members(db: aiosqlite.Connection) -> None:
     # An association is no longer one Telegram account (issue 27): its board members each use the
     # bot from their own account. `users` stays the association (its id is the key every other
     # table refers to); `members` maps each member's Telegram account (their private chat with the
@@ -205,4 +220,5 @@ MIGRATIONS_FROM_V12: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [
                                                                              _v17_no_peer_ids_in_events,
                                                                              _v18_events_go_with_their_user,
                                                                              _v19_progress_mark,
-                                                                             _v20_office, _v21_members]
+                                                                             _v20_office,
+                                                                             _v21_contact_person, _v22_members]
