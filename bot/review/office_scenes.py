@@ -15,6 +15,7 @@ from typing import Any
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.outcome import Outcome
 from bot.partners.service import PARTNER_MENU
+from bot.review import desk_scenes, paper_scenes, staff_scenes
 from bot.review.drawn_scenes import files, plurals
 from bot.review.plan import revealing_answers
 from bot.review.stage import Stage, buttons
@@ -23,6 +24,7 @@ from bot.staff.service import STAFF_MENU
 from bot.survey.turns import Visitor
 
 STAFF, CONTACT, ASKING = 201, 202, 203
+STAFF_GROUP = -100_201  # the office's staff group
 STEPS_AT_MOST = 20  # a guided conversation that has not ended by then is left
 PARTNER = "awo"  # the sample catalog's welfare association
 CONTACT_NAME = "Anna Beispiel"
@@ -61,6 +63,10 @@ async def office(s: Stage) -> None:
     for name, title in (("help", "/help of a contact"), ("needs", "/needs before figures are published")):
         _keep(s, "partner", title, await partners.command(contact, name))
     await _request(s, contact)
+    await staff_scenes.crowd(s, {**revealing_answers(s.engine), **_asks_for(s)})
+    await staff_scenes.answers(s, contact, CONTACT_NAME, _keep)
+    await _then(s, staff, "a partner answered “Not our field”")
+    await staff_scenes.second_round(s, staff, _staff)
     await _staff(s, staff, "partner", "publish", "/partner publish: the month's figures for partners, now")
     _keep(s, "partner", "/needs once figures are published", await partners.command(contact, "needs"))
     _keep(s, "partner", "/myworkshops: the organisation's upcoming workshops",
@@ -87,44 +93,80 @@ async def office(s: Stage) -> None:
         "address": ["x", "Neumarkt 10, 42103 Wuppertal"], "registration": ["?", "kurs@example.org"],
         "capacity": ["viele", "20"], "cost": ["umsonst", "12,50"]})
     await _guided(s, staff, "broadcast", {"text": ["x" * 4000, "(the office's message, as staff typed it)"]})
-    await _proposal(s, staff, contact)
-    await _monthly(s, contact)
+    await staff_scenes.refusals(s, staff, _staff, _keep)
+    pending = await _proposal(s, staff, contact)
+    _keep(s, "partner", "/myworkshops with a workshop of the organisation",
+          await partners.command(contact, "myworkshops"))
     digest = await s.services.digest.build()  # what /digest and the weekly schedule send (and a chart)
     for number, text in enumerate(digest.texts, start=1):
         s.keep("staff", f"the weekly digest, message {number} of {len(digest.texts)} (the chart follows as a picture)",
                text)
+    await desk_scenes.desk(s, STAFF)
+    await _then(s, staff, "what the web view's actions send staff")
+    await _monthly(s, contact)
+    if pending is not None:
+        out = await s.services.staff.press(staff, staff.user_id, pending)
+        _keep(s, "staff", "approving a proposed workshop whose start has passed", out)
+    await paper_scenes.documents(s)
     plurals(s, voice.t)
+    await staff_scenes.contact_leaves(s, contact, CONTACT_NAME, _keep)
+    await _staff(s, staff, "partner", "list", "/partner list with a contact request waiting")
     await _staff(s, staff, "partner", f"revoke {CONTACT}", "/partner revoke: a contact's access ends")
-    for name, title in (("needs", "any command once the access has ended"), ("delete", "/delete of a contact")):
-        _keep(s, "partner", title, await partners.command(contact, name))
+    await _staff(s, staff, "partner", "list", "/partner list after a contact's access ended")
+    _keep(s, "partner", "any command once the access has ended", await partners.command(contact, "needs"))
+    await staff_scenes.contact_deleted(s, contact, CONTACT_NAME, _keep)
+    await _then(s, staff, "a contact deleted their data")
+
+
+async def first_days(s: Stage) -> None:
+    """The office before any association answered, with no catalog imported and the web view
+    switched off in the bot (it is opened here by a link issued directly)."""
+    staff = Visitor(STAFF, s.language)
+    await staff_scenes.first_days(s, staff, _staff, _keep)
+    await desk_scenes.desk(s, STAFF, link=await s.services.staff.office.issue(STAFF))
 
 
 def _day(s: Stage, days: int) -> str:
     return (s.clock.now + timedelta(days=days)).strftime("%d.%m.%Y 18:00")
 
 
-async def _proposal(s: Stage, staff: Visitor, contact: Visitor) -> None:
-    """The contact proposes a workshop; staff approve it; a second one they reject, with a reason."""
-    for decision, reason in (("✅", None), ("✖", "Das Thema ist im Frühjahr schon belegt.")):
+async def _proposal(s: Stage, staff: Visitor, contact: Visitor) -> str | None:
+    """The contact proposes workshops: staff approve one (and tap the card again), reject one with
+    a reason (a too short one first); three wait, for the web view and for later. Returns the
+    approve button of the last one."""
+    waiting: str | None = None
+    for number, decision in enumerate(("✅", "✖", None, None, None)):
+        mark = len(s.shown)
         await _guided(s, contact, "workshop", {
-            "title": [f"Ehrenamt im Verein ({decision})"], "start": [_day(s, 28)], "end": ["20:00"],
+            "title": [f"Ehrenamt im Verein ({number + 1})"], "start": [_day(s, 28)], "end": ["20:00"],
             "address": ["Neumarkt 10, 42103 Wuppertal"], "registration": ["kurs@example.org"], "capacity": ["20"]},
             kind="partner")
         cards = [p.screen for p in await s.delivered(staff.user_id) if p.screen is not None]
-        for card in cards:
+        if decision is None:  # the same steps again
+            del s.shown[mark:]
+        for card in cards if number < 2 else []:
             s.keep("staff", "a partner organisation's proposed workshop, for staff to decide", card)
-        choice = next((b for card in cards for b in buttons(card, Kind.STAFF) if b.label.startswith(decision)), None)
+        choices = [b for card in cards for b in buttons(card, Kind.STAFF)]
+        if decision is None:
+            waiting = next((b.action for b in choices if b.label.startswith("✅")), waiting)
+            continue
+        choice = next((b for b in choices if b.label.startswith(decision)), None)
         if choice is None:
-            return
+            return waiting
         out = await s.services.staff.press(staff, staff.user_id, choice.action)
         _keep(s, "staff", f"after “{choice.label}”", out)
-        if reason is not None:
-            out = await s.services.staff.text(staff, staff.user_id, reason)
-            _keep(s, "staff", "after typing the reason", out)
+        if decision == "✖":
+            for reason in ("x", "Das Thema ist im Frühjahr schon belegt."):
+                out = await s.services.staff.text(staff, staff.user_id, reason)
+                _keep(s, "staff", f"after typing the reason “{reason}”", out)
+        else:
+            out = await s.services.staff.press(staff, staff.user_id, choice.action)
+            _keep(s, "staff", f"“{choice.label}” tapped again on a proposal decided already", out)
         await _then(s, staff, f"after “{choice.label}”")
         for parcel in await s.delivered(contact.user_id):
             if parcel.screen is not None:
                 s.keep("partner", f"the contact hears of the decision ({choice.label})", parcel.screen)
+    return waiting
 
 
 async def _monthly(s: Stage, contact: Visitor) -> None:

@@ -1,0 +1,209 @@
+"""The office's web view in the gallery (issue 30): the real tornado server on the gallery's
+database, opened by a staff member with the sign-in link of /office, every page read over HTTP
+in the staff language, every form sent once right and once wrong, and each refusal met. A page
+is kept as the text a browser shows of it (with the labels of its links, buttons and fields),
+in reading order."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import aiohttp
+
+from bot.kernel.actions import Kind
+from bot.review.stage import Stage
+from bot.survey.turns import Visitor
+from bot.web.server import OfficeServer
+
+# Where a line ends when a browser lays the page out.
+_BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "li", "tr", "table", "section", "header", "main", "nav",
+                     "form", "fieldset", "legend", "dl", "dt", "dd", "br", "ul", "ol", "caption", "figure",
+                     "figcaption", "label", "title", "textarea", "select", "option", "button"})
+_SKIPPED = frozenset({"style", "script"})
+_SIGN_IN = re.compile(r"/signin/[A-Za-z0-9_-]+")
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_ASSOCIATION = re.compile(r'href="/associations/([0-9]+)"')
+_WORKSHOP = re.compile(r'href="/catalog/([A-Za-z0-9_-]+)"')
+_PROPOSAL = re.compile(r'name="proposal" value="([0-9]+)"')
+_TASK = re.compile(r'name="task" value="([0-9]+)"')
+_CANCEL = re.compile(r'name="cancel" value="([A-Za-z0-9_-]+)"')
+
+
+class _Reader(HTMLParser):
+    """The words of a page as a reader meets them, labels of controls included."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = [""]
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED:
+            self.skipping += 1
+        if tag in _BLOCKS:
+            self.lines.append("")
+        values = dict(attrs)
+        for name in ("aria-label", "alt", "placeholder", "title"):
+            if values.get(name):
+                self._add(f"[{values[name]}] ")
+        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            self._add(f"[{values['value']}]")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        if tag in _BLOCKS:
+            self.lines.append("")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self._add(data)
+
+    def _add(self, text: str) -> None:
+        self.lines[-1] += text
+
+    def text(self) -> str:
+        lines = (" ".join(line.split()) for line in self.lines)
+        return "\n".join(line for line in lines if line)
+
+
+def page_text(html: str) -> str:
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.text()
+
+
+class Browser:
+    """A staff member's browser on the web view, in the staff language."""
+
+    def __init__(self, s: Stage, http: aiohttp.ClientSession, url: str) -> None:
+        self.s, self.http, self.url = s, http, url
+        self.csrf = ""
+
+    async def open(self, path: str, title: str, keep: bool = True) -> str:
+        async with self.http.get(self.url + path) as response:
+            return self._seen(await response.text(), f"{title} ({path}, HTTP {response.status})", keep)
+
+    async def send(self, path: str, form: dict[str, Any], title: str, csrf: bool = True, keep: bool = True) -> str:
+        data = aiohttp.FormData([("csrf", self.csrf)] if csrf else [])
+        for name, value in form.items():
+            for one in value if isinstance(value, list) else [value]:
+                data.add_field(name, str(one))
+        async with self.http.post(self.url + path, data=data) as response:
+            return self._seen(await response.text(), f"{title} (sent to {path}, HTTP {response.status})", keep)
+
+    def _seen(self, html: str, title: str, keep: bool) -> str:
+        found = _CSRF.search(html)
+        if found:
+            self.csrf = found.group(1)
+        if keep:
+            self.s.keep("web", f"the web view: {title}", page_text(html))
+        return html
+
+
+async def desk(s: Stage, staff_id: int, link: str | None = None) -> None:
+    """Every page of the web view, its forms' answers and its refusals; `link`: the sign-in link
+    (by default the one /office gives)."""
+    server = OfficeServer(s.services, s.services.settings, port=0)
+    await server.start()
+    try:
+        headers = {"Accept-Language": s.language}
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers) as http:
+            browser = Browser(s, http, f"http://127.0.0.1:{server.port}")
+            given = _SIGN_IN.search(link or "")
+            await _pages(s, browser, given.group(0) if given else await _link(s, staff_id))
+    finally:
+        await server.stop()
+
+
+async def _link(s: Stage, staff_id: int) -> str:
+    out = await s.services.staff.command(Visitor(staff_id, s.language), staff_id, "office")
+    found = _SIGN_IN.search(out.messages[0].text) if out.messages else None
+    if found is None:
+        raise LookupError("/office gave no sign-in link")
+    s.keep("staff", "/office: a sign-in link to the web view", out.messages[0])
+    return found.group(0)
+
+
+WORKSHOP = {"title": "Buchhaltung für Vereine", "start": "T18:00", "end": "T20:00", "place": "online",
+            "registration": "https://example.org/kurs", "capacity": "", "cost": "0"}
+
+
+async def _pages(s: Stage, b: Browser, link: str) -> None:
+    await b.open("/", "a page opened without signing in")
+    await b.open(link, "the sign-in link opened: one button")
+    await b.send(link, {}, "after “Sign in”: the overview", csrf=False)
+    await b.send(link, {}, "the same sign-in link used again", csrf=False)
+    listing = await b.open("/associations", "the associations")
+    await b.open("/associations?name=zzz&progress=completed&consent=networking",
+                 "the associations, filtered so that none is left")
+    if 'rel="next"' in listing:
+        await b.open("/associations?page=2", "the associations, the second page")
+    for user_id in list(dict.fromkeys(_ASSOCIATION.findall(listing)))[:6]:
+        await b.open(f"/associations/{user_id}", "an association's page")
+    first = next(iter(_ASSOCIATION.findall(listing)), None)
+    if first is not None:
+        path = f"/associations/{first}/message"
+        await b.send(path, {"text": "", "language": "de"}, "a message to the association left empty")
+        await b.send(path, {"text": "Guten Tag! Können Sie uns kurz zurückrufen?", "language": "de"},
+                     "a message to the association sent")
+        await _reply(s, int(first))
+    tasks = await b.open("/tasks", "the office's open tasks")
+    found = _TASK.findall(tasks)
+    if found:
+        await b.send("/tasks", {"task": found[0], "do": "take"}, "after “Take it”")
+        await b.send("/tasks", {"task": found[0], "do": "done"}, "after “Mark as done”")
+        await b.send("/tasks", {"task": found[0], "do": "done"}, "a task someone closed already")
+    await b.send("/tasks", {"task": "x", "do": "done"}, "a form the server cannot read: the error page")
+    await b.send("/tasks", {"task": "1", "do": "done"}, "a form without its security token", csrf=False)
+    catalog = await b.open("/catalog", "the catalog: upcoming workshops, adding one, partners and contacts")
+    workshop = next(iter(_WORKSHOP.findall(catalog)), None)
+    if workshop is not None:
+        await b.open(f"/catalog/{workshop}", "changing a workshop")
+        await b.send(f"/catalog/{workshop}", {"title": ""}, "changing a workshop, with mistakes")
+    day = (s.clock.now + timedelta(days=20)).date().isoformat()
+    form = {**WORKSHOP, "start": day + WORKSHOP["start"], "end": day + WORKSHOP["end"]}
+    topics = re.findall(r'name="topics" value="([^"]+)"', catalog)[:1]
+    languages = re.findall(r'name="languages" value="([^"]+)"', catalog)[:1]
+    providers = re.findall(r'<option value="([^"]+)"', catalog.split('name="provider"', 1)[-1])[:1]
+    await b.send("/catalog", {"title": "x", "start": "morgen"}, "adding a workshop with mistakes")
+    await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": "nobody"},
+                 "adding a workshop without an organisation that offers it")
+    await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": providers,
+                              "place": "online", "address": "Neumarkt 10"},
+                 "adding a workshop the catalog cannot take")
+    await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": providers},
+                 "adding a workshop")
+    catalog = await b.open("/catalog", "the catalog with the workshop added", keep=False)
+    cancel = next(iter(_CANCEL.findall(catalog)), None)
+    if cancel is not None:
+        await b.send("/catalog", {"cancel": cancel}, "after “Cancel and tell those interested”")
+        await b.send("/catalog", {"cancel": cancel}, "cancelling a workshop cancelled already")
+    proposals = await b.open("/proposals", "workshops proposed by partner organisations")
+    waiting = _PROPOSAL.findall(proposals)
+    if waiting:
+        await b.send("/proposals", {"proposal": waiting[0], "decision": "approve"}, "after approving a proposal")
+    if len(waiting) > 1:
+        await b.send("/proposals", {"proposal": waiting[1], "decision": "reject", "reason": ""},
+                     "rejecting a proposal without a reason")
+        await b.send("/proposals", {"proposal": waiting[1], "decision": "reject",
+                                    "reason": "Das Thema ist schon belegt."}, "after rejecting a proposal")
+    await b.open("/exports", "the exports")
+    async with b.http.get(b.url + "/exports/submissions.csv") as response:
+        s.keep("file", "the web view's download: the submissions as CSV", (await response.text())[:3000])
+    await b.open("/nowhere", "an address that is no page")
+    await b.send("/signout", {}, "after “Sign out”")
+    await b.open("/", "a page after signing out")
+
+
+async def _reply(s: Stage, user_id: int) -> None:
+    """The association answers the office's message (its screens are the associations' gallery's)."""
+    for parcel in await s.delivered(user_id):
+        found = [b for row in (parcel.screen.buttons if parcel.screen else []) for b in row if b.role is Kind.OFFICE]
+        if found:
+            await s.survey.press(s.visitor(user_id), found[0].action)
+            await s.survey.text(s.visitor(user_id), "Danke, wir rufen morgen an.")

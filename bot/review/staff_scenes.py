@@ -1,0 +1,170 @@
+"""The office's rarer screens in the gallery (issue 30): what needs more associations than the
+main script has (figures above the small-number threshold, a second round to compare with), the
+refusals and mistakes of the staff commands and the partner contact's commands, and the office
+on its first day, before any association has answered.
+
+As everywhere in the gallery the scripted people go through the real services; a text is drawn
+directly only where no script can reach it (a background job failing)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bot.kernel.actions import Kind, parse
+from bot.kernel.outcome import Outcome
+from bot.review.later_scenes import keep_all_but_one
+from bot.review.stage import Stage, buttons
+from bot.review.survey_scenes import complete, onboard
+from bot.staff.reports import FAILED
+from bot.survey.turns import Visitor
+
+CROWD = (211, 212, 213)  # three more associations: figures above the threshold, a trend, recurring words
+STARTED = 51  # associations that only started, on the office's first days: /msos and the web view page
+FIRST_STARTED = 301
+FOREIGN_GROUP = -100_999  # a group the bot was added to that is not the office's
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Staff commands and refusals are logged; not news in the gallery."""
+    logs = [logging.getLogger(name) for name in ("bot.staff.service", "bot.partners.service")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
+
+
+async def crowd(s: Stage, plan: dict[str, Any]) -> None:
+    """Three associations complete the questionnaire with the same needs and ask the welfare
+    association for contact (what they are shown is the associations' gallery's)."""
+    mark = len(s.shown)
+    for user in CROWD:
+        out = await onboard(s, user, consent="y11")
+        await complete(s, user, out, plan)
+        await s.delivered(user)
+    del s.shown[mark:]
+
+
+async def second_round(s: Stage, staff: Visitor, keep: Any) -> None:
+    """/round for a name used before, then a new round the crowd answers again, one need lower."""
+    await keep(s, staff, "round", "2027", "/round with the name of a round that exists")
+    await keep(s, staff, "round", "2028", "/round 2028: a new survey round")
+    await s.services.staff.settled()
+    mark = len(s.shown)
+    for user in CROWD:
+        invitations = [p.screen for p in await s.delivered(user) if p.screen is not None
+                       and buttons(p.screen, Kind.ROUND)]
+        if invitations:
+            await keep_all_but_one(s, user, await s.tap(user, invitations[0], Kind.ROUND))
+        await s.delivered(user)
+    del s.shown[mark:]
+
+
+async def answers(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+    """The contact's cards from the crowd: “Not our field” on one (and the same button again),
+    one left open."""
+    cards = [p.screen for p in await s.delivered(contact.user_id) if p.screen is not None]
+    partners = s.services.partners
+    if not cards:
+        return
+    declined = buttons(cards[0], Kind.PARTNER)[-1]
+    out = await partners.press(contact, declined.action, name, False)
+    keep(s, "partner", f"after “{declined.label}” on a contact request", out)
+    out = await partners.press(contact, declined.action, name, False)
+    keep(s, "partner", "a contact request answered already (another contact of the organisation was quicker)", out)
+
+
+async def refusals(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> None:
+    """Staff's mistakes and the commands' other answers."""
+    service = s.services.staff
+    with quiet():
+        for name, argument, title in (
+                ("help", "", "/help (and /start) of a staff member"),
+                ("cancel", "", "/cancel with nothing to cancel"),
+                ("partner", "invite nobody", "/partner invite with an id the catalog does not know"),
+                ("partner", "revoke 999", "/partner revoke with an id that is no contact"),
+                ("report", "1999", "/report for a round that does not exist")):
+            await keep_command(s, staff, name, argument, title)
+        await service.settled()
+        keep(s, "staff", "after a moment", await _nothing(s, staff))
+        keep(s, "staff", "/stats in a group that is not the office's",
+             await service.command(staff, FOREIGN_GROUP, "stats"))
+        group = s.services.settings.staff_chat_id
+        if group is not None:
+            keep(s, "staff", "/stats in the office's staff group (it names associations)",
+                 await service.command(staff, group, "stats"))
+        keep(s, "staff", "an old button of the bot's", await service.press(staff, staff.user_id, "S:9:old"))
+    out = await service.command(staff, staff.user_id, "broadcast")
+    keep(s, "staff", "/broadcast again", out)
+    keep(s, "staff", "/broadcast: typing where a button is asked for", await service.text(staff, staff.user_id, "x"))
+    topic = next((b for b in buttons(out.messages[-1], Kind.STAFF)[1:2]), None) if out.messages else None
+    if topic is not None:
+        keep(s, "staff", f"/broadcast: after “{topic.label}”", await service.press(staff, staff.user_id, topic.action))
+        keep(s, "staff", "/broadcast: the preview to the associations with a need in that area",
+             await service.text(staff, staff.user_id, "(the office's message)"))
+    await keep_command(s, staff, "cancel", "", "/cancel during a guided step")
+    s.keep("staff", "when a digest, an export or the report could not be made (a background job failed)",
+           s.services.staff.context.voice.t.gettext(FAILED), drawn=True)
+
+
+async def _nothing(s: Stage, staff: Visitor) -> Outcome:
+    out = Outcome()
+    for parcel in await s.delivered(staff.user_id):
+        if parcel.screen is not None:
+            out.messages.append(parcel.screen)
+    return out
+
+
+async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+    """/delete, “No, keep”; later, once the access ended, /delete and “Yes, delete”."""
+    partners = s.services.partners
+    out = await partners.command(contact, "delete")
+    keep(s, "partner", "/delete of a contact", out)
+    no = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _value(b.action) == "k"), None) \
+        if out.messages else None
+    if no is not None:
+        keep(s, "partner", f"after “{no.label}”", await partners.press(contact, no.action, name, False))
+
+
+async def contact_deleted(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+    partners = s.services.partners
+    out = await partners.command(contact, "delete")
+    yes = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _value(b.action) == "x"), None) \
+        if out.messages else None
+    if yes is not None:
+        keep(s, "partner", f"/delete once the access ended, then “{yes.label}”",
+             await partners.press(contact, yes.action, name, False))
+
+
+def _value(action: str) -> str | None:
+    parsed = parse(action)
+    return parsed.value if parsed is not None else None
+
+
+async def first_days(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> None:
+    """The office before any association answered and with no catalog imported; then many
+    associations that only started."""
+    with quiet():
+        for name, argument, title in (
+                ("msos", "", "/msos before any association started"),
+                ("digest", "", "/digest of a week without answers"),
+                ("workshop", "", "/workshop before a catalog is imported"),
+                ("office", "", "/office where the web view is switched off")):
+            await keep_command(s, staff, name, argument, title)
+        await s.services.staff.settled()
+        keep(s, "staff", "/digest of a week without answers: the digest", await _nothing(s, staff))
+    for user in range(FIRST_STARTED, FIRST_STARTED + STARTED):
+        await onboard(s, user, consent="y00")
+    with quiet():
+        await keep_command(s, staff, "msos", "", f"/msos with {STARTED} associations: the first page")
+        more = next((b for shown in reversed(s.shown) for b in buttons(shown.screen, Kind.STAFF)), None)
+        if more is not None:
+            keep(s, "staff", f"/msos: after “{more.label}”", await s.services.staff.press(staff, staff.user_id,
+                                                                                         more.action))
