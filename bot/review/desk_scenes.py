@@ -45,6 +45,8 @@ class _Reader(HTMLParser):
             self.skipping += 1
         if tag in _BLOCKS:
             self.lines.append("")
+        elif tag in ("td", "th") and self.lines[-1]:
+            self._add(" | ")
         values = dict(attrs)
         for name in ("aria-label", "alt", "placeholder", "title"):
             if values.get(name):
