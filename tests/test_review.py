@@ -79,7 +79,7 @@ def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Pat
     the staff's commands."""
     for code in ("de", "en"):
         page = (gallery / f"office-{code}.html").read_text(encoding="utf-8")
-        assert {"partner", "staff"} <= set(KIND.findall(page)), code
+        assert {"partner", "staff", "web", "document"} <= set(KIND.findall(page)), code
         staff = Catalogs(domain="staff").translator(code)
         for text in ("We will get in touch", "Not our field", "Statistics", "Partner organisations and their contacts"):
             assert escaped(staff.gettext(text)) in page, (code, text)

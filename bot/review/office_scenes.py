@@ -63,6 +63,7 @@ async def office(s: Stage) -> None:
     for name, title in (("help", "/help of a contact"), ("needs", "/needs before figures are published")):
         _keep(s, "partner", title, await partners.command(contact, name))
     await _request(s, contact)
+    await _staff(s, staff, "digest", "", "/digest of a week with two associations")
     await staff_scenes.crowd(s, {**revealing_answers(s.engine), **_asks_for(s)})
     await staff_scenes.answers(s, contact, CONTACT_NAME, _keep)
     await _then(s, staff, "a partner answered “Not our field”")
@@ -248,6 +249,7 @@ async def _staff(s: Stage, staff: Visitor, name: str, argument: str, title: str)
     log.setLevel(logging.WARNING)
     try:
         out = await s.services.staff.command(staff, staff.user_id, name, argument)
+        await s.services.staff.settled()  # what it does in the background: the digest, files, a round
     finally:
         log.setLevel(level)
     _keep(s, "staff", title, out)

@@ -57,6 +57,8 @@ async def second_round(s: Stage, staff: Visitor, keep: Any) -> None:
     await keep(s, staff, "round", "2027", "/round with the name of a round that exists")
     await keep(s, staff, "round", "2028", "/round 2028: a new survey round")
     await s.services.staff.settled()
+    await keep(s, staff, "digest", "", "/digest just after a new round opened")
+    await s.services.staff.settled()
     mark = len(s.shown)
     for user in CROWD:
         invitations = [p.screen for p in await s.delivered(user) if p.screen is not None
