@@ -111,6 +111,12 @@ def test_the_gallery_shows_every_catalog_entry(gallery: dict[str, list[Shown]], 
 
 # Entries of the office's catalog (staff.po) no screen can show, with the reason.
 NOT_ON_AN_OFFICE_SCREEN: dict[str, str] = {
+    # A safety net: the steps of /workshop and the web view's form check every field before the
+    # catalog's model does, and refuse everything it would refuse.
+    "The workshop could not be saved: {problem}": "the model's own check after the steps' checks",
+    # What a report's tables call the round before when it has no name: /round and `msobot round
+    # open` refuse a round without one.
+    "Previous round": "a round without a name",
 }
 
 
@@ -120,6 +126,8 @@ def test_the_office_pages_show_every_staff_catalog_entry(office: dict[str, list[
     page: a chat, the web view, the committee report, the record of processing."""
     po = default_locales_dir() / code / "LC_MESSAGES" / "staff.po"
     missing = set(uncovered(po, code, [s.screen for s in office[code]])) - set(NOT_ON_AN_OFFICE_SCREEN)
+    if code == "de":
+        missing -= NOT_IN_GERMAN
     assert not missing, f"{code}: {len(missing)} entries on no screen:\n" + "\n".join(sorted(missing)[:40])
 
 

@@ -6,7 +6,9 @@ in reading order."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -107,9 +109,11 @@ class Browser:
         return html
 
 
-async def desk(s: Stage, staff_id: int, link: str | None = None) -> None:
+async def desk(s: Stage, staff_id: int, link: str | None = None, write_to: int | None = None,
+               only: str | None = None) -> None:
     """Every page of the web view, its forms' answers and its refusals; `link`: the sign-in link
-    (by default the one /office gives)."""
+    (by default the one /office gives); `write_to`: the association the office writes to (by
+    default the first listed); `only`: that page alone, after signing in."""
     server = OfficeServer(s.services, s.services.settings, port=0)
     await server.start()
     try:
@@ -117,7 +121,12 @@ async def desk(s: Stage, staff_id: int, link: str | None = None) -> None:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers) as http:
             browser = Browser(s, http, f"http://127.0.0.1:{server.port}")
             given = _SIGN_IN.search(link or "")
-            await _pages(s, browser, given.group(0) if given else await _link(s, staff_id))
+            link = given.group(0) if given else await _link(s, staff_id)
+            if only is None:
+                await _pages(s, browser, link, write_to)
+            else:
+                await browser.send(link, {}, "after “Sign in”", csrf=False, keep=False)
+                await browser.open(only, "a page")
     finally:
         await server.stop()
 
@@ -131,11 +140,12 @@ async def _link(s: Stage, staff_id: int) -> str:
     return found.group(0)
 
 
+PAGES_AT_MOST = 10  # associations' pages opened
 WORKSHOP = {"title": "Buchhaltung für Vereine", "start": "T18:00", "end": "T20:00", "place": "online",
             "registration": "https://example.org/kurs", "capacity": "", "cost": "0"}
 
 
-async def _pages(s: Stage, b: Browser, link: str) -> None:
+async def _pages(s: Stage, b: Browser, link: str, write_to: int | None) -> None:
     await b.open("/", "a page opened without signing in")
     await b.open(link, "the sign-in link opened: one button")
     await b.send(link, {}, "after “Sign in”: the overview", csrf=False)
@@ -145,15 +155,16 @@ async def _pages(s: Stage, b: Browser, link: str) -> None:
                  "the associations, filtered so that none is left")
     if 'rel="next"' in listing:
         await b.open("/associations?page=2", "the associations, the second page")
-    for user_id in list(dict.fromkeys(_ASSOCIATION.findall(listing)))[:6]:
+    for user_id in list(dict.fromkeys(_ASSOCIATION.findall(listing)))[:PAGES_AT_MOST]:
         await b.open(f"/associations/{user_id}", "an association's page")
-    first = next(iter(_ASSOCIATION.findall(listing)), None)
+    first = str(write_to) if write_to is not None else next(iter(_ASSOCIATION.findall(listing)), None)
     if first is not None:
         path = f"/associations/{first}/message"
         await b.send(path, {"text": "", "language": "de"}, "a message to the association left empty")
         await b.send(path, {"text": "Guten Tag! Können Sie uns kurz zurückrufen?", "language": "de"},
                      "a message to the association sent")
-        await _reply(s, int(first))
+        if await _reply(s, int(first)):
+            await b.open(f"/associations/{first}", "an association's page with its reply")
     tasks = await b.open("/tasks", "the office's open tasks")
     found = _TASK.findall(tasks)
     if found:
@@ -163,10 +174,6 @@ async def _pages(s: Stage, b: Browser, link: str) -> None:
     await b.send("/tasks", {"task": "x", "do": "done"}, "a form the server cannot read: the error page")
     await b.send("/tasks", {"task": "1", "do": "done"}, "a form without its security token", csrf=False)
     catalog = await b.open("/catalog", "the catalog: upcoming workshops, adding one, partners and contacts")
-    workshop = next(iter(_WORKSHOP.findall(catalog)), None)
-    if workshop is not None:
-        await b.open(f"/catalog/{workshop}", "changing a workshop")
-        await b.send(f"/catalog/{workshop}", {"title": ""}, "changing a workshop, with mistakes")
     day = (s.clock.now + timedelta(days=20)).date().isoformat()
     form = {**WORKSHOP, "start": day + WORKSHOP["start"], "end": day + WORKSHOP["end"]}
     topics = re.findall(r'name="topics" value="([^"]+)"', catalog)[:1]
@@ -176,11 +183,15 @@ async def _pages(s: Stage, b: Browser, link: str) -> None:
     await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": "nobody"},
                  "adding a workshop without an organisation that offers it")
     await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": providers,
-                              "place": "online", "address": "Neumarkt 10"},
-                 "adding a workshop the catalog cannot take")
+                              "place": "", "address": "Neumarkt 10, 42103 Wuppertal"},
+                 "adding a workshop in person without its district")
     await b.send("/catalog", {**form, "topics": topics, "languages": languages, "provider": providers},
                  "adding a workshop")
     catalog = await b.open("/catalog", "the catalog with the workshop added", keep=False)
+    workshop = next(iter(_WORKSHOP.findall(catalog)), None)
+    if workshop is not None:
+        await b.open(f"/catalog/{workshop}", "changing a workshop")
+        await b.send(f"/catalog/{workshop}", {"title": ""}, "changing a workshop, with mistakes")
     cancel = next(iter(_CANCEL.findall(catalog)), None)
     if cancel is not None:
         await b.send("/catalog", {"cancel": cancel}, "after “Cancel and tell those interested”")
@@ -197,15 +208,21 @@ async def _pages(s: Stage, b: Browser, link: str) -> None:
     await b.open("/exports", "the exports")
     async with b.http.get(b.url + "/exports/submissions.csv") as response:
         s.keep("file", "the web view's download: the submissions as CSV", (await response.text())[:3000])
+    async with b.http.get(b.url + "/exports/submissions.xlsx") as response:
+        with zipfile.ZipFile(io.BytesIO(await response.read())) as book:
+            sheets = re.findall(r'<sheet [^>]*name="([^"]+)"', book.read("xl/workbook.xml").decode("utf-8"))
+        s.keep("file", "the web view's download: the submissions as an Excel file (its sheets)", "\n".join(sheets))
     await b.open("/nowhere", "an address that is no page")
     await b.send("/signout", {}, "after “Sign out”")
     await b.open("/", "a page after signing out")
 
 
-async def _reply(s: Stage, user_id: int) -> None:
+async def _reply(s: Stage, user_id: int) -> bool:
     """The association answers the office's message (its screens are the associations' gallery's)."""
     for parcel in await s.delivered(user_id):
         found = [b for row in (parcel.screen.buttons if parcel.screen else []) for b in row if b.role is Kind.OFFICE]
         if found:
             await s.survey.press(s.visitor(user_id), found[0].action)
             await s.survey.text(s.visitor(user_id), "Danke, wir rufen morgen an.")
+            return True
+    return False

@@ -92,6 +92,9 @@ async def staged(language: str, settings: Settings, staff: bool = False, sample:
             "staff_chat_id": office_scenes.STAFF_GROUP if staff else None,
             **({"staff_language": language} if staff else {}), **({} if sample else {"web_port": 0})})
         services = await open_services(own, _domain(own))
+        # The digest's, the report's and the suggestions' jobs in a thread, not each in a fresh
+        # process: the same functions, without starting Python for each (seconds a job here).
+        services.digest.offload.in_process = services.suggestions.context.offload.in_process = True
         try:
             clock = Clock(await _sample_catalog(services) if sample else _start(services))
             services.store.clock = services.store.reader.clock = clock

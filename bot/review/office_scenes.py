@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -96,15 +97,19 @@ async def office(s: Stage) -> None:
     await _guided(s, staff, "broadcast", {"text": ["x" * 4000, "(the office's message, as staff typed it)"]})
     await staff_scenes.refusals(s, staff, _staff, _keep)
     pending = await _proposal(s, staff, contact)
+    await staff_scenes.after_approval(s)
+    await staff_scenes.withdraw(s)
     _keep(s, "partner", "/myworkshops with a workshop of the organisation",
           await partners.command(contact, "myworkshops"))
+    await staff_scenes.named_interest(s, PARTNER)
     digest = await s.services.digest.build()  # what /digest and the weekly schedule send (and a chart)
     for number, text in enumerate(digest.texts, start=1):
         s.keep("staff", f"the weekly digest, message {number} of {len(digest.texts)} (the chart follows as a picture)",
                text)
-    await desk_scenes.desk(s, STAFF)
-    await _then(s, staff, "what the web view's actions send staff")
     await _monthly(s, contact)
+    await _staff(s, staff, "digest", "", "/digest a month later: needs no upcoming workshop covers")
+    await desk_scenes.desk(s, STAFF, write_to=ASKING)
+    await _then(s, staff, "what the web view's actions send staff")
     if pending is not None:
         out = await s.services.staff.press(staff, staff.user_id, pending)
         _keep(s, "staff", "approving a proposed workshop whose start has passed", out)
@@ -123,8 +128,13 @@ async def first_days(s: Stage) -> None:
     """The office before any association answered, with no catalog imported and the web view
     switched off in the bot (it is opened here by a link issued directly)."""
     staff = Visitor(STAFF, s.language)
+    link = await s.services.staff.office.issue(STAFF)
+    await desk_scenes.desk(s, STAFF, link=link, only="/")
     await staff_scenes.first_days(s, staff, _staff, _keep)
+    await paper_scenes.empty_report(s)
+    await _staff(s, staff, "report", "", "/report: the needs report for the committee")
     await desk_scenes.desk(s, STAFF, link=await s.services.staff.office.issue(STAFF))
+    await _then(s, staff, "what the web view's actions send staff")
 
 
 def _day(s: Stage, days: int) -> str:
@@ -181,6 +191,15 @@ async def _monthly(s: Stage, contact: Visitor) -> None:
     for parcel in await s.delivered(contact.user_id):
         if parcel.screen is not None:
             s.keep("partner", "the monthly digest (first working day of the month)", parcel.screen)
+    # A quiet month, drawn with the digest's own texts: every request answered, every topic covered.
+    row, latest = await monthly.contacts.contact(contact.user_id), await monthly.published.latest()
+    months = await monthly.figures({row.partner_id}, s.clock.now) if row is not None else {}
+    if row is not None and latest is not None and row.partner_id in months:
+        month = months[row.partner_id]
+        quiet = replace(month, open_requests=0, waiting_long=0, covered=frozenset(month.partner.topics))
+        for text in monthly.texts(monthly.screens(row), quiet, latest, monthly.due()):
+            s.keep("partner", "the monthly digest of a quiet month (every request answered, every topic covered)",
+                   text, drawn=True)
 
 
 async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str]], kind: str = "staff") -> None:
@@ -247,6 +266,7 @@ async def _staff(s: Stage, staff: Visitor, name: str, argument: str, title: str)
     log = logging.getLogger("bot.staff.service")  # staff commands are logged: not news here
     level = log.level
     log.setLevel(logging.WARNING)
+    s.set_clock(s.clock.now + timedelta(minutes=1))  # the digest counts what happened before it
     try:
         out = await s.services.staff.command(staff, staff.user_id, name, argument)
         await s.services.staff.settled()  # what it does in the background: the digest, files, a round

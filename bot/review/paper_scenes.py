@@ -21,6 +21,14 @@ from bot.staff.record import record
 NOTES = "(The office's recommendations, as staff wrote them in a Markdown file for `msobot report --notes`.)"
 
 
+async def empty_report(s: Stage) -> None:
+    """The report before any round: all answers so far, none of them recurring."""
+    voice = s.services.staff.context.voice
+    data = await read(s.services.settings, s.services.engine, Scope())
+    s.keep("document", "the needs report for the committee (PDF) before any survey round: its text",
+           text(compose(voice, data, None, s.clock.now)))
+
+
 async def documents(s: Stage) -> None:
     voice = s.services.staff.context.voice
     settings, engine = s.services.settings, s.services.engine

@@ -11,14 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
-from bot.kernel.actions import Kind, parse
+from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.outcome import Outcome
 from bot.review.later_scenes import keep_all_but_one
+from bot.review.plan import revealing_answers, skipped
 from bot.review.stage import Stage, buttons
 from bot.review.survey_scenes import complete, onboard
 from bot.staff.reports import FAILED
+from bot.storage.catalog import CatalogStore
 from bot.survey.turns import Visitor
 
 CROWD = (211, 212, 213)  # three more associations: figures above the threshold, a trend, recurring words
@@ -42,14 +45,55 @@ def quiet() -> Iterator[None]:
 
 
 async def crowd(s: Stage, plan: dict[str, Any]) -> None:
-    """Three associations complete the questionnaire with the same needs and ask the welfare
-    association for contact (what they are shown is the associations' gallery's)."""
+    """Three associations complete the questionnaire with the same areas of need, rated
+    considerable by some and urgent by others (the partners' figures split too thin to show),
+    and ask the welfare association for contact. The first skips an optional question and
+    marks every suggestion it gets (workshops, another association); the second later switches
+    partner sharing off (its request is withdrawn). What they are shown is the associations'
+    gallery's."""
     mark = len(s.shown)
-    for user in CROWD:
+    matching = s.engine.questionnaire.matching
+    big = sorted(matching.intensity, key=lambda level: -matching.intensity[level])[:2] if matching else []
+    needs = list(matching.needs.values()) if matching else []  # every other area: split between two levels
+    for number, user in enumerate(CROWD):
+        own = {**plan, **{q: big[number % len(big)] for q in needs[::2] if q in plan}} if big else dict(plan)
+        if number == 0:
+            contact = matching.contact if matching else None
+            own.update({q: None for q in skipped(s.engine) if q != contact})  # asked for when it is needed
         out = await onboard(s, user, consent="y11")
-        await complete(s, user, out, plan)
+        await complete(s, user, out, own)
+        if number == 0:
+            await interested(s, user)
         await s.delivered(user)
     del s.shown[mark:]
+
+
+async def interested(s: Stage, user: int) -> None:
+    """“Interested” on every suggestion the association has been sent."""
+    for parcel in await s.delivered(user):
+        for found in buttons(parcel.screen, Kind.SUGGESTION) if parcel.screen is not None else []:
+            if _value(found.action) == "i":
+                await s.press(user, found.action)
+
+
+async def after_approval(s: Stage) -> None:
+    """Two of the crowd look at their suggestions again and mark the workshops, the organisation's
+    new ones too; the third has blocked the bot meanwhile: a message from the office to it is
+    refused by Telegram, and the bot notes it."""
+    mark = len(s.shown)
+    for user in CROWD[:-1]:
+        await interested(s, user)
+    s.postbox.blocked.add(CROWD[-1])
+    async with s.services.store.transaction():
+        await s.services.mail.send(1, CROWD[-1], "Guten Tag! Haben Sie unsere Einladung erhalten?", "de")
+    await s.delivered(CROWD[-1])
+    del s.shown[mark:]
+
+
+async def withdraw(s: Stage) -> None:
+    """The second of the crowd switches partner sharing off: its contact request is withdrawn."""
+    await s.press(CROWD[1], Action(Kind.PRIVACY, value="p0").encode())
+    await s.delivered(CROWD[1])
 
 
 async def second_round(s: Stage, staff: Visitor, keep: Any) -> None:
@@ -162,11 +206,32 @@ async def first_days(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> 
             await keep_command(s, staff, name, argument, title)
         await s.services.staff.settled()
         keep(s, "staff", "/digest of a week without answers: the digest", await _nothing(s, staff))
+    mark = len(s.shown)
     for user in range(FIRST_STARTED, FIRST_STARTED + STARTED):
-        await onboard(s, user, consent="y00")
+        out = await onboard(s, user, consent="y00")
+        if user < FIRST_STARTED + 2:  # two complete: needs no organisation in the catalog works on
+            await complete(s, user, out, revealing_answers(s.engine))
+            await s.delivered(user)
+    del s.shown[mark:]
+    s.set_clock(s.clock.now + timedelta(days=1))  # the digest counts whole days
+    with quiet():
+        await keep_command(s, staff, "digest", "", "/digest of needs no organisation in the catalog works on")
     with quiet():
         await keep_command(s, staff, "msos", "", f"/msos with {STARTED} associations: the first page")
         more = next((b for shown in reversed(s.shown) for b in buttons(shown.screen, Kind.STAFF)), None)
         if more is not None:
             keep(s, "staff", f"/msos: after “{more.label}”", await s.services.staff.press(staff, staff.user_id,
                                                                                          more.action))
+
+
+async def named_interest(s: Stage, partner_id: str) -> None:
+    """/myworkshops when associations that agreed to sharing marked the organisation's workshop,
+    drawn with its screens (the script's associations are sent other suggestions first)."""
+    catalog = CatalogStore(s.services.store)
+    workshop = next((w for w in await catalog.workshops(upcoming_after=s.clock.now) if w.provider == partner_id), None)
+    names = [name for user in CROWD[:2] if (name := await s.services.store.organisation_name(user))]
+    if workshop is None or not names:
+        return
+    screens = s.services.partners.screens["en" if s.language == "en" else "de"]
+    s.keep("partner", "/myworkshops when associations that agreed to pass their name on are interested",
+           screens.my_workshops([screens.my_workshop(workshop, len(names), names)]), drawn=True)
