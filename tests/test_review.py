@@ -72,6 +72,7 @@ def test_the_gallery_has_a_page_with_every_kind_of_screen_for_every_language(gal
     offices = ["office-de", "office-en"]
     assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, *offices, "index"])
     assert all(f'href="{office}.html"' in index for office in offices)
+    assert "translations review --catalog staff" in index  # the office pages' review status, beside the users'
 
 
 def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Path) -> None:
