@@ -47,7 +47,7 @@ class _Reader(HTMLParser):
             self.skipping += 1
         if tag in _BLOCKS:
             self.lines.append("")
-        elif tag in ("td", "th") and self.lines[-1]:
+        elif tag in ("td", "th") and self.lines[-1].strip():
             self._add(" | ")
         values = dict(attrs)
         for name in ("aria-label", "alt", "placeholder", "title"):

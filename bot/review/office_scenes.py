@@ -69,6 +69,7 @@ async def office(s: Stage) -> None:
     await staff_scenes.answers(s, contact, CONTACT_NAME, _keep)
     await _then(s, staff, "a partner answered “Not our field”")
     await staff_scenes.second_round(s, staff, _staff)
+    await s.delivered(contact.user_id)  # the crowd's requests again, with the new round's answers: shown above
     await _staff(s, staff, "partner", "publish", "/partner publish: the month's figures for partners, now")
     _keep(s, "partner", "/needs once figures are published", await partners.command(contact, "needs"))
     _keep(s, "partner", "/myworkshops: the organisation's upcoming workshops",
