@@ -9,7 +9,7 @@ directly only where no script can reach it (a background job failing)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -28,6 +28,10 @@ CROWD = (211, 212, 213)  # three more associations: figures above the threshold,
 STARTED = 51  # associations that only started, on the office's first days: /msos and the web view page
 FIRST_STARTED = 301
 FOREIGN_GROUP = -100_999  # a group the bot was added to that is not the office's
+
+# The office scenes' ways of keeping a screen: a staff command with what it sends later; an outcome.
+KeepCommand = Callable[[Stage, Visitor, str, str, str], Awaitable[None]]
+Keep = Callable[[Stage, str, str, Outcome], None]
 
 
 @contextmanager
@@ -96,13 +100,11 @@ async def withdraw(s: Stage) -> None:
     await s.delivered(CROWD[1])
 
 
-async def second_round(s: Stage, staff: Visitor, keep: Any) -> None:
+async def second_round(s: Stage, staff: Visitor, keep_command: KeepCommand) -> None:
     """/round for a name used before, then a new round the crowd answers again, one need lower."""
-    await keep(s, staff, "round", "2027", "/round with the name of a round that exists")
-    await keep(s, staff, "round", "2028", "/round 2028: a new survey round")
-    await s.services.staff.settled()
-    await keep(s, staff, "digest", "", "/digest just after a new round opened")
-    await s.services.staff.settled()
+    await keep_command(s, staff, "round", "2027", "/round with the name of a round that exists")
+    await keep_command(s, staff, "round", "2028", "/round 2028: a new survey round")
+    await keep_command(s, staff, "digest", "", "/digest just after a new round opened")
     mark = len(s.shown)
     for user in CROWD:
         invitations = [p.screen for p in await s.delivered(user) if p.screen is not None
@@ -113,7 +115,7 @@ async def second_round(s: Stage, staff: Visitor, keep: Any) -> None:
     del s.shown[mark:]
 
 
-async def answers(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+async def answers(s: Stage, contact: Visitor, name: str, keep: Keep) -> None:
     """The contact's cards from the crowd: “Not our field” on one (and the same button again),
     one left open."""
     cards = [p.screen for p in await s.delivered(contact.user_id) if p.screen is not None]
@@ -127,7 +129,7 @@ async def answers(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
     keep(s, "partner", "a contact request answered already (another contact of the organisation was quicker)", out)
 
 
-async def refusals(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> None:
+async def refusals(s: Stage, staff: Visitor, keep_command: KeepCommand, keep: Keep) -> None:
     """Staff's mistakes and the commands' other answers."""
     service = s.services.staff
     with quiet():
@@ -139,7 +141,7 @@ async def refusals(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> No
                 ("report", "1999", "/report for a round that does not exist")):
             await keep_command(s, staff, name, argument, title)
         await service.settled()
-        keep(s, "staff", "after a moment", await _nothing(s, staff))
+        keep(s, "staff", "after a moment", await _sent(s, staff))
         keep(s, "staff", "/stats in a group that is not the office's",
              await service.command(staff, FOREIGN_GROUP, "stats"))
         group = s.services.settings.staff_chat_id
@@ -160,7 +162,8 @@ async def refusals(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> No
            s.services.staff.context.voice.t.gettext(FAILED), drawn=True)
 
 
-async def _nothing(s: Stage, staff: Visitor) -> Outcome:
+async def _sent(s: Stage, staff: Visitor) -> Outcome:
+    """What the outbox sends the staff member now, as one outcome."""
     out = Outcome()
     for parcel in await s.delivered(staff.user_id):
         if parcel.screen is not None:
@@ -168,7 +171,7 @@ async def _nothing(s: Stage, staff: Visitor) -> Outcome:
     return out
 
 
-async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Keep) -> None:
     """/delete, “No, keep”; later, once the access ended, /delete and “Yes, delete”."""
     partners = s.services.partners
     out = await partners.command(contact, "delete")
@@ -179,7 +182,7 @@ async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Any) -> No
         keep(s, "partner", f"after “{no.label}”", await partners.press(contact, no.action, name, False))
 
 
-async def contact_deleted(s: Stage, contact: Visitor, name: str, keep: Any) -> None:
+async def contact_deleted(s: Stage, contact: Visitor, name: str, keep: Keep) -> None:
     partners = s.services.partners
     out = await partners.command(contact, "delete")
     yes = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _value(b.action) == "x"), None) \
@@ -194,7 +197,7 @@ def _value(action: str) -> str | None:
     return parsed.value if parsed is not None else None
 
 
-async def first_days(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> None:
+async def first_days(s: Stage, staff: Visitor, keep_command: KeepCommand, keep: Keep) -> None:
     """The office before any association answered and with no catalog imported; then many
     associations that only started."""
     with quiet():
@@ -205,7 +208,7 @@ async def first_days(s: Stage, staff: Visitor, keep_command: Any, keep: Any) -> 
                 ("office", "", "/office where the web view is switched off")):
             await keep_command(s, staff, name, argument, title)
         await s.services.staff.settled()
-        keep(s, "staff", "/digest of a week without answers: the digest", await _nothing(s, staff))
+        keep(s, "staff", "/digest of a week without answers: the digest", await _sent(s, staff))
     mark = len(s.shown)
     for user in range(FIRST_STARTED, FIRST_STARTED + STARTED):
         out = await onboard(s, user, consent="y00")
