@@ -11,9 +11,11 @@ import re
 import zipfile
 from datetime import timedelta
 from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlencode
 
-import aiohttp
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from bot.kernel.actions import Kind
 from bot.review.stage import Stage
@@ -82,23 +84,45 @@ def page_text(html: str) -> str:
 
 
 class Browser:
-    """A staff member's browser on the web view, in the staff language."""
+    """A staff member's browser on the web view, in the staff language: tornado's own HTTP
+    client (the bot's dependency), keeping the session cookie and following redirects."""
 
-    def __init__(self, s: Stage, http: aiohttp.ClientSession, url: str) -> None:
-        self.s, self.http, self.url = s, http, url
+    def __init__(self, s: Stage, url: str) -> None:
+        self.s, self.url = s, url
+        self.client = AsyncHTTPClient(force_instance=True)
+        self.cookies: dict[str, str] = {}
         self.csrf = ""
 
     async def open(self, path: str, title: str, keep: bool = True) -> str:
-        async with self.http.get(self.url + path) as response:
-            return self._seen(await response.text(), f"{title} ({path}, HTTP {response.status})", keep)
+        status, body = await self.fetch("GET", path)
+        return self._seen(body.decode("utf-8"), f"{title} ({path}, HTTP {status})", keep)
 
     async def send(self, path: str, form: dict[str, Any], title: str, csrf: bool = True, keep: bool = True) -> str:
-        data = aiohttp.FormData([("csrf", self.csrf)] if csrf else [])
-        for name, value in form.items():
-            for one in value if isinstance(value, list) else [value]:
-                data.add_field(name, str(one))
-        async with self.http.post(self.url + path, data=data) as response:
-            return self._seen(await response.text(), f"{title} (sent to {path}, HTTP {response.status})", keep)
+        fields = [("csrf", self.csrf)] if csrf else []
+        fields += [(name, str(one)) for name, value in form.items()
+                   for one in (value if isinstance(value, list) else [value])]
+        status, body = await self.fetch("POST", path, urlencode(fields))
+        return self._seen(body.decode("utf-8"), f"{title} (sent to {path}, HTTP {status})", keep)
+
+    async def fetch(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
+        headers = {"Accept-Language": self.s.language}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        request = HTTPRequest(self.url + path, method=method, headers=headers, body=body, follow_redirects=False)
+        response = await self.client.fetch(request, raise_error=False)
+        for header in response.headers.get_list("Set-Cookie"):
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value:
+                    self.cookies[name] = morsel.value
+                else:  # cleared: signed out
+                    self.cookies.pop(name, None)
+        location = response.headers.get("Location")
+        if response.code in (301, 302, 303) and location:
+            return await self.fetch("GET", location)
+        return response.code, response.body or b""
+
+    def close(self) -> None:
+        self.client.close()
 
     def _seen(self, html: str, title: str, keep: bool) -> str:
         found = _CSRF.search(html)
@@ -116,18 +140,17 @@ async def desk(s: Stage, staff_id: int, link: str | None = None, write_to: int |
     default the first listed); `only`: that page alone, after signing in."""
     server = OfficeServer(s.services, s.services.settings, port=0)
     await server.start()
+    browser = Browser(s, f"http://127.0.0.1:{server.port}")
     try:
-        headers = {"Accept-Language": s.language}
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers) as http:
-            browser = Browser(s, http, f"http://127.0.0.1:{server.port}")
-            given = _SIGN_IN.search(link or "")
-            link = given.group(0) if given else await _link(s, staff_id)
-            if only is None:
-                await _pages(s, browser, link, write_to)
-            else:
-                await browser.send(link, {}, "after “Sign in”", csrf=False, keep=False)
-                await browser.open(only, "a page")
+        given = _SIGN_IN.search(link or "")
+        link = given.group(0) if given else await _link(s, staff_id)
+        if only is None:
+            await _pages(s, browser, link, write_to)
+        else:
+            await browser.send(link, {}, "after “Sign in”", csrf=False, keep=False)
+            await browser.open(only, "a page")
     finally:
+        browser.close()
         await server.stop()
 
 
@@ -206,12 +229,12 @@ async def _pages(s: Stage, b: Browser, link: str, write_to: int | None) -> None:
         await b.send("/proposals", {"proposal": waiting[1], "decision": "reject",
                                     "reason": "Das Thema ist schon belegt."}, "after rejecting a proposal")
     await b.open("/exports", "the exports")
-    async with b.http.get(b.url + "/exports/submissions.csv") as response:
-        s.keep("file", "the web view's download: the submissions as CSV", (await response.text())[:3000])
-    async with b.http.get(b.url + "/exports/submissions.xlsx") as response:
-        with zipfile.ZipFile(io.BytesIO(await response.read())) as book:
-            sheets = re.findall(r'<sheet [^>]*name="([^"]+)"', book.read("xl/workbook.xml").decode("utf-8"))
-        s.keep("file", "the web view's download: the submissions as an Excel file (its sheets)", "\n".join(sheets))
+    _status, csv = await b.fetch("GET", "/exports/submissions.csv")
+    s.keep("file", "the web view's download: the submissions as CSV", csv.decode("utf-8-sig")[:3000])
+    _status, xlsx = await b.fetch("GET", "/exports/submissions.xlsx")
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        sheets = re.findall(r'<sheet [^>]*name="([^"]+)"', book.read("xl/workbook.xml").decode("utf-8"))
+    s.keep("file", "the web view's download: the submissions as an Excel file (its sheets)", "\n".join(sheets))
     await b.open("/nowhere", "an address that is no page")
     await b.send("/signout", {}, "after “Sign out”")
     await b.open("/", "a page after signing out")
