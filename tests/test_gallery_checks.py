@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from bot.kernel.actions import Kind
 from bot.kernel.i18n import STAFF_DOMAIN, Catalogs, default_locales_dir
 from bot.kernel.outcome import Button, Screen
-from bot.review.gallery import Shown, collect_all, collect_office
+from bot.review.gallery import Shown, collect_all
 from tests.helpers.screen_checks import double_stops, english_texts, screen_problems, uncovered
 
 CATALOGS = Catalogs()
@@ -32,9 +32,9 @@ def gallery() -> dict[str, list[Shown]]:
 
 
 @pytest.fixture(scope="module")
-def office() -> dict[str, list[Shown]]:
+def office(office_gallery: dict[str, list[Shown]]) -> dict[str, list[Shown]]:
     """What partner contacts and staff read, in each staff language (staff.po)."""
-    return {code: asyncio.run(collect_office(code)) for code in STAFF_LANGUAGES}
+    return office_gallery
 
 
 def test_every_screen_in_every_language_passes_the_mechanical_checks(gallery: dict[str, list[Shown]]) -> None:
