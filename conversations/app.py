@@ -17,10 +17,11 @@ from telegram.request import BaseRequest
 
 from bot.kernel.settings import ConfigError, Settings
 from bot.operations import backups
-from bot.operations.lease import Lease
+from bot.operations.lease import Lease, database_file
 from bot.outbox import OutboxWorker
 from bot.outbox.worker import RATE
 from bot.services import Domain, Services, load_domain, open_services
+from bot.storage.log_folding import LogFolder
 from bot.survey.turns import Visitor
 from conversations import menus
 from conversations.context import BotApplication, BotContext
@@ -82,6 +83,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services.start_sending()
         data["outbox"] = worker
         data["outbox_task"] = asyncio.create_task(worker.run(), name="outbox")
+        path = await database_file(services.store)
+        if path is not None:  # the single writer folds the log in, never inside a reply's COMMIT
+            data["log_folder"] = folder = LogFolder(services.store, path)
+            await folder.start()
         data["heartbeat"] = asyncio.create_task(lease.keep(lambda reason: data.get("stop", _no_stop)(reason)),
                                                 name="lease")
         _schedule(application, services)
@@ -101,6 +106,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+        folder = application.bot_data.pop("log_folder", None)
+        if folder is not None:
+            await folder.stop()
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         gc.unfreeze()
