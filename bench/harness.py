@@ -102,7 +102,8 @@ class DatabaseTrips:
 
         async def run(conn: Connection, work: Any = None) -> Any:
             # A unit of work's BEGIN IMMEDIATE is put off and goes with its first statement.
-            self.writes += sum(1 for sql, _params in conn.pending if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"))
+            self.writes += sum(1 for sql, _params, _site in conn.pending
+                               if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"))
             return await original_run(conn, work)
 
         aiosqlite.Connection._execute = trip  # type: ignore[method-assign,assignment]

@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.kernel.actions import Kind
 from bot.kernel.files import private_file
 from bot.kernel.outcome import Button, Document, Outcome, Screen
-from bot.kernel.routes import PROPOSING, Capability, Role, button_key, find
+from bot.kernel.routes import Role
 from bot.kernel.settings import Settings
 from bot.operations.lease import running_bot
 from bot.outbox import OutboxWorker, Parcel
@@ -28,8 +28,6 @@ from bot.survey.turns import Visitor
 
 CONSOLE_USER_ID = 1
 _NAV_COMMANDS = {Kind.BACK: "/back", Kind.SKIP: "/skip", Kind.KEEP: "/keep"}
-_COMMANDS = ("/start", "/help", "/answers", "/suggestions", "/myworkshops", "/settings", "/language", "/privacy",
-             "/mydata", "/delete")
 
 
 def console_settings(settings: Settings) -> Settings:
@@ -136,46 +134,18 @@ class ConsoleChat:
         return True
 
     async def _handle(self, line: str) -> Outcome:
-        service, visitor = self.service, self.visitor
-        command = line.split()[0].lower()
-        if self.role is not Role.ASSOCIATION:
-            return await self._as_role(line, command)
-        if command in _COMMANDS:
-            return await self.services.association_command(command[1:], visitor)
+        """What was typed, through the router as a private chat's update is in Telegram: a
+        command, a button (its number, or /back, /skip, /keep), or text."""
+        router, visitor, role, me = self.services.router, self.visitor, self.role, self.visitor.user_id
         button = self._button_for(line)
         if button is not None:
-            return await service.press(visitor, button.action)
-        return await service.text(visitor, line)
-
-    async def _as_role(self, line: str, command: str) -> Outcome:
-        """Staff or a partner contact: the routing table decides, as in Telegram's handlers."""
-        s, visitor, role, me = self.services, self.visitor, self.role, self.visitor.user_id
-        if command.startswith("/"):
-            name, argument = command[1:], line.partition(" ")[2].strip()
-            route = find(f"/{name}", role)
-            if route is None:
-                return await (s.partners.command(visitor, "other") if role is Role.PARTNER
-                              else s.staff.command(visitor, me, "help"))
-            if route.capability is Capability.STAFF:
-                return await s.staff.command(visitor, me, name, argument)
-            if route.capability is Capability.PARTNERS:
-                return await s.partners.command(visitor, name)
-            self.role, outcome = Role.ASSOCIATION, await self._handle(line)  # a survey command staff may use
-            self.role = role
-            return outcome
-        button = self._button_for(line)
-        if button is not None:
-            route = find(button_key(button.action), role)
-            if route is None or route.capability is Capability.STAFF:
-                return await s.staff.press(visitor, me, button.action)
-            if route.capability in (Capability.PARTNERS, Capability.INVITATION):
-                return await s.partners.press(visitor, button.action, "Console", False)
-            return await self.service.press(visitor, button.action)
-        if role in PROPOSING and await s.staff.has_flow(me):
-            return await s.staff.text(visitor, me, line)
-        if role is Role.PARTNER:
-            return await s.partners.command(visitor, "other")
-        return await self.service.text(visitor, line)
+            outcome = await router.press(visitor, role, me, button.action, display_name="Console")
+        elif line.startswith("/"):
+            name, _space, argument = line.partition(" ")
+            outcome = await router.command(visitor, role, me, name[1:].lower(), argument.strip())
+        else:
+            outcome = await router.text(visitor, role, me, line)
+        return outcome or Outcome()  # a private chat: the router always answers
 
     def _button_for(self, line: str) -> Button | None:
         command = next((b for b, numbered in self.live if not numbered

@@ -17,6 +17,7 @@ from bot.kernel.offload import Offload
 from bot.kernel.outcome import Outcome
 from bot.kernel.settings import ConfigError, Settings
 from bot.kernel.turns import Visitor
+from bot.office.contact import ContactPersons
 from bot.office.mail import OfficeMail
 from bot.operations import backups
 from bot.outbox.composers import Composers
@@ -26,6 +27,7 @@ from bot.questionnaire import Questionnaire, default_path, load
 from bot.questionnaire.deploy import deploy
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import staff_voice
+from bot.router import Router
 from bot.staff.catalog_import import import_file
 from bot.staff.jobs import Jobs
 from bot.staff.service import StaffService
@@ -37,6 +39,7 @@ from bot.suggestions.service import SuggestionService
 from bot.survey.reminders import UnfinishedReminders
 from bot.survey.rounds import RoundService
 from bot.survey.service import SurveyService
+from bot.survey.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +61,17 @@ class Services:
     partners: PartnerService
     composers: Composers
     mail: OfficeMail  # the office and one association, both ways
+    contact_persons: ContactPersons  # the association's contact person for the office and partners
 
+    # The one way in for the adapters (`bot.router`): made with the services, never replaced.
+    router: Router = field(init=False)
     # Queuing the rest of the broadcasts and rounds a stop interrupted, and the jobs command line
     # tools leave to the running bot (see `start_sending`).
     resuming: asyncio.Task[None] | None = field(default=None, init=False)
     doing_jobs: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.router = Router(self.store, self.survey, self.staff, self.partners, self.association_command)
 
     def start_sending(self) -> None:
         """When the bot starts sending (`msobot run`): in the background, the messages of
@@ -87,12 +96,17 @@ class Services:
             "language": survey.choose_language,
             "delete": survey.ask_delete,
             "suggestions": lambda v: survey.member(v, suggestions.show),
-            "settings": lambda v: survey.member(v, suggestions.settings),
+            "settings": lambda v: survey.member(v, self._settings),
             "myworkshops": lambda v: survey.member(v, suggestions.my_workshops),
             "privacy": lambda v: survey.member(v, privacy.show),
             "mydata": lambda v: survey.run(v, None, privacy.my_data),
         }
         return await commands[name](visitor)
+
+    async def _settings(self, turn: Turn) -> None:
+        """/settings: messages about new offers, then the contact person for the office and partners."""
+        await self.suggestions.settings(turn)
+        await self.contact_persons.settings(turn)
 
     async def _resume(self) -> None:
         try:
@@ -184,9 +198,11 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     async def notify_staff(user_id: int) -> None:
         await staff.actions.notify_reply(user_id)
     mail = OfficeMail(store, catalogs, notify=notify_staff)
-    # Completing a questionnaire: its cards (suggestions), and contact requests to partners.
+    contact_persons = ContactPersons(store, catalogs)
+    # Completing a questionnaire: its cards (suggestions), contact requests to partners, then the
+    # offer of a contact person for them (it reads the requests just made).
     survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
-                           companions=[mail, suggestions, privacy.choices, partners.requests])
+                           companions=[mail, suggestions, privacy.choices, partners.requests, contact_persons])
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
@@ -202,8 +218,9 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "nudge": reminders.compose,
         "partner_request": partners.requests.compose,
         "partner_answer": partners.answers.compose,
+        "partner_contact_person": partners.requests.compose_contact_person,
         "partner_digest": partners.monthly.compose,
         "partner_interest": partners.workshops.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners, composers, mail)
+                    privacy, rounds, partners, composers, mail, contact_persons)

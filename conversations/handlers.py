@@ -20,8 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.kernel.outcome import Outcome
-from bot.kernel.routes import PROPOSING, ROUTES, STAFF_COMMANDS, Capability, Role, button_key, find, role_of
-from bot.partners.invites import PREFIX as INVITE_PREFIX
+from bot.kernel.routes import ROUTES, Role, role_of
 from bot.services import Services
 from bot.survey.menu import APOLOGY
 from bot.survey.turns import Visitor
@@ -50,9 +49,10 @@ def role(update: Update, context: BotContext) -> Role:
                    staff=services.staff.is_staff(user.id), contact=services.partners.contact_state(user.id))
 
 
-async def _show(update: Update, context: BotContext, outcome: Outcome) -> None:
+async def _show(update: Update, context: BotContext, outcome: Outcome | None) -> None:
+    """`None`: the router says nothing (a stranger in a group)."""
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
+    if chat is None or user is None or outcome is None:
         return
     await deliver(context.bot, chat.id, user.id, outcome, context.survey, update.callback_query)
     keeper: Housekeeping | None = context.application.bot_data.get("housekeeping")
@@ -64,116 +64,53 @@ def _command(name: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, No
     async def handle(update: Update, context: BotContext) -> None:
         chat = update.effective_chat
         assert chat is not None
-        services, who, acting = context.services, visitor(update), role(update, context)
-        arguments = context.args or []
-        invitation = name == "start" and bool(arguments) and arguments[0].startswith(INVITE_PREFIX)
-        route = find("/start invitation" if invitation else f"/{name}", acting)
-        if route is None:
-            await _refuse_command(update, context, name, acting)
-            return
-        if route.capability is Capability.INVITATION:
-            takes_part = await services.store.current_submission(who.user_id) is not None
-            outcome = await services.partners.start(who, arguments[0], acting is Role.STAFF, takes_part)
-        elif route.capability is Capability.PARTNERS:
-            outcome = await services.partners.command(who, name)
-        elif route.capability is Capability.STAFF:
-            outcome = await services.staff.command(who, chat.id, name, " ".join(arguments))
-        else:
-            outcome = await services.association_command(name, who)
+        argument = " ".join(context.args or [])
+        outcome = await context.services.router.command(visitor(update), role(update, context), chat.id, name,
+                                                        argument)
         await _show(update, context, outcome)
     return handle
-
-
-async def _refuse_command(update: Update, context: BotContext, name: str, acting: Role) -> None:
-    """A staff command from anyone else: the staff service's refusal (logged, no names); any
-    other command a role has not: what an unknown command gets. Outside private chats and the
-    staff group the bot says nothing."""
-    services, who = context.services, visitor(update)
-    log.info("refused /%s to a %s (update %s)", name, acting, update.update_id)
-    if acting is Role.STRANGER:
-        return
-    if name in STAFF_COMMANDS:
-        await _show(update, context, await services.staff.refuse(who, name))
-    elif acting in (Role.PARTNER, Role.REVOKED):
-        await _show(update, context, await services.partners.command(who, "other"))
-    elif acting is not Role.STAFF_CHAT:
-        await _show(update, context, await services.survey.help(who))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     message = query.message  # may be an InaccessibleMessage (too old): the tap still counts
-    acting, services, who = role(update, context), context.services, visitor(update)
-    if message is None or acting is Role.STRANGER:
-        log.info("refused a button to a %s (update %s)", acting, update.update_id)
+    router, who = context.services.router, visitor(update)
+    if message is None:
         await answer_tap(query)
         return
     if message.chat.type == "private" and message.chat.id != query.from_user.id:
         # a private chat is its user's: this tap is forged
-        await _show(update, context, await context.survey.press(who, None))  # a toast only
+        await _show(update, context, await router.forged(who))
         return
-    key = button_key(query.data)
-    route = find(key, acting)
-    if route is None:
-        await _show(update, context, await _refuse_button(context, who, acting, key))
-    elif route.capability is Capability.STAFF:
-        await _show(update, context, await services.staff.press(who, message.chat.id, query.data))
-    elif route.capability in (Capability.PARTNERS, Capability.INVITATION):
-        takes_part = route.capability is Capability.INVITATION and \
-            await services.store.current_submission(who.user_id) is not None
-        await _show(update, context, await services.partners.press(who, query.data, query.from_user.full_name,
-                                                                   takes_part))
-    else:
-        ref = f"{message.chat.id}:{message.message_id}"
-        await _show(update, context, await context.survey.press(who, query.data, ref))
-
-
-async def _refuse_button(context: BotContext, who: Visitor, acting: Role, key: str) -> Outcome:
-    """A button this role may not press (old, forged or someone else's): a short notice on the
-    button in the person's language, a staff button's refusal logged (without the id); nothing
-    changes."""
-    services = context.services
-    log.info("refused %s to a %s (update %s)", key, acting, who.event_id)
-    if key.startswith("button Z:") and acting not in (Role.STAFF, Role.STAFF_CHAT):
-        return await services.staff.refuse(who, "button")
-    if acting in (Role.PARTNER, Role.REVOKED):
-        return await services.partners.press(who, None, None, False)
-    if acting in (Role.STAFF, Role.STAFF_CHAT):
-        return await services.staff.press(who, who.user_id, None)
-    return await context.survey.press(who, None)
+    outcome = await router.press(who, role(update, context), message.chat.id, query.data,
+                                 f"{message.chat.id}:{message.message_id}", query.from_user.full_name)
+    if outcome is None:
+        await answer_tap(query)
+        return
+    await _show(update, context, outcome)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     assert update.message is not None and update.message.text is not None
-    services, who, acting = context.services, visitor(update), role(update, context)
-    chat_id = update.message.chat_id
-    if acting in PROPOSING and await services.staff.has_flow(who.user_id):
-        await _show(update, context, await services.staff.text(who, chat_id, update.message.text))
-    elif acting in (Role.PARTNER, Role.REVOKED):
-        await _show(update, context, await services.partners.command(who, "other"))
-    elif acting in (Role.ASSOCIATION, Role.STAFF):
-        await _show(update, context, await context.survey.text(who, update.message.text))
+    outcome = await context.services.router.text(visitor(update), role(update, context), update.message.chat_id,
+                                                  update.message.text)
+    await _show(update, context, outcome)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
-    acting = role(update, context)
-    if acting in (Role.PARTNER, Role.REVOKED):
-        await _show(update, context, await context.services.partners.command(visitor(update), "other"))
-    elif acting in (Role.ASSOCIATION, Role.STAFF):
-        await _show(update, context, await context.survey.unsupported(visitor(update)))
+    await _show(update, context, await context.services.router.other(visitor(update), role(update, context)))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
-    await _refuse_command(update, context, "", role(update, context))
+    chat = update.effective_chat
+    assert chat is not None
+    await _show(update, context, await context.services.router.command(visitor(update), role(update, context),
+                                                                       chat.id, ""))
 
 
 async def on_edited(update: Update, context: BotContext) -> None:
-    acting = role(update, context)
-    if acting in (Role.PARTNER, Role.REVOKED):
-        await _show(update, context, await context.services.partners.command(visitor(update), "other"))
-    elif acting in (Role.ASSOCIATION, Role.STAFF):
-        await _show(update, context, await context.survey.edited(visitor(update)))
+    await _show(update, context, await context.services.router.edited(visitor(update), role(update, context)))
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -96,8 +96,10 @@ async def walk(terminal: Terminal, lines: list[str], engine: Engine, _: Callable
             assert "⚠️" in "\n".join(lines)
             lines = await terminal.type("2005")
         elif question.type is QuestionType.TEXT:
-            if question.id == "org_name":  # a command it does not know is never the name
-                assert shows_help("\n".join(await terminal.type("/stats")))
+            if question.id == "org_name":  # a command is never the name: help, or a staff command's refusal
+                assert shows_help("\n".join(await terminal.type("/statistik")))
+                refused = "\n".join(await terminal.type("/stats"))
+                assert refused.strip() and not shows_help(refused)
             lines = await terminal.type("/skip" if not question.required else name)
         elif question.id == "need_pr":
             lines = await terminal.type(choices(lines)[_("Urgent")])

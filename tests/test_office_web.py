@@ -11,6 +11,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from bot.kernel.routes import Role
 from bot.kernel.settings import Settings
 from bot.survey.turns import Visitor
 from tests.helpers.office import STAFF, WORKSHOP_FORM, Desk, add_partner, csrf_of, office_desk, seed, signed_in
@@ -77,8 +78,9 @@ async def test_without_a_session_no_page_shows_data(desk: Desk, http: aiohttp.Cl
 
 
 async def test_a_link_of_someone_no_longer_on_the_staff_is_refused(desk: Desk, http: aiohttp.ClientSession) -> None:
-    outsider = await desk.services.staff.command(Visitor(555, "de", 1), 555, "office")
-    assert "/signin/" not in "".join(m.text for m in outsider.messages)  # /office itself is refused
+    outsider = await desk.services.router.command(Visitor(555, "de", 1), Role.ASSOCIATION, 555, "office")
+    assert outsider is not None  # /office itself is refused
+    assert "/signin/" not in "".join(m.text for m in outsider.messages)
     link = await desk.link()
     desk.services.staff.staff_ids.discard(STAFF)  # removed from MSOBOT_STAFF_IDS meanwhile
     async with http.post(desk.url + link) as response:
@@ -321,3 +323,21 @@ async def test_changing_a_workshop_keeps_its_other_languages_and_moves_its_remin
     row = await services.store.fetch_one("SELECT not_before FROM outbox WHERE dedupe_key = ?",
                                          f"reminder:1:{workshop.id}")
     assert row is not None and row["not_before"].startswith("2026-12-26")  # the evening before the new date
+
+
+async def test_an_associations_page_shows_its_contact_person(desk: Desk, http: aiohttp.ClientSession) -> None:
+    """Given for the office and the partners it asked (issue 28): the page shows it; without one,
+    that partners reach the association through the office."""
+    await seed(desk.services, 7, "Anadolu Kültür e.V.", "tr", {"district": "barmen"}, sharing=True)
+    await seed(desk.services, 8, "Kulturverein Vohwinkel", "de", {"district": "vohwinkel"}, sharing=True)
+    async with desk.services.store.transaction():
+        await desk.services.contact_persons.give(7, "Vorsitzende <Ayşe> Demir", "ayse.demir@example.org")
+    await signed_in(desk, http)
+    async with http.get(desk.url + "/associations/7") as response:
+        page = await response.text()
+    assert "Ansprechperson für das Ressort und die Partner" in page
+    # escaped like everything they type, and isolated: a right-to-left name cannot reorder the line
+    assert "<bdi>Vorsitzende &lt;Ayşe&gt; Demir</bdi>, <bdi>ayse.demir@example.org</bdi>" in page
+    async with http.get(desk.url + "/associations/8") as response:
+        other = await response.text()
+    assert "ayse.demir" not in other and "Keine angegeben: Partnerorganisationen erreichen den Verein" in other

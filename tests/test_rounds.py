@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.kernel.actions import Kind
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
+from bot.kernel.routes import Role
 from bot.kernel.settings import Settings
 from bot.services import Services, open_services
 from bot.survey.turns import Visitor
@@ -158,8 +159,8 @@ async def test_staff_open_a_round_from_the_chat(settings: Settings) -> None:
         assert opened.messages[0].text == "Round “2027” is open: 2 associations will be invited to answer again."
         again = await services.staff.command(staff, 4711, "round", "2027")
         assert again.messages[0].text == "A round named “2027” exists already; nobody was invited again."
-        refused = await services.staff.command(DONE, DONE.user_id, "round", "2030")
-        assert refused.messages and await services.rounds.rounds.latest() is not None
+        refused = await services.router.command(DONE, Role.ASSOCIATION, DONE.user_id, "round", "2030")
+        assert refused is not None and refused.messages and await services.rounds.rounds.latest() is not None
         assert [r.name for r in await services.rounds.rounds.all()] == ["2027"]  # the association could not
         await all_fanned_out(services.store)  # the invitations are queued after the reply
         rows = await services.store.fetch_all(

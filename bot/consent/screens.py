@@ -132,6 +132,11 @@ class NoticeScreens:
             _("The staff of the integration office read your answers in the bot and on a web page of their own that "
               "only they can open; each time one of them opens your association's page is logged (who and when). "
               "Messages between you and the office are kept with your answers and deleted with them."),
+            _("A contact person (optional): if you name one after completing the questionnaire or in /settings, "
+              "we store their name or role and one phone number or e-mail address, so that the integration office "
+              "and the partner organisations you asked for contact can reach you directly. Only they see it, on "
+              "your contact requests. It is kept until you change or remove it (/settings) and deleted with your "
+              "association's data. Please let that person know."),
             _("How long it is kept: an unfinished questionnaire for {unfinished} after the last answer, a "
               "completed one for {completed} after the last change, the content of messages sent to you for "
               "{delivered}, copies of the database (backups) for up to {weeks}. Then it is deleted.").format(

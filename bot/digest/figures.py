@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +21,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Matching, QuestionType
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
+from bot.storage.figures import FigureReads, SubmissionTimes
 from bot.storage.suggestions import SuggestionStore
 from bot.storage.tasks import TaskStore
 
@@ -173,45 +173,34 @@ class FigureSource:
     async def round_changes(self) -> tuple[str | None, list[TopicChange]]:
         """Per topic: associations whose need improved, stayed or got worse from their answers
         before the latest round to their completed answers in it."""
-        latest = await self.store.fetch_one("SELECT id, name FROM rounds ORDER BY id DESC LIMIT 1")
+        reads = FigureReads(self.store)
+        latest = await reads.latest_round()
         if latest is None:
             return None, []
-        pairs = await self.store.fetch_all(
-            "SELECT s.id, s.previous_id FROM submissions s WHERE s.round_id = ? AND s.completed_at IS NOT NULL "
-            "AND s.previous_id IS NOT NULL AND s.id = (SELECT MAX(t.id) FROM submissions t "
-            "WHERE t.user_id = s.user_id AND t.round_id = s.round_id AND t.completed_at IS NOT NULL)", latest["id"])
-        ids = [i for r in pairs for i in (r["id"], r["previous_id"])]
-        questions = self.engine.stored_ids(self.matching.needs.values())
-        stored: dict[int, dict[str, Any]] = {i: {} for i in ids}
-        for row in await self.store.fetch_in(
-                "SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks}) "
-                f"AND question_id IN ({','.join('?' * len(questions))})", ids, *questions):
-            stored[row["submission_id"]][row["question_id"]] = json.loads(row["value"])
+        round_id, round_name = latest
+        pairs = await reads.round_pairs(round_id)
+        stored = await reads.answers_of([i for pair in pairs for i in pair],
+                                        self.engine.stored_ids(self.matching.needs.values()))
         changes = []
         for topic, question in self.matching.needs.items():
             counts = Counter[str]()
-            for pair in pairs:
-                before = self.engine.current(stored[pair["previous_id"]]).get(question)
-                now = self.engine.current(stored[pair["id"]]).get(question)
+            for now_id, before_id in pairs:
+                before = self.engine.current(stored[before_id]).get(question)
+                now = self.engine.current(stored[now_id]).get(question)
                 # Both completed: a level not given is an area not ticked, so no need (0).
                 was, is_ = self.matching.intensity.get(before or "", 0), self.matching.intensity.get(now or "", 0)
                 counts["improved" if is_ < was else "worse" if is_ > was else "same"] += 1
             changes.append(TopicChange(topic=topic, improved=counts["improved"], same=counts["same"],
                                        worse=counts["worse"]))
-        return str(latest["name"]), changes
+        return round_name, changes
 
     async def _submissions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
-        """Counted on the database's thread as the rows come: at city scale these are tens of
-        thousands, and the event loop has users to answer meanwhile."""
-        def count(conn: sqlite3.Connection) -> dict[str, int]:
+        """Counted on the database's thread as the rows come (`FigureReads.count_submissions`)."""
+        def count(rows: Iterable[SubmissionTimes]) -> dict[str, int]:
             counts = dict.fromkeys(("started", "completed", "total_completed", "abandoned", "total_abandoned",
                                     "total_in_progress"), 0)
             first_start: dict[int, datetime] = {}
-            for user_id, started_at, completed_at, last_answer in conn.execute(
-                    "SELECT s.user_id, s.started_at, s.completed_at, "
-                    "MAX(CASE WHEN a.answered_at < ? THEN a.answered_at END) AS last_answer "
-                    "FROM submissions s LEFT JOIN answers a ON a.submission_id = s.id "
-                    "WHERE s.started_at < ? GROUP BY s.id", (_utc(end), _utc(end))):
+            for user_id, started_at, completed_at, last_answer in rows:
                 started = datetime.fromisoformat(started_at)
                 completed = _time(completed_at)
                 if completed is not None and completed >= end:
@@ -231,7 +220,7 @@ class FigureSource:
             counts["new_msos"] = sum(1 for at in first_start.values() if at >= start)
             return counts
 
-        counted: dict[str, int] = await self.store.db.run(count)
+        counted = await FigureReads(self.store).count_submissions(_utc(end), count)
         for name, value in counted.items():
             setattr(f, name, value)
 
@@ -247,16 +236,10 @@ class FigureSource:
                          for option in engine.stored_options(question, big)})
         if not topic_of or not levels:
             return {}
-        rows = await self.store.fetch_all(
-            "WITH latest AS (SELECT MAX(id) AS id FROM submissions WHERE completed_at IS NOT NULL "
-            "AND completed_at < ? GROUP BY user_id) "
-            "SELECT a.question_id, COUNT(*) AS n FROM latest JOIN answers a ON a.submission_id = latest.id "
-            f"WHERE a.question_id IN ({','.join('?' * len(topic_of))}) "
-            f"AND a.value IN ({','.join('?' * len(levels))}) GROUP BY a.question_id",
-            _utc(cutoff), *topic_of, *levels)
+        counted = await FigureReads(self.store).latest_answers_count(_utc(cutoff), list(topic_of), levels)
         counts: Counter[str] = Counter()
-        for row in rows:  # a renamed question counts under its earlier id too
-            counts[topic_of[row["question_id"]]] += int(row["n"])
+        for question_id, n in counted.items():  # a renamed question counts under its earlier id too
+            counts[topic_of[question_id]] += n
         return dict(counts)
 
     async def other_needs_as_of(self, cutoff: datetime) -> int:
@@ -265,13 +248,8 @@ class FigureSource:
         if self.matching.other_need is None:
             return 0
         questions = self.engine.stored_ids([self.matching.other_need])
-        row = await self.store.fetch_one(
-            "WITH latest AS (SELECT MAX(id) AS id FROM submissions WHERE completed_at IS NOT NULL "
-            "AND completed_at < ? GROUP BY user_id) "
-            "SELECT COUNT(*) AS n FROM latest JOIN answers a ON a.submission_id = latest.id "
-            f"WHERE a.question_id IN ({','.join('?' * len(questions))}) AND a.value != 'null'",
-            _utc(cutoff), *questions)
-        return int(row["n"]) if row else 0
+        counted = await FigureReads(self.store).latest_answers_count(_utc(cutoff), questions)
+        return sum(counted.values())
 
     async def _interest(self, upcoming: list[Workshop]) -> list[WorkshopInterest]:
         counts = await SuggestionStore(self.store).interest_counts("workshop")
@@ -279,38 +257,21 @@ class FigureSource:
                                  interested=counts.get(w.id, 0), capacity=w.capacity) for w in upcoming]
 
     async def _introductions(self, f: DigestFigures, start: datetime, end: datetime) -> None:
-        row = await self.store.fetch_one(
-            "SELECT SUM(created_at >= ? AND created_at < ?) AS requested, "
-            "SUM(state = 'accepted' AND decided_at >= ? AND decided_at < ?) AS accepted FROM introductions",
-            _utc(start), _utc(end), _utc(start), _utc(end))
-        f.introductions_requested = int(row["requested"] or 0) if row else 0
-        f.introductions_accepted = int(row["accepted"] or 0) if row else 0
+        f.introductions_requested, f.introductions_accepted = \
+            await FigureReads(self.store).introductions(_utc(start), _utc(end))
 
     async def _languages(self, end: datetime) -> dict[str, int]:
-        rows = await self.store.fetch_all(
-            "SELECT u.language, COUNT(DISTINCT u.id) AS n FROM users u JOIN submissions s ON s.user_id = u.id "
-            "WHERE s.started_at < ? GROUP BY u.language ORDER BY n DESC, u.language", _utc(end))
-        return {r["language"]: int(r["n"]) for r in rows}
+        return await FigureReads(self.store).chat_languages(_utc(end))
 
     async def _free_texts(self, start: datetime, end: datetime) -> list[FreeText]:
         """Free-text answers of the period, without the ones that identify an association."""
         private = {self.engine.questionnaire.organisation_name, self.matching.contact}
         questions = self.engine.stored_ids(q.id for _s, q in self.engine.questionnaire.questions()
                                            if q.type is QuestionType.TEXT and q.id not in private)
-        if not questions:
-            return []
-        marks = ",".join("?" * len(questions))
-        rows = await self.store.fetch_all(
-            "SELECT a.question_id, a.value, a.answered_at, (SELECT u.language FROM submissions s JOIN users u "
-            "ON u.id = s.user_id WHERE s.id = a.submission_id) AS language "
-            f"FROM answers a WHERE a.question_id IN ({marks}) "
-            "AND a.answered_at >= ? AND a.answered_at < ? AND a.value != 'null' ORDER BY a.answered_at DESC LIMIT ?",
-            *questions, _utc(start), _utc(end), FREE_TEXTS)
         texts = []
-        for row in rows:
-            value = json.loads(row["value"])
-            if isinstance(value, str) and value.strip():
-                question = self.engine.current_id(row["question_id"]) or row["question_id"]
-                texts.append(FreeText(question=question, text=shorten(value),
-                                      at=datetime.fromisoformat(row["answered_at"]), language=row["language"]))
+        for row in await FigureReads(self.store).free_texts(questions, _utc(start), _utc(end), FREE_TEXTS):
+            if isinstance(row.value, str) and row.value.strip():
+                question = self.engine.current_id(row.question_id) or row.question_id
+                texts.append(FreeText(question=question, text=shorten(row.value),
+                                      at=datetime.fromisoformat(row.answered_at), language=row.language))
         return texts

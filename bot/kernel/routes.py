@@ -29,7 +29,9 @@ class Capability(StrEnum):
     SURVEY = "survey"  # the questionnaire and the association's own commands
     INVITATION = "invitation"  # /start with a partner invitation, and its Yes/No
     PARTNERS = "partners"  # a partner contact's commands and answers to contact requests
-    STAFF = "staff"  # staff commands and guided conversations (a partner's workshop proposal too)
+    STAFF = "staff"  # staff commands and guided conversations
+    PROPOSALS = "proposals"  # a partner contact's /workshop steps: a proposal for staff to decide
+    PRIVATE_ONLY = "private only"  # a staff command that shows associations' data, sent in the staff group
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,8 @@ STAFF_OWN = ("start", "help")  # survey commands that staff get a version of the
 PARTNER_COMMANDS = ("needs", "myworkshops")
 STAFF_COMMANDS = ("digest", "stats", "export", "report", "msos", "workshop", "broadcast", "round", "partner",
                   "office", "cancel")
-# A partner contact proposes workshops through the staff's /workshop steps (checked further by
-# the staff service: an active contact, in their private chat).
-PROPOSING = frozenset({*STAFF_ONLY, Role.PARTNER})
+# Commands that show associations' data: in the staff group every member would read them.
+PRIVATE_ONLY = ("export", "msos", "stats", "broadcast", "partner", "office")
 
 _SURVEY_BUTTONS = [Kind.LANGUAGE, Kind.CONSENT, Kind.ANSWER, Kind.TOGGLE, Kind.DONE, Kind.BACK, Kind.SKIP,
                    Kind.KEEP, Kind.EDIT, Kind.CONFIRM, Kind.CONTINUE, Kind.DELETE, Kind.SUGGESTION, Kind.INTRO,
@@ -67,19 +68,28 @@ ROUTES: tuple[Route, ...] = (
     # Anyone in a private chat may open an invitation link; the invitation service explains why
     # a staff account or an association that takes part cannot join.
     Route("/start invitation", Capability.INVITATION, frozenset({Role.ASSOCIATION, Role.STAFF, *CONTACTS})),
-    # Commands that show associations' data answer in the staff group that they are for private chats.
-    *(Route(f"/{name}", Capability.STAFF, STAFF_ONLY) for name in STAFF_COMMANDS if name not in ("workshop", "cancel")),
-    Route("/workshop", Capability.STAFF, PROPOSING),
-    Route("/cancel", Capability.STAFF, PROPOSING),
+    *(Route(f"/{name}", Capability.STAFF, STAFF_ONLY if name not in PRIVATE_ONLY else frozenset({Role.STAFF}))
+      for name in STAFF_COMMANDS),
+    # ... and answer in the staff group that they are for private chats.
+    *(Route(f"/{name}", Capability.PRIVATE_ONLY, frozenset({Role.STAFF_CHAT})) for name in PRIVATE_ONLY),
+    # A partner contact proposes workshops through the staff's /workshop steps.
+    Route("/workshop", Capability.PROPOSALS, frozenset({Role.PARTNER})),
+    Route("/cancel", Capability.PROPOSALS, frozenset({Role.PARTNER})),
     *(Route(f"button {kind.value}", Capability.SURVEY, ALL_SURVEY) for kind in _SURVEY_BUTTONS),
-    Route("button Z:msos", Capability.STAFF, STAFF_ONLY),  # the next page of /msos
+    Route("button Z:msos", Capability.STAFF, frozenset({Role.STAFF})),  # the next page of /msos
+    Route("button Z:msos", Capability.PRIVATE_ONLY, frozenset({Role.STAFF_CHAT})),
     Route("button Z:proposal", Capability.STAFF, STAFF_ONLY),  # approve or reject a proposal
-    Route("button Z:step", Capability.STAFF, PROPOSING),  # a step of /workshop, /broadcast; cancel
+    Route("button Z:step", Capability.STAFF, STAFF_ONLY),  # a step of /workshop, /broadcast; cancel
+    Route("button Z:step", Capability.PROPOSALS, frozenset({Role.PARTNER})),
+    Route("button Z:try", Capability.STAFF, frozenset({Role.STAFF})),  # staff try the questionnaire
     Route("button Q:join", Capability.INVITATION, frozenset({Role.ASSOCIATION, *CONTACTS})),  # never staff
     Route("button Q:answer", Capability.PARTNERS, frozenset({Role.PARTNER})),  # a contact request
     Route("button Q:delete", Capability.PARTNERS, CONTACTS),  # a contact's /delete: yes or keep
     # "Reply" under a message from the office: associations only (the survey's companion OfficeMail).
     Route("button M", Capability.SURVEY, frozenset({Role.ASSOCIATION})),
+    # The association's contact person for the office and partners (add, no thanks, remove): whoever
+    # answers the questionnaire, staff trying it included (the survey's companion ContactPersons).
+    Route("button W", Capability.SURVEY, ALL_SURVEY),
 )
 
 
@@ -101,17 +111,5 @@ def role_of(*, private: bool, staff_chat: bool, staff: bool, contact: bool | Non
 
 def button_key(data: str | None) -> str:
     """The table's key for a button's data; "button ?" (in no route) for anything malformed."""
-    action = parse(data)
-    if action is None:
-        return "button ?"
-    if action.kind is Kind.STAFF:
-        kind = action.question if action.question in ("msos", "proposal") else "step"
-        return f"button Z:{kind}"
-    if action.kind is Kind.PARTNER:
-        value = action.value or ""
-        if value[:1] in ("a", "d") and value[1:].isdigit():
-            return "button Q:answer"
-        if value in ("x", "k"):
-            return "button Q:delete"
-        return "button Q:join"
-    return f"button {action.kind.value}"
+    tap = parse(data)
+    return "button ?" if tap is None else tap.route_key

@@ -15,7 +15,7 @@ from typing import Any
 
 from babel import Locale
 
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, OfficeReplyTap, Tap
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_text, isolated
@@ -68,16 +68,16 @@ class OfficeMail:
         head = "✉️ " + t.gettext("A message from the integration office (written in {language}):").format(
             language=name)
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
-        reply = Button(label="↩️ " + t.gettext("Reply"), action=Action(Kind.OFFICE, value=f"r{message_id}").encode(),
+        reply = Button(label="↩️ " + t.gettext("Reply"), action=OfficeReplyTap(message_id).encode(),
                        role=Kind.OFFICE)
         return Screen(text=t.directed(head) + "\n\n" + isolated(text), buttons=[[reply]])
 
     # -- the association answers ----------------------------------------------------------
 
-    async def press(self, turn: Turn, action: Action) -> None:
-        user, value = turn.user, action.value or ""
+    async def press(self, turn: Turn, tap: Tap) -> None:
+        user = turn.user
         t = self.catalogs.translator(user.language if user else None)
-        message = await self.data.message(int(value[1:])) if value[1:].isdigit() else None
+        message = await self.data.message(tap.message_id) if isinstance(tap, OfficeReplyTap) else None
         if user is None or message is None or message.user_id != user.id or message.direction != "out":
             turn.outcome.toast = t.gettext("This button no longer applies.")
             return

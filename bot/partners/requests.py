@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.catalog.model import Partner
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, RequestAnswerTap, Tap
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import isolated
 from bot.outbox import Parcel
@@ -21,6 +21,7 @@ from bot.questionnaire.engine import Answers, Engine
 from bot.questionnaire.model import Matching
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
+from bot.storage.contact_persons import ContactPerson, ContactPersonStore
 from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.storage.partners import ContactRequest, PartnerContact, PartnerStore, RequestStore
 from bot.storage.store import Submission
@@ -42,10 +43,11 @@ class ContactRequests:
         self.requests = RequestStore(store)
         self.catalog = CatalogStore(store)
         self.outbox = OutboxStore(store)
+        self.persons = ContactPersonStore(store)
 
     # -- the survey's companion -------------------------------------------------------------------
 
-    async def press(self, turn: Turn, action: Action) -> None:
+    async def press(self, turn: Turn, tap: Tap) -> None:
         return None
 
     async def typed(self, turn: Turn, text: str) -> bool:
@@ -88,7 +90,8 @@ class ContactRequests:
     async def compose(self, row: OutboxRow) -> Parcel | None:
         request = await self.requests.get(int(str(row.payload.get("request") or 0)))
         contact = await self.data.contact(row.chat_id)
-        if request is None or request.state != "pending" or contact is None or not contact.active:
+        if request is None or request.state != "pending" or contact is None or not contact.active \
+                or contact.partner_id != request.partner_id:
             return None
         partner = await self.catalog.partner(request.partner_id)
         matching = self.engine.questionnaire.matching
@@ -96,7 +99,27 @@ class ContactRequests:
             return None
         profile = await self._profile(request, matching)
         name = await self.store.organisation_name(request.user_id)
-        return Parcel(kind="screen", screen=self.card(self.screens(contact), request, partner, name, profile))
+        given = await self.persons.get(request.user_id)
+        return Parcel(kind="screen", screen=self.card(self.screens(contact), request, partner, name, profile, given))
+
+    async def compose_contact_person(self, row: OutboxRow) -> Parcel | None:
+        """The follow-up to a contact who already holds the card of an open request: the
+        association gave (or changed) its contact person. Nothing when the request is settled
+        otherwise, the contact left, or the contact person changed again or was removed since."""
+        request = await self.requests.get(int(str(row.payload.get("request") or 0)))
+        contact = await self.data.contact(row.chat_id)
+        if request is None or request.state not in ("pending", "accepted") or contact is None or not contact.active \
+                or contact.partner_id != request.partner_id:
+            return None
+        given = await self.persons.get(request.user_id)
+        user = await self.store.user(request.user_id)
+        if given is None or given.version != row.payload.get("version") or user is None or not user.sharing:
+            return None
+        s = self.screens(contact)
+        name = await self.store.organisation_name(request.user_id)
+        return Parcel(kind="screen", screen=Screen(text="👤 " + s._(
+            "“{name}” gave a contact person for its contact request: {person}, {reach}").format(
+            name=person(name), person=isolated(given.name), reach=isolated(given.reach))))
 
     async def _profile(self, request: ContactRequest, matching: Matching) -> NeedProfile:
         answers = await self.store.answers(request.submission_id)
@@ -111,10 +134,12 @@ class ContactRequests:
     async def reachable(self, request: ContactRequest) -> bool:
         """Whether the card showed the partner how to reach the association (else: through the office)."""
         matching = self.engine.questionnaire.matching
+        if await self.persons.get(request.user_id) is not None:
+            return True
         return matching is not None and (await self._profile(request, matching)).contact is not None
 
     def card(self, s: PartnerScreens, request: ContactRequest, partner: Partner, name: str | None,
-             profile: NeedProfile) -> Screen:
+             profile: NeedProfile, contact_person: ContactPerson | None = None) -> Screen:
         _ = s._
         needs = [f"{s.voice.topic(t)}: {s.voice.option(profile.levels.get(t, ''))}" for t in request.topics
                  if profile.levels.get(t)]
@@ -128,10 +153,14 @@ class ContactRequests:
         if profile.languages:
             lines.append(_("Languages: {languages}").format(
                 languages=", ".join(s.voice.language(c) for c in sorted(profile.languages))))
-        lines.append(_("How to reach it: {contact}").format(
-            contact=isolated(profile.contact) if profile.contact else _("through the integration office")))
-        accept = Action(Kind.PARTNER, value=f"a{request.id}").encode()
-        decline = Action(Kind.PARTNER, value=f"d{request.id}").encode()
+        if contact_person is not None:  # given for the office and the partners it asked
+            lines.append(_("Contact person: {name}, {reach}").format(
+                name=isolated(contact_person.name), reach=isolated(contact_person.reach)))
+        else:
+            lines.append(_("How to reach it: {contact}").format(
+                contact=isolated(profile.contact) if profile.contact else _("through the integration office")))
+        accept = RequestAnswerTap(request.id, True).encode()
+        decline = RequestAnswerTap(request.id, False).encode()
         return Screen(text="\n".join(lines), buttons=[[
             Button(label="✅ " + _("We will get in touch"), action=accept, role=Kind.PARTNER),
             Button(label="✖ " + _("Not our field"), action=decline, role=Kind.PARTNER)]])

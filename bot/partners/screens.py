@@ -3,15 +3,17 @@ English), numbers and topic names as staff see them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
 from bot.catalog.model import Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import ContactDeleteTap, JoinTap, Kind
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.partners.needs import MIN_SHOWN, PublishedNeeds
 from bot.questionnaire.staff_voice import StaffVoice
+from bot.storage.contact_persons import OpenRequest
 from bot.storage.partners import CONTACT_KEEP, PartnerContact
 
 
@@ -48,9 +50,9 @@ class PartnerScreens:
                                     "associations in your organisation's topics, anonymised. Are you with "
                                     "“{partner}”?").format(partner=partner) + "\n\n" + self.kept_how_long(),
                       buttons=[[Button(label=_("Yes, I am with {partner}").format(partner=partner),
-                                       action=Action(Kind.PARTNER, value=f"y{token_hash[:16]}").encode(),
+                                       action=JoinTap(token_hash[:16]).encode(),
                                        role=Kind.PARTNER),
-                                Button(label=_("No"), action=Action(Kind.PARTNER, value="n").encode(),
+                                Button(label=_("No"), action=JoinTap(None).encode(),
                                        role=Kind.PARTNER)]])
 
     def kept_how_long(self) -> str:
@@ -111,9 +113,9 @@ class PartnerScreens:
         return Screen(text=_("Delete everything stored about you as a partner contact? You will no longer receive "
                              "contact requests or digests; your organisation keeps the answers it gave, without "
                              "your name. This cannot be undone."),
-                      buttons=[[Button(label=_("Yes, delete"), action=Action(Kind.PARTNER, value="x").encode(),
+                      buttons=[[Button(label=_("Yes, delete"), action=ContactDeleteTap(True).encode(),
                                        role=Kind.PARTNER),
-                                Button(label=_("No, keep"), action=Action(Kind.PARTNER, value="k").encode(),
+                                Button(label=_("No, keep"), action=ContactDeleteTap(False).encode(),
                                        role=Kind.PARTNER)]])
 
     def deleted(self) -> str:
@@ -144,6 +146,20 @@ class PartnerScreens:
                    "needed a few more, are not shown.")]
         for topic in figures:
             lines += ["", self._topic(topic)]
+        return "\n".join(lines)
+
+    def open_requests(self, requests: list[OpenRequest]) -> str:
+        """The organisation's open contact requests (their cards named the associations already),
+        with the contact person each association gave for the office and the partners it asked."""
+        _ = self._
+        lines = ["📨 " + _("Open contact requests to your organisation:")]
+        for r in requests:
+            topics = ", ".join(self.voice.topic(t) for t in json.loads(r.topics))
+            state = _("waiting for an answer") if r.state == "pending" else _("you will get in touch")
+            reach = _("Contact person: {name}, {reach}").format(name=isolated(r.person), reach=isolated(r.reach)) \
+                if r.person and r.reach else _("How to reach it: {contact}").format(
+                contact=_("through the integration office"))
+            lines.append(f"▪ {person(r.name)} ({topics}), {state}\n   {reach}")
         return "\n".join(lines)
 
     def no_figures(self) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.catalog.model import Partner
-from bot.kernel.actions import Kind, parse
+from bot.kernel.actions import ContactDeleteTap, JoinTap, RequestAnswerTap, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
@@ -35,6 +35,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.staff_voice import staff_voice
 from bot.storage import Store, User
 from bot.storage.catalog import CatalogStore
+from bot.storage.contact_persons import open_requests
 from bot.storage.partners import Invite, PartnerContact, PartnerStore
 from bot.suggestions.screens import SuggestionScreens
 from bot.survey.turns import Visitor
@@ -136,26 +137,26 @@ class PartnerService:
         already, so cannot join), a contact's answer to a contact request, or any other button
         of a contact (whose access may have ended)."""
         s = self.voice_for(visitor)
-        action = parse(data)
+        tap = parse(data)
 
         async def step(turn: PartnerTurn) -> None:
             outcome = turn.outcome
-            if action is None or action.kind is not Kind.PARTNER or not action.value:
+            if not isinstance(tap, JoinTap | RequestAnswerTap | ContactDeleteTap):
                 outcome.toast = s.not_for_partners()[:190]
                 return
-            if action.value == "n":
+            if isinstance(tap, JoinTap) and tap.token_prefix is None:
                 outcome.messages.append(Screen(text=s.declined()))
                 return
-            if action.value in ("x", "k"):
+            if isinstance(tap, ContactDeleteTap):
                 outcome.messages.append(Screen(text=await self._erase(turn, visitor.user_id, s)
-                                               if action.value == "x" else s.kept()))
+                                               if tap.confirm else s.kept()))
                 return
             if await self.data.contact(visitor.user_id) is not None:
                 await self.data.touch(visitor.user_id)
-            if action.value[0] in "ad" and action.value[1:].isdigit():
-                await self.answers.answer(visitor.user_id, int(action.value[1:]), action.value[0] == "a", outcome)
+            if isinstance(tap, RequestAnswerTap):
+                await self.answers.answer(visitor.user_id, tap.request_id, tap.accept, outcome)
                 return
-            invite = await self._invite_by_prefix(action.value[1:])
+            invite = await self._invite_by_prefix(tap.token_prefix or "")
             problem = self._invite_problem(invite.expires_at if invite else None,
                                            invite is not None and invite.used_at is not None, s)
             if problem is None and takes_part:
@@ -238,12 +239,15 @@ class PartnerService:
                                        contact=contact.user_id)
 
         await self.runner.run(visitor, self._begin(), seen)
+        async with self.store.single_statement():
+            requests = await open_requests(self.store, contact.partner_id)
+        listed = "\n\n" + s.open_requests(requests) if requests else ""
         if latest is None:
-            return s.no_figures()
+            return s.no_figures() + listed
         at, figures = latest
         topics = dict.fromkeys(partner.topics) if partner else {}
         return s.needs(partner.name if partner else contact.partner_id,
-                       [figures.get(t) or PublishedNeeds(topic=t) for t in topics], at)
+                       [figures.get(t) or PublishedNeeds(topic=t) for t in topics], at) + listed
 
     # -- staff (inside the staff member's unit of work) ------------------------------------------
 

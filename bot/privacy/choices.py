@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.consent.notice import NOTICE_VERSION, Purpose
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Action, Kind, Tap
 from bot.kernel.outcome import Screen
 from bot.questionnaire.engine import Answers
 from bot.storage import Store, Submission
@@ -33,8 +33,8 @@ class PrivacyChoices:
         assert user is not None
         return turn.screens.notice.overview(user.consent_at, self.tz, user.networking, user.sharing)
 
-    async def press(self, turn: Turn, action: Action) -> None:
-        user, value = turn.user, action.value or ""
+    async def press(self, turn: Turn, tap: Tap) -> None:
+        user, value = turn.user, tap.value or "" if isinstance(tap, Action) else ""
         if user is None or not turn.agreed:
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True

@@ -20,6 +20,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.readable import readable_value
 from bot.storage import Store
 from bot.storage.consents import ConsentStore
+from bot.storage.contact_persons import ContactPersonStore
 from bot.storage.partners import PartnerStore
 from bot.storage.privacy import PrivacyStore
 from bot.survey.turns import Turn
@@ -82,6 +83,7 @@ class PrivacyService:
         now = self.store.now()
         async with self.store.transaction():
             submissions = await self.rows.purge_unfinished(now - self.retention)
+            await ContactPersonStore(self.store).forget_without_questionnaire()
             associations = 0
             for user_id in await self.rows.completed_before(now - self.completed_retention):
                 await self.store.delete_user(user_id)

@@ -8,8 +8,7 @@ same round and data give the same document (issue 29).
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -19,6 +18,7 @@ from bot.digest.figures import COVERAGE_WINDOW
 from bot.questionnaire.engine import Engine
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
+from bot.storage.report_reads import ReportReads
 from bot.storage.suggestions import SuggestionStore
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the data time of an empty database
@@ -95,7 +95,7 @@ class ReportReader:
             return await bound._read(scope)
 
     async def _read(self, scope: Scope) -> ReportData:
-        rounds = [dict(r) for r in await self.store.fetch_all("SELECT id, name, opened_at FROM rounds ORDER BY id")]
+        rounds = await ReportReads(self.store).rounds()
         chosen: dict[str, Any] | None = None
         if scope.round is not None:
             chosen = next((r for r in rounds if r["name"] == scope.round), None)
@@ -114,32 +114,25 @@ class ReportReader:
         index = rounds.index(chosen)
         start = datetime.fromisoformat(chosen["opened_at"])
         later = rounds[index + 1]["opened_at"] if index + 1 < len(rounds) else None
-        associations, started, last = await self._answered("s.round_id = ?", [chosen["id"]])
+        reads = ReportReads(self.store)
+        associations, started, last = await self._answered(await reads.submissions_in_round(chosen["id"]))
         end = datetime.fromisoformat(later) if later else max(last or start, start)
         data = ReportData(scope_label=str(chosen["name"]), period_start=start, period_end=end,
                           data_time=max(last or start, start), associations=associations, started=started)
-        row = await self.store.fetch_one(
-            "SELECT COUNT(DISTINCT user_id) AS n FROM submissions WHERE completed_at IS NOT NULL "
-            "AND completed_at <= ? AND round_id IS NOT ?", chosen["opened_at"], chosen["id"])
-        data.invited = int(row["n"]) if row else 0
+        data.invited = await reads.invited(chosen["opened_at"], chosen["id"])
         if index > 0:
             before = rounds[index - 1]
             data.previous_label = str(before["name"])
-            data.previous, _started, _last = await self._answered("s.round_id = ?", [before["id"]])
+            data.previous, _started, _last = await self._answered(await reads.submissions_in_round(before["id"]))
         return data
 
     async def _dates(self, scope: Scope) -> ReportData:
-        clauses, params = ["1 = 1"], []
-        if scope.start is not None:
-            clauses.append("s.started_at >= ?")
-            params.append(_utc(_day(scope.start, self.tz)))
-        if scope.end is not None:
-            clauses.append("s.started_at < ?")
-            params.append(_utc(_day(scope.end + timedelta(days=1), self.tz)))
-        associations, started, last = await self._answered(" AND ".join(clauses), params)
-        first = await self.store.fetch_one(
-            f"SELECT MIN(s.started_at) AS at FROM submissions s WHERE {' AND '.join(clauses)}", *params)
-        begun = datetime.fromisoformat(first["at"]) if first and first["at"] else EPOCH
+        reads = ReportReads(self.store)
+        since = _utc(_day(scope.start, self.tz)) if scope.start is not None else None
+        until = _utc(_day(scope.end + timedelta(days=1), self.tz)) if scope.end is not None else None
+        associations, started, last = await self._answered(await reads.submissions_started(since, until))
+        first = await reads.first_started(since, until)
+        begun = datetime.fromisoformat(first) if first else EPOCH
         start = _day(scope.start, self.tz) if scope.start else begun
         end = _day(scope.end + timedelta(days=1), self.tz) if scope.end else (last or start)
         if scope.start or scope.end:
@@ -149,13 +142,10 @@ class ReportReader:
         return ReportData(scope_label=label, period_start=start, period_end=end, data_time=last or start,
                           associations=associations, started=started)
 
-    async def _answered(self, where: str, params: list[Any]) -> tuple[list[Association], Counter[str],
-                                                                       datetime | None]:
-        """The latest completed submission per association under `where`, its answers read as
-        this questionnaire version reads them; who began, by language; the latest time seen."""
-        rows = await self.store.fetch_all(
-            "SELECT s.id, s.user_id, u.language, s.started_at, s.completed_at FROM submissions s "
-            f"JOIN users u ON u.id = s.user_id WHERE {where} ORDER BY s.id", *params)
+    async def _answered(self, rows: list[Any]) -> tuple[list[Association], Counter[str], datetime | None]:
+        """The latest completed submission per association among `rows` (oldest first), its
+        answers read as this questionnaire version reads them; who began, by language; the
+        latest time seen."""
         latest: dict[int, Any] = {}
         languages: dict[int, str] = {}
         last: datetime | None = None
@@ -167,11 +157,7 @@ class ReportReader:
             if row["completed_at"]:
                 latest[row["user_id"]] = row
         started = Counter(languages.values())
-        stored: dict[int, dict[str, Any]] = defaultdict(dict)
-        ids = [row["id"] for row in latest.values()]
-        for answer in await self.store.fetch_in(
-                "SELECT submission_id, question_id, value FROM answers WHERE submission_id IN ({marks})", ids):
-            stored[answer["submission_id"]][answer["question_id"]] = json.loads(answer["value"])
+        stored = await ReportReads(self.store).answers([row["id"] for row in latest.values()])
         associations = [Association(user=user, language=row["language"],
                                     answers=self.engine.current(stored[row["id"]]))
                         for user, row in sorted(latest.items())]
@@ -193,11 +179,7 @@ class ReportReader:
                                 key=lambda w: (w.start, w.id))
         topics = list(self.engine.questionnaire.matching.needs) if self.engine.questionnaire.matching else []
         data.proposed = await proposals_waiting(self.store, topics)
-        for row in await self.store.fetch_all(
-                "SELECT state, COUNT(*) AS n FROM introductions WHERE created_at >= ? AND created_at < ? "
-                "GROUP BY state ORDER BY state", start, end):
-            data.introductions[str(row["state"])] = int(row["n"])
-        for row in await self.store.fetch_all(
-                "SELECT partner_id, state, COUNT(*) AS n FROM contact_requests WHERE created_at >= ? "
-                "AND created_at < ? GROUP BY partner_id, state ORDER BY partner_id, state", start, end):
-            data.requests.setdefault(str(row["partner_id"]), Counter())[str(row["state"])] = int(row["n"])
+        reads = ReportReads(self.store)
+        data.introductions.update(await reads.introduction_states(start, end))
+        for partner_id, state, n in await reads.request_states(start, end):
+            data.requests.setdefault(partner_id, Counter())[state] = n

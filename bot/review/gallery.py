@@ -163,5 +163,6 @@ async def play(s: Stage) -> None:
     await later_scenes.new_round(s, MAIN)
     await later_scenes.reminders(s, UNFINISHED, MAIN, offers.noted)
     await later_scenes.office_message(s, MAIN)
+    await later_scenes.contact_person(s, MAIN)
     await account_scenes.delete(s, MAIN)
     await drawn_scenes.drawn(s)

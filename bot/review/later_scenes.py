@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Action, Kind, OfficeReplyTap
 from bot.kernel.outcome import Outcome, Screen
 from bot.questionnaire.model import QuestionType
 from bot.review.plan import revealing_answers
@@ -108,9 +108,37 @@ async def office_message(s: Stage, user: int) -> None:
         if parcel.screen is not None:
             s.keep("office", "a message from the integration office (written on the web view), with “Reply”",
                    parcel.screen)
-    out = await services.survey.press(s.visitor(user), Action(Kind.OFFICE, value=f"r{message_id}").encode())
+    out = await services.survey.press(s.visitor(user), OfficeReplyTap(message_id).encode())
     s.keep("office", "after “Reply”", out.messages[0])
     out = await services.survey.text(s.visitor(user), "x" * 2001)
     s.keep("office", "a reply longer than 2,000 characters", out.messages[0])
     out = await services.survey.text(s.visitor(user), "Danke, wir kommen gern.")
     s.keep("office", "the reply went to the office", out.messages[0])
+
+
+async def contact_person(s: Stage, user: int) -> None:
+    """The association's contact person for the office and the partners it asked: turned down on
+    the card after sending, then given in /settings (each wrong input once), shown, removed."""
+    if not any(shown.kind == "contact_person" for shown in s.shown):  # this association asked no partner
+        partners = [p.name for p in await CatalogStore(s.services.store).partners()][:2]
+        s.keep("contact_person", "after sending, when the association asked partner organisations for contact: "
+               "a contact person for them and the office, optional", s.services.contact_persons.offer(s.t, partners),
+               drawn=True)
+    out = await s.press(user, Action(Kind.CONTACT, value="no").encode())
+    for message in out.messages:
+        s.keep("contact_person", "after “No, thanks” on the offer of a contact person", message)
+    out = await s.services.association_command("settings", s.visitor(user))
+    screen = out.messages[-1]
+    s.keep("contact_person", "/settings: no contact person given", screen)
+    steps = [("after “Add a contact person”", None), ("a name with no letter in it", "12"),
+             ("the name or role typed: how to reach them", "Ayşe Demir"),
+             ("neither a phone number nor an e-mail address", "morgen"),
+             ("a phone number typed: saved", "+49 202 1234567")]
+    for title, typed in steps:
+        out = await (s.tap(user, screen, Kind.CONTACT, "add") if typed is None else s.type(user, typed))
+        s.keep("contact_person", title, out.messages[-1])
+    out = await s.services.association_command("settings", s.visitor(user))
+    screen = out.messages[-1]
+    s.keep("contact_person", "/settings: the contact person, to change or remove", screen)
+    out = await s.tap(user, screen, Kind.CONTACT, "remove")
+    s.keep("contact_person", "after “Remove the contact person”", out.messages[-1])

@@ -3,7 +3,7 @@ associations from both sides, /settings, and a new offer."""
 
 from __future__ import annotations
 
-from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.actions import IntroTap, Kind, SuggestionTap, parse
 from bot.kernel.outcome import Screen
 from bot.outbox import Parcel
 from bot.review.drawn_scenes import files
@@ -50,11 +50,11 @@ class Offers:
 
     async def _row(self, screen: Screen) -> SuggestionRow | None:
         found = buttons(screen, Kind.SUGGESTION)
-        action = parse(found[0].action) if found else None
-        return await self.store.get(action.submission) if action and action.submission else None
+        tap = parse(found[0].action) if found else None
+        return await self.store.get(tap.suggestion_id) if isinstance(tap, SuggestionTap) else None
 
     async def _react(self, row: SuggestionRow, interested: bool) -> Screen | None:
-        data = Action(Kind.SUGGESTION, row.id, value="i" if interested else "n").encode()
+        data = SuggestionTap(row.id, "i" if interested else "n").encode()
         return (await self.s.press(self.user, data)).source
 
     async def _workshops(self) -> None:
@@ -120,7 +120,7 @@ class Offers:
         if not peers:
             return
         row = peers[0][0]
-        out = await s.press(self.user, Action(Kind.SUGGESTION, row.id, value="i").encode())
+        out = await s.press(self.user, SuggestionTap(row.id, "i").encode())
         if out.messages:
             s.keep("introduction", "after “Get in touch”, when the association gave no contact yet", out.messages[0])
             out = await s.type(self.user, "x")
@@ -159,6 +159,6 @@ class Offers:
         s.keep("introduction", "after “No, thanks” on a request to get in touch", cards.declined_by_you())
         s.keep("suggestions", "when nothing fits yet", cards.nothing_yet())
         s.keep("suggestions", "/suggestions before the questionnaire is sent", cards.complete_first())
-        out = await s.press(self.user, Action(Kind.INTRO, 999_999, value="a").encode())
+        out = await s.press(self.user, IntroTap(999_999, True).encode())
         if out.toast:
             s.keep("toast", "a button of a message that no longer applies", out.toast)

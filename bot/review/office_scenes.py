@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot.kernel.actions import Action, Kind, parse
-from bot.kernel.outcome import Outcome
+from bot.kernel.actions import Action, Kind, StaffTap, parse
+from bot.kernel.outcome import Button, Outcome
 from bot.partners.service import PARTNER_MENU
 from bot.review import desk_scenes, paper_scenes, staff_scenes
 from bot.review.drawn_scenes import files, plurals
@@ -213,8 +213,7 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
         screen = out.messages[-1] if out.messages else out.source
         if screen is None:
             return
-        choices = [b for b in buttons(screen, Kind.STAFF) if (parse(b.action) or Action(Kind.STAFF)).question
-                   not in ("cancel",)]
+        choices = [b for b in buttons(screen, Kind.STAFF) if _step(b) != ("cancel", "")]
         step = await service.context.data.flow(staff.user_id)
         if step is None:
             return
@@ -226,9 +225,8 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
             continue
         if not choices:
             return
-        done = [b for b in choices if (parse(b.action) or Action(Kind.STAFF)).value == "done"]
-        first = next((b for b in choices if b not in done and (parse(b.action) or Action(Kind.STAFF)).value
-                      != "online"), choices[0])
+        done = [b for b in choices if _step(b)[1] == "done"]
+        first = next((b for b in choices if b not in done and _step(b)[1] != "online"), choices[0])
         out = await service.press(staff, staff.user_id, first.action)
         _keep(s, kind, f"/{name}, step {number} ({step.step}): after tapping “{first.label}”", out)
         if kind == "staff":
@@ -252,6 +250,15 @@ async def _request(s: Stage, contact: Visitor) -> None:
     if answer is not None:
         out = await s.services.partners.press(contact, answer.action, CONTACT_NAME, False)
         _keep(s, "partner", "after “We will get in touch”", out)
+    await s.delivered(ASKING)
+    # The association names a contact person after the card went out: the contact hears of it.
+    await s.press(ASKING, Action(Kind.CONTACT, value="add").encode())
+    await s.type(ASKING, "Vorsitzende Ayşe Demir")
+    await s.type(ASKING, "+49 202 1234567")
+    for parcel in await s.delivered(CONTACT):
+        if parcel.screen is not None:
+            s.keep("partner", "the association names a contact person after the card went out (then /needs lists it "
+                   "with its open requests)", parcel.screen)
     await s.delivered(ASKING)
 
 
@@ -296,3 +303,9 @@ def _keep(s: Stage, kind: str, title: str, out: Outcome) -> None:
             s.keep(kind, f"{title}: the caption of {document.filename}", document.caption)
     if out.toast:
         s.keep(kind, f"{title} (a notice at the top of the chat)", out.toast)
+
+
+def _step(b: Button) -> tuple[str, str]:
+    """A staff button's step and value ("", "" for anything else)."""
+    tap = parse(b.action)
+    return (tap.step, tap.value) if isinstance(tap, StaffTap) else ("", "")

@@ -36,6 +36,7 @@ KINDS: tuple[str, ...] = (
     "reminder",  # the one reminder for an unfinished questionnaire, and the evening before a workshop
     "round",  # the office asks again: the invitation, last time's answers, what changed
     "office",  # a message from the integration office (its web view), "Reply", the reply sent
+    "contact_person",  # the association's contact person for the office and partners: offered, given, removed
     "notice",  # everything else the bot may say: edited messages, too many messages, staff only, ...
     "file",  # what is inside the files the bot sends: the calendar file, /mydata
     "plural",  # every text with a number, once per plural form of the language

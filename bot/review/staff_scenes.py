@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.actions import Action, ContactDeleteTap, Kind, SuggestionTap, parse
 from bot.kernel.outcome import Outcome
 from bot.review.later_scenes import keep_all_but_one
 from bot.review.plan import revealing_answers, skipped
@@ -76,7 +76,8 @@ async def interested(s: Stage, user: int) -> None:
     """“Interested” on every suggestion the association has been sent."""
     for parcel in await s.delivered(user):
         for found in buttons(parcel.screen, Kind.SUGGESTION) if parcel.screen is not None else []:
-            if _value(found.action) == "i":
+            tap = parse(found.action)
+            if isinstance(tap, SuggestionTap) and tap.choice == "i":
                 await s.press(user, found.action)
 
 
@@ -176,7 +177,7 @@ async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Keep) -> N
     partners = s.services.partners
     out = await partners.command(contact, "delete")
     keep(s, "partner", "/delete of a contact", out)
-    no = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _value(b.action) == "k"), None) \
+    no = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _deletes(b.action) is False), None) \
         if out.messages else None
     if no is not None:
         keep(s, "partner", f"after “{no.label}”", await partners.press(contact, no.action, name, False))
@@ -185,16 +186,17 @@ async def contact_leaves(s: Stage, contact: Visitor, name: str, keep: Keep) -> N
 async def contact_deleted(s: Stage, contact: Visitor, name: str, keep: Keep) -> None:
     partners = s.services.partners
     out = await partners.command(contact, "delete")
-    yes = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _value(b.action) == "x"), None) \
+    yes = next((b for b in buttons(out.messages[0], Kind.PARTNER) if _deletes(b.action) is True), None) \
         if out.messages else None
     if yes is not None:
         keep(s, "partner", f"/delete once the access ended, then “{yes.label}”",
              await partners.press(contact, yes.action, name, False))
 
 
-def _value(action: str) -> str | None:
-    parsed = parse(action)
-    return parsed.value if parsed is not None else None
+def _deletes(action: str) -> bool | None:
+    """A contact's /delete button: True for “Yes, delete”, False for “No, keep”; None for others."""
+    tap = parse(action)
+    return tap.confirm if isinstance(tap, ContactDeleteTap) else None
 
 
 async def first_days(s: Stage, staff: Visitor, keep_command: KeepCommand, keep: Keep) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.actions import Kind, parse_action
 from bot.kernel.bidi import directed_screen
 from bot.kernel.outcome import Button, Outcome, Screen
 from bot.outbox import OutboxWorker, Parcel
@@ -124,5 +124,6 @@ def button(screen: Screen, role: Kind, value: str | None = None, index: int = 0)
 
 
 def _value(b: Button) -> str | None:
-    action: Action | None = parse(b.action)
+    """The value of a questionnaire's or settings' button (None for any other)."""
+    action = parse_action(b.action)
     return action.value if action else None

@@ -186,7 +186,10 @@ async def send(s: Stage, user: int, summary: Screen) -> Outcome:
     out = await s.press(user, button(summary, Kind.CONFIRM).action)
     s.keep("thanks", "after “Confirm and send”", out.messages[0])
     for message in out.messages[1:]:
-        if message.buttons:
+        if any(b.role is Kind.CONTACT for row in message.buttons for b in row):
+            s.keep("contact_person", "after sending, when the association asked partner organisations for contact: "
+                   "a contact person for them and the office, optional", message)
+        elif message.buttons:
             s.keep("privacy_choices", "after sending, when the association wants to network but has not "
                    "switched networking on", message)
     return out

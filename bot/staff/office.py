@@ -21,6 +21,7 @@ from bot.questionnaire.readable import readable_value
 from bot.questionnaire.staff_voice import StaffVoice
 from bot.storage import Store
 from bot.storage.catalog import CatalogStore
+from bot.storage.contact_persons import ContactPersonStore
 from bot.storage.office import AssociationFilter, AssociationRow, OfficeSession, OfficeStore
 from bot.storage.tasks import TaskStore
 
@@ -137,6 +138,7 @@ class OfficeDesk:
             found = await OfficeStore(reader).association(user_id)
             if found is not None:
                 found["messages"] = await TaskStore(reader).messages(user_id)
+                found["contact_person"] = await ContactPersonStore(reader).get(user_id)
         if found is None:
             return None
         async with self.store.transaction():

@@ -93,11 +93,10 @@ class OfficeActions:
     # -- proposals ------------------------------------------------------------------------
 
     async def proposals(self) -> list[PendingProposal]:
-        rows = await self.context.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
         data, partners = ProposalStore(self.context.store), await self.context.catalog.partners()
         found = []
-        for row in rows:
-            proposal = await data.get(int(row["id"]))
+        for proposal_id in await data.pending_ids():
+            proposal = await data.get(proposal_id)
             if proposal is None:
                 continue
             workshop = Workshop.model_validate_json(proposal.workshop)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.catalog.model import Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, StaffTap
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_text, isolated
 from bot.outbox import screen_payload
@@ -36,10 +36,10 @@ class Proposals:
         await c.data.end_flow(turn.visitor.user_id)
         preview = self.flow.preview(flow.data, await c.catalog.partners())
         card = Screen(text="📝 " + _("A workshop proposed by a partner organisation:") + "\n\n" + preview, buttons=[[
-            Button(label="✅ " + _("Approve"), action=Action(Kind.STAFF, question="proposal",
-                                                           value=f"a{proposal_id}").encode(), role=Kind.STAFF),
-            Button(label="✖ " + _("Reject"), action=Action(Kind.STAFF, question="proposal",
-                                                         value=f"r{proposal_id}").encode(), role=Kind.STAFF)]])
+            Button(label="✅ " + _("Approve"), action=StaffTap("proposal", f"a{proposal_id}").encode(),
+                   role=Kind.STAFF),
+            Button(label="✖ " + _("Reject"), action=StaffTap("proposal", f"r{proposal_id}").encode(),
+                   role=Kind.STAFF)]])
         for staff_id in c.settings.staff_ids:
             await c.outbox.enqueue(staff_id, None, "staff", screen_payload(card))
         turn.say("✅ " + _("Thank you. Your proposal went to the integration office; you will hear when it is "

@@ -47,11 +47,14 @@ def record(t: Translator, settings: Settings, today: date) -> str:
                          "Art. 7(1) GDPR")
         + "\n   e) " + _("coordinating the answers to the needs with the contact persons of partner organisations "
                          "whom the office invited: the municipality's task in integration work, Art. 6(1)(e) "
-                         "GDPR"),
+                         "GDPR")
+        + "\n   f) " + _("an association's contact person for the office and the partner organisations it asked for "
+                         "contact (optional, asked with this purpose stated, given by the association, which is "
+                         "asked to let the person know): Art. 6(1)(a) GDPR"),
         "4. " + _("Categories of data subjects: board members and contact persons of migrant self-organisations "
                   "who use the bot; contact persons of partner organisations invited by the office (e); staff of the "
                   "integration office ({count} configured chats)").format(
-            count=t.number(staff)),
+            count=t.number(staff)) + "; " + _("persons an association names as its contact person (f)"),
         "5. " + _("Categories of personal data: Telegram user id and language; answers to the questionnaire "
                   "including the association's name, district, contact details and needs; the communities and "
                   "languages an association serves (special categories, Art. 9 GDPR: ethnic origin, possibly "
@@ -60,12 +63,15 @@ def record(t: Translator, settings: Settings, today: date) -> str:
                   "contacts: Telegram user id, name as Telegram gives it, language, organisation, when they joined "
                   "and were last active; messages between the office and an association, and the office's tasks "
                   "about it; technical data (updates until handled, messages sent, an event log including staff "
-                  "access to associations' pages)"),
+                  "access to associations' pages)") + "; " + _(
+            "an association's contact person: a name or role and one phone number or e-mail address (f)"),
         "6. " + _("Recipients: staff of the integration office (a), in their chats with the bot and on its web view, "
                   "where they see each association's answers, consents, contact requests, introductions and the "
                   "messages with the office; other associations: district and strengths "
                   "without the name, name and contact only after both agreed (b); partner organisations in "
-                  "integration work: the association's name and needs (c); Telegram as the channel"),
+                  "integration work: the association's name and needs (c); Telegram as the channel") + "; " + _(
+            "the association's contact person (f): staff of the integration office, and the contact persons of "
+            "only those partner organisations the association asked for contact, on its contact requests"),
         "7. " + _("Transfers to third countries: messages and user ids pass through Telegram, which is run from "
                   "outside the EU and the EEA.") + " " + replica,
         "8. " + _("Time limits for erasure: unfinished questionnaires {unfinished} after the last answer; completed "
@@ -77,7 +83,9 @@ def record(t: Translator, settings: Settings, today: date) -> str:
             delivered=days(DELIVERED_KEEP.days), office=days(OFFICE_FILES_KEEP.days),
             updates=days(UPDATES_KEEP.days), events=days(facts.unfinished_days), weeks=t.number(BACKUP_WEEKS))
         + "; " + _("partner contacts' data {keep} after their access ended, or, while it is open, {keep} after "
-                   "their last activity; on their request (/delete) at once").format(keep=days(CONTACT_KEEP.days)),
+                   "their last activity; on their request (/delete) at once").format(keep=days(CONTACT_KEEP.days))
+        + "; " + _("an association's contact person until the association changes or removes it (/settings), at the "
+                   "latest with the association's data; on its request (/delete) at once"),
         "9. " + _("Technical and organisational measures (Art. 32 GDPR):") + "\n" + "\n".join("   – " + m for m in [
             _("SQLite database in WAL mode with secure_delete; after an erasure the log is folded in and emptied, so "
               "deleted data cannot be recovered from the file"),

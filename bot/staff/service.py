@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.digest.figures import FigureSource
 from bot.digest.service import DigestService
-from bot.kernel.actions import Action, Kind, parse
+from bot.kernel.actions import StaffTap, parse
 from bot.kernel.i18n import N_
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.settings import Settings
@@ -41,8 +41,6 @@ from bot.survey.turns import Visitor
 
 log = logging.getLogger(__name__)
 
-# What shows individual associations' data (names, answers, who gets a message): private chats only.
-PRIVATE_ONLY = frozenset({"export", "msos", "stats", "broadcast", "partner", "office"})
 # Shown only in staff members' chats; German by default (the staff catalog).
 STAFF_MENU = [
     ("digest", N_("Digest of the last seven days")),
@@ -96,17 +94,8 @@ class StaffService:
         return contact.partner_id if contact is not None and contact.active else None
 
     async def command(self, visitor: Visitor, chat_id: int, name: str, argument: str = "") -> Outcome:
-        if not self.is_staff(visitor.user_id):
-            partner_id = await self._proposer(visitor.user_id) if name in ("workshop", "cancel") else None
-            if partner_id is not None and chat_id == visitor.user_id:
-                step = functools.partial(self.workshops.start, partner_id=partner_id) if name == "workshop" \
-                    else self._cancel
-                return await self._run(visitor, chat_id, step)
-            return await self.refuse(visitor, name)
-        if chat_id != visitor.user_id and chat_id != self.context.settings.staff_chat_id:
-            return await self._run(visitor, chat_id, self._foreign_group)  # its members are not the office's
-        if name in PRIVATE_ONLY and chat_id != visitor.user_id:  # a group: every member would read it
-            return await self._run(visitor, chat_id, self._private_only)
+        """A staff command (the router lets only staff, and private-only ones only in a private
+        chat, reach this)."""
         reports = self.reports
         handlers: dict[str, Callable[[StaffTurn], Awaitable[None]]] = {
             "digest": reports.digest, "stats": reports.stats, "export": reports.export, "msos": reports.msos,
@@ -143,9 +132,8 @@ class StaffService:
                                                                                  link=link))
 
     async def _on_web(self, staff_id: int, step: Callable[[StaffTurn], Awaitable[None]]) -> Outcome:
-        """A staff member's action on the web view: one turn, as in their private chat."""
-        if not self.is_staff(staff_id):
-            raise PermissionError("not on the staff")
+        """A staff member's action on the web view (its session admits only staff): one turn,
+        as in their private chat."""
         return await self._run(Visitor(staff_id), staff_id, step)
 
     async def _partner(self, turn: StaffTurn, argument: str) -> None:
@@ -167,23 +155,44 @@ class StaffService:
             turn.say(s.usage())
 
     async def press(self, visitor: Visitor, chat_id: int, data: str | None) -> Outcome:
-        if not self.is_staff(visitor.user_id) and await self._proposer(visitor.user_id) is None:
-            return await self.refuse(visitor, "button")
-        action = parse(data)
-        if action is not None and action.question == "try" and self.is_staff(visitor.user_id) \
-                and chat_id == visitor.user_id:  # chosen: the questionnaire, as an association starts it
+        """A staff button (the router lets only staff reach this)."""
+        tap = parse(data)
+        if not isinstance(tap, StaffTap):
+            return await self.stale(visitor)
+        if tap.step == "try":  # chosen: the questionnaire, as an association starts it
             return await self.survey.start(visitor)
-        if action is None or action.kind is not Kind.STAFF:
-            return Outcome(toast=self._("This button no longer applies."))
-        return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, action))
+        return await self._run(visitor, chat_id, lambda turn: self._pressed(turn, tap))
+
+    async def stale(self, _visitor: Visitor) -> Outcome:
+        return Outcome(toast=self._("This button no longer applies."))
+
+    async def private_only(self, visitor: Visitor, chat_id: int) -> Outcome:
+        """A command or button that shows associations' data, used in the staff group."""
+        return await self._run(visitor, chat_id, self._private_only)
+
+    async def propose(self, visitor: Visitor, name: str) -> Outcome:
+        """A partner contact's /workshop or /cancel (the router lets only active contacts, in
+        their private chat, reach this): the workshop steps, ending in a proposal."""
+        partner_id = await self._proposer(visitor.user_id)
+        if partner_id is None:  # the contact ended between the role and now
+            return await self.refuse(visitor, name)
+        step = functools.partial(self.workshops.start, partner_id=partner_id) if name == "workshop" else self._cancel
+        return await self._run(visitor, visitor.user_id, step)
+
+    async def press_proposing(self, visitor: Visitor, data: str | None) -> Outcome:
+        """A step button of a partner contact's proposal."""
+        tap = parse(data)
+        if not isinstance(tap, StaffTap):
+            return await self.stale(visitor)
+        return await self._run(visitor, visitor.user_id, lambda turn: self._pressed(turn, tap, proposing=True))
 
     async def has_flow(self, user_id: int) -> bool:
-        allowed = self.is_staff(user_id) or self.partners.contact_state(user_id) is True
-        return allowed and await self.context.data.flow(user_id) is not None
+        return await self.context.data.flow(user_id) is not None
 
-    async def text(self, visitor: Visitor, chat_id: int, text: str) -> Outcome:
-        """Typed input for a staff member's guided conversation (see has_flow)."""
-        return await self._run(visitor, chat_id, lambda turn: self._typed(turn, text))
+    async def text(self, visitor: Visitor, chat_id: int, text: str, proposing: bool = False) -> Outcome:
+        """Typed input for a guided conversation (see has_flow); a proposing partner's only
+        ever continues a workshop proposal."""
+        return await self._run(visitor, chat_id, lambda turn: self._typed(turn, text, proposing))
 
     async def refuse(self, visitor: Visitor, what: str) -> Outcome:
         async def record(turn: StaffTurn) -> None:
@@ -231,10 +240,6 @@ class StaffService:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
 
-    async def _foreign_group(self, turn: StaffTurn) -> None:
-        turn.say(self._("Staff commands work only in the office's staff group and in your private chat with me, "
-                        "not in this group."))
-
     async def _private_only(self, turn: StaffTurn) -> None:
         turn.say(self._("This command shows data about individual associations, so it works only in your "
                         "private chat with me, not in a group. Please send it to me there."))
@@ -247,9 +252,9 @@ class StaffService:
         await data.end_flow(turn.visitor.user_id)
         turn.say(self._("Cancelled. Nothing was saved or sent.") if had else self._("Nothing to cancel."))
 
-    async def _typed(self, turn: StaffTurn, text: str) -> None:
+    async def _typed(self, turn: StaffTurn, text: str, proposing: bool) -> None:
         flow = await self.context.data.flow(turn.visitor.user_id)
-        if flow is None:
+        if flow is None or (proposing and flow.flow != "workshop"):
             return
         if flow.flow == "workshop":
             await self.workshops.typed(turn, flow, text)
@@ -258,29 +263,26 @@ class StaffService:
         else:
             await self.broadcast.typed(turn, flow, text)
 
-    async def _pressed(self, turn: StaffTurn, action: Action) -> None:
+    async def _pressed(self, turn: StaffTurn, tap: StaffTap, proposing: bool = False) -> None:
         stale = self._("This button no longer applies.")
         flow = await self.context.data.flow(turn.visitor.user_id)
-        if action.question == "cancel":
+        if tap.step == "cancel":
             turn.outcome.source_closed = True
             await self._cancel(turn)
             return
-        if action.question == "msos" and (action.value or "").isdigit():  # the next page of /msos
-            if turn.chat_id != turn.visitor.user_id:
-                await self._private_only(turn)
-                return
+        if tap.step == "msos" and tap.value.isdigit():  # the next page of /msos
             turn.outcome.source_closed = True
-            await self.reports.msos(turn, int(action.value or "1"))
+            await self.reports.msos(turn, int(tap.value))
             return
-        if action.question == "proposal" and self.is_staff(turn.visitor.user_id):
-            await self.workshops.proposals.decide(turn, action.value or "", self.workshops.new_id,
+        if tap.step == "proposal" and not proposing:
+            await self.workshops.proposals.decide(turn, tap.value, self.workshops.new_id,
                                                   self.workshops.push_after_commit)
             return
-        if flow is None or (flow.flow != "workshop" and not self.is_staff(turn.visitor.user_id)):
+        if flow is None or (proposing and flow.flow != "workshop"):
             turn.outcome.toast = stale
             turn.outcome.source_closed = True
             return
         if flow.flow == "workshop":
-            await self.workshops.button(turn, flow, action.question or "", action.value or "", stale)
+            await self.workshops.button(turn, flow, tap.step, tap.value, stale)
         else:
-            await self.broadcast.button(turn, flow, action.question or "", action.value or "", stale)
+            await self.broadcast.button(turn, flow, tap.step, tap.value, stale)

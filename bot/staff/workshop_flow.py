@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.catalog.model import Partner, Registration, Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, StaffTap
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import clean_line, isolated
 from bot.questionnaire.staff_voice import StaffVoice
@@ -27,7 +27,7 @@ LINK = re.compile(r"https?:|www\.|t\.me/|@\w", re.IGNORECASE)  # a title is no p
 
 
 def button(label: str, step: str, value: str) -> Button:
-    return Button(label=label, action=Action(Kind.STAFF, question=step, value=value).encode(), role=Kind.STAFF)
+    return Button(label=label, action=StaffTap(step, value).encode(), role=Kind.STAFF)
 
 
 def rows(buttons: list[Button], per_row: int = 2) -> list[list[Button]]:

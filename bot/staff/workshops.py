@@ -16,6 +16,7 @@ from bot.outbox import screen_payload
 from bot.staff.context import StaffContext, StaffTurn
 from bot.staff.proposals import Proposals
 from bot.staff.workshop_flow import WorkshopFlow
+from bot.storage.outbox import OutboxStore
 from bot.storage.staff import Flow
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -155,10 +156,7 @@ class WorkshopSteps:
         if workshop is None or not await c.catalog.cancel(workshop_id):
             turn.say(self._("This workshop was cancelled already."))
             return
-        await c.store.db.execute(
-            "UPDATE outbox SET state = 'dropped', payload = '{}', last_error = 'workshop cancelled' "
-            "WHERE state = 'pending' AND (dedupe_key LIKE 'push:%' OR dedupe_key LIKE 'reminder:%') "
-            "AND substr(dedupe_key, -length(?) - 1) = ':' || ?", (workshop_id, workshop_id))
+        await OutboxStore(c.store).drop_for_workshop(workshop_id)
         told = 0
         for user_id in await c.suggestions.context.suggestions.interested_users("workshop", workshop_id):
             user = await c.store.user(user_id)

@@ -36,7 +36,7 @@ class CatalogStore:
 
     async def mark_source(self, workshop_id: str, source: str) -> None:
         """Where a workshop came from: 'chat' (staff's /workshop), 'partner' (an approved proposal)."""
-        await self.store.db.execute("UPDATE workshops SET source = ? WHERE id = ?", (source, workshop_id))
+        await self.store.write("UPDATE workshops SET source = ? WHERE id = ?", source, workshop_id)
 
     async def upsert_partners(self, partners: list[Partner], sample: bool) -> ImportCounts:
         return await self._upsert("partners", partners, sample)
@@ -57,16 +57,16 @@ class CatalogStore:
                 continue
             if table == "workshops":
                 assert isinstance(item, Workshop)
-                await self.store.db.execute(
+                await self.store.write(
                     "INSERT INTO workshops (id, data, starts_at, sample, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, "
                     "starts_at = excluded.starts_at, sample = excluded.sample, updated_at = excluded.updated_at",
-                    (item.id, data, _utc(item.start), int(sample), now, now))
+                    item.id, data, _utc(item.start), int(sample), now, now)
             else:
-                await self.store.db.execute(
+                await self.store.write(
                     "INSERT INTO partners (id, data, sample, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET data = excluded.data, sample = excluded.sample, "
-                    "updated_at = excluded.updated_at", (item.id, data, int(sample), now, now))
+                    "updated_at = excluded.updated_at", item.id, data, int(sample), now, now)
             (added if row is None else updated).append(item.id)
         return ImportCounts(added, updated, unchanged)
 

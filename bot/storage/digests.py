@@ -14,10 +14,10 @@ class DigestStore:
 
     async def claim(self, period_end: datetime, recipients: int) -> bool:
         """False when this period's digest was claimed before (in the caller's transaction)."""
-        cursor = await self.store.db.execute(
+        changed = await self.store.change(
             "INSERT OR IGNORE INTO digests (period_end, claimed_at, recipients) VALUES (?, ?, ?)",
-            (period_end.isoformat(), self.store.now().isoformat(), recipients))
-        return cursor.rowcount == 1
+            period_end.isoformat(), self.store.now().isoformat(), recipients)
+        return changed.rowcount == 1
 
     async def claimed(self, period_end: datetime) -> bool:
         row = await self.store.fetch_one("SELECT 1 FROM digests WHERE period_end = ?", period_end.isoformat())

@@ -32,11 +32,11 @@ LONGEST_RETRY = 5.0
 
 async def note_erasure(store: UnitOfWork) -> None:
     """Inside the erasing transaction."""
-    await store.db.execute(
+    await store.write(
         "INSERT INTO meta (key, value) VALUES (?, '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (ERASURES,))
-    await store.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                           (WAITING, store.now().isoformat()))
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", ERASURES)
+    await store.write("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                      WAITING, store.now().isoformat())
 
 
 async def erasures(store: UnitOfWork) -> int:
@@ -61,7 +61,7 @@ class LogEraser:
         if not await self.store.checkpoint():
             return False
         async with self.store.single_statement():
-            await self.store.db.execute("DELETE FROM meta WHERE key = ?", (WAITING,))
+            await self.store.write("DELETE FROM meta WHERE key = ?", WAITING)
         await self.store.checkpoint()  # that deletion's own frame: nothing erased in it, emptied if it can be
         return True
 

@@ -26,13 +26,13 @@ class HolderStore:
         return await self.store.fetch_one("SELECT * FROM lease WHERE name = ?", NAME)
 
     async def write(self, holder: str, host: str, pid: int, command: str, now: datetime) -> None:
-        await self.store.db.execute(
+        await self.store.write(
             "INSERT OR REPLACE INTO lease (name, holder, host, pid, command, started_at, heartbeat_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (NAME, holder, host, pid, command, now.isoformat(), now.isoformat()))
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", NAME, holder, host, pid, command, now.isoformat(), now.isoformat())
 
     async def heartbeat(self, holder: str) -> None:
-        await self.store.db.execute("UPDATE lease SET heartbeat_at = ? WHERE name = ? AND holder = ?",
-                                    (self.store.now().isoformat(), NAME, holder))
+        await self.store.write("UPDATE lease SET heartbeat_at = ? WHERE name = ? AND holder = ?",
+                               self.store.now().isoformat(), NAME, holder)
 
     async def remove(self, holder: str) -> None:
-        await self.store.db.execute("DELETE FROM lease WHERE name = ? AND holder = ?", (NAME, holder))
+        await self.store.write("DELETE FROM lease WHERE name = ? AND holder = ?", NAME, holder)

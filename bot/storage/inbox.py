@@ -46,6 +46,6 @@ class InboxStore:
             self.store.claimed.discard(update_id)
             return
         async with self.store.single_statement():
-            await self.store.db.execute(
+            await self.store.write(
                 "UPDATE inbox SET handled_at = ?, payload = NULL WHERE update_id = ? AND handled_at IS NULL",
-                (self.store.now().isoformat(), update_id))
+                self.store.now().isoformat(), update_id)

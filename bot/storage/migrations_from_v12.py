@@ -161,10 +161,26 @@ async def _v20_office(db: aiosqlite.Connection) -> None:
         await db.execute(statement)
 
 
+async def _v21_contact_person(db: aiosqlite.Connection) -> None:
+    # The association's contact person for the office and the partners it asked for contact
+    # (issue 28): a third person's name (or role) and one way to reach them, given optionally
+    # after completing the questionnaire or in /settings; goes with the association.
+    # `version` counts the changes: a follow-up to partners names the one it was queued for.
+    await db.execute("""
+        CREATE TABLE contact_persons (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,                  -- a name or a role ("Vorsitzende")
+            reach TEXT NOT NULL,                 -- a phone number or an e-mail address
+            version INTEGER NOT NULL,
+            given_at TEXT NOT NULL
+        )""")
+
+
 MIGRATIONS_FROM_V12: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [_v12_fan_out, _v13_contact_requests,
                                                                              _v14_partner_digests, _v15_proposals,
                                                                              _v16_partner_figures,
                                                                              _v17_no_peer_ids_in_events,
                                                                              _v18_events_go_with_their_user,
                                                                              _v19_progress_mark,
-                                                                             _v20_office]
+                                                                             _v20_office,
+                                                                             _v21_contact_person]

@@ -62,10 +62,9 @@ class OfficeStore:
 
     async def take_link(self, token_hash: str, not_before: datetime) -> int | None:
         """The staff id of an unused link made after `not_before`, now used; None otherwise."""
-        cursor = await self.store.db.execute(
+        row = await self.store.fetch_one(
             "UPDATE office_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND created_at >= ? "
-            "RETURNING staff_id", (self.store.now().isoformat(), token_hash, not_before.isoformat()))
-        row = await cursor.fetchone()
+            "RETURNING staff_id", self.store.now().isoformat(), token_hash, not_before.isoformat())
         return int(row[0]) if row else None
 
     async def forget_links(self, before: datetime) -> None:

@@ -75,11 +75,11 @@ class OutboxStore:
         now = self.store.now()
         if built_on is not None:
             payload = {**payload, "erasures": built_on}
-        cursor = await self.store.db.modify(
+        cursor = await self.store.change(
             "INSERT OR IGNORE INTO outbox (chat_id, user_id, purpose, payload, dedupe_key, not_before, "
             "created_at, about_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), dedupe_key,
-             _iso(not_before or now), _iso(now), about_user))
+            chat_id, user_id, purpose, json.dumps(payload, ensure_ascii=False), dedupe_key,
+            _iso(not_before or now), _iso(now), about_user)
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     async def due(self, limit: int = 200, within: float = 0.0, only: Only | None = None) -> list[OutboxRow]:
@@ -96,10 +96,10 @@ class OutboxStore:
     async def claim(self, row_id: int, token: str) -> bool:
         """Committed before the message goes out: a second worker can never take it too."""
         async with self.store.single_statement():
-            changed = await self.store.db.modify(
+            changed = await self.store.change(
                 "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ? "
                 "WHERE id = ? AND state = 'pending'",
-                (token, _iso(self.store.now()), row_id))
+                token, _iso(self.store.now()), row_id)
         return changed.rowcount == 1
 
     async def mark_sent(self, row_id: int, token: str | None = None) -> None:
@@ -130,7 +130,7 @@ class OutboxStore:
         if token is not None:
             sql += " AND claimed_by = ?"
             params.append(token)
-        await self.store.db.execute(sql, params)
+        await self.store.write(sql, *params)
 
     async def _forget_file(self, row_id: int) -> None:
         """A settled row's file goes at once (an export holds everyone's answers)."""
@@ -160,17 +160,25 @@ class OutboxStore:
 
     async def release_claims(self, holder: str) -> int:
         """Rows a worker of `holder` claimed and never finished (it died): pending again."""
-        changed = await self.store.db.modify(
+        changed = await self.store.change(
             "UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_at = NULL "
-            "WHERE state = 'sending' AND substr(claimed_by, 1, ?) = ?", (len(holder) + 1, holder + ":"))
+            "WHERE state = 'sending' AND substr(claimed_by, 1, ?) = ?", len(holder) + 1, holder + ":")
         return changed.rowcount
 
     async def release_stale(self, claimed_before: datetime) -> int:
         """Claims older than any attempt can take: their worker is gone."""
-        changed = await self.store.db.modify(
+        changed = await self.store.change(
             "UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_at = NULL "
-            "WHERE state = 'sending' AND claimed_at < ?", (_iso(claimed_before),))
+            "WHERE state = 'sending' AND claimed_at < ?", _iso(claimed_before))
         return changed.rowcount
+
+    async def drop_for_workshop(self, workshop_id: str) -> None:
+        """A cancelled workshop: its pushes and reminders not yet sent are dropped (their keys
+        end in `:<workshop id>`)."""
+        await self.store.write(
+            "UPDATE outbox SET state = 'dropped', payload = '{}', last_error = 'workshop cancelled' "
+            "WHERE state = 'pending' AND (dedupe_key LIKE 'push:%' OR dedupe_key LIKE 'reminder:%') "
+            "AND substr(dedupe_key, -length(?) - 1) = ':' || ?", workshop_id, workshop_id)
 
     async def drop_pending(self, user_id: int, reason: str, purpose: str | None = None,
                            dedupe_key: str | None = None) -> None:
@@ -182,16 +190,16 @@ class OutboxStore:
         if dedupe_key is not None:
             sql += " AND dedupe_key = ?"
             params.append(dedupe_key)
-        await self.store.db.execute(sql, params)
+        await self.store.write(sql, *params)
 
     async def reschedule(self, dedupe_key: str, at: datetime) -> None:
-        await self.store.db.execute(
-            "UPDATE outbox SET not_before = ? WHERE dedupe_key = ? AND state = 'pending'", (_iso(at), dedupe_key))
+        await self.store.write(
+            "UPDATE outbox SET not_before = ? WHERE dedupe_key = ? AND state = 'pending'", _iso(at), dedupe_key)
 
     async def revive(self, dedupe_key: str, at: datetime) -> None:
-        await self.store.db.execute(
+        await self.store.write(
             "UPDATE outbox SET state = 'pending', not_before = ? WHERE dedupe_key = ? AND state = 'dropped'",
-            (_iso(at), dedupe_key))
+            _iso(at), dedupe_key)
 
     async def count_since(self, user_id: int, purpose: str, since: datetime) -> int:
         row = await self.store.fetch_one(

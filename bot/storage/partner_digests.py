@@ -20,9 +20,9 @@ class PartnerDigestStore:
     async def claim(self, due_at: str, recipients: int) -> bool:
         """Inside the transaction that queues the digest: False when another process (or an
         earlier run of this one) claimed it first, and nothing may be queued then."""
-        cursor = await self.store.db.modify(
+        cursor = await self.store.change(
             "INSERT OR IGNORE INTO partner_digests (due_at, claimed_at, recipients) VALUES (?, ?, ?)",
-            (due_at, self.store.now().isoformat(), recipients))
+            due_at, self.store.now().isoformat(), recipients)
         return cursor.rowcount == 1
 
     async def open_requests(self, older_than: str) -> dict[str, tuple[int, int]]:

@@ -105,7 +105,7 @@ class PartnerStore:
                     "DELETE FROM staff_flows WHERE user_id = ?",
                     "DELETE FROM outbox WHERE chat_id = ? AND user_id IS NULL AND state != 'sending'",
                     "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?"):
-            await self.store.db.execute(sql, (user_id,))
+            await self.store.write(sql, user_id)
         return str(row["partner_id"])
 
     async def expired(self, now: datetime) -> list[int]:
@@ -237,6 +237,11 @@ class ProposalStore:
             "WHERE id = ? AND state = 'pending' RETURNING id",
             state, reason, self.store.now().isoformat(), by, workshop_id, proposal_id)
         return row is not None
+
+    async def pending_ids(self) -> list[int]:
+        """Every proposal waiting for staff, oldest first."""
+        rows = await self.store.fetch_all("SELECT id FROM proposals WHERE state = 'pending' ORDER BY id")
+        return [int(r["id"]) for r in rows]
 
     async def pending(self) -> list[tuple[str, list[str]]]:
         """(partner, the proposed workshop's topics) of every proposal waiting for staff."""

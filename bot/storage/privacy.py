@@ -31,6 +31,8 @@ _USER_TABLES = {
     "messages_with_the_office": "SELECT direction, language, text, created_at FROM office_messages WHERE user_id = ? "
                                 "ORDER BY id",
     "tasks_of_the_office": "SELECT kind, state, created_at, done_at FROM tasks WHERE user_id = ? ORDER BY id",
+    # Given for the office and the partner organisations it asked for contact (/settings).
+    "contact_person": "SELECT name, reach, given_at FROM contact_persons WHERE user_id = ?",
 }
 _JSON_COLUMNS = {"reasons", "payload", "data", "topics"}
 
@@ -81,27 +83,27 @@ class PrivacyStore:
             "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id AND a.answered_at >= ?1)",
             cutoff.isoformat())]
         for submission_id in stale:
-            await self.store.db.execute(
+            await self.store.write(
                 "DELETE FROM organisations WHERE id = (SELECT organisation_id FROM submissions WHERE id = ?) "
                 "AND NOT EXISTS (SELECT 1 FROM submissions o WHERE o.organisation_id = organisations.id "
-                "AND o.id != ?)", (submission_id, submission_id))
-            await self.store.db.execute("DELETE FROM submissions WHERE id = ?", (submission_id,))
-        await self.store.db.execute(
+                "AND o.id != ?)", submission_id, submission_id)
+            await self.store.write("DELETE FROM submissions WHERE id = ?", submission_id)
+        await self.store.write(
             "DELETE FROM users WHERE consent_at IS NULL AND created_at < ? "
-            "AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = users.id)", (cutoff.isoformat(),))
+            "AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = users.id)", cutoff.isoformat())
         return len(stale)
 
     async def forget_delivered(self, cutoff: datetime, office_cutoff: datetime) -> int:
         """Empty the content of messages delivered (or given up) before `cutoff`; of digests and
         exports (free texts, every association's answers) before `office_cutoff`, and drop any
         still waiting then."""
-        users = await self.store.db.execute(
+        users = await self.store.change(
             "UPDATE outbox SET payload = '{}' WHERE state NOT IN ('pending', 'sending') AND created_at < ? "
-            "AND payload != '{}' AND purpose NOT IN ('digest', 'export')", (cutoff.isoformat(),))
-        office = await self.store.db.execute(
+            "AND payload != '{}' AND purpose NOT IN ('digest', 'export')", cutoff.isoformat())
+        office = await self.store.change(
             "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END "
             "WHERE state != 'sending' AND created_at < ? AND payload != '{}' AND purpose IN ('digest', 'export')",
-            (office_cutoff.isoformat(),))
+            office_cutoff.isoformat())
         return users.rowcount + office.rowcount
 
     async def completed_before(self, cutoff: datetime) -> list[int]:
@@ -114,5 +116,5 @@ class PrivacyStore:
         return [int(r["id"]) for r in rows]
 
     async def forget_events(self, cutoff: datetime) -> int:
-        cursor = await self.store.db.execute("DELETE FROM events WHERE at < ?", (cutoff.isoformat(),))
+        cursor = await self.store.change("DELETE FROM events WHERE at < ?", cutoff.isoformat())
         return cursor.rowcount

@@ -45,7 +45,7 @@ class ProfileStore:
             [(user_id, kind, value) for user_id, _s, _p, _n, terms in rows for kind, value in terms])
 
     async def clear(self) -> None:
-        await self.store.db.execute("DELETE FROM profiles")
+        await self.store.write("DELETE FROM profiles")
 
     async def count(self) -> int:
         row = await self.store.fetch_one("SELECT COUNT(*) AS n FROM profiles")
@@ -56,7 +56,7 @@ class ProfileStore:
         return str(row["value"]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self.store.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        await self.store.write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
 
     async def for_offer(self, topics: Collection[str], languages: Collection[str]
                         ) -> list[tuple[int, str, str]]:

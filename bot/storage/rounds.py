@@ -29,8 +29,8 @@ class RoundStore:
 
     async def open(self, name: str) -> Round | None:
         """None when a round of that name exists already."""
-        changed = await self.store.db.modify(
-            "INSERT OR IGNORE INTO rounds (name, opened_at) VALUES (?, ?)", (name, self.store.now().isoformat()))
+        changed = await self.store.change(
+            "INSERT OR IGNORE INTO rounds (name, opened_at) VALUES (?, ?)", name, self.store.now().isoformat())
         return await self.get(int(changed.lastrowid or 0)) if changed.rowcount == 1 else None
 
     async def get(self, round_id: int) -> Round | None:
@@ -50,8 +50,8 @@ class RoundStore:
         return [Round.model_validate(dict(r)) for r in rows]
 
     async def fanned_out(self, round_id: int) -> None:
-        await self.store.db.execute("UPDATE rounds SET fanned_out_at = ? WHERE id = ?",
-                                    (self.store.now().isoformat(), round_id))
+        await self.store.write("UPDATE rounds SET fanned_out_at = ? WHERE id = ?",
+                               self.store.now().isoformat(), round_id)
 
     async def invitees(self, opened: Round) -> list[Invitee]:
         """Everyone whose latest questionnaire is completed, from an earlier round and before

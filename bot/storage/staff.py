@@ -48,24 +48,24 @@ class StaffStore:
         return Flow.model_validate({**dict(row), "data": json.loads(row["data"])}) if row else None
 
     async def save_flow(self, flow: Flow) -> None:
-        await self.store.db.execute(
+        await self.store.write(
             "INSERT INTO staff_flows (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
             "data = excluded.data, updated_at = excluded.updated_at",
-            (flow.user_id, flow.flow, flow.step, json.dumps(flow.data, ensure_ascii=False),
-             self.store.now().isoformat()))
+            flow.user_id, flow.flow, flow.step, json.dumps(flow.data, ensure_ascii=False),
+            self.store.now().isoformat())
 
     async def end_flow(self, user_id: int) -> None:
-        await self.store.db.execute("DELETE FROM staff_flows WHERE user_id = ?", (user_id,))
+        await self.store.write("DELETE FROM staff_flows WHERE user_id = ?", user_id)
 
     async def add_broadcast(self, staff_id: int, topic: str | None, text: str) -> BroadcastRow:
         """Recorded in the staff member's unit of work; the recipients are counted and queued
         after the commit (`broadcast_fanned_out`)."""
         now = self.store.now()
-        cursor = await self.store.db.execute(
+        changed = await self.store.change(
             "INSERT INTO broadcasts (staff_id, topic, text, recipients, created_at) VALUES (?, ?, ?, 0, ?)",
-            (staff_id, topic, text, now.isoformat()))
-        return BroadcastRow(id=int(cursor.lastrowid or 0), topic=topic, text=text, created_at=now)
+            staff_id, topic, text, now.isoformat())
+        return BroadcastRow(id=int(changed.lastrowid or 0), topic=topic, text=text, created_at=now)
 
     async def broadcasts_not_fanned_out(self) -> list[BroadcastRow]:
         """Broadcasts whose queuing a stop interrupted: the rest is queued at the next start."""
@@ -74,8 +74,8 @@ class StaffStore:
         return [BroadcastRow.model_validate(dict(r)) for r in rows]
 
     async def broadcast_fanned_out(self, broadcast_id: int, recipients: int) -> None:
-        await self.store.db.execute("UPDATE broadcasts SET recipients = ?, fanned_out_at = ? WHERE id = ?",
-                                    (recipients, self.store.now().isoformat(), broadcast_id))
+        await self.store.write("UPDATE broadcasts SET recipients = ?, fanned_out_at = ? WHERE id = ?",
+                               recipients, self.store.now().isoformat(), broadcast_id)
 
     async def mso_count(self) -> int:
         row = await self.store.fetch_one("SELECT COUNT(DISTINCT user_id) AS n FROM submissions")

@@ -87,35 +87,35 @@ class Store(UnitOfWork):
         entered; every other association's card and queued message that shows them (see
         migration v4); and the content of the office's digests and exports, which may quote them."""
         await note_erasure(self)  # reports built before are out of date; the log is to be emptied
-        await self.db.execute("DELETE FROM suggestions WHERE kind = 'peer' AND ref = ?", (str(user_id),))
-        await self.db.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
-        await self.db.execute(
+        await self.write("DELETE FROM suggestions WHERE kind = 'peer' AND ref = ?", str(user_id))
+        await self.write("DELETE FROM events WHERE user_id = ?", user_id)
+        await self.write(
             "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END "
             "WHERE purpose IN ('digest', 'export') AND state != 'sending' AND payload != '{}'")
-        await self.db.execute("DELETE FROM outbox_files WHERE outbox_id IN (SELECT id FROM outbox WHERE "
-                              "purpose IN ('digest', 'export') AND state NOT IN ('pending', 'sending'))")
+        await self.write("DELETE FROM outbox_files WHERE outbox_id IN (SELECT id FROM outbox WHERE "
+                         "purpose IN ('digest', 'export') AND state NOT IN ('pending', 'sending'))")
         await self._forget_messages_naming(user_id)
-        await self.db.execute(
+        await self.write(
             "DELETE FROM organisations WHERE created_by = ? OR id IN "
-            "(SELECT organisation_id FROM submissions WHERE user_id = ?)", (user_id, user_id))
-        await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-        await self.db.execute("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?", (user_id,))
+            "(SELECT organisation_id FROM submissions WHERE user_id = ?)", user_id, user_id)
+        await self.write("DELETE FROM users WHERE id = ?", user_id)
+        await self.write("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?", user_id)
 
     async def _forget_messages_naming(self, user_id: int) -> None:
         """Messages to the office and to partner contacts that name the association: the partner
         request cards of its requests, and (queued before they were marked `about_user`, which
         deletes them with the user) any that quote its name. A message being sent stays."""
-        await self.db.execute(
+        await self.write(
             "DELETE FROM outbox WHERE state != 'sending' AND purpose = 'partner' AND "
             "json_extract(payload, '$.type') = 'partner_request' AND json_extract(payload, '$.request') IN "
-            "(SELECT id FROM contact_requests WHERE user_id = ?)", (user_id,))
+            "(SELECT id FROM contact_requests WHERE user_id = ?)", user_id)
         names = await self._all(
             "SELECT DISTINCT o.name FROM organisations o WHERE o.created_by = ?1 OR o.id IN "
             "(SELECT organisation_id FROM submissions WHERE user_id = ?1)", user_id)
         for name in {r["name"] for r in names if r["name"] and len(r["name"].strip()) >= NAME_MATCH_MIN}:
             quoted = json.dumps(name, ensure_ascii=False)[1:-1]  # as the payload's JSON holds it
-            await self.db.execute("DELETE FROM outbox WHERE state != 'sending' AND user_id IS NULL "
-                                  "AND instr(payload, ?) > 0", (quoted,))
+            await self.write("DELETE FROM outbox WHERE state != 'sending' AND user_id IS NULL "
+                             "AND instr(payload, ?) > 0", quoted)
 
     async def erasures(self) -> int:
         return await erasures(self)
@@ -170,12 +170,11 @@ class Store(UnitOfWork):
     async def create_submission(self, user_id: int, questionnaire_id: str, version: str,
                                 round_id: int | None = None, previous_id: int | None = None) -> Submission:
         now = self._now()
-        org = await self.db.modify(
-            "INSERT INTO organisations (created_by, created_at) VALUES (?, ?)", (user_id, now))
-        cursor = await self.db.modify(
+        org = await self.change("INSERT INTO organisations (created_by, created_at) VALUES (?, ?)", user_id, now)
+        cursor = await self.change(
             "INSERT INTO submissions (user_id, organisation_id, questionnaire_id, "
             "questionnaire_version, started_at, round_id, previous_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, org.lastrowid, questionnaire_id, version, now, round_id, previous_id))
+            user_id, org.lastrowid, questionnaire_id, version, now, round_id, previous_id)
         row = await self._one("SELECT * FROM submissions WHERE id = ?", cursor.lastrowid)
         assert row is not None
         return self._submission(row)

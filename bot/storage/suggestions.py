@@ -95,8 +95,8 @@ class SuggestionStore:
         return [_suggestion(r) for r in rows]
 
     async def set_state(self, suggestion_id: int, state: str) -> None:
-        await self.store.db.execute("UPDATE suggestions SET state = ?, updated_at = ? WHERE id = ?",
-                                    (state, self.store.now().isoformat(), suggestion_id))
+        await self.store.write("UPDATE suggestions SET state = ?, updated_at = ? WHERE id = ?",
+                               state, self.store.now().isoformat(), suggestion_id)
 
     async def states(self, user_id: int) -> dict[tuple[str, str], str]:
         rows = await self.store.fetch_all("SELECT kind, ref, state FROM suggestions WHERE user_id = ?", user_id)
@@ -178,10 +178,10 @@ class SuggestionStore:
         return {int(r["to_user"]) if r["from_user"] == user_id else int(r["from_user"]) for r in rows}
 
     async def request_introduction(self, from_user: int, to_user: int, topic: str | None) -> Introduction:
-        cursor = await self.store.db.execute(
+        changed = await self.store.change(
             "INSERT INTO introductions (from_user, to_user, topic, created_at) VALUES (?, ?, ?, ?)",
-            (from_user, to_user, topic, self.store.now().isoformat()))
-        introduction = await self.introduction(int(cursor.lastrowid or 0))
+            from_user, to_user, topic, self.store.now().isoformat())
+        introduction = await self.introduction(int(changed.lastrowid or 0))
         assert introduction is not None
         return introduction
 
@@ -190,9 +190,9 @@ class SuggestionStore:
         return Introduction.model_validate(dict(row)) if row else None
 
     async def decide(self, introduction_id: int, accepted: bool) -> None:
-        await self.store.db.execute(
+        await self.store.write(
             "UPDATE introductions SET state = ?, decided_at = ? WHERE id = ? AND state = 'requested'",
-            ("accepted" if accepted else "declined", self.store.now().isoformat(), introduction_id))
+            "accepted" if accepted else "declined", self.store.now().isoformat(), introduction_id)
 
 
 class _Values:

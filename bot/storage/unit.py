@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple, Self
 
 import aiosqlite
 
-from bot.storage.connection import Connection
+from bot.storage.connection import Changed, Connection
 from bot.storage.database import BUSY_TIMEOUT_MS
 from bot.storage.erasure import LogEraser
 
@@ -103,7 +104,7 @@ class UnitOfWork:
     async def transaction(self) -> AsyncIterator[None]:
         self._may_write()
         async with self._lock:
-            self.db.pending.append(("BEGIN IMMEDIATE", ()))  # goes with the first statement
+            self.db.pending.append(("BEGIN IMMEDIATE", (), "the unit of work"))  # goes with the first statement
             self._open = True
             # No garbage collection while this process may hold the write lock: a full
             # collection of a large heap pauses every thread for 100 ms and more, and every other
@@ -113,7 +114,7 @@ class UnitOfWork:
             began = time.perf_counter()
             try:
                 yield
-                self.db.pending.append(("COMMIT", ()))
+                self.db.pending.append(("COMMIT", (), "the unit of work"))
                 await self.db.run()
                 self._took(time.perf_counter() - began)
                 if len(self.claimed) > CLAIMS_REMEMBERED:
@@ -140,12 +141,22 @@ class UnitOfWork:
 
     async def write(self, sql: str, *params: Any) -> None:
         """A write whose result nobody reads: inside a transaction it goes with the next read
-        or the COMMIT (an error in it then surfaces there and rolls the whole unit back)."""
-        if self._open:
-            self.db.pending.append((sql, params))
-        else:
+        or the COMMIT (an error in it then surfaces there, as `WriteFailed` naming the function
+        and line that issued it, and rolls the whole unit back); outside one, at once."""
+        frame = sys._getframe(1)
+        site = f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}:{frame.f_lineno}"
+        if not self._open:
             self._may_write()
-            await self.db.execute(sql, params)
+        self.db.pending.append((sql, params, site))
+        if not self._open:
+            await self.db.run()
+
+    async def change(self, sql: str, *params: Any) -> Changed:
+        """A write whose effect the caller reads (rows changed, the new row's id): sent at once,
+        in one trip with the writes put off before it."""
+        if not self._open:
+            self._may_write()
+        return await self.db.modify(sql, params)
 
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[None]:
@@ -221,7 +232,7 @@ class UnitOfWork:
 
     async def claim_update(self, update_id: int) -> bool:
         """False when this update was handled before."""
-        changed = await self.db.modify(CLAIM_UPDATE, (update_id, self._now()))
+        changed = await self.change(CLAIM_UPDATE, update_id, self._now())
         if changed.rowcount == 1:
             self._claims.append(update_id)
         return changed.rowcount == 1
@@ -230,5 +241,5 @@ class UnitOfWork:
         """Handled updates are kept a day (Telegram keeps undelivered ones for 24 hours, so an
         older id can never come again)."""
         cutoff = (self.clock() - older_than).isoformat()
-        await self.db.execute("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (cutoff,))
+        await self.write("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", cutoff)
 

@@ -28,6 +28,8 @@ class Introductions:
         if user is None or not user.awaiting:
             return False
         awaiting: dict[str, Any] = _json(user.awaiting)
+        if awaiting.get("do") not in ("request", "accept"):  # another companion asked for it
+            return False
         screens = self.context.screens(user.language)
         contact = text.strip()
         if not _CONTACT.match(contact):

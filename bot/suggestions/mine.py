@@ -5,7 +5,7 @@ for the association and the office, not a registration)."""
 from __future__ import annotations
 
 from bot.catalog.model import Partner, Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, SuggestionTap
 from bot.kernel.outcome import Button, Screen
 from bot.storage.suggestions import SuggestionRow
 from bot.suggestions.calendar import calendar_file, reminder_key
@@ -33,10 +33,10 @@ class MyWorkshopScreens:
         text = self.s.workshop_text(workshop, provider) + "\n\n" + self.s.registration(workshop)
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
         again = Button(label="📅 " + _("Calendar file"), role=Kind.SUGGESTION,
-                       action=Action(Kind.SUGGESTION, suggestion_id, value=CALENDAR).encode())
+                       action=SuggestionTap(suggestion_id, CALENDAR).encode())
         # TRANSLATORS: a button: a few words, in the button form of the style sheet
         back = Button(label="↩ " + _("No longer interested"), role=Kind.SUGGESTION,
-                      action=Action(Kind.SUGGESTION, suggestion_id, value=TAKE_BACK).encode())
+                      action=SuggestionTap(suggestion_id, TAKE_BACK).encode())
         return Screen(text=text, buttons=[[again], [back]])
 
     def taken_back(self, text: str) -> Screen:

@@ -13,7 +13,7 @@ from typing import Any
 from babel import Locale
 
 from bot.catalog.model import Partner, PartnerKind, Workshop
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Action, IntroTap, Kind, SuggestionTap
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.text import isolated
@@ -141,11 +141,11 @@ class SuggestionScreens:
 
     def _buttons(self, suggestion_id: int, yes: str) -> list[list[Button]]:
         return [[
-            Button(label=yes, action=Action(Kind.SUGGESTION, suggestion_id, value="i").encode(),
+            Button(label=yes, action=SuggestionTap(suggestion_id, "i").encode(),
                    role=Kind.SUGGESTION),
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✖ " + self._("Not for us"),
-                   action=Action(Kind.SUGGESTION, suggestion_id, value="n").encode(), role=Kind.SUGGESTION),
+                   action=SuggestionTap(suggestion_id, "n").encode(), role=Kind.SUGGESTION),
         ]]
 
     def workshop_text(self, workshop: Workshop, provider: Partner | None) -> str:
@@ -294,10 +294,10 @@ class SuggestionScreens:
         return Screen(text=text, buttons=[[
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✅ " + self._("Yes, connect us"),
-                   action=Action(Kind.INTRO, introduction_id, value="a").encode(), role=Kind.INTRO),
+                   action=IntroTap(introduction_id, True).encode(), role=Kind.INTRO),
             # TRANSLATORS: a button: a few words, in the button form of the style sheet
             Button(label="✖ " + self._("No, thanks"),
-                   action=Action(Kind.INTRO, introduction_id, value="d").encode(), role=Kind.INTRO),
+                   action=IntroTap(introduction_id, False).encode(), role=Kind.INTRO),
         ]])
 
     def introduced(self, name: str | None, contact: str | None) -> Screen:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, tzinfo
 
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Action, IntroTap, Kind, SuggestionTap, Tap
 from bot.kernel.i18n import Catalogs
 from bot.kernel.offload import Offload
 from bot.outbox import Parcel
@@ -99,26 +99,26 @@ class SuggestionService:
         if latest is not None and latest[0].id == submission.id:  # the one matching reads
             await self.index.update(submission.user_id, submission.id, answers)
 
-    async def press(self, turn: Turn, action: Action) -> None:
+    async def press(self, turn: Turn, tap: Tap) -> None:
         user = turn.user
         screens = self.screens(user.language if user else None)
-        if user is None or not turn.agreed or (action.submission is None and action.kind is not Kind.PUSHES):
+        if user is None or not turn.agreed:
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True
             return
-        if action.kind is Kind.PUSHES:
-            on = action.value == "on"
+        if isinstance(tap, Action) and tap.kind is Kind.PUSHES:
+            on = tap.value == "on"
             await self.store.set_pushes(user.id, on)
             await self.store.log_event("pushes_changed", user.id, on=on)
             turn.outcome.source = screens.settings(on)
-            return
-        assert action.submission is not None
-        if action.kind is Kind.INTRO:
-            await self.introductions.decide(turn, screens, action.submission, action.value == "a")
-        elif action.value in (CALENDAR, TAKE_BACK):
-            await self.mine.press(turn, screens, action.submission, action.value)
+        elif isinstance(tap, IntroTap):
+            await self.introductions.decide(turn, screens, tap.introduction_id, tap.accept)
+        elif isinstance(tap, SuggestionTap) and tap.choice in (CALENDAR, TAKE_BACK):
+            await self.mine.press(turn, screens, tap.suggestion_id, tap.choice)
+        elif isinstance(tap, SuggestionTap):
+            await self.reactions.answer(turn, screens, tap.suggestion_id, tap.choice == "i")
         else:
-            await self.reactions.answer(turn, screens, action.submission, action.value == "i")
+            turn.outcome.toast = turn.screens.no_longer_applies()
 
     async def typed(self, turn: Turn, text: str) -> bool:
         return await self.introductions.typed(turn, text)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 
 from bot.consent.notice import SAMPLE, NoticeFacts
-from bot.kernel.actions import Kind, parse
+from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.turns import TurnRunner
@@ -129,7 +129,11 @@ class SurveyService:
         if action is None:
             turn.outcome.toast = turn.screens.no_longer_applies()
             return
-        if action.kind is Kind.LANGUAGE:
+        if companion := next((c for c in self.companions if action.kind in c.kinds), None):
+            await companion.press(turn, action)  # its own codec's tap (`bot.kernel.actions`)
+        elif not isinstance(action, Action):  # a staff or partner button: not the association's
+            turn.outcome.toast = turn.screens.no_longer_applies()
+        elif action.kind is Kind.LANGUAGE:
             await self.onboarding.pick_language(turn, action.value or "")
         elif action.kind is Kind.CONSENT:
             await self.onboarding.consent(turn, action.value or "")
@@ -138,7 +142,5 @@ class SurveyService:
         elif action.kind is Kind.ROUND:
             turn.outcome.source_closed = True
             await self.flow.start(turn)  # the invitation's button: the new round begins (or goes on)
-        elif companion := next((c for c in self.companions if action.kind in c.kinds), None):
-            await companion.press(turn, action)
         else:
             await self.answering.tapped(turn, action)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.consent.notice import NOTICE_VERSION
-from bot.kernel.actions import Action, Kind
+from bot.kernel.actions import Kind, Tap
 from bot.kernel.outcome import Outcome
 from bot.kernel.turns import AfterCommit, Visitor, run_after_commit
 from bot.questionnaire.engine import Answers
@@ -47,7 +47,8 @@ class Companion(Protocol):
 
     kinds: frozenset[Kind]
 
-    async def press(self, turn: Turn, action: Action) -> None: ...
+    async def press(self, turn: Turn, tap: Tap) -> None:
+        """A tap of one of `kinds`, decoded by its own codec."""
 
     async def typed(self, turn: Turn, text: str) -> bool: ...
 
