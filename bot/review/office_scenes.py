@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.kernel.actions import Action, Kind, StaffTap, parse
 from bot.kernel.outcome import Button, Outcome
+from bot.kernel.routes import Role
 from bot.partners.service import PARTNER_MENU
 from bot.review import desk_scenes, paper_scenes, staff_scenes
 from bot.review.drawn_scenes import files, plurals
@@ -206,8 +207,9 @@ async def _monthly(s: Stage, contact: Visitor) -> None:
 async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str]], kind: str = "staff") -> None:
     """A guided conversation to its end: on each step, the first choice (then “Done” where there
     is one), or what `typed` says to type for it (a wrong input first, where two are given)."""
-    service = s.services.staff
-    out = await service.command(staff, staff.user_id, name)
+    service, router = s.services.staff, s.services.router  # through the routing table, as Telegram's handlers
+    role = Role.PARTNER if kind == "partner" else Role.STAFF
+    out = await router.command(staff, role, staff.user_id, name) or Outcome()
     _keep(s, kind, f"/{name}: its first step", out)
     for number in range(2, STEPS_AT_MOST):
         screen = out.messages[-1] if out.messages else out.source
@@ -219,7 +221,7 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
             return
         if step.step in typed or (not choices and screen.expects_text):
             for text in typed.get(step.step, ["…"]):
-                out = await service.text(staff, staff.user_id, text)
+                out = await router.text(staff, role, staff.user_id, text) or Outcome()
                 shown = text if len(text) < 50 else f"{text[:20]}… ({len(text)} characters)"
                 _keep(s, kind, f"/{name}, step {number} ({step.step}): after typing “{shown}”", out)
             continue
@@ -227,12 +229,12 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
             return
         done = [b for b in choices if _step(b)[1] == "done"]
         first = next((b for b in choices if b not in done and _step(b)[1] != "online"), choices[0])
-        out = await service.press(staff, staff.user_id, first.action)
+        out = await router.press(staff, role, staff.user_id, first.action) or Outcome()
         _keep(s, kind, f"/{name}, step {number} ({step.step}): after tapping “{first.label}”", out)
         if kind == "staff":
             await _then(s, staff, f"/{name}: after “{first.label}”")
         if done:
-            out = await service.press(staff, staff.user_id, done[0].action)
+            out = await router.press(staff, role, staff.user_id, done[0].action) or Outcome()
             _keep(s, kind, f"/{name}, step {number} ({step.step}): after “{done[0].label}”", out)
 
 

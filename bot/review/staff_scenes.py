@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from bot.kernel.actions import Action, ContactDeleteTap, Kind, SuggestionTap, parse
+from bot.kernel.actions import Action, ContactDeleteTap, Kind, StaffTap, SuggestionTap, parse
 from bot.kernel.outcome import Outcome
+from bot.kernel.routes import Role
 from bot.review.later_scenes import keep_all_but_one
 from bot.review.plan import revealing_answers, skipped
 from bot.review.stage import Stage, buttons
@@ -27,7 +28,6 @@ from bot.survey.turns import Visitor
 CROWD = (211, 212, 213)  # three more associations: figures above the threshold, a trend, recurring words
 STARTED = 51  # associations that only started, on the office's first days: /msos and the web view page
 FIRST_STARTED = 301
-FOREIGN_GROUP = -100_999  # a group the bot was added to that is not the office's
 
 # The office scenes' ways of keeping a screen: a staff command with what it sends later; an outcome.
 KeepCommand = Callable[[Stage, Visitor, str, str, str], Awaitable[None]]
@@ -143,13 +143,14 @@ async def refusals(s: Stage, staff: Visitor, keep_command: KeepCommand, keep: Ke
             await keep_command(s, staff, name, argument, title)
         await service.settled()
         keep(s, "staff", "after a moment", await _sent(s, staff))
-        keep(s, "staff", "/stats in a group that is not the office's",
-             await service.command(staff, FOREIGN_GROUP, "stats"))
+        router = s.services.router  # who may do what where: the routing table, as in Telegram
         group = s.services.settings.staff_chat_id
         if group is not None:
             keep(s, "staff", "/stats in the office's staff group (it names associations)",
-                 await service.command(staff, group, "stats"))
-        keep(s, "staff", "an old button of the bot's", await service.press(staff, staff.user_id, "S:9:old"))
+                 await router.command(staff, Role.STAFF_CHAT, group, "stats") or Outcome())
+        keep(s, "staff", "an old button of a guided step that has ended",
+             await router.press(staff, Role.STAFF, staff.user_id, StaffTap(step="aud", value="all").encode())
+             or Outcome())
     out = await service.command(staff, staff.user_id, "broadcast")
     keep(s, "staff", "/broadcast again", out)
     keep(s, "staff", "/broadcast: typing where a button is asked for", await service.text(staff, staff.user_id, "x"))
