@@ -45,7 +45,7 @@ class MyWorkshopScreens:
 
 class MyWorkshops:
     def __init__(self, context: SuggestionContext) -> None:
-        self.c = context
+        self.context = context
         self.store = context.store
 
     async def show(self, turn: Turn, screens: SuggestionScreens) -> None:
@@ -53,10 +53,11 @@ class MyWorkshops:
         assert user is not None
         mine = MyWorkshopScreens(screens)
         cards = []
-        for suggestion in await self.c.suggestions.interested(user.id, "workshop"):
-            workshop = await self.c.catalog.workshop(suggestion.ref)
+        for suggestion in await self.context.suggestions.interested(user.id, "workshop"):
+            workshop = await self.context.catalog.workshop(suggestion.ref)
             if workshop is not None and workshop.start > self.store.now():
-                cards.append(mine.workshop(suggestion.id, workshop, await self.c.catalog.partner(workshop.provider)))
+                provider = await self.context.catalog.partner(workshop.provider)
+                cards.append(mine.workshop(suggestion.id, workshop, provider))
         turn.outcome.messages += [mine.listing(len(cards)), *cards]
 
     async def press(self, turn: Turn, screens: SuggestionScreens, suggestion_id: int, value: str) -> None:
@@ -64,15 +65,15 @@ class MyWorkshops:
         association's, or of a workshop no longer marked or ahead, changes nothing."""
         user = turn.user
         assert user is not None
-        suggestion = await self.c.suggestions.get(suggestion_id)
-        workshop = await self.c.catalog.workshop(suggestion.ref) \
+        suggestion = await self.context.suggestions.get(suggestion_id)
+        workshop = await self.context.catalog.workshop(suggestion.ref) \
             if suggestion is not None and suggestion.kind == "workshop" else None
         if suggestion is None or suggestion.user_id != user.id or suggestion.state != "interested" \
                 or workshop is None or workshop.start <= self.store.now():
             turn.outcome.toast = turn.screens.no_longer_applies()
             turn.outcome.source_closed = True
             return
-        provider = await self.c.catalog.partner(workshop.provider)
+        provider = await self.context.catalog.partner(workshop.provider)
         if value == CALENDAR:
             turn.outcome.documents.append(calendar_file(screens, workshop, provider.name if provider else None,
                                                         self.store.now()))
@@ -82,8 +83,8 @@ class MyWorkshops:
 
     async def _take_back(self, turn: Turn, suggestion: SuggestionRow, workshop: Workshop) -> None:
         user_id = suggestion.user_id
-        await self.c.suggestions.set_state(suggestion.id, "shown")
-        await self.c.outbox.drop_pending(user_id, "taken back", dedupe_key=reminder_key(user_id, workshop.id))
-        for hook in self.c.interest_changed:
+        await self.context.suggestions.set_state(suggestion.id, "shown")
+        await self.context.outbox.drop_pending(user_id, "taken back", dedupe_key=reminder_key(user_id, workshop.id))
+        for hook in self.context.interest_changed:
             await hook(workshop.id, user_id)
         await self.store.log_event("suggestion_taken_back", user_id, offer="workshop", ref=workshop.id)
