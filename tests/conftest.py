@@ -65,6 +65,17 @@ async def bot_api() -> AsyncIterator[StubBotAPI]:
     assert not api.unknown, f"the bot called Bot API methods the stub does not know: {sorted(set(api.unknown))}"
 
 
+@pytest.fixture(scope="session")
+def office_gallery() -> dict[str, list[Any]]:
+    """What partner contacts and staff read (`collect_office`), per staff language: made once for
+    the run, for the checks that read it (the gallery's checks, Telegram's limits)."""
+    import asyncio
+
+    from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
+    from bot.review.gallery import collect_office
+    return {code: asyncio.run(collect_office(code)) for code in Catalogs(domain=STAFF_DOMAIN).languages}
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # Scripted phones answer far faster than any person: the flood limit is the flood test's,

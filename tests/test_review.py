@@ -22,6 +22,7 @@ from bot.kernel.i18n import Catalogs, default_locales_dir
 from bot.kernel.outcome import Button, Screen
 from bot.kernel.settings import ConfigError, load_settings
 from bot.review import html
+from bot.review.desk_scenes import page_text
 from bot.review.gallery import KINDS, Shown
 from bot.review.status import stamped, status
 from bot.services import load_domain, open_services
@@ -72,6 +73,7 @@ def test_the_gallery_has_a_page_with_every_kind_of_screen_for_every_language(gal
     offices = ["office-de", "office-en"]
     assert sorted(p.stem for p in gallery.glob("*.html")) == sorted([*LANGUAGES, *offices, "index"])
     assert all(f'href="{office}.html"' in index for office in offices)
+    assert "translations review --catalog staff" in index  # the office pages' review status, beside the users'
 
 
 def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Path) -> None:
@@ -79,7 +81,7 @@ def test_the_office_pages_show_what_partner_contacts_and_staff_read(gallery: Pat
     the staff's commands."""
     for code in ("de", "en"):
         page = (gallery / f"office-{code}.html").read_text(encoding="utf-8")
-        assert {"partner", "staff"} <= set(KIND.findall(page)), code
+        assert {"partner", "staff", "web", "document"} <= set(KIND.findall(page)), code
         staff = Catalogs(domain="staff").translator(code)
         for text in ("We will get in touch", "Not our field", "Statistics", "Partner organisations and their contacts"):
             assert escaped(staff.gettext(text)) in page, (code, text)
@@ -103,6 +105,15 @@ def test_every_question_of_the_questionnaire_is_in_the_gallery(gallery: Path) ->
     for _section, question in questionnaire.questions():
         assert f"{question.id} ({question.type.value})</p>" in page
         assert escaped(german.gettext(question.text)) in page, question.id
+
+
+def test_a_web_view_page_is_kept_as_the_text_a_browser_shows() -> None:
+    """The office pages show the web view as text: what a reader sees, labels of controls in
+    brackets, table cells side by side; no styles, no hidden fields."""
+    page = ('<html><head><title>T</title><style>p{color:red}</style></head><body><nav aria-label="Main">'
+            '<a href="/">Overview</a></nav><table><tr><th>A</th><td>1</td></tr></table><form>'
+            '<input type="submit" value="Go"><input type="hidden" name="csrf" value="secret"></form></body></html>')
+    assert page_text(page).splitlines() == ["T", "[Main] Overview", "A | 1", "[Go]"]
 
 
 def test_text_and_buttons_are_escaped() -> None:

@@ -15,7 +15,7 @@ from bot.kernel.i18n import Catalogs
 from bot.kernel.outcome import Screen
 from bot.kernel.text import split_text
 from bot.partners.service import PARTNER_MENU
-from bot.review.gallery import collect
+from bot.review.gallery import Shown, collect
 from bot.staff.service import STAFF_MENU
 from conversations import menus
 from conversations.delivery import MESSAGE_LIMIT
@@ -50,6 +50,16 @@ def problems(calls: list[tuple[str, dict[str, object]]]) -> list[str]:
 @pytest.mark.parametrize("language", CATALOGS.languages)
 async def test_every_gallery_screen_fits_telegram(language: str) -> None:
     shown = await collect(language)
+    assert len(shown) > 100
+    found = [f"{s.kind} / {s.title}: {p}" for s in shown for p in problems(sent(s.screen))]
+    assert not found, "\n".join(found[:20])
+
+
+@pytest.mark.parametrize("language", STAFF.languages)
+def test_every_office_chat_screen_fits_telegram(office_gallery: dict[str, list[Shown]], language: str) -> None:
+    """What partner contacts and staff get in Telegram (not the web view's pages nor the documents'
+    text, which are no messages)."""
+    shown = [s for s in office_gallery[language] if s.kind in ("partner", "staff", "plural")]
     assert len(shown) > 100
     found = [f"{s.kind} / {s.title}: {p}" for s in shown for p in problems(sent(s.screen))]
     assert not found, "\n".join(found[:20])

@@ -79,7 +79,7 @@ async def test_workshop_conversation_adds_it_and_reaches_the_association_it_fits
         await staff.tap(lambda d: d == "Z:topic:bookkeeping")
         await staff.tap(lambda d: d == "Z:topics:done")
         replies = await staff.send("gestern 18 Uhr")  # not a date: asked again, nothing lost
-        assert replies[0].text.startswith("⚠️")
+        assert any(m.text.startswith("⚠️") for m in replies)  # (the week's digest may arrive meanwhile)
         await staff.send(start.strftime("%d.%m.%Y %H:%M"))
         replies = await staff.send("17:00")  # before the start
         assert any(DE.gettext("The end must be after the start.") in m.text for m in replies)

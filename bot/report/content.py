@@ -33,6 +33,11 @@ class Writer:
     def cell(self, value: int | None) -> str:
         return SUPPRESSED if value is None else self.voice.n(value)
 
+    def said(self, value: int | None) -> str:
+        """A figure in a chart's words (its alt text): a hidden one said, not a lone full stop
+        (a sentence ending in one ended in two, and a screen reader reads "dot")."""
+        return self._("not shown") if value is None else self.voice.n(value)
+
     def count(self, n: int) -> str:
         """One count of associations on its own, protected like a table's cell."""
         return self.cell(rounded(n) if n >= THRESHOLD else None)
@@ -162,7 +167,7 @@ class Writer:
             series=[(levels[level], [found.cells[(x, level)] or 0 for x in found.rows]) for level in found.columns],
             axis=_("Associations (rounded to 5)"), stacked=True,
             alt=_("Stacked bars, one per area, split by level of need: {figures}.").format(figures="; ".join(
-                f"{v.topic(x)}: " + ", ".join(f"{levels[lv]} {self.cell(found.cells[(x, lv)])}"
+                f"{v.topic(x)}: " + ", ".join(f"{levels[lv]} {self.said(found.cells[(x, lv)])}"
                                               for lv in found.columns) for x in found.rows)))))
         ranked = t.ranked_details()[:RANKED_DETAILS]
         s.say(_("What exactly: the details named by associations with a considerable or urgent need, most "
@@ -185,7 +190,7 @@ class Writer:
             series=[(_("Associations"), [n or 0 for n in shown.cells.values()])],
             axis=_("Associations (rounded to 5)"),
             alt=_("Bar chart by city district: {figures}.").format(figures="; ".join(
-                f"{names[k]} {self.cell(n)}" for k, n in shown.cells.items())))))
+                f"{names[k]} {self.said(n)}" for k, n in shown.cells.items())))))
         s.blocks.append(self.grid_table(_("Considerable or urgent needs by city district and area"),
                                         _("City district"), t.by(district), names, self.topics()))
         s.blocks.append(self.grid_table(_("Considerable or urgent needs by community and area"), _("Community"),

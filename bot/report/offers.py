@@ -43,7 +43,7 @@ class Offers:
                     (w.data.scope_label, [now.cells[x] or 0 for x in t.topics])],
             axis=_("Associations with a considerable or urgent need (rounded to 5)"),
             alt=_("Paired bars per area, previous round and this one: {figures}.").format(figures="; ".join(
-                f"{v.topic(x)} {w.cell(before.cells[x])} → {w.cell(now.cells[x])}" for x in t.topics)))))
+                f"{v.topic(x)} {w.said(before.cells[x])} → {w.said(now.cells[x])}" for x in t.topics)))))
         names = {"improved": _("Need lower"), "same": _("Same"), "worse": _("Need higher")}
         s.blocks.append(w.grid_table(_("Associations that answered both rounds: how their need moved"), _("Area"),
                                      transitions, w.topics(), names))
@@ -86,8 +86,8 @@ class Offers:
                     (_("Interest in workshops"), [interest.cells[x] or 0 for x in t.topics])],
             axis=_("Associations, places"),
             alt=_("Bars per area: associations in need, workshop places and interest: {figures}.").format(
-                figures="; ".join(f"{v.topic(x)} {w.cell(needs.cells[x])}, {v.n(offers.get(x, (0, 0, 0))[1])}, "
-                                  f"{w.cell(interest.cells[x])}" for x in t.topics)))))
+                figures="; ".join(f"{v.topic(x)} {w.said(needs.cells[x])}, {v.n(offers.get(x, (0, 0, 0))[1])}, "
+                                  f"{w.said(interest.cells[x])}" for x in t.topics)))))
         intros = t.introductions()
         states = {"requested": _("Waiting for an answer"), "accepted": _("Accepted"), "declined": _("Declined")}
         s.blocks.append(w.column_table(_("Introductions between associations"), _("State"), intros, states))

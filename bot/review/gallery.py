@@ -64,7 +64,10 @@ async def collect_office(language: str, settings: Settings | None = None) -> lis
         await play(stage)
         stage.shown.clear()
         await office_scenes.office(stage)
-        return stage.shown
+        shown = stage.shown
+    async with staged(language, settings, staff=True, sample=False) as stage:
+        await office_scenes.first_days(stage)
+        return shown + stage.shown
 
 
 def office_languages(settings: Settings | None = None) -> list[str]:
@@ -74,9 +77,11 @@ def office_languages(settings: Settings | None = None) -> list[str]:
 
 
 @asynccontextmanager
-async def staged(language: str, settings: Settings, staff: bool = False) -> AsyncIterator[Stage]:
+async def staged(language: str, settings: Settings, staff: bool = False, sample: bool = True) -> AsyncIterator[Stage]:
     """The services on a throw-away database: the sample catalog, no quiet hours, every language
-    on offer, the clock a week before the first sample workshop."""
+    on offer, the clock a week before the first sample workshop. `staff`: a staff member and the
+    office's staff group, the staff language `language`; `sample=False`: the office's first day,
+    no catalog imported and the web view switched off."""
     known = languages(settings)
     if language not in known:
         raise ValueError(f"no catalog for '{language}' (there are: {', '.join(known)})")
@@ -84,10 +89,14 @@ async def staged(language: str, settings: Settings, staff: bool = False) -> Asyn
         own = settings.model_copy(update={
             "database": Path(folder) / "gallery.sqlite3", "backup_dir": Path(folder) / "backups",
             "quiet_hours": "", "languages": [], "staff_ids": [office_scenes.STAFF] if staff else [],
-            "staff_chat_id": None, **({"staff_language": language} if staff else {})})
+            "staff_chat_id": office_scenes.STAFF_GROUP if staff else None,
+            **({"staff_language": language} if staff else {}), **({} if sample else {"web_port": 0})})
         services = await open_services(own, _domain(own))
+        # The digest's, the report's and the suggestions' jobs in a thread, not each in a fresh
+        # process: the same functions, without starting Python for each (seconds a job here).
+        services.digest.offload.in_process = services.suggestions.context.offload.in_process = True
         try:
-            clock = Clock(await _sample_catalog(services))
+            clock = Clock(await _sample_catalog(services) if sample else _start(services))
             services.store.clock = services.store.reader.clock = clock
             yield Stage(services, clock, language)
         finally:
@@ -114,10 +123,20 @@ def _sample(services: Services) -> Parsed | None:
     return _SAMPLES[key]
 
 
+def _start(services: Services) -> datetime:
+    """The time the clock starts at without the sample catalog: the first day of the sample's
+    dates, the same on every run."""
+    parsed = _sample(services)
+    tz = services.settings.tz
+    if parsed is None or not parsed.workshops:
+        return datetime.now(tz).replace(minute=0, second=0, microsecond=0)
+    first = min(w.start for w in parsed.workshops).astimezone(tz) - LEAD
+    return datetime.combine(first.date(), time(10), tzinfo=tz)
+
+
 async def _sample_catalog(services: Services) -> datetime:
     """Import the sample catalog; the time to start the clock at."""
-    tz = services.settings.tz
-    start = datetime.now(tz).replace(minute=0, second=0, microsecond=0)
+    start = _start(services)
     parsed = _sample(services)
     if parsed is None:
         return start
@@ -125,9 +144,6 @@ async def _sample_catalog(services: Services) -> datetime:
     async with services.store.transaction():
         await catalog.upsert_partners(parsed.partners, True)
         await catalog.upsert_workshops(parsed.workshops, True)
-    if parsed.workshops:
-        first = min(w.start for w in parsed.workshops).astimezone(tz) - LEAD
-        start = datetime.combine(first.date(), time(10), tzinfo=tz)
     return start
 
 

@@ -83,18 +83,16 @@ def _section(number: int, item: Shown, anchor: str) -> str:
 
 
 def index(languages: list[tuple[str, str, bool, int | None]], reviews: dict[str, Review],
-          office: list[str] | None = None) -> str:
-    """(code, name, right to left, screens if just made) of each page, with each catalog's review status."""
-    rows = []
-    for code, name, rtl, count in languages:
-        review = reviews.get(code)
-        on = review.reviewed_on.isoformat() if review and review.reviewed_on else "never"
-        who = escape(review.reviewer) if review and review.reviewer else "–"
-        changed = str(review.changed) if review and review.reviewed_on else "–"
-        screens = "–" if count is None else str(count)
-        rows.append(f'<tr><td><a href="{escape(code)}.html">{escape(code)}</a></td>'
-                    f'<td dir="auto">{escape(name)}</td><td>{"rtl" if rtl else "ltr"}</td><td>{screens}</td>'
-                    f"<td>{on}</td><td>{who}</td><td>{changed}</td></tr>")
+          office: list[tuple[str, str, int | None]] | None = None,
+          office_reviews: dict[str, Review] | None = None) -> str:
+    """(code, name, right to left, screens if just made) of each page, with each catalog's review
+    status; `office`: (code, name, screens) of each office page, with its staff.po's status."""
+    rows = [_row(code, code, name, "rtl" if rtl else "ltr", count, reviews.get(code))
+            for code, name, rtl, count in languages]
+    offices = [_row(f"office-{code}", code, name, "ltr", count, (office_reviews or {}).get(code))
+               for code, name, count in office or []]
+    head = ("<tr><th>code</th><th>language</th><th>direction</th><th>screens</th><th>reviewed on</th>"
+            "<th>reviewer</th><th>changed since</th></tr>")
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en" dir="ltr">',
@@ -104,13 +102,22 @@ def index(languages: list[tuple[str, str, bool, int | None]], reviews: dict[str,
         "<h1>MSO Assistant: every screen, every language</h1>",
         "<p>One page per language. A native reader goes through one page in about an hour and notes what "
         "reads wrong; after the fixes, <code>msobot translations review</code> records the review.</p>",
-        "<table><tr><th>code</th><th>language</th><th>direction</th><th>screens</th><th>reviewed on</th>"
-        "<th>reviewer</th><th>changed since</th></tr>",
+        f"<table>{head}",
         *rows,
         "</table>",
-        *(["<p>What partner contacts and staff read (staff.po): "
-           + " ".join(f'<a href="office-{escape(c)}.html">office-{escape(c)}</a>' for c in office) + "</p>"]
-          if office else []),
+        *(["<p>What partner contacts and staff read (staff.po: chats, the web view, the committee report, the "
+           "record of processing); reviewed with <code>msobot translations review --catalog staff</code>:</p>",
+           f"<table>{head}", *offices, "</table>"] if offices else []),
         "</header></body></html>",
         "",
     ])
+
+
+def _row(page: str, code: str, name: str, direction: str, count: int | None, review: Review | None) -> str:
+    on = review.reviewed_on.isoformat() if review and review.reviewed_on else "never"
+    who = escape(review.reviewer) if review and review.reviewer else "–"
+    changed = str(review.changed) if review and review.reviewed_on else "–"
+    screens = "–" if count is None else str(count)
+    return (f'<tr><td><a href="{escape(page)}.html">{escape(code)}</a></td>'
+            f'<td dir="auto">{escape(name)}</td><td>{direction}</td><td>{screens}</td>'
+            f"<td>{on}</td><td>{who}</td><td>{changed}</td></tr>")

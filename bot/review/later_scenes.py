@@ -63,7 +63,7 @@ async def new_round(s: Stage, user: int) -> None:
     s.keep("round", "the office asks again (msobot round open): the invitation", invitations[0])
     out = await s.tap(user, invitations[0], Kind.ROUND)
     s.keep("round", "a question of the new round: last time's answer offered", live(out))
-    out = await _keep_all_but_one(s, user, out)
+    out = await keep_all_but_one(s, user, out)
     heading = s.screens.changes_since_last_time([]).text.split("\n")[0]
     changes = s.t.gettext("What changed since last time:")
     for message in out.messages:
@@ -73,7 +73,7 @@ async def new_round(s: Stage, user: int) -> None:
     await s.delivered(user)  # the suggestions of the new round: shown above already
 
 
-async def _keep_all_but_one(s: Stage, user: int, out: Outcome) -> Outcome:
+async def keep_all_but_one(s: Stage, user: int, out: Outcome) -> Outcome:
     """Keep last time's answers, except a different need for the first rated topic; send."""
     matching = s.engine.questionnaire.matching
     needs = set(matching.needs.values()) if matching else set()

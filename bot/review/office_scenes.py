@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from bot.kernel.actions import Action, Kind, StaffTap, parse
 from bot.kernel.outcome import Button, Outcome
+from bot.kernel.routes import Role
 from bot.partners.service import PARTNER_MENU
+from bot.review import desk_scenes, paper_scenes, staff_scenes
 from bot.review.drawn_scenes import files, plurals
 from bot.review.plan import revealing_answers
 from bot.review.stage import Stage, buttons
@@ -23,6 +26,7 @@ from bot.staff.service import STAFF_MENU
 from bot.survey.turns import Visitor
 
 STAFF, CONTACT, ASKING = 201, 202, 203
+STAFF_GROUP = -100_201  # the office's staff group
 STEPS_AT_MOST = 20  # a guided conversation that has not ended by then is left
 PARTNER = "awo"  # the sample catalog's welfare association
 CONTACT_NAME = "Anna Beispiel"
@@ -61,6 +65,12 @@ async def office(s: Stage) -> None:
     for name, title in (("help", "/help of a contact"), ("needs", "/needs before figures are published")):
         _keep(s, "partner", title, await partners.command(contact, name))
     await _request(s, contact)
+    await _staff(s, staff, "digest", "", "/digest of a week with two associations")
+    await staff_scenes.crowd(s, {**revealing_answers(s.engine), **_asks_for(s)})
+    await staff_scenes.answers(s, contact, CONTACT_NAME, _keep)
+    await _then(s, staff, "a partner answered “Not our field”")
+    await staff_scenes.second_round(s, staff, _staff)
+    await s.delivered(contact.user_id)  # the crowd's requests again, with the new round's answers: shown above
     await _staff(s, staff, "partner", "publish", "/partner publish: the month's figures for partners, now")
     _keep(s, "partner", "/needs once figures are published", await partners.command(contact, "needs"))
     _keep(s, "partner", "/myworkshops: the organisation's upcoming workshops",
@@ -87,44 +97,89 @@ async def office(s: Stage) -> None:
         "address": ["x", "Neumarkt 10, 42103 Wuppertal"], "registration": ["?", "kurs@example.org"],
         "capacity": ["viele", "20"], "cost": ["umsonst", "12,50"]})
     await _guided(s, staff, "broadcast", {"text": ["x" * 4000, "(the office's message, as staff typed it)"]})
-    await _proposal(s, staff, contact)
-    await _monthly(s, contact)
+    await staff_scenes.refusals(s, staff, _staff, _keep)
+    pending = await _proposal(s, staff, contact)
+    await staff_scenes.after_approval(s)
+    await staff_scenes.withdraw(s)
+    _keep(s, "partner", "/myworkshops with a workshop of the organisation",
+          await partners.command(contact, "myworkshops"))
+    await staff_scenes.named_interest(s, PARTNER)
     digest = await s.services.digest.build()  # what /digest and the weekly schedule send (and a chart)
     for number, text in enumerate(digest.texts, start=1):
         s.keep("staff", f"the weekly digest, message {number} of {len(digest.texts)} (the chart follows as a picture)",
                text)
+    await _monthly(s, contact)
+    await _staff(s, staff, "digest", "", "/digest a month later: needs no upcoming workshop covers")
+    await desk_scenes.desk(s, STAFF, write_to=ASKING)
+    await _then(s, staff, "what the web view's actions send staff")
+    if pending is not None:
+        out = await s.services.staff.press(staff, staff.user_id, pending)
+        _keep(s, "staff", "approving a proposed workshop whose start has passed", out)
+    await paper_scenes.documents(s)
     plurals(s, voice.t)
+    await staff_scenes.contact_leaves(s, contact, CONTACT_NAME, _keep)
+    await _staff(s, staff, "partner", "list", "/partner list with a contact request waiting")
     await _staff(s, staff, "partner", f"revoke {CONTACT}", "/partner revoke: a contact's access ends")
-    for name, title in (("needs", "any command once the access has ended"), ("delete", "/delete of a contact")):
-        _keep(s, "partner", title, await partners.command(contact, name))
+    await _staff(s, staff, "partner", "list", "/partner list after a contact's access ended")
+    _keep(s, "partner", "any command once the access has ended", await partners.command(contact, "needs"))
+    await staff_scenes.contact_deleted(s, contact, CONTACT_NAME, _keep)
+    await _then(s, staff, "a contact deleted their data")
+
+
+async def first_days(s: Stage) -> None:
+    """The office before any association answered, with no catalog imported and the web view
+    switched off in the bot (it is opened here by a link issued directly)."""
+    staff = Visitor(STAFF, s.language)
+    link = await s.services.staff.office.issue(STAFF)
+    await desk_scenes.desk(s, STAFF, link=link, only="/")
+    await staff_scenes.first_days(s, staff, _staff, _keep)
+    await paper_scenes.empty_report(s)
+    await _staff(s, staff, "report", "", "/report: the needs report for the committee")
+    await desk_scenes.desk(s, STAFF, link=await s.services.staff.office.issue(STAFF))
+    await _then(s, staff, "what the web view's actions send staff")
 
 
 def _day(s: Stage, days: int) -> str:
     return (s.clock.now + timedelta(days=days)).strftime("%d.%m.%Y 18:00")
 
 
-async def _proposal(s: Stage, staff: Visitor, contact: Visitor) -> None:
-    """The contact proposes a workshop; staff approve it; a second one they reject, with a reason."""
-    for decision, reason in (("✅", None), ("✖", "Das Thema ist im Frühjahr schon belegt.")):
+async def _proposal(s: Stage, staff: Visitor, contact: Visitor) -> str | None:
+    """The contact proposes workshops: staff approve one (and tap the card again), reject one with
+    a reason (a too short one first); three wait, for the web view and for later. Returns the
+    approve button of the last one."""
+    waiting: str | None = None
+    for number, decision in enumerate(("✅", "✖", None, None, None)):
+        mark = len(s.shown)
         await _guided(s, contact, "workshop", {
-            "title": [f"Ehrenamt im Verein ({decision})"], "start": [_day(s, 28)], "end": ["20:00"],
+            "title": [f"Ehrenamt im Verein ({number + 1})"], "start": [_day(s, 28)], "end": ["20:00"],
             "address": ["Neumarkt 10, 42103 Wuppertal"], "registration": ["kurs@example.org"], "capacity": ["20"]},
             kind="partner")
         cards = [p.screen for p in await s.delivered(staff.user_id) if p.screen is not None]
-        for card in cards:
+        if decision is None:  # the same steps again
+            del s.shown[mark:]
+        for card in cards if number < 2 else []:
             s.keep("staff", "a partner organisation's proposed workshop, for staff to decide", card)
-        choice = next((b for card in cards for b in buttons(card, Kind.STAFF) if b.label.startswith(decision)), None)
+        choices = [b for card in cards for b in buttons(card, Kind.STAFF)]
+        if decision is None:
+            waiting = next((b.action for b in choices if b.label.startswith("✅")), waiting)
+            continue
+        choice = next((b for b in choices if b.label.startswith(decision)), None)
         if choice is None:
-            return
+            return waiting
         out = await s.services.staff.press(staff, staff.user_id, choice.action)
         _keep(s, "staff", f"after “{choice.label}”", out)
-        if reason is not None:
-            out = await s.services.staff.text(staff, staff.user_id, reason)
-            _keep(s, "staff", "after typing the reason", out)
+        if decision == "✖":
+            for reason in ("x", "Das Thema ist im Frühjahr schon belegt."):
+                out = await s.services.staff.text(staff, staff.user_id, reason)
+                _keep(s, "staff", f"after typing the reason “{reason}”", out)
+        else:
+            out = await s.services.staff.press(staff, staff.user_id, choice.action)
+            _keep(s, "staff", f"“{choice.label}” tapped again on a proposal decided already", out)
         await _then(s, staff, f"after “{choice.label}”")
         for parcel in await s.delivered(contact.user_id):
             if parcel.screen is not None:
                 s.keep("partner", f"the contact hears of the decision ({choice.label})", parcel.screen)
+    return waiting
 
 
 async def _monthly(s: Stage, contact: Visitor) -> None:
@@ -138,13 +193,23 @@ async def _monthly(s: Stage, contact: Visitor) -> None:
     for parcel in await s.delivered(contact.user_id):
         if parcel.screen is not None:
             s.keep("partner", "the monthly digest (first working day of the month)", parcel.screen)
+    # A quiet month, drawn with the digest's own texts: every request answered, every topic covered.
+    row, latest = await monthly.contacts.contact(contact.user_id), await monthly.published.latest()
+    months = await monthly.figures({row.partner_id}, s.clock.now) if row is not None else {}
+    if row is not None and latest is not None and row.partner_id in months:
+        month = months[row.partner_id]
+        quiet = replace(month, open_requests=0, waiting_long=0, covered=frozenset(month.partner.topics))
+        for text in monthly.texts(monthly.screens(row), quiet, latest, monthly.due()):
+            s.keep("partner", "the monthly digest of a quiet month (every request answered, every topic covered)",
+                   text, drawn=True)
 
 
 async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str]], kind: str = "staff") -> None:
     """A guided conversation to its end: on each step, the first choice (then “Done” where there
     is one), or what `typed` says to type for it (a wrong input first, where two are given)."""
-    service = s.services.staff
-    out = await service.command(staff, staff.user_id, name)
+    service, router = s.services.staff, s.services.router  # through the routing table, as Telegram's handlers
+    role = Role.PARTNER if kind == "partner" else Role.STAFF
+    out = await router.command(staff, role, staff.user_id, name) or Outcome()
     _keep(s, kind, f"/{name}: its first step", out)
     for number in range(2, STEPS_AT_MOST):
         screen = out.messages[-1] if out.messages else out.source
@@ -156,7 +221,7 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
             return
         if step.step in typed or (not choices and screen.expects_text):
             for text in typed.get(step.step, ["…"]):
-                out = await service.text(staff, staff.user_id, text)
+                out = await router.text(staff, role, staff.user_id, text) or Outcome()
                 shown = text if len(text) < 50 else f"{text[:20]}… ({len(text)} characters)"
                 _keep(s, kind, f"/{name}, step {number} ({step.step}): after typing “{shown}”", out)
             continue
@@ -164,12 +229,12 @@ async def _guided(s: Stage, staff: Visitor, name: str, typed: dict[str, list[str
             return
         done = [b for b in choices if _step(b)[1] == "done"]
         first = next((b for b in choices if b not in done and _step(b)[1] != "online"), choices[0])
-        out = await service.press(staff, staff.user_id, first.action)
+        out = await router.press(staff, role, staff.user_id, first.action) or Outcome()
         _keep(s, kind, f"/{name}, step {number} ({step.step}): after tapping “{first.label}”", out)
         if kind == "staff":
             await _then(s, staff, f"/{name}: after “{first.label}”")
         if done:
-            out = await service.press(staff, staff.user_id, done[0].action)
+            out = await router.press(staff, role, staff.user_id, done[0].action) or Outcome()
             _keep(s, kind, f"/{name}, step {number} ({step.step}): after “{done[0].label}”", out)
 
 
@@ -211,8 +276,10 @@ async def _staff(s: Stage, staff: Visitor, name: str, argument: str, title: str)
     log = logging.getLogger("bot.staff.service")  # staff commands are logged: not news here
     level = log.level
     log.setLevel(logging.WARNING)
+    s.set_clock(s.clock.now + timedelta(minutes=1))  # the digest counts what happened before it
     try:
         out = await s.services.staff.command(staff, staff.user_id, name, argument)
+        await s.services.staff.settled()  # what it does in the background: the digest, files, a round
     finally:
         log.setLevel(level)
     _keep(s, "staff", title, out)

@@ -49,6 +49,8 @@ OFFICE_KINDS: tuple[str, ...] = (
     "menu",
     "partner",  # a partner organisation's contact person: joining, /needs, contact requests, /mydata
     "staff",  # the office's staff: the digest, figures, associations, partner contacts, guided steps
+    "web",  # the office's web view (/office): every page, its forms' answers and refusals, as text
+    "document",  # the committee's needs report and the record of processing, as text
     "file",
     "plural",
 )

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.kernel.i18n import Catalogs, default_locales_dir
+from bot.kernel.i18n import STAFF_DOMAIN, Catalogs, default_locales_dir
 from bot.kernel.settings import Settings
 from bot.review import html
 from bot.review.gallery import collect, collect_office, office_languages
@@ -40,6 +40,9 @@ def write_pages(directory: Path, collected: dict[str, list[Shown]], settings: Se
     counts = {code: len(shown) for code, shown in collected.items()}
     pages = [(code, catalogs.display_name(code), catalogs.translator(code).rtl, counts.get(code))
              for code in catalogs.languages if (directory / f"{code}.html").is_file()]
-    offices = sorted(p.stem.removeprefix("office-") for p in directory.glob("office-*.html"))
-    (directory / "index.html").write_text(html.index(pages, reviews, offices), encoding="utf-8")
+    staff = {code: status(path, code) for code, path in
+             catalog_files(settings.locales_dir or default_locales_dir(), STAFF_DOMAIN).items()}
+    offices = [(code, catalogs.display_name(code), len(office[code]) if office and code in office else None)
+               for code in sorted(p.stem.removeprefix("office-") for p in directory.glob("office-*.html"))]
+    (directory / "index.html").write_text(html.index(pages, reviews, offices, staff), encoding="utf-8")
     return counts

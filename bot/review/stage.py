@@ -10,6 +10,7 @@ from bot.kernel.actions import Kind, parse_action
 from bot.kernel.bidi import directed_screen
 from bot.kernel.outcome import Button, Outcome, Screen
 from bot.outbox import OutboxWorker, Parcel
+from bot.outbox.parcels import Unreachable
 from bot.questionnaire.model import Question
 from bot.review.shown import KINDS, OFFICE_KINDS, Shown
 from bot.services import Services
@@ -32,8 +33,11 @@ class Postbox:
 
     def __init__(self) -> None:
         self.parcels: dict[int, list[Parcel]] = defaultdict(list)
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: Telegram refuses
 
     async def send(self, chat_id: int, parcel: Parcel) -> None:
+        if chat_id in self.blocked:
+            raise Unreachable("Forbidden: bot was blocked by the user")
         self.parcels[chat_id].append(parcel)
 
 

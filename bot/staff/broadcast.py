@@ -92,8 +92,9 @@ class Broadcast:
         _, v = self._, self.context.voice
         recipients = await self._audience(flow.data.get("topic"))
         topic = flow.data.get("topic")
-        audience = _("all associations") if topic is None else _("associations with a big or urgent need: "
-                                                                    "{topic}").format(topic=v.topic(topic))
+        # “Preview of the broadcast to …:” names the audience: no second colon inside it.
+        audience = _("all associations") if topic is None else _("associations with a big or urgent need in "
+                                                                    "“{topic}”").format(topic=v.topic(topic))
         text = "\n".join([
             _("Preview of the broadcast to {audience}:").format(audience=audience), "",
             self.context.survey.screens_for(v.t.code).broadcast_heading(), flow.data["text"], "",

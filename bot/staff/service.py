@@ -229,6 +229,11 @@ class StaffService:
         except Exception:
             log.exception("background work of a staff command failed")
 
+    async def settled(self) -> None:
+        """Wait until the background work of the commands so far is done (the gallery, tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
     async def close(self) -> None:
         """At shutdown: background work stops (an export not yet queued is asked for again)."""
         for task in list(self._background):

@@ -145,7 +145,7 @@ def uncovered(po: Path, code: str, shown: Iterable[Screen]) -> list[str]:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for form, string in enumerate(strings):
             text = plain(string or msgid)
-            parts = re.split(r"\{[a-z_]+\}", text)
+            parts = re.split(r"\{[a-z_]+\}|%\([a-z_]+\)s", text)  # str.format's and Jinja's
             longest = max(parts, key=len)
             pattern = re.compile(".+?".join(re.escape(p) for p in parts), re.S)
             if not any(longest in piece and pattern.search(piece) for piece in pieces):
