@@ -13,6 +13,7 @@ from bot.consent.notice import NoticeFacts
 from bot.digest.figures import FigureSource
 from bot.digest.service import DigestService
 from bot.kernel.i18n import Catalogs
+from bot.kernel.links import StartLinks
 from bot.kernel.offload import Offload
 from bot.kernel.outcome import Outcome
 from bot.kernel.settings import ConfigError, Settings
@@ -62,6 +63,7 @@ class Services:
     composers: Composers
     mail: OfficeMail  # the office and one association, both ways
     contact_persons: ContactPersons  # the association's contact person for the office and partners
+    links: StartLinks  # invitation links; the Telegram adapter tells it the bot's name at start
 
     # The one way in for the adapters (`bot.router`): made with the services, never replaced.
     router: Router = field(init=False)
@@ -186,7 +188,8 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     def association_screens(language: str | None) -> SuggestionScreens:
         return SuggestionScreens(catalogs.translator(language), engine, tz)
 
-    partners = PartnerService(store, engine, settings, association_screens)
+    links = StartLinks(settings.bot_username)  # the running bot learns its name from Telegram
+    partners = PartnerService(store, engine, settings, association_screens, links)
     await partners.load()
     suggestions = SuggestionService(store, engine, catalogs, tz, quiet=quiet,
                                     interest_changed=[partners.workshops.interest_changed], offload=Offload())
@@ -203,8 +206,8 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
     # Completing a questionnaire: its cards (suggestions), contact requests to partners, then the
     # offer of a contact person for them (it reads the requests just made).
     survey = SurveyService(store, engine, catalogs, tz, facts=NoticeFacts.from_settings(settings),
-                           companions=[mail, suggestions, privacy.choices, partners.requests, contact_persons])
-    survey.members.bot_username = settings.bot_username  # the running bot knows it from Telegram
+                           companions=[mail, suggestions, privacy.choices, partners.requests, contact_persons],
+                           links=links)
     voice = staff_voice(settings, engine)
     figures = FigureSource(store, engine, settings.uncovered_min)
     recipients = [*settings.staff_ids, *([settings.staff_chat_id] if settings.staff_chat_id else [])]
@@ -227,4 +230,4 @@ async def _build(settings: Settings, store: Store, questionnaire: Questionnaire,
         "introduction": suggestions.introductions.compose,
     })
     return Services(settings, store, questionnaire, engine, catalogs, survey, suggestions, digest, staff, reminders,
-                    privacy, rounds, partners, composers, mail, contact_persons)
+                    privacy, rounds, partners, composers, mail, contact_persons, links)

@@ -71,8 +71,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         housekeeping = Housekeeping(application.bot, services)
         data["housekeeping"] = housekeeping
         await housekeeping.start()  # never fatal: what Telegram refuses is logged and retried
-        services.partners.bot_username = application.bot.username  # for invitation links
-        services.survey.members.bot_username = application.bot.username
+        services.links.known_as(application.bot.username)  # for invitation links
         inbox = Inbox(application, services.store)
         data["inbox"] = inbox
         processor.on_done = inbox.finish

@@ -17,10 +17,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def link(bot_username: str | None, token: str) -> str:
-    return f"https://t.me/{bot_username or '<bot>'}?start={PREFIX}{token}"
-
-
 def token_of(start_parameter: str) -> str | None:
     """The token of a /start parameter that is a partner invitation, else None."""
     if not start_parameter.startswith(PREFIX):

@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from bot.catalog.model import Partner
 from bot.kernel.actions import ContactDeleteTap, JoinTap, RequestAnswerTap, parse
 from bot.kernel.i18n import N_
+from bot.kernel.links import StartLinks
 from bot.kernel.outcome import Document, Outcome, Screen
 from bot.kernel.settings import Settings
 from bot.kernel.text import clean_line
 from bot.kernel.turns import AfterCommit, TurnRunner
 from bot.outbox import screen_payload
 from bot.partners.answers import RequestAnswers
-from bot.partners.invites import INVITE_DAYS, link, new_token, token_hash, token_of
+from bot.partners.invites import INVITE_DAYS, PREFIX, new_token, token_hash, token_of
 from bot.partners.monthly import MonthlyDigest
 from bot.partners.needs import PublishedNeeds
 from bot.partners.requests import ContactRequests
@@ -62,13 +63,13 @@ class PartnerTurn:
 
 class PartnerService:
     def __init__(self, store: Store, engine: Engine, settings: Settings,
-                 association_screens: Callable[[str | None], SuggestionScreens]) -> None:
+                 association_screens: Callable[[str | None], SuggestionScreens], links: StartLinks) -> None:
         self.store = store
         self.data = PartnerStore(store)
         self.catalog = CatalogStore(store)
         self.settings = settings
         self.screens = {code: PartnerScreens(staff_voice(settings, engine, code)) for code in ("de", "en")}
-        self.bot_username: str | None = None  # the adapter sets it once Telegram told it
+        self.links = links
         self._contacts: dict[int, bool] = {}  # Telegram id -> access still open
         self.requests = ContactRequests(store, engine, self.voice_for)
         self.monthly = MonthlyDigest(store, engine, settings, self.voice_for)
@@ -260,7 +261,7 @@ class PartnerService:
         until = self.store.now() + timedelta(days=INVITE_DAYS)
         await self.data.add_invite(token_hash(token), partner.id, by, until.isoformat())
         await self.store.log_event("partner_invited", None, partner=partner.id, by=by)
-        return s.invitation(partner.name, link(self.bot_username or self.settings.bot_username, token), until)
+        return s.invitation(partner.name, self.links.link(f"{PREFIX}{token}"), until)
 
     async def listing(self, s: PartnerScreens) -> str:
         partners: list[Partner] = await self.catalog.partners()

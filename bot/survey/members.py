@@ -14,6 +14,7 @@ import hashlib
 import secrets
 
 from bot.kernel.actions import Action
+from bot.kernel.links import StartLinks
 from bot.outbox.parcels import screen_payload
 from bot.storage.members import MemberInvite, MemberStore
 from bot.storage.outbox import OutboxStore
@@ -42,18 +43,18 @@ def token_of(start_parameter: str) -> str | None:
 
 
 class Members:
-    def __init__(self, flow: SurveyFlow, bot_username: str | None = None) -> None:
+    def __init__(self, flow: SurveyFlow, links: StartLinks) -> None:
         self.flow = flow
         self.store = flow.store
         self.data = MemberStore(flow.store)
         self.outbox = OutboxStore(flow.store)
-        self.bot_username = bot_username  # the adapter sets it once Telegram told it
+        self.links = links
 
     def screens(self, turn: Turn) -> MemberScreens:
         return MemberScreens(turn.screens.t)
 
     def link(self, token: str) -> str:
-        return f"https://t.me/{self.bot_username or '<bot>'}?start={PREFIX}{token}"
+        return self.links.link(f"{PREFIX}{token}")
 
     # -- /members ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from datetime import tzinfo
 from bot.consent.notice import SAMPLE, NoticeFacts
 from bot.kernel.actions import Action, Kind, parse
 from bot.kernel.i18n import Catalogs
+from bot.kernel.links import StartLinks
 from bot.kernel.outcome import Outcome, Screen
 from bot.kernel.turns import TurnRunner
 from bot.questionnaire.engine import Engine
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 class SurveyService:
     def __init__(self, store: Store, engine: Engine, catalogs: Catalogs, tz: tzinfo,
                  on_completed: Sequence[CompletionHook] = (), facts: NoticeFacts = SAMPLE,
-                 companions: Sequence[Companion] = ()) -> None:
+                 companions: Sequence[Companion] = (), links: StartLinks | None = None) -> None:
         self.store = store
         self.engine = engine
         self.catalogs = catalogs
@@ -45,7 +46,7 @@ class SurveyService:
         self.onboarding = Onboarding(self.flow)
         self.summary = Summary(self.flow)
         self.answering = Answering(self.flow, self.summary)
-        self.members = Members(self.flow)
+        self.members = Members(self.flow, links or StartLinks())
         self.deletion = Deletion(store, self.members)
 
     @property
