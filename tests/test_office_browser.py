@@ -22,7 +22,7 @@ from bot.kernel.settings import Settings
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.office import free_port, web_beside
 from tests.helpers.phone import Phone
-from tests.helpers.running import Processed, running_bot
+from tests.helpers.running import Processed, digest_delivered, running_bot
 from tests.test_suggestions_e2e import NEEDY, complete
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,6 +69,7 @@ async def desk(settings: Settings, bot_api: StubBotAPI) -> AsyncIterator[Desk]:
     association = Phone(bot_api, ASSOCIATION, "tr", processed)
     async with running_bot(settings, bot_api, processed) as application, web_beside(application, settings) as web, \
             async_playwright() as playwright:
+        await digest_delivered(settings)
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             context = await browser.new_context(locale="de-DE")

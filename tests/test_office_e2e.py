@@ -14,7 +14,7 @@ from bot.kernel.settings import Settings
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.office import csrf_of, free_port, web_beside
 from tests.helpers.phone import Phone
-from tests.helpers.running import Processed, running_bot
+from tests.helpers.running import Processed, digest_delivered, running_bot
 from tests.test_suggestions_e2e import NEEDY, complete
 
 STAFF_ID = 501
@@ -29,6 +29,7 @@ async def test_staff_start_and_help_are_their_own_and_the_questionnaire_only_by_
     processed = Processed()
     staff = Phone(bot_api, STAFF_ID, "de", processed)
     async with running_bot(staff_settings(settings), bot_api, processed):
+        await digest_delivered(settings)
         await staff.send("/start")
         welcome = staff.last()
         assert "/office" in welcome.text and "/digest" in welcome.text
@@ -47,6 +48,7 @@ async def test_a_message_from_the_web_view_reaches_the_association_and_its_reply
     association = Phone(bot_api, 6001, "tr", processed)
     async with running_bot(settings, bot_api, processed) as application, web_beside(application, settings) as web, \
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await digest_delivered(settings)
         await complete(association, "tr", "Anadolu Kültür Derneği", NEEDY)
         await staff.send("/office")
         link = re.search(r"http://\S+/signin/\S+", staff.last().text)

@@ -21,7 +21,7 @@ from bot.kernel.i18n import STAFF_DOMAIN, Catalogs
 from bot.kernel.settings import Settings
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone, fill_in, role
-from tests.helpers.running import Processed, running_bot
+from tests.helpers.running import Processed, digest_delivered, running_bot
 from tests.test_suggestions_e2e import NEEDY, complete, import_catalog
 
 STAFF_ID = 501
@@ -74,6 +74,7 @@ async def test_a_partner_contact_joins_reads_needs_and_loses_access(settings: Se
     stranger = Phone(bot_api, user_id=7002, language_code="de", processed=processed)
     associations = [Phone(bot_api, user_id=1000 + n, language_code="tr", processed=processed) for n in range(3)]
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await monthly_claimed(settings)
         # Three associations that agreed to sharing: all need help with funding (shown: 3 reads 5),
         # one with volunteers (not shown).

@@ -28,7 +28,7 @@ from bot.kernel.text import isolated
 from bot.staff.reports import FAILED
 from tests.helpers.bot_api_stub import StubBotAPI
 from tests.helpers.phone import Phone
-from tests.helpers.running import Processed, running_bot
+from tests.helpers.running import Processed, digest_delivered, running_bot
 from tests.test_suggestions_e2e import NEEDY, complete, import_catalog, write_catalog
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -71,6 +71,7 @@ async def test_workshop_conversation_adds_it_and_reaches_the_association_it_fits
     needy = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
     start = (datetime.now(BERLIN) + timedelta(days=20)).replace(hour=18, minute=0, second=0, microsecond=0)
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await complete(needy, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
 
         await staff.send("/workshop")
@@ -116,6 +117,7 @@ async def test_cancel_leaves_the_catalog_untouched(settings: Settings, bot_api: 
     processed = Processed()
     staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await staff.send("/workshop")
         await staff.send("Ein Titel")
         await staff.tap(lambda d: d == "Z:cancel:x")
@@ -176,6 +178,7 @@ async def test_the_list_of_associations_comes_a_page_at_a_time(settings: Setting
         return [int(line.split(".", 1)[0]) for line in text.splitlines()[1:] if line.split(".", 1)[0].isdigit()]
 
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await staff.send("/msos")
         first = staff.last()
         assert first.text.splitlines()[0] == DE.gettext("Associations ({count})").format(count=85)
@@ -270,6 +273,7 @@ async def test_broadcast_previews_then_reaches_only_the_chosen_need(settings: Se
     other = Phone(bot_api, user_id=1002, language_code="de", processed=processed)
     heading = Catalogs().translator("tr").gettext("A message from the integration office of the City of Wuppertal:")
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await complete(needy, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
         await complete(other, "de", "Sportverein", {**NEEDY, "need_bookkeeping": "some"})
         await staff.send("/broadcast")
@@ -309,6 +313,7 @@ async def test_report_arrives_as_a_pdf_without_the_association_in_it(settings: S
     staff = Phone(bot_api, user_id=STAFF_ID, language_code="de", processed=processed)
     needy = Phone(bot_api, user_id=1001, language_code="tr", processed=processed)
     async with running_bot(settings, bot_api, processed):
+        await digest_delivered(settings)
         await complete(needy, "tr", "Elternverein Oberbarmen e.V.", NEEDY)
         since = len(bot_api.calls)
         await staff.send("/report")

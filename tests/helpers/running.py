@@ -70,3 +70,22 @@ async def running_bot(settings: Settings, api: StubBotAPI, processed: Processed 
 
 def _fatal(problem: str) -> None:
     logging.getLogger(__name__).error("the bot gave up: %s", problem)
+
+
+async def digest_delivered(settings: Settings, limit: float = 60.0) -> None:
+    """The running bot's catch-up of the week's digest to staff (built in a process of its own,
+    so it reaches the staff chat a few seconds after start) has been sent: a test that reads
+    what the staff chat got last starts after it, not in a race with it."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with sqlite3.connect(settings.database) as db:
+            claimed = db.execute("SELECT COUNT(*) FROM digests").fetchone()[0]
+            waiting = db.execute("SELECT COUNT(*) FROM outbox WHERE purpose = 'digest' "
+                                 "AND state IN ('pending', 'sending')").fetchone()[0]
+        if claimed and not waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the week's digest did not reach the staff")
