@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import gc
 import logging
@@ -16,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, JobQueue
 from telegram.request import BaseRequest
 
 from bot.kernel.settings import ConfigError, Settings
+from bot.kernel.tasks import cancelled
 from bot.operations import backups
 from bot.operations.lease import Lease, database_file
 from bot.outbox import OutboxWorker
@@ -101,11 +101,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         if worker is not None and task is not None:
             await worker.stop()
             await task
-        heartbeat = application.bot_data.pop("heartbeat", None)
-        if heartbeat is not None:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+        await cancelled(application.bot_data.pop("heartbeat", None))
         folder = application.bot_data.pop("log_folder", None)
         if folder is not None:
             await folder.stop()

@@ -10,7 +10,6 @@ The processor marks each update handled once its handler has run, if its work di
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable, Sequence
 from telegram import Update
 from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.kernel.tasks import cancelled
 from bot.storage import Store
 from bot.storage.inbox import InboxStore
 from conversations.context import BotApplication
@@ -84,11 +84,8 @@ class Poller:
         self._task = asyncio.create_task(self._run(), name="polling")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         bot = self.application.bot

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.kernel.tasks import cancelled
 from bot.storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,8 @@ class LogFolder:
         self._task = asyncio.create_task(self._fold(), name="log folding")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         if self._db is not None:
             await self._db.close()
             self._db = None

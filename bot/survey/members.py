@@ -10,11 +10,8 @@ for the office names it: the events say that a member joined or left, not who.""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from bot.kernel.actions import Action
-from bot.kernel.links import StartLinks
+from bot.kernel.links import StartLinks, new_token, start_token, token_hash
 from bot.outbox.parcels import screen_payload
 from bot.storage.members import MemberInvite, MemberStore
 from bot.storage.outbox import OutboxStore
@@ -26,20 +23,9 @@ PREFIX = "m_"  # the /start parameter of an invitation to join an association's 
 PREFIX_LENGTH = 20  # how much of the token's hash a joining button carries
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(16)  # 128 bits, 22 characters: within Telegram's 64 for /start
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def token_of(start_parameter: str) -> str | None:
     """The token of a /start parameter that is a board invitation, else None."""
-    if not start_parameter.startswith(PREFIX):
-        return None
-    token = start_parameter[len(PREFIX):]
-    return token if 10 <= len(token) <= 60 and all(c.isalnum() or c in "-_" for c in token) else None
+    return start_token(start_parameter, PREFIX)
 
 
 class Members:
