@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import random
@@ -80,6 +81,12 @@ class Latencies:
                 "writes_per_update": self.writes / self.count if self.count else 0.0}
 
 
+# aiosqlite's public calls that each hand one piece of work to its thread and wait for it.
+AIOSQLITE_TRIPS = {"Connection": ("execute", "execute_fetchall", "execute_insert", "executemany", "executescript",
+                                  "commit", "rollback", "close"),
+                   "Cursor": ("execute", "executemany", "executescript", "fetchone", "fetchmany", "fetchall", "close")}
+
+
 class DatabaseTrips:
     """Counts round trips to the database threads (every call aiosqlite runs on its thread: a
     query, a batch of put-off writes with its COMMIT) and write transactions, while in use."""
@@ -94,11 +101,16 @@ class DatabaseTrips:
 
         from bot.storage.connection import Connection
 
-        original_trip, original_run = aiosqlite.Connection._execute, Connection.run
+        originals = [(cls, name, getattr(cls, name)) for cls in (aiosqlite.Connection, aiosqlite.Cursor)
+                     for name in AIOSQLITE_TRIPS[cls.__name__]]
+        original_run = Connection.run
 
-        async def trip(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            self.trips += 1
-            return await original_trip(conn, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        def counted(method: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(method)
+            def call(*args: Any, **kwargs: Any) -> Any:  # returns aiosqlite's awaitable as it is
+                self.trips += 1
+                return method(*args, **kwargs)
+            return call
 
         async def run(conn: Connection, work: Any = None) -> Any:
             # A unit of work's BEGIN IMMEDIATE is put off and goes with its first statement.
@@ -106,12 +118,14 @@ class DatabaseTrips:
                                if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"))
             return await original_run(conn, work)
 
-        aiosqlite.Connection._execute = trip  # type: ignore[method-assign,assignment]
+        for cls, name, method in originals:
+            setattr(cls, name, counted(method))
         Connection.run = run  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:
-            aiosqlite.Connection._execute = original_trip  # type: ignore[method-assign]
+            for cls, name, method in originals:
+                setattr(cls, name, method)
             Connection.run = original_run  # type: ignore[method-assign]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -135,11 +136,44 @@ async def test_a_put_off_write_that_fails_names_where_it_was_issued(tmp_path: Pa
         await store.close()
 
 
-def test_the_one_private_aiosqlite_call_is_still_there() -> None:
-    """`bot.storage.connection` sends a unit of work's put-off writes in one trip through
-    aiosqlite's `_execute` (there is no public call for it); an aiosqlite release without it
-    fails here, not in production."""
-    import inspect
+async def test_a_unit_of_works_writes_go_to_the_database_in_one_trip(tmp_path: Path) -> None:
+    """BEGIN, the put-off writes and the COMMIT are one call to aiosqlite (one trip to its
+    thread), made through its public `execute`; a read sends the writes before it with it."""
+    store = Store(await connect(tmp_path / "db.sqlite3"))
+    calls: list[str] = []
+    real = store.db.raw.execute
 
-    assert inspect.iscoroutinefunction(aiosqlite.Connection._execute)
-    assert list(inspect.signature(aiosqlite.Connection._execute).parameters)[:2] == ["self", "fn"]
+    def counted(sql: str, parameters: Any = None) -> Any:
+        calls.append(sql)
+        return real(sql, parameters)
+
+    store.db.raw.execute = counted  # type: ignore[method-assign]
+    try:
+        async with store.transaction():
+            for key in ("a", "b", "c"):
+                await store.write("INSERT INTO meta (key, value) VALUES (?, 'x')", key)
+        assert len(calls) == 1
+        calls.clear()
+        async with store.transaction():
+            await store.write("UPDATE meta SET value = 'y' WHERE key = 'a'")
+            row = await store.fetch_one("SELECT value FROM meta WHERE key = 'a'")
+        assert row is not None and row["value"] == "y"  # the read saw the write sent with it
+        assert len(calls) == 2  # BEGIN + write + read, then COMMIT
+    finally:
+        store.db.raw.execute = real  # type: ignore[method-assign]
+        await store.close()
+
+
+def test_no_private_aiosqlite_names_are_used() -> None:
+    """Only aiosqlite's public calls: a private one may change in any release."""
+    import re
+
+    private = {name for cls in (aiosqlite.Connection, aiosqlite.Cursor) for name in vars(cls)
+               if name.startswith("_") and not name.startswith("__")} | {"_conn", "_connection", "_tx", "_cursor"}
+    assert "_execute" in private
+    root = Path(__file__).resolve().parent.parent
+    used = re.compile(r"\.(" + "|".join(sorted(map(re.escape, private))) + r")\b")
+    found = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+             for folder in ("bot", "conversations", "bench") for path in sorted((root / folder).rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if used.search(line)]
+    assert found == []

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.kernel.files import private_file
+from bot.storage.connection import BatchingConnection
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def connect(path: Path | str, before_migration: BeforeMigration | None = N
         for private in (Path(path), *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm"))):
             if private == Path(path) or private.exists():  # SQLite gives its log the file's mode
                 private_file(private)
-    db = await aiosqlite.connect(str(path), isolation_level=None)
+    db = await aiosqlite.connect(str(path), isolation_level=None, factory=BatchingConnection)
     try:
         db.row_factory = aiosqlite.Row
         # secure_delete: deleted rows are overwritten, so erased data is gone from the file itself.
@@ -81,7 +82,8 @@ async def connect_reader(path: Path | str) -> aiosqlite.Connection | None:
     """A read-only connection to a database `connect` opened (None for an in-memory one)."""
     if str(path) == ":memory:":
         return None
-    db = await aiosqlite.connect(f"file:{quote(str(path))}?mode=ro", uri=True, isolation_level=None)
+    db = await aiosqlite.connect(f"file:{quote(str(path))}?mode=ro", uri=True, isolation_level=None,
+                                 factory=BatchingConnection)
     db.row_factory = aiosqlite.Row
     await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
