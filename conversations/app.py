@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import logging
 import re
@@ -74,7 +73,6 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services.links.known_as(application.bot.username)  # for invitation links
         inbox = Inbox(application, services.store)
         data["inbox"] = inbox
-        processor.on_done = inbox.finish
         await inbox.replay()
         # Behind the gate the outbox is paced with everything else (its calls marked bulk);
         # without it, the worker paces its own sends.
@@ -116,7 +114,18 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
                 await lease.release()
             await services.close()
 
-    processor = UserOrderedProcessor(Throttle(settings.throttle_burst, settings.throttle_rate))
+    # python-telegram-bot takes the processor before it makes the application, so what the
+    # processor calls finds the application's parts when an update ends: after post_init, which
+    # made the inbox and the services before the application started.
+    async def finished(update: object) -> None:
+        inbox: Inbox = application.bot_data["inbox"]
+        await inbox.finish(update)
+
+    async def throttled(update: Update) -> None:
+        await _slow_down(application, update)
+
+    processor = UserOrderedProcessor(Throttle(settings.throttle_burst, settings.throttle_rate),
+                                     on_done=finished, on_throttled=throttled)
     builder = _with_request(Application.builder(), request)
     if paced:
         builder = builder.rate_limiter(SendGate(Limits(chat_interval=settings.chat_interval)))
@@ -134,7 +143,6 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .build()
     )
     register(application)
-    processor.on_throttled = functools.partial(_slow_down, application)
     return application
 
 

@@ -70,20 +70,24 @@ def sender_of(update: object) -> int | None:
 
 
 Notice = Callable[[Update], Awaitable[None]]
+Done = Callable[[object], Awaitable[None]]
 
 
 class UserOrderedProcessor(BaseUpdateProcessor):
-    def __init__(self, throttle: Throttle | None = None, max_concurrent_updates: int = 64) -> None:
+    """`on_done`: after each update, handled or refused (the inbox marks it handled);
+    `on_throttled`: the polite notice to the first refused update of a flood."""
+
+    def __init__(self, throttle: Throttle, on_done: Done, on_throttled: Notice,
+                 max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
-        self.throttle = throttle or Throttle()
-        self.on_throttled: Notice | None = None  # set by the application: the polite notice
-        self.on_done: Callable[[object], Awaitable[None]] | None = None  # set by the application: the inbox
+        self.throttle = throttle
+        self.on_done = on_done
+        self.on_throttled = on_throttled
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, updates holding or waiting
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await self._process(update, coroutine)
-        if self.on_done is not None:  # not reached when the process stops or dies meanwhile
-            await self.on_done(update)
+        await self.on_done(update)  # not reached when the process stops or dies meanwhile
 
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = sender_of(update)
@@ -110,7 +114,7 @@ class UserOrderedProcessor(BaseUpdateProcessor):
 
     async def _refuse(self, update: Update, verdict: Verdict) -> None:
         try:
-            if verdict is Verdict.WARN and self.on_throttled is not None:
+            if verdict is Verdict.WARN:
                 log.info("user %s is sending too fast; throttled", sender_of(update))
                 await self.on_throttled(update)
             elif update.callback_query is not None:

@@ -221,3 +221,50 @@ def test_only_the_adapter_layer_knows_telegram() -> None:
             found += [f"{module}:{node.lineno}: {n}" for n in names
                       if n.split(".")[0] in ("telegram", "tornado", "jinja2")]
     assert not found, "\n".join(found)
+
+
+SQL_DRIVERS = ("sqlite3", "aiosqlite")
+SQL_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE"
+                           r"|CREATE|ALTER|DROP|WITH|VACUUM|ATTACH) ")
+
+
+def sql_outside_storage(sources: list[tuple[str, Path]]) -> list[str]:
+    """Every import of an SQLite driver and every string that starts like an SQL statement in
+    a module outside `bot.storage` (`sources`: dotted name, file)."""
+    found = []
+    for module, path in sources:
+        if module == "bot.storage" or module.startswith("bot.storage."):
+            continue
+        lines: list[tuple[int, str]] = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            lines += [(node.lineno, f"imports {n}") for n in names if n.split(".")[0] in SQL_DRIVERS]
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_STATEMENT.match(node.value):
+                lines.append((node.lineno, f"SQL {node.value.strip()[:40]!r}"))
+        found += [f"{module}:{line}: {what}" for line, what in sorted(lines)]
+    return found
+
+
+def test_all_sql_is_in_storage() -> None:
+    """Only `bot/storage` talks to SQLite: no other module imports the driver or holds an SQL
+    statement (what code outside catches, storage names: `bot.storage.database.DatabaseError`)."""
+    problems = sql_outside_storage([(dotted(path), path) for path in SOURCES])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sql_check_catches_a_driver_and_a_statement(tmp_path: Path) -> None:
+    """The check itself can fail: a driver imported (plainly, by name, lazily) and statements
+    (plain, formatted, in a script) outside storage are reported; the same file in storage is not."""
+    probe = tmp_path / "probe.py"
+    probe.write_text('import sqlite3\n\n\ndef f(db, t):\n    from aiosqlite import Row\n'
+                     '    db.execute("SELECT 1 FROM users")\n    db.execute(f"PRAGMA {t}")\n'
+                     '    db.executescript("""\n        CREATE TABLE x (a);""")\n'
+                     '    return "Select a workshop", "UPDATES"\n', encoding="utf-8")
+    assert sql_outside_storage([("bot.operations.probe", probe), ("bot.storage.probe", probe)]) == [
+        "bot.operations.probe:1: imports sqlite3",
+        "bot.operations.probe:5: imports aiosqlite",
+        "bot.operations.probe:6: SQL 'SELECT 1 FROM users'",
+        "bot.operations.probe:7: SQL 'PRAGMA'",
+        "bot.operations.probe:8: SQL 'CREATE TABLE x (a);'",
+    ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +14,8 @@ from bot.operations.backups import BackupError
 from bot.operations.lease import Busy, Holder, held, holder_from, unknown
 from bot.operations.status import read_status
 from bot.staff.record import record
+from bot.storage.database import DatabaseError
+from bot.storage.file_reads import lease_row
 
 
 def backup(settings: Settings, output: Path | None) -> int:
@@ -23,7 +23,7 @@ def backup(settings: Settings, output: Path | None) -> int:
     target = output or settings.backups() / f"msobot-manual-{now.astimezone(settings.tz):%Y%m%d-%H%M%S}.sqlite3"
     try:
         made = backups.copy_database(settings.database, target)
-    except (BackupError, sqlite3.Error) as exc:
+    except (BackupError, DatabaseError) as exc:
         print(f"msobot: no backup made: {exc}", file=sys.stderr)
         return 1
     print(f"{made.path} ({made.size:,} bytes, integrity check ok)")
@@ -41,7 +41,7 @@ def restore(settings: Settings, file: Path) -> int:
         print(f"msobot: not restored: a bot runs on this database ({holder.describe(now)}); stop it first",
               file=sys.stderr)
         return 1
-    except (BackupError, sqlite3.Error, OSError) as exc:
+    except (BackupError, DatabaseError, OSError) as exc:
         print(f"msobot: not restored: {exc}", file=sys.stderr)
         return 1
     print(f"{settings.database} restored from {file}; the database before is kept as {aside}")
@@ -61,12 +61,7 @@ def _holder(database: Path) -> Holder | None:
     """The row the lock's holder wrote, read without waiting for anything."""
     if not database.is_file():
         return None
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
-        db.row_factory = sqlite3.Row
-        try:
-            row = db.execute("SELECT * FROM lease").fetchone()
-        except sqlite3.OperationalError:  # a database from before the lease
-            return None
+    row = lease_row(database)
     return holder_from(row) if row is not None else None
 
 

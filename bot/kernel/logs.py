@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import traceback
 from typing import Any, TextIO
 
@@ -43,8 +42,9 @@ class Redactor(logging.Filter):
         return True
 
 
-# Errors whose messages are the program's or a library's own words, never a user's text.
-_SAFE_MESSAGES: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, TimeoutError, asyncio.CancelledError,
+# Errors whose messages are the program's or a library's own words, never a user's text (SQLite's too:
+# `_sqlite_error`).
+_SAFE_MESSAGES: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError,
                                                      ImportError, NotImplementedError)
 
 
@@ -63,7 +63,7 @@ def _withhold(error: BaseException, text: str) -> str:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if not isinstance(current, _SAFE_MESSAGES) and not _telegram_error(current):
+        if not isinstance(current, _SAFE_MESSAGES) and not _sqlite_error(current) and not _telegram_error(current):
             message = str(current)
             if message:
                 name = type(current).__qualname__
@@ -72,6 +72,11 @@ def _withhold(error: BaseException, text: str) -> str:
                 text = text.replace(f"{full}: {message}", f"{full}: [message withheld: it may hold user text]")
         current = current.__cause__ or current.__context__
     return text
+
+
+def _sqlite_error(error: BaseException) -> bool:
+    """sqlite3.Error or a kind of it (SQLite's own words), known by name: the driver is storage's."""
+    return any(kind.__module__ == "sqlite3" and kind.__qualname__ == "Error" for kind in type(error).__mro__)
 
 
 def _telegram_error(error: BaseException) -> bool:

@@ -5,20 +5,18 @@ triggers are exactly what the migrations create: a planted trigger would run on 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import shutil
-import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import aiosqlite
-
 from bot.kernel.files import private_file
+from bot.storage.copies import backup_copy, fold_log
+from bot.storage.database import UnreadableFile
+from bot.storage.file_reads import read_only
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.schemas import file_schema, migrated_schema
 
 DAILY, WEEKLY = 7, 4
 NIGHTLY = re.compile(r"^msobot-(\d{4}-\d{2}-\d{2})\.sqlite3$")
@@ -43,10 +41,7 @@ def copy_database(database: Path, target: Path) -> Backup:
     part.unlink(missing_ok=True)
     private_file(part)  # in a private folder; SQLite takes the empty file as a new database
     try:
-        with contextlib.closing(sqlite3.connect(database, timeout=30)) as source, \
-                contextlib.closing(sqlite3.connect(part)) as copy:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # no -wal file beside the copy
+        backup_copy(database, part)
         check_database(part)
         part.replace(target)
     finally:
@@ -59,44 +54,17 @@ def check_database(path: Path) -> int:
     if not path.is_file():
         raise BackupError(f"{path}: no such file")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            result = [row[0] for row in db.execute("PRAGMA integrity_check")]
+        with read_only(path) as file:
+            result = file.integrity_check()
             if result != ["ok"]:
                 raise BackupError(f"{path}: integrity check failed: {'; '.join(map(str, result[:3]))}")
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
+            version = file.schema_version()
+            tables = file.tables()
+    except UnreadableFile as exc:
         raise BackupError(f"{path}: not an SQLite database ({exc})") from exc
     if version < 1 or not {"users", "submissions", "answers"} <= tables:
         raise BackupError(f"{path}: not an msobot database")
     return version
-
-
-SchemaEntry = tuple[str, str, str, str]  # type, name, table, SQL with its spaces folded
-_SCHEMA = ("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master "
-           "WHERE name NOT LIKE 'sqlite_stat%'")
-
-
-def _entries(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], SchemaEntry]:
-    return {(kind, name): (kind, name, table, " ".join(sql.split())) for kind, name, table, sql in rows}
-
-
-def migrated_schema(version: int) -> dict[tuple[str, str], SchemaEntry]:
-    """What the migrations up to `version` create, built in a fresh in-memory database."""
-    async def build() -> list[tuple[str, str, str, str]]:
-        db = await aiosqlite.connect(":memory:", isolation_level=None)
-        try:
-            db.row_factory = aiosqlite.Row
-            for migration in MIGRATIONS[:version]:
-                await db.execute("BEGIN")
-                await migration(db)
-                await db.execute("COMMIT")
-            return [tuple(row) for row in await db.execute_fetchall(_SCHEMA)]
-        finally:
-            await db.close()
-
-    with ThreadPoolExecutor(1) as thread:  # its own event loop, whether or not the caller has one
-        return _entries(thread.submit(asyncio.run, build()).result())
 
 
 def check_schema(path: Path, version: int) -> None:
@@ -104,8 +72,7 @@ def check_schema(path: Path, version: int) -> None:
     migrations create for `version` (one extra, one missing, or one defined otherwise)."""
     if version > len(MIGRATIONS):
         raise BackupError(f"{path}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        found = _entries(db.execute(_SCHEMA).fetchall())
+    found = file_schema(path)
     expected = migrated_schema(version)
     for key in sorted(found.keys() - expected.keys()):
         raise BackupError(f"{path}: unexpected {key[0]} {key[1]!r} "
@@ -154,9 +121,7 @@ def restore(database: Path, backup: Path, now: datetime) -> Path:
     check_schema(backup, check_database(backup))
     aside = database.with_name(f"{database.name}.before-restore-{now:%Y%m%d-%H%M%S}")
     if database.exists():
-        with contextlib.suppress(sqlite3.DatabaseError), \
-                contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the committed state in one file, if it can
+        fold_log(database)  # the committed state in one file, if it can
         database.replace(aside)
     for suffix in ("-wal", "-shm"):
         extra = database.with_name(database.name + suffix)

@@ -5,17 +5,15 @@ were the last digest and backup."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
 from bot.operations.backups import latest
 from bot.operations.lease import STALE, holder_from, is_locked
 from bot.storage.erasure import WAITING
+from bot.storage.file_reads import FileReads, read_only
 
 INBOX_LATE = timedelta(minutes=1)  # an update waiting longer: the bot is stuck
 OUTBOX_LATE = timedelta(minutes=15)  # a message due this long and not sent: delivery is stuck
@@ -82,14 +80,12 @@ def read_status(database: Path, backups: Path, now: datetime) -> Status:
         return status
     status.database_bytes = sum(p.stat().st_size for p in (database, database.with_name(database.name + "-wal"))
                                 if p.exists())
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
-        db.row_factory = sqlite3.Row
-        status.schema_version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"lease", "inbox"} <= tables:
+    with read_only(database, timeout=10) as file:
+        status.schema_version = file.schema_version()
+        if not {"lease", "inbox"} <= file.tables():
             status.problems.append("the database has not been opened by this version yet (start the bot once)")
             return status
-        _read(db, status, now, is_locked(database))
+        _read(file, status, now, is_locked(database))
     backup = latest(backups)
     if backup is not None:
         status.last_backup, status.last_backup_bytes = str(backup.path), backup.size
@@ -98,44 +94,35 @@ def read_status(database: Path, backups: Path, now: datetime) -> Status:
     return status
 
 
-def _read(db: sqlite3.Connection, status: Status, now: datetime, locked: bool) -> None:
+def _read(file: FileReads, status: Status, now: datetime, locked: bool) -> None:
     status.running = locked
-    one: Any = db.execute("SELECT * FROM lease WHERE name = 'bot'").fetchone()
-    if locked and one is not None:
-        holder = holder_from(one)
+    lease = file.lease_row()
+    if locked and lease is not None:
+        holder = holder_from(lease)
         status.holder = (f"{holder.command} on {holder.host} (instance {holder.holder[:8]}, pid {holder.pid}) "
                          f"since {holder.started_at.isoformat()}")
-        status.heartbeat_seconds_ago = _seconds(now, one["heartbeat_at"])
+        status.heartbeat_seconds_ago = _seconds(now, lease["heartbeat_at"])
     if not locked:
         status.problems.append("no bot is running on this database")
     elif status.heartbeat_seconds_ago is None or status.heartbeat_seconds_ago > STALE.total_seconds():
         status.problems.append(f"the bot holding this database has not written a heartbeat for "
                                f"{status.heartbeat_seconds_ago} s (frozen or stuck): restart it")
-    one = db.execute("SELECT MAX(handled_at) AS last, SUM(handled_at IS NULL) AS waiting, "
-                     "MIN(CASE WHEN handled_at IS NULL THEN received_at END) AS oldest FROM inbox").fetchone()
-    status.last_update_handled_at, status.inbox_waiting = one["last"], int(one["waiting"] or 0)
-    status.inbox_oldest_seconds = _seconds(now, one["oldest"])
+    inbox = file.inbox()
+    status.last_update_handled_at, status.inbox_waiting = inbox.last_handled_at, inbox.waiting
+    status.inbox_oldest_seconds = _seconds(now, inbox.oldest_waiting_since)
     if status.inbox_oldest_seconds is not None and status.inbox_oldest_seconds > INBOX_LATE.total_seconds():
         status.problems.append(f"{status.inbox_waiting} updates wait, the oldest for {status.inbox_oldest_seconds} s")
-    stamp = now.isoformat()
-    one = db.execute("SELECT SUM(state IN ('pending', 'sending')) AS pending, SUM(state = 'failed') AS failed, "
-                     "SUM(state = 'pending' AND not_before <= ?) AS due, "
-                     "MIN(CASE WHEN state = 'pending' AND not_before <= ? THEN not_before END) AS oldest FROM outbox",
-                     (stamp, stamp)).fetchone()
-    status.outbox_pending, status.outbox_failed = int(one["pending"] or 0), int(one["failed"] or 0)
-    status.outbox_due = int(one["due"] or 0)
-    status.outbox_oldest_due_seconds = _seconds(now, one["oldest"])
+    outbox = file.outbox(now.isoformat())
+    status.outbox_pending, status.outbox_failed = outbox.pending, outbox.failed
+    status.outbox_due = outbox.due
+    status.outbox_oldest_due_seconds = _seconds(now, outbox.oldest_due_since)
     if status.outbox_oldest_due_seconds is not None and status.outbox_oldest_due_seconds > OUTBOX_LATE.total_seconds():
         status.problems.append(f"{status.outbox_due} messages are due, the oldest for "
                                f"{status.outbox_oldest_due_seconds} s")
-    if "meta" in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
-        one = db.execute("SELECT value FROM meta WHERE key = ?", (WAITING,)).fetchone()
-        status.erasure_waiting_since = one["value"] if one else None
+    status.erasure_waiting_since = file.meta(WAITING)
     waited = _seconds(now, status.erasure_waiting_since)
     if waited is not None and waited > ERASURE_LATE.total_seconds():
         status.problems.append(f"an erasure has waited {waited} s for readers of the database (a long read "
                                "transaction: a backup, Litestream, another process); erased data is still on disk")
-    one = db.execute("SELECT MAX(claimed_at) AS at FROM digests").fetchone()
-    status.last_digest_at = one["at"]
-    one = db.execute("SELECT version FROM questionnaire_versions ORDER BY deployed_at DESC LIMIT 1").fetchone()
-    status.questionnaire_version = one["version"] if one else None
+    status.last_digest_at = file.last_digest_claimed_at()
+    status.questionnaire_version = file.questionnaire_version()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -14,6 +15,10 @@ from bot.storage.connection import BatchingConnection
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
+
+# SQLite's errors, named here so that code outside storage can report them without the driver:
+DatabaseError = sqlite3.Error  # any of them
+UnreadableFile = sqlite3.DatabaseError  # a file that is no SQLite database, or one it cannot read
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATION_BUSY_TIMEOUT_MS = 120_000  # another process may be migrating a large database right now
