@@ -86,12 +86,12 @@ class Services:
             jobs = Jobs(self.store, self.suggestions, self.rounds)
             self.doing_jobs = asyncio.create_task(jobs.keep(), name="jobs of command line tools")
 
-    async def association_command(self, name: str, visitor: Visitor) -> Outcome:
-        """An association's command (`name` without the slash), the same for every adapter; a
-        companion's command runs as a step of the association's turn (`SurveyService.member`:
-        someone not on board yet sees what /start shows instead)."""
+    def association_commands(self) -> dict[str, Callable[[Visitor], Awaitable[Outcome]]]:
+        """An association's commands (names without the slash: `routes.SURVEY_COMMANDS`, the
+        same for every adapter); a companion's command runs as a step of the association's turn
+        (`SurveyService.member`: someone not on board yet sees what /start shows instead)."""
         survey, suggestions, privacy = self.survey, self.suggestions, self.privacy
-        commands: dict[str, Callable[[Visitor], Awaitable[Outcome]]] = {  # `routes.SURVEY_COMMANDS`
+        return {
             "start": survey.start,
             "help": survey.help,
             "answers": survey.show_answers,
@@ -104,7 +104,10 @@ class Services:
             "mydata": lambda v: survey.run(v, None, privacy.my_data),
             "members": survey.members_list,
         }
-        return await commands[name](visitor)
+
+    async def association_command(self, name: str, visitor: Visitor) -> Outcome:
+        """The association's command `name`, as the router hands it over."""
+        return await self.association_commands()[name](visitor)
 
     async def _settings(self, turn: Turn) -> None:
         """/settings: messages about new offers, then the contact person for the office and partners."""

@@ -20,7 +20,7 @@ from telegram.ext import CommandHandler
 
 from bot.kernel.actions import _SHAPES, Kind
 from bot.kernel.outcome import Outcome
-from bot.kernel.routes import ROUTES, Capability, Role, button_key, find
+from bot.kernel.routes import ROUTES, SURVEY_COMMANDS, Capability, Role, button_key, find
 from bot.kernel.settings import Settings
 from conversations.context import BotApplication
 from tests.helpers.bot_api_stub import StoredMessage, StubBotAPI
@@ -197,6 +197,9 @@ def test_every_route_has_roles_and_every_command_and_button_kind_a_route(
     assert registered == {r.key[1:] for r in ROUTES if r.key.startswith("/") and " " not in r.key}
     assert {button_key(data) for data in BUTTON_DATA.values()} == {r.key for r in ROUTES if r.key.startswith("button")}
     assert set(Capability) == {r.capability for r in ROUTES}
+    # The association's commands: each routed one has its entry point, and no entry point is unrouted.
+    services = application.bot_data["services"]
+    assert set(services.association_commands()) == set(SURVEY_COMMANDS)
 
 
 # -- the holes the issue found, with the real services ------------------------------------------
