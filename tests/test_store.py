@@ -177,3 +177,16 @@ def test_no_private_aiosqlite_names_are_used() -> None:
              for folder in ("bot", "conversations", "bench") for path in sorted((root / folder).rglob("*.py"))
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if used.search(line)]
     assert found == []
+
+
+async def test_a_database_opened_without_the_batching_connection_is_named_as_the_cause(tmp_path: Path) -> None:
+    """A store over a connection `bot.storage.database.connect` did not open says what to do,
+    instead of sqlite3's "parameters are of unsupported type"."""
+    from bot.storage.connection import Connection
+
+    db = await aiosqlite.connect(str(tmp_path / "plain.sqlite3"), isolation_level=None)
+    try:
+        with pytest.raises(TypeError, match=r"bot\.storage\.database\.connect"):
+            await Connection(db).run(lambda conn: None)
+    finally:
+        await db.close()
