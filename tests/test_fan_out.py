@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import statistics
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,37 +105,35 @@ def after_quiet_hours(queued: dict[int, list[dict[str, Any]]]) -> None:
     assert datetime.fromisoformat(first["not_before"]) > queued_at + timedelta(hours=1)
 
 
-async def chunk_time(store: Store) -> float:
-    """How long one transaction queuing CHUNK rows like a broadcast's takes on this machine now:
-    the median of five (the rows are deleted again)."""
-    took = []
-    payload = {"type": "screen", "screen": {"text": broadcast_in("de"), "buttons": []}}
-    for i in range(5):
-        store.longest_transaction = 0.0
-        async with store.transaction():
-            await OutboxStore(store).enqueue_many(
-                "probe", [(1, None, payload, f"probe:{i}:{n}") for n in range(CHUNK)])
-        took.append(store.longest_transaction)
-    async with store.transaction():
-        await store.write("DELETE FROM outbox WHERE purpose = 'probe'")
-    await store.checkpoint()  # an empty write-ahead log: no checkpoint falls into the fan-out
-    return statistics.median(took)
-
-
 class Transactions:
-    """Every transaction's length (BEGIN to COMMIT) while it is installed."""
+    """How many rows each transaction (BEGIN to COMMIT) changed, while it is installed: the
+    writer connection's change counter read at each COMMIT. A fan-out holds the write lock for
+    CHUNK rows at a time, so no other writer waits long; counting rows, not milliseconds, keeps
+    the check true on a loaded machine (the time per chunk is the benchmark's: bench/staff_scale.py)."""
 
     def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.lengths: list[float] = []
+        self.raw = store.db.raw
+        self.changes: list[int] = []
+        self._seen = self.raw.total_changes
         took = store._took
 
         def record(seconds: float) -> None:
-            self.lengths.append(seconds)
+            now = self.raw.total_changes
+            self.changes.append(now - self._seen)  # and whatever was written outside one since the last
+            self._seen = now
             took(seconds)
         monkeypatch.setattr(store, "_took", record)
 
     def reset(self) -> None:
-        self.lengths.clear()
+        self.changes.clear()
+        self._seen = self.raw.total_changes
+
+    def short(self, recipients: int) -> None:
+        """All `recipients` were queued, none in a transaction of more than CHUNK rows (and
+        the fan-out's own bookkeeping row)."""
+        assert sum(self.changes) >= recipients
+        assert len(self.changes) >= math.ceil(recipients / CHUNK)
+        assert max(self.changes) <= CHUNK + 1, f"a transaction changed {max(self.changes)} rows"
 
 
 async def test_a_broadcast_and_a_round_reach_everyone_once_in_their_language_in_short_transactions(
@@ -149,56 +146,46 @@ async def test_a_broadcast_and_a_round_reach_everyone_once_in_their_language_in_
     try:
         store = services.store
         transactions = Transactions(store, monkeypatch)
-        reference = await chunk_time(store)
-        bound = 4 * reference + 0.005
         expected = await audience(store)
         assert len(expected) > 8 * CHUNK  # thousands: many chunks
 
         transactions.reset()
-        store.longest_transaction = 0.0
         reply = await broadcast(services)
         assert reply == f"The message is queued for {len(expected):,} associations."
         await all_fanned_out(store)
-        broadcast_longest, broadcast_count = store.longest_transaction, len(transactions.lengths)
+        broadcast_changes = list(transactions.changes)
         got = await queued(store, "broadcast")
         assert {user: len(screens) for user, screens in got.items()} == dict.fromkeys(expected, 1)
         assert all(got[user][0]["text"] == broadcast_in(language) for user, language in expected.items())
         assert len(set(expected.values())) > 5  # many languages
         after_quiet_hours(got)
-        assert broadcast_count >= math.ceil(len(expected) / CHUNK)
-        assert broadcast_longest <= bound, f"{broadcast_longest * 1000:.1f} ms > {bound * 1000:.1f} ms"
+        transactions.short(len(expected))
 
-        await store.checkpoint()
         invited = await invitees(store)
         transactions.reset()
-        store.longest_transaction = 0.0
         opened = await services.staff.command(STAFF, STAFF.user_id, "round", "2027")
         assert opened.messages[0].text == \
             f"Round “2027” is open: {len(invited):,} associations will be invited to answer again."
         await all_fanned_out(store)
-        round_longest, round_count = store.longest_transaction, len(transactions.lengths)
+        round_changes = list(transactions.changes)
         got = await queued(store, "round")
         assert {user: len(screens) for user, screens in got.items()} == dict.fromkeys(invited, 1)
         assert all(invitation_in(language, got[user][0], "2027") for user, language in invited.items())
         after_quiet_hours(got)
-        assert round_count >= math.ceil(len(invited) / CHUNK)
-        assert round_longest <= bound, f"{round_longest * 1000:.1f} ms > {bound * 1000:.1f} ms"
+        transactions.short(len(invited))
 
         # `msobot round open` with no bot running (it holds the lock): chunked the same.
-        await store.checkpoint()
         transactions.reset()
-        store.longest_transaction = 0.0
         cli = await services.rounds.open("2028")
         assert cli is not None and cli.invited == len(invited)
         got = await queued(store, "round")
         assert {user: len(screens) for user, screens in got.items()} == dict.fromkeys(invited, 2)  # 2027 and 2028
-        assert store.longest_transaction <= bound
-        assert len(transactions.lengths) >= math.ceil(len(invited) / CHUNK)
+        transactions.short(len(invited))
     finally:
         await services.close()
-    print(f"\none chunk of {CHUNK} rows: {reference * 1000:.1f} ms; broadcast to {len(expected)}: longest "
-          f"{broadcast_longest * 1000:.1f} ms of {broadcast_count} transactions; round of {len(invited)}: longest "
-          f"{round_longest * 1000:.1f} ms of {round_count}; bound {bound * 1000:.1f} ms")
+    print(f"\nbroadcast to {len(expected)}: {len(broadcast_changes)} transactions of at most "
+          f"{max(broadcast_changes)} rows; round of {len(invited)}: {len(round_changes)} of at most "
+          f"{max(round_changes)} rows")
 
 
 async def test_an_interrupted_fan_out_is_completed_at_the_next_start_and_nothing_twice(
